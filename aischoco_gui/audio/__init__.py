@@ -1,0 +1,1 @@
+"""audio package (Qt-free core)."""

@@ -1,0 +1,1 @@
+"""chat package (Qt-free core)."""

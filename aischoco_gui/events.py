@@ -1,0 +1,125 @@
+"""Timestamped pipeline events and per-service status, published on one in-process bus.
+
+The bus is synchronous and Qt-free: the GUI bridge subscribes and re-emits as Qt signals;
+benchmarks and tests subscribe directly. Subscribers must be quick (they run inline).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class EventKind(str, enum.Enum):
+    CHAT_RECEIVED = "chat_received"        # data: message
+    CHAT_FILTERED = "chat_filtered"        # data: message, reason
+    BATCH_READY = "batch_ready"            # data: turn, messages
+    LLM_REQUEST_SENT = "llm_request_sent"  # data: turn
+    LLM_FIRST_BYTE = "llm_first_byte"      # data: turn
+    LLM_REPLY_RECEIVED = "llm_reply_received"  # data: turn, reply
+    LLM_FAILED = "llm_failed"              # data: turn, error
+    DRAFT_CREATED = "draft_created"        # data: draft
+    DRAFT_UPDATED = "draft_updated"        # data: draft (edited / reordered / state change)
+    APPROVED = "approved"                  # data: draft
+    SKIPPED = "skipped"                    # data: draft
+    SPEECH_STARTED = "speech_started"      # data: draft
+    FIRST_AUDIO = "first_audio"            # data: draft, [engine_first_chunk_s, ...]
+    SENTENCE_SPOKEN = "sentence_spoken"    # data: draft, index, text
+    PLAYBACK_END = "playback_end"          # data: draft, cancelled
+    EMOTION = "emotion"                    # data: emotion
+    PANIC = "panic"
+    STATUS = "status"                      # data: status (ServiceStatus)
+    NOTICE = "notice"                      # data: level, text (shown to the streamer)
+    TTS_METRICS = "tts_metrics"            # data: per-utterance latency numbers
+    OVERLAY = "overlay"                    # data: overlay-specific
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    t: float  # time.monotonic()
+    wall: float  # time.time()
+    turn: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+class ServiceState(str, enum.Enum):
+    OFF = "off"                    # not started / stopped
+    NOT_CONFIGURED = "not_configured"
+    CONNECTING = "connecting"
+    READY = "ready"                # live / connected / serving
+    RECONNECTING = "reconnecting"
+    ERROR = "error"
+    DEGRADED = "degraded"          # working with a fallback
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str  # "chat", "llm", "tts", "vts", "overlay", …
+    state: ServiceState
+    detail: str = ""
+    last_error: str = ""
+    attempt: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    t: float = 0.0
+
+    @property
+    def settled(self) -> bool:
+        """True once the service has reported something other than OFF/CONNECTING."""
+        return self.state not in (ServiceState.OFF, ServiceState.CONNECTING)
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventBus:
+    """Synchronous publish/subscribe with a bounded history and the latest status per service."""
+
+    def __init__(self, history: int = 2000) -> None:
+        self._subs: list[Subscriber] = []
+        self.recent: deque[Event] = deque(maxlen=history)
+        self.status: dict[str, ServiceStatus] = {}
+        self._seq = itertools.count(1)
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        self._subs.append(fn)
+
+        def unsubscribe() -> None:
+            if fn in self._subs:
+                self._subs.remove(fn)
+
+        return unsubscribe
+
+    def emit(self, kind: EventKind, turn: int | None = None, **data: Any) -> Event:
+        ev = Event(kind=kind, t=time.monotonic(), wall=time.time(), turn=turn, data=data, seq=next(self._seq))
+        self.recent.append(ev)
+        for fn in list(self._subs):
+            try:
+                fn(ev)
+            except Exception:  # a broken subscriber must not break the pipeline
+                log.exception("event subscriber %r failed on %s", fn, kind.value)
+        return ev
+
+    def set_status(self, name: str, state: ServiceState, detail: str = "", *, error: str | None = None,
+                   attempt: int = 0, **extra: Any) -> ServiceStatus:
+        prev = self.status.get(name)
+        last_error = error if error is not None else (prev.last_error if prev else "")
+        st = ServiceStatus(name=name, state=state, detail=detail, last_error=last_error, attempt=attempt,
+                           extra=extra, t=time.monotonic())
+        self.status[name] = st
+        self.emit(EventKind.STATUS, status=st)
+        return st
+
+    def notice(self, text: str, level: str = "info") -> None:
+        """A message for the streamer (shown in the status bar / log panel)."""
+        getattr(log, "warning" if level in ("warning", "error") else "info")("notice: %s", text)
+        self.emit(EventKind.NOTICE, text=text, level=level)

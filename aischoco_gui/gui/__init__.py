@@ -1,0 +1,1 @@
+"""Qt GUI. The only package (with app wiring) that imports PySide6."""

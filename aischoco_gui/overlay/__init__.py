@@ -1,0 +1,1 @@
+"""overlay package (Qt-free core)."""

@@ -1,0 +1,70 @@
+"""The small interfaces between pipeline stages. Each real adapter has a loopback test double."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from aischoco_gui.chat.models import ChatMessage
+    from aischoco_gui.llm.models import Reply
+    from aischoco_gui.pipeline.approval import Draft
+
+
+@runtime_checkable
+class ChatSource(Protocol):
+    """Delivers chat. ``start`` returns once the source runs in the background (own named task)."""
+
+    name: str
+
+    async def start(self, on_message: Callable[[ChatMessage], None]) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ReplyGenerator(Protocol):
+    """Turns a batch of chat into a reply (text + emotion)."""
+
+    async def generate(self, batch: list[ChatMessage], turn: int,
+                       on_sentence: Callable[[str], None] | None = None) -> Reply | None:
+        """Return the reply, or None when there is nothing to say. Raises on hard failure."""
+        ...
+
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
+        """Record the turn in conversation memory (spoken_text None when the draft was skipped)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Speaker(Protocol):
+    """Speaks approved drafts (TTS + audio out). Emits FIRST_AUDIO / PLAYBACK_END itself."""
+
+    def prepare(self, draft: Draft) -> None:
+        """Start pre-synthesis in the background (optional; may do nothing)."""
+        ...
+
+    def discard(self, draft: Draft) -> None:
+        """Forget any pre-synthesized audio for the draft (skip, edit)."""
+        ...
+
+    async def speak(self, draft: Draft) -> None:
+        """Play the draft's text; returns when playback ended or was stopped."""
+        ...
+
+    async def stop(self) -> None:
+        """Silence output now (within one audio block) and cancel synthesis."""
+        ...
+
+
+@runtime_checkable
+class AvatarDriver(Protocol):
+    """Moves the avatar (VTube Studio)."""
+
+    def set_emotion(self, emotion: str) -> None: ...
+
+    def set_speaking(self, speaking: bool) -> None: ...
+
+    def reset_neutral(self) -> None: ...

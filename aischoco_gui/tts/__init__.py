@@ -1,0 +1,1 @@
+"""tts package (Qt-free core)."""

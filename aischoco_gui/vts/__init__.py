@@ -1,0 +1,1 @@
+"""vts package (Qt-free core)."""
