@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 
 _ids = itertools.count(1)
 
+
+def next_id() -> int:
+    """A fresh local message id (CHZZK sends none)."""
+    return next(_ids)
+
 ROLE_STREAMER = "streamer"
 ROLE_MANAGER = "manager"
 ROLE_VIEWER = "viewer"
@@ -27,7 +32,7 @@ class ChatMessage:
     received_at: float = field(default_factory=time.monotonic)  # local monotonic receive time
     channel_id: str = ""
     source: str = ""  # rehearsal | chzzk | chzzk-unofficial
-    id: int = field(default_factory=lambda: next(_ids))  # local id (CHZZK sends none)
+    id: int = field(default_factory=next_id)  # local id (CHZZK sends none)
     filtered_reason: str | None = None  # set when a filter dropped it (still shown dimmed)
     processed: bool = False  # answered by the AI (overlay dims it)
     priority: bool = False  # jump the batch queue (donations, "answer this now")

@@ -1,0 +1,15 @@
+"""``python -m aischoco_gui`` / ``aischoco``: start the control room."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    from aischoco_gui.app import main as app_main
+
+    return app_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Application start-up: settings, logging, services, the window, on one qasync loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+
+from aischoco_gui import __version__
+from aischoco_gui.events import EventBus
+from aischoco_gui.i18n import set_language, tr
+from aischoco_gui.logging_setup import redactor, setup_logging
+from aischoco_gui.paths import UserDirs, user_dirs
+from aischoco_gui.settings import Settings, SettingsError, load_settings
+from aischoco_gui.wiring import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
+
+log = logging.getLogger("aischoco")
+T0 = time.perf_counter()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="aischoco", description="aischoco control room")
+    p.add_argument("--smoke", action="store_true",
+                   help="start everything, wait until every service reports its state, print 'aischoco ready', exit")
+    p.add_argument("--smoke-timeout", type=float, default=30.0)
+    p.add_argument("--version", action="version", version=f"aischoco {__version__}")
+    return p.parse_args(argv)
+
+
+@dataclass
+class Startup:
+    settings: Settings
+    dirs: UserDirs
+    problems: dict[str, str]
+
+
+def load_startup() -> Startup:
+    """Settings + logging. Bad settings never stop the app: defaults are used and the problems shown."""
+    dirs = user_dirs()
+    dirs.ensure()
+    problems: dict[str, str] = {}
+    try:
+        settings = load_settings(dirs)
+    except SettingsError as e:
+        problems = e.problems
+        settings = Settings()
+    setup_logging(dirs.logs, settings.log_console_level, settings.log_max_mb, settings.log_backup_count)
+    redactor.add(*settings.secrets())
+    set_language(settings.ui_language)
+    for k, v in problems.items():
+        log.error("setting %s: %s", k, v)
+    return Startup(settings, dirs, problems)
+
+
+class AppController:
+    """Connects window signals to async actions (the only place with @asyncSlot-style glue)."""
+
+    def __init__(self, services, window, bridge) -> None:
+        from qasync import asyncSlot
+
+        self.services, self.window, self.bridge = services, window, bridge
+
+        @asyncSlot()
+        async def panic() -> None:
+            await services.pipeline.panic()
+
+        self.panic = panic
+        window.panic_requested.connect(self.panic)
+        window.settings_requested.connect(self.open_settings)
+
+    def open_settings(self) -> None:
+        from aischoco_gui.gui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.services.settings, self.services.dirs, self.window)
+        if dlg.exec():
+            changed = getattr(dlg, "saved", {})
+            if "approval_mode" in changed or "auto_approve_seconds" in changed:
+                c = dlg.candidate()
+                self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
+            self.services.bus.notice(tr("settings.saved_restart"))
+
+
+def install_exception_hooks(bus: EventBus) -> None:
+    """Unhandled exceptions in slots and tasks are logged and shown, never a silent crash."""
+
+    def excepthook(etype, value, tb) -> None:
+        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(etype, value, tb)))
+        try:
+            bus.notice(f"{etype.__name__}: {value}", level="error")
+        except Exception:
+            pass
+
+    sys.excepthook = excepthook
+
+    def loop_handler(loop, context) -> None:
+        exc = context.get("exception")
+        msg = context.get("message", "")
+        log.error("event loop error: %s", msg, exc_info=exc)
+        if exc is not None and not isinstance(exc, asyncio.CancelledError):
+            bus.notice(f"{type(exc).__name__}: {exc}", level="error")
+
+    asyncio.get_event_loop().set_exception_handler(loop_handler)
+
+
+async def run(args: argparse.Namespace, startup: Startup, app) -> int:
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.main_window import MainWindow
+
+    bus = EventBus()
+    install_exception_hooks(bus)
+    services = build_services(startup.settings, startup.dirs, bus)
+    bridge = Bridge(bus)
+    window = MainWindow(services, bridge)
+    controller = AppController(services, window, bridge)
+    window.controller = controller
+    window.show()
+    created = services.extras.get("installed_defaults") or []
+    if created:
+        bus.notice(tr("first_run.copied", path=startup.dirs.config))
+    for k, v in startup.problems.items():
+        bus.notice(f"{k}: {v}", level="error")
+
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)
+    app.aboutToQuit.connect(closed.set)
+    await start_services(services)
+    rc = 0
+    if args.smoke:
+        deadline = time.monotonic() + args.smoke_timeout
+        while not all_reported(bus) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        missing = [n for n in SERVICE_NAMES if not (n in bus.status and bus.status[n].settled)]
+        if missing:
+            print(f"aischoco not ready: {', '.join(missing)}", flush=True)
+            rc = 1
+        else:
+            states = " ".join(f"{n}={bus.status[n].state.value}" for n in SERVICE_NAMES)
+            log.info("ready in %.2fs: %s", time.perf_counter() - T0, states)
+            print("aischoco ready", flush=True)
+            print(f"startup {time.perf_counter() - T0:.2f}s {states}", file=sys.stderr, flush=True)
+        window.close()
+    else:
+        await closed.wait()
+    await stop_services(services)
+    bridge.close()
+    return rc
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    startup = load_startup()
+    from PySide6.QtWidgets import QApplication
+    from qasync import QEventLoop
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("aischoco")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+    with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
+        rc = runner.run(run(args, startup, app))
+    return rc

@@ -1,0 +1,160 @@
+"""The control room window: dockable panels, status bar, always-visible panic button."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QPushButton, QToolBar, QWidget
+
+from aischoco_gui import __version__
+from aischoco_gui.gui.bridge import Bridge
+from aischoco_gui.gui.status_bar import ControlStatusBar
+from aischoco_gui.i18n import register, tr
+
+log = logging.getLogger(__name__)
+
+register({
+    "menu.file": ("파일", "File"),
+    "menu.settings": ("설정…", "Settings…"),
+    "menu.open_config": ("설정 폴더 열기", "Open config folder"),
+    "menu.open_logs": ("로그 폴더 열기", "Open log folder"),
+    "menu.quit": ("종료", "Quit"),
+    "menu.view": ("보기", "View"),
+    "menu.help": ("도움말", "Help"),
+    "menu.about": ("정보", "About"),
+    "panic.button": ("⛔ 긴급 정지 (F12)", "⛔ PANIC (F12)"),
+    "panic.tooltip": ("말하기 중지, 대기열 비우기, 아바타 중립", "Stop speech, clear the queue, avatar to neutral"),
+    "panel.chat": ("채팅", "Chat"),
+    "panel.replies": ("AI 답변", "AI replies"),
+    "panel.pose": ("감정 · 포즈", "Emotion & pose"),
+    "panel.latency": ("TTS 지연", "TTS latency"),
+    "panel.vts": ("VTS 상태", "VTS status"),
+    "panel.history": ("대화 요약", "History summary"),
+    "panel.overlay": ("오버레이", "Overlay"),
+    "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
+    "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구", "aischoco control room {version}\nCHZZK AI VTuber control room"),
+    "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
+})
+
+# (key, module, dock area); the replies panel is the central widget.
+DOCKS = [
+    ("chat", "aischoco_gui.gui.panels.chat_panel", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("history", "aischoco_gui.gui.panels.history_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("pose", "aischoco_gui.gui.panels.pose_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("vts", "aischoco_gui.gui.panels.vts_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
+]
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+    settings_requested = Signal()
+    panic_requested = Signal()
+
+    def __init__(self, services, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.bridge = bridge
+        self.setObjectName("main_window")
+        self.setWindowTitle(f"{tr('app.title')} {__version__}")
+        self.panels: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+
+        from aischoco_gui.gui.panels import reply_panel
+
+        self.reply_panel = reply_panel.create_panel(services, bridge)
+        self.reply_panel.open_settings.connect(self.settings_requested.emit)
+        self.panels["replies"] = self.reply_panel
+        self.setCentralWidget(self.reply_panel)
+
+        self.panic_button = QPushButton(tr("panic.button"), self)
+        self.panic_button.setObjectName("panic_button")
+        self.panic_button.setToolTip(tr("panic.tooltip"))
+        self.panic_button.setStyleSheet("QPushButton{background:#d0342c;color:white;font-weight:bold;padding:6px 14px}")
+        self.panic_button.clicked.connect(self.panic_requested.emit)
+        tb = QToolBar("main", self)
+        tb.setObjectName("main_toolbar")
+        tb.setMovable(False)
+        tb.addWidget(self.panic_button)
+        self.toolbar_label = QLabel("", self)
+        tb.addWidget(self.toolbar_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        panic_act = QAction(self)
+        panic_act.setShortcut(QKeySequence("F12"))
+        panic_act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        panic_act.triggered.connect(self.panic_requested.emit)
+        self.addAction(panic_act)
+
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
+        for key, module, area in DOCKS:
+            self._add_dock(key, module, area)
+        self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
+        self.tabifyDockWidget(self.docks["pose"], self.docks["vts"])
+        self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
+        self.docks["history"].raise_()
+        self.docks["latency"].raise_()
+
+        self.status = ControlStatusBar(bridge, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self.resize(1400, 860)
+        self._qsettings = QSettings(str(services.dirs.config / "window.ini"), QSettings.Format.IniFormat)
+        self.restore_layout()
+
+    def _add_dock(self, key: str, module: str, area) -> None:
+        try:
+            widget = importlib.import_module(module).create_panel(self.services, self.bridge)
+        except Exception as e:  # one broken panel must not take the window down
+            log.exception("panel %s failed", key)
+            widget = QLabel(tr("panel.failed", error=f"{type(e).__name__}: {e}"))
+            widget.setWordWrap(True)
+        dock = QDockWidget(tr(f"panel.{key}"), self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.panels[key] = widget
+        self.docks[key] = dock
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu(tr("menu.file"))
+        a = m.addAction(tr("menu.settings"))
+        a.setShortcut(QKeySequence("Ctrl+,"))
+        a.triggered.connect(self.settings_requested.emit)
+        m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.services.dirs.config))
+        m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.services.dirs.logs))
+        m.addSeparator()
+        q = m.addAction(tr("menu.quit"))
+        q.setShortcut(QKeySequence("Ctrl+Q"))
+        q.triggered.connect(self.close)
+        v = self.menuBar().addMenu(tr("menu.view"))
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
+        self.help_menu = self.menuBar().addMenu(tr("menu.help"))
+        self.help_menu.addAction(tr("menu.about")).triggered.connect(
+            lambda: QMessageBox.about(self, tr("app.title"), tr("about.text", version=__version__)))
+
+    def _open(self, path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    # -- layout persistence ---------------------------------------------------------------
+    def restore_layout(self) -> None:
+        geo = self._qsettings.value("geometry")
+        state = self._qsettings.value("state")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        self._qsettings.setValue("geometry", self.saveGeometry())
+        self._qsettings.setValue("state", self.saveState())
+        self._qsettings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.save_layout()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,266 @@
+"""Live chat panel: a capped list model fed in batches on a timer (survives floods), plus the
+rehearsal input (type as a viewer, or replay a chat log)."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
+from aischoco_gui.events import Event, EventKind
+from aischoco_gui.i18n import register, tr
+from aischoco_gui.paths import shipped_path
+
+log = logging.getLogger(__name__)
+
+register({
+    "chat.title": ("채팅", "Chat"),
+    "chat.nickname": ("닉네임", "Nickname"),
+    "chat.type_here": ("시청자 채팅을 입력하고 Enter", "Type a viewer message and press Enter"),
+    "chat.send": ("보내기", "Send"),
+    "chat.donation": ("후원", "Donation"),
+    "chat.replay": ("채팅 로그 재생…", "Replay chat log…"),
+    "chat.stop_replay": ("재생 중지", "Stop replay"),
+    "chat.speed": ("속도", "Speed"),
+    "chat.answer_now": ("지금 이 채팅에 답하기", "Answer this now"),
+    "chat.filtered": ("걸러짐: {reason}", "filtered: {reason}"),
+    "chat.rehearsal_only": ("리허설 모드에서만 직접 입력할 수 있어요", "Typing chat works in rehearsal mode only"),
+    "chat.replay_error": ("채팅 로그를 읽을 수 없어요: {error}", "Cannot read chat log: {error}"),
+    "chat.replay_started": ("{n}개 메시지 재생 시작", "Replaying {n} messages"),
+    "chat.autoscroll": ("자동 스크롤", "Auto-scroll"),
+})
+
+ROLE_COLORS = {ROLE_STREAMER: "#d81b60", ROLE_MANAGER: "#2e7d32"}
+DONATION_BG = QColor(255, 214, 102, 90)
+FILTERED_FG = QColor(150, 150, 150)
+MessageRole = Qt.ItemDataRole.UserRole + 1
+
+
+class ChatListModel(QAbstractListModel):
+    """Chat rows, capped at ``cap``; appends are collected and flushed in one insert per tick."""
+
+    def __init__(self, cap: int = 2000, flush_ms: int = 50, parent=None) -> None:
+        super().__init__(parent)
+        self.cap = cap
+        self.rows: deque[ChatMessage] = deque()
+        self._incoming: list[ChatMessage] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(flush_ms)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+        self.on_flushed = None  # optional callback(list[ChatMessage]) for measurements
+
+    def append(self, msg: ChatMessage) -> None:
+        self._incoming.append(msg)
+
+    def flush(self) -> None:
+        if not self._incoming:
+            return
+        new, self._incoming = self._incoming[-self.cap:], []
+        overflow = len(self.rows) + len(new) - self.cap
+        if overflow > 0:
+            drop = min(overflow, len(self.rows))
+            if drop:
+                self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+                for _ in range(drop):
+                    self.rows.popleft()
+                self.endRemoveRows()
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        self.rows.extend(new)
+        self.endInsertRows()
+        if self.on_flushed is not None:
+            self.on_flushed(new)
+
+    def refresh(self, msg: ChatMessage) -> None:
+        """A message changed (filtered, processed): repaint its row."""
+        for i in range(len(self.rows) - 1, max(-1, len(self.rows) - 400), -1):
+            if self.rows[i] is msg:
+                ix = self.index(i)
+                self.dataChanged.emit(ix, ix)
+                return
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        m = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            prefix = f"💰{m.donation_amount} " if m.is_donation else ""
+            text = m.text if len(m.text) <= 300 else m.text[:299] + "…"
+            return f"{prefix}{m.nickname}: {text}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if m.filtered_reason:
+                return QBrush(FILTERED_FG)
+            c = ROLE_COLORS.get(m.role)
+            return QBrush(QColor(c)) if c else None
+        if role == Qt.ItemDataRole.BackgroundRole and m.is_donation:
+            return QBrush(DONATION_BG)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{m.nickname} ({m.role})\n{m.text[:2000]}"
+            if m.filtered_reason:
+                tip += "\n" + tr("chat.filtered", reason=m.filtered_reason)
+            return tip
+        if role == MessageRole:
+            return m
+        return None
+
+
+class ChatPanel(QWidget):
+    def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.model = ChatListModel(parent=self)
+        self.view = QListView(self)
+        self.view.setObjectName("chat_view")
+        self.view.setModel(self.model)
+        self.view.setUniformItemSizes(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.autoscroll = QCheckBox(tr("chat.autoscroll"), self)
+        self.autoscroll.setChecked(True)
+        self.model.rowsInserted.connect(self._scroll)
+
+        self.nick = QLineEdit("시청자1", self)
+        self.nick.setPlaceholderText(tr("chat.nickname"))
+        self.nick.setMaximumWidth(110)
+        self.input = QLineEdit(self)
+        self.input.setObjectName("chat_input")
+        self.input.setPlaceholderText(tr("chat.type_here"))
+        self.input.returnPressed.connect(self.send_typed)
+        self.donation = QSpinBox(self)
+        self.donation.setRange(0, 1_000_000)
+        self.donation.setSingleStep(1000)
+        self.donation.setPrefix("💰")
+        self.donation.setToolTip(tr("chat.donation"))
+        self.send_btn = QPushButton(tr("chat.send"), self)
+        self.send_btn.setObjectName("chat_send")
+        self.send_btn.clicked.connect(self.send_typed)
+        self.replay_btn = QPushButton(tr("chat.replay"), self)
+        self.replay_btn.clicked.connect(self._replay_clicked)
+        self.speed = QDoubleSpinBox(self)
+        self.speed.setRange(0.1, 50.0)
+        self.speed.setValue(1.0)
+        self.speed.setSuffix("×")
+        self.speed.setToolTip(tr("chat.speed"))
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.nick)
+        row1.addWidget(self.input, 1)
+        row1.addWidget(self.donation)
+        row1.addWidget(self.send_btn)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.replay_btn)
+        row2.addWidget(self.speed)
+        row2.addStretch(1)
+        row2.addWidget(self.autoscroll)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(row1)
+        lay.addLayout(row2)
+        lay.addWidget(self.hint)
+        self._update_rehearsal_controls()
+        bridge.event.connect(self._on_event)
+
+    # -- rehearsal ------------------------------------------------------------------------
+    def _rehearsal(self):
+        src = self.services.chat
+        return src if src is not None and hasattr(src, "send") and hasattr(src, "replay") else None
+
+    def _update_rehearsal_controls(self) -> None:
+        on = self._rehearsal() is not None
+        for w in (self.nick, self.input, self.donation, self.send_btn, self.replay_btn, self.speed):
+            w.setEnabled(on)
+        self.hint.setText("" if on else tr("chat.rehearsal_only"))
+        self.hint.setVisible(not on)
+
+    def send_typed(self) -> None:
+        src = self._rehearsal()
+        text = self.input.text().strip()
+        if src is None or not text:
+            return
+        amount = self.donation.value() or None
+        try:
+            src.send(self.nick.text().strip() or "시청자", text, donation=amount)
+        except RuntimeError as e:
+            self.services.bus.notice(str(e), "warning")
+            return
+        self.input.clear()
+        self.donation.setValue(0)
+
+    def _replay_clicked(self) -> None:
+        src = self._rehearsal()
+        if src is None:
+            return
+        if src.replaying:
+            src.stop_replay()
+            self.replay_btn.setText(tr("chat.replay"))
+            return
+        start = str(shipped_path("resources", "sample_chat"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("chat.replay"), start, "Chat log (*.jsonl *.json *.txt)")
+        if path:
+            self.start_replay(Path(path))
+
+    def start_replay(self, path: Path) -> None:
+        src = self._rehearsal()
+        try:
+            n = src.replay(path, self.speed.value())
+        except (OSError, ValueError) as e:
+            self.services.bus.notice(tr("chat.replay_error", error=e), "error")
+            return
+        self.replay_btn.setText(tr("chat.stop_replay"))
+        self.services.bus.notice(tr("chat.replay_started", n=n))
+
+    # -- events ---------------------------------------------------------------------------
+    def _on_event(self, ev: Event) -> None:
+        if ev.kind is EventKind.CHAT_RECEIVED:
+            self.model.append(ev.data["message"])
+        elif ev.kind is EventKind.SPEECH_STARTED:
+            for m in ev.data["draft"].batch:
+                self.model.refresh(m)
+
+    def _scroll(self) -> None:
+        if self.autoscroll.isChecked():
+            self.view.scrollToBottom()
+
+    def _context_menu(self, pos) -> None:
+        ix = self.view.indexAt(pos)
+        if not ix.isValid():
+            return
+        msg: ChatMessage = self.model.data(ix, MessageRole)
+        menu = QMenu(self)
+        act = QAction(tr("chat.answer_now"), menu)
+        act.triggered.connect(lambda: self.services.pipeline.answer_now(msg))
+        menu.addAction(act)
+        self.extend_context_menu(menu, msg)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def extend_context_menu(self, menu: QMenu, msg: ChatMessage) -> None:
+        """Hook for more per-message actions (filters)."""
+
+
+def create_panel(services, bridge) -> QWidget:
+    return ChatPanel(services, bridge)

@@ -1,0 +1,306 @@
+"""AI replies: the approval queue with approve / edit / skip / reorder, keyboard shortcuts,
+the auto-approve timer and the panic button."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aischoco_gui.events import Event, EventKind, ServiceState, ServiceStatus
+from aischoco_gui.i18n import register, tr
+from aischoco_gui.llm.models import DEFAULT_EMOTIONS
+from aischoco_gui.pipeline.approval import ApprovalError, Draft
+
+log = logging.getLogger(__name__)
+
+register({
+    "reply.title": ("AI 답변", "AI replies"),
+    "reply.approve": ("승인 (Ctrl+Enter)", "Approve (Ctrl+Enter)"),
+    "reply.save_edit": ("수정 저장 (Ctrl+S)", "Save edit (Ctrl+S)"),
+    "reply.skip": ("건너뛰기 (Ctrl+Del)", "Skip (Ctrl+Del)"),
+    "reply.up": ("▲ 위로", "▲ Up"),
+    "reply.down": ("▼ 아래로", "▼ Down"),
+    "reply.mode": ("승인 방식", "Approval"),
+    "reply.mode.manual": ("수동", "Manual"),
+    "reply.mode.auto": ("자동", "Auto"),
+    "reply.auto_after": ("자동 승인 타이머", "Auto-approve after"),
+    "reply.auto_off": ("끔", "off"),
+    "reply.speaking": ("말하는 중: {text}", "Speaking: {text}"),
+    "reply.idle": ("대기 중", "Idle"),
+    "reply.empty": ("승인을 기다리는 답변이 없어요", "No replies waiting"),
+    "reply.no_key": ("LLM API 키가 없어요. 설정에서 입력하세요.", "No LLM API key. Set it in Settings."),
+    "reply.open_settings": ("설정 열기", "Open settings"),
+    "reply.flagged": ("⚑ 검토 필요: {reason}", "⚑ needs review: {reason}"),
+    "reply.countdown": ("{s:.0f}초 후 자동 승인", "auto-approve in {s:.0f}s"),
+    "reply.meta": ("{provider} {model} · {latency:.2f}초", "{provider} {model} · {latency:.2f}s"),
+    "reply.for_chat": ("채팅: {chat}", "Chat: {chat}"),
+    "reply.emotion": ("감정", "Emotion"),
+    "reply.thinking": ("답변 생성 중…", "Generating a reply…"),
+    "reply.llm_failed": ("LLM 실패: {error}", "LLM failed: {error}"),
+})
+
+
+class ReplyPanel(QWidget):
+    open_settings = Signal()
+
+    def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.pipeline = services.pipeline
+        self.queue = self.pipeline.queue
+
+        self.banner = QLabel(tr("reply.no_key"), self)
+        self.banner.setObjectName("reply_banner")
+        self.banner.setStyleSheet("background:#fff3cd;color:#6b4e00;padding:6px;border-radius:4px")
+        self.banner_btn = QPushButton(tr("reply.open_settings"), self)
+        self.banner_btn.clicked.connect(self.open_settings.emit)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_btn)
+        self._banner_widgets = (self.banner, self.banner_btn)
+        self._show_banner(False)
+
+        self.speaking = QLabel(tr("reply.idle"), self)
+        self.speaking.setObjectName("reply_speaking")
+        self.speaking.setWordWrap(True)
+        self.thinking = QLabel("", self)
+
+        self.list = QListWidget(self)
+        self.list.setObjectName("reply_list")
+        self.list.currentItemChanged.connect(self._selection_changed)
+        self.editor = QPlainTextEdit(self)
+        self.editor.setObjectName("reply_editor")
+        self.editor.setMaximumHeight(110)
+        self.emotion = QComboBox(self)
+        self.emotion.addItems(list(DEFAULT_EMOTIONS))
+        self.meta = QLabel("", self)
+        self.meta.setWordWrap(True)
+
+        self.approve_btn = QPushButton(tr("reply.approve"), self)
+        self.approve_btn.setObjectName("approve_button")
+        self.save_btn = QPushButton(tr("reply.save_edit"), self)
+        self.skip_btn = QPushButton(tr("reply.skip"), self)
+        self.skip_btn.setObjectName("skip_button")
+        self.up_btn = QPushButton(tr("reply.up"), self)
+        self.down_btn = QPushButton(tr("reply.down"), self)
+        self.approve_btn.clicked.connect(self.approve_selected)
+        self.save_btn.clicked.connect(self.save_edit)
+        self.skip_btn.clicked.connect(self.skip_selected)
+        self.up_btn.clicked.connect(lambda: self.move_selected(-1))
+        self.down_btn.clicked.connect(lambda: self.move_selected(+1))
+
+        self.mode = QComboBox(self)
+        self.mode.setObjectName("approval_mode")
+        self.mode.addItem(tr("reply.mode.manual"), "manual")
+        self.mode.addItem(tr("reply.mode.auto"), "auto")
+        self.mode.setCurrentIndex(0 if self.queue.mode == "manual" else 1)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.auto_after = QDoubleSpinBox(self)
+        self.auto_after.setRange(0, 600)
+        self.auto_after.setSuffix(" s")
+        self.auto_after.setSpecialValueText(tr("reply.auto_off"))
+        self.auto_after.setValue(self.queue.auto_after_s)
+        self.auto_after.valueChanged.connect(self._mode_changed)
+
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel(tr("reply.mode"), self))
+        mode_row.addWidget(self.mode)
+        mode_row.addWidget(QLabel(tr("reply.auto_after"), self))
+        mode_row.addWidget(self.auto_after)
+        mode_row.addStretch(1)
+        btn_row = QHBoxLayout()
+        for b in (self.approve_btn, self.save_btn, self.skip_btn, self.up_btn, self.down_btn):
+            btn_row.addWidget(b)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(QLabel(tr("reply.emotion"), self))
+        edit_row.addWidget(self.emotion)
+        edit_row.addWidget(self.meta, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(banner_row)
+        lay.addWidget(self.speaking)
+        lay.addWidget(self.thinking)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(edit_row)
+        lay.addWidget(self.editor)
+        lay.addLayout(btn_row)
+        lay.addLayout(mode_row)
+
+        for seq, fn in (("Ctrl+Return", self.approve_selected), ("Ctrl+Enter", self.approve_selected),
+                        ("Ctrl+S", self.save_edit), ("Ctrl+Delete", self.skip_selected),
+                        ("Alt+Up", lambda: self.move_selected(-1)), ("Alt+Down", lambda: self.move_selected(+1))):
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(fn)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self._refresh_countdowns)
+        self._timer.start()
+        bridge.event.connect(self._on_event)
+        bridge.status.connect(self._on_status)
+        st = services.bus.status.get("llm")
+        if st:
+            self._on_status(st)
+        self.rebuild()
+
+    # -- view -----------------------------------------------------------------------------
+    def _show_banner(self, on: bool) -> None:
+        for w in self._banner_widgets:
+            w.setVisible(on)
+
+    def _item_text(self, d: Draft) -> str:
+        chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
+        lines = [f"[{d.emotion}] {d.text}", tr("reply.for_chat", chat=chat)]
+        if d.flagged:
+            lines.insert(0, tr("reply.flagged", reason=d.flagged))
+        left = self.queue.seconds_left(d)
+        if left is not None:
+            lines.append(tr("reply.countdown", s=left))
+        return "\n".join(lines)
+
+    def rebuild(self) -> None:
+        sel = self.selected_id()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for d in self.queue.pending:
+            it = QListWidgetItem(self._item_text(d))
+            it.setData(Qt.ItemDataRole.UserRole, d.id)
+            if d.flagged:
+                it.setForeground(Qt.GlobalColor.darkRed)
+            self.list.addItem(it)
+        self.list.blockSignals(False)
+        if self.list.count():
+            row = next((i for i in range(self.list.count())
+                        if self.list.item(i).data(Qt.ItemDataRole.UserRole) == sel), 0)
+            self.list.setCurrentRow(row)
+        else:
+            self.editor.setPlainText("")
+            self.meta.setText(tr("reply.empty"))
+        self._selection_changed()
+
+    def _refresh_countdowns(self) -> None:
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            try:
+                d = self.queue.get(it.data(Qt.ItemDataRole.UserRole))
+            except ApprovalError:
+                continue
+            if self.queue.seconds_left(d) is not None:
+                it.setText(self._item_text(d))
+
+    def selected_id(self) -> int | None:
+        it = self.list.currentItem()
+        return None if it is None else it.data(Qt.ItemDataRole.UserRole)
+
+    def selected(self) -> Draft | None:
+        i = self.selected_id()
+        if i is None:
+            return None
+        try:
+            return self.queue.get(i)
+        except ApprovalError:
+            return None
+
+    def _selection_changed(self, *_a) -> None:
+        d = self.selected()
+        has = d is not None
+        for b in (self.approve_btn, self.save_btn, self.skip_btn, self.up_btn, self.down_btn):
+            b.setEnabled(has)
+        if not has:
+            return
+        if self.editor.property("draft_id") != d.id or not self.editor.document().isModified():
+            self.editor.setPlainText(d.text)
+            self.editor.document().setModified(False)
+            self.editor.setProperty("draft_id", d.id)
+        self.emotion.setCurrentText(d.emotion)
+        r = d.reply
+        self.meta.setText(tr("reply.meta", provider=r.provider, model=r.model, latency=r.latency_s)
+                          + ("".join(f"\n{n}" for n in r.notes)))
+
+    # -- actions --------------------------------------------------------------------------
+    def _edited_text(self, d: Draft) -> tuple[str, str]:
+        return self.editor.toPlainText().strip(), self.emotion.currentText()
+
+    def approve_selected(self) -> None:
+        d = self.selected()
+        if d is None:
+            return
+        try:
+            text, emo = self._edited_text(d)
+            if text != d.text or emo != d.emotion:
+                self.pipeline.edit(d.id, text, emo)
+            self.pipeline.approve(d.id)
+        except ApprovalError as e:
+            self.services.bus.notice(str(e), "warning")
+
+    def save_edit(self) -> None:
+        d = self.selected()
+        if d is None:
+            return
+        try:
+            text, emo = self._edited_text(d)
+            self.pipeline.edit(d.id, text, emo)
+            self.editor.document().setModified(False)
+        except ApprovalError as e:
+            self.services.bus.notice(str(e), "warning")
+
+    def skip_selected(self) -> None:
+        d = self.selected()
+        if d is not None:
+            self.pipeline.skip(d.id)
+
+    def move_selected(self, delta: int) -> None:
+        d = self.selected()
+        if d is None:
+            return
+        idx = self.queue.pending.index(d)
+        self.pipeline.move(d.id, idx + delta)
+
+    def _mode_changed(self, *_a) -> None:
+        self.pipeline.set_approval_mode(self.mode.currentData(), self.auto_after.value())
+
+    # -- events ---------------------------------------------------------------------------
+    def _on_event(self, ev: Event) -> None:
+        k = ev.kind
+        if k in (EventKind.DRAFT_CREATED, EventKind.DRAFT_UPDATED, EventKind.APPROVED, EventKind.SKIPPED,
+                 EventKind.PANIC):
+            self.rebuild()
+        if k is EventKind.BATCH_READY:
+            self.thinking.setText(tr("reply.thinking"))
+        elif k in (EventKind.DRAFT_CREATED, EventKind.LLM_REPLY_RECEIVED, EventKind.PANIC):
+            self.thinking.setText("")
+        elif k is EventKind.LLM_FAILED:
+            self.thinking.setText(tr("reply.llm_failed", error=str(ev.data.get("error", ""))[:200]))
+        if k is EventKind.SPEECH_STARTED:
+            self.speaking.setText(tr("reply.speaking", text=ev.data["draft"].text))
+            self._speaking_since = time.monotonic()
+        elif k in (EventKind.PLAYBACK_END, EventKind.PANIC):
+            if self.pipeline.speaking is None or k is EventKind.PANIC:
+                self.speaking.setText(tr("reply.idle"))
+
+    def _on_status(self, st: ServiceStatus) -> None:
+        if st.name == "llm":
+            self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
+            if st.state is ServiceState.NOT_CONFIGURED and st.detail:
+                self.banner.setText(f"{tr('reply.no_key')} ({st.detail})")
+
+
+def create_panel(services, bridge) -> QWidget:
+    return ReplyPanel(services, bridge)

@@ -1,0 +1,12 @@
+"""Placeholder until the owning feature lands: says plainly that it is not connected."""
+
+from __future__ import annotations
+
+from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
+from aischoco_gui.i18n import register, tr
+
+register({"placeholder.vts_panel": ("VTube Studio 상태는 아바타 기능과 함께 제공됩니다.", "VTube Studio status comes with the avatar feature.")})
+
+
+def create_panel(services, bridge):
+    return PlaceholderPanel(bridge, "vts", tr("placeholder.vts_panel"))

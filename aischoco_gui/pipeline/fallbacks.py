@@ -1,0 +1,78 @@
+"""Honest stand-ins used when a stage is not available (no TTS engine, no VTS, no LLM).
+
+They keep the show flowing and say plainly in the status bar what is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+
+
+class SilentSpeaker:
+    """No voice: the reply is shown, nothing is played. Waits a reading-time so pacing stays natural."""
+
+    name = "tts"
+
+    def __init__(self, bus: EventBus, reason: str = "no TTS engine", seconds_per_char: float = 0.08) -> None:
+        self.bus = bus
+        self.reason = reason
+        self.seconds_per_char = seconds_per_char
+        self._cancel = asyncio.Event()
+
+    async def start(self) -> None:
+        self.bus.set_status("tts", ServiceState.NOT_CONFIGURED, f"text only — {self.reason}")
+
+    async def shutdown(self) -> None:
+        self._cancel.set()
+
+    def prepare(self, draft) -> None:  # nothing to pre-synthesize
+        pass
+
+    def discard(self, draft) -> None:
+        pass
+
+    async def speak(self, draft) -> None:
+        self._cancel.clear()
+        cancelled = False
+        try:
+            await asyncio.wait_for(self._cancel.wait(), timeout=min(len(draft.text) * self.seconds_per_char, 15.0))
+            cancelled = True
+        except TimeoutError:
+            pass
+        self.bus.emit(EventKind.PLAYBACK_END, turn=draft.turn, draft=draft, cancelled=cancelled, audio=False)
+
+    async def stop(self) -> None:
+        self._cancel.set()
+
+    def mouth_level(self) -> float:
+        return 0.0
+
+
+class NoAvatar:
+    """No VTube Studio connection configured or available."""
+
+    name = "vts"
+
+    def __init__(self, bus: EventBus, reason: str = "VTube Studio not set up") -> None:
+        self.bus = bus
+        self.reason = reason
+        self.emotion = "neutral"
+        self.speaking = False
+
+    async def start(self) -> None:
+        self.bus.set_status("vts", ServiceState.NOT_CONFIGURED, self.reason)
+
+    async def stop(self) -> None:
+        pass
+
+    def set_emotion(self, emotion: str) -> None:
+        self.emotion = emotion
+
+    def set_speaking(self, speaking: bool) -> None:
+        self.speaking = speaking
+
+    def reset_neutral(self) -> None:
+        self.emotion = "neutral"
+        self.speaking = False

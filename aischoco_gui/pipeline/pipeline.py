@@ -1,0 +1,300 @@
+"""The live pipeline: chat → filter → batch → reply generator → approval gate → speaker + avatar.
+
+Chats that arrive while a reply is being generated are merged into the next turn (as the PRD's
+pipeline does). At most ``max_pending`` drafts wait for the streamer; generation pauses beyond
+that. Every stage emits a timestamped event on the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
+from aischoco_gui.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+Interceptor = Callable[[ChatMessage], bool]
+
+
+class Pipeline:
+    def __init__(self, bus: EventBus, queue: ApprovalQueue, chat_filter: Any, generator: Any, speaker: Any,
+                 avatar: Any, chat_source: Any = None, *, batch_max: int = 10, max_pending: int = 3,
+                 backlog: int = 300, retry_backoff: tuple[float, float] = (1.0, 30.0)) -> None:
+        self.bus = bus
+        self.queue = queue
+        self.chat_filter = chat_filter
+        self.generator = generator
+        self.speaker = speaker
+        self.avatar = avatar
+        self.chat_source = chat_source
+        self.batch_max = batch_max
+        self.max_pending = max_pending
+        self.retry_backoff = retry_backoff
+        self.backlog: deque[ChatMessage] = deque()
+        self.backlog_max = backlog
+        self.dropped = 0  # chat never answered because the backlog overflowed
+        self.paused = False
+        self.interceptors: list[Interceptor] = []
+        self.tasks = TaskGroup("pipeline", bus)
+        self._turns = itertools.count(1)
+        self._wake = asyncio.Event()
+        self._speak_wake = asyncio.Event()
+        self._gen_task: asyncio.Task | None = None
+        self._speaking: Draft | None = None
+        self._running = False
+        queue.listen(self._on_queue)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._running = True
+        self.tasks.spawn(self._generate_loop(), "generate")
+        self.tasks.spawn(self._speak_loop(), "speak")
+        self.tasks.spawn(self._tick_loop(), "auto-approve")
+        if self.chat_source is not None:
+            await self.chat_source.start(self.on_chat)
+
+    async def stop(self) -> None:
+        self._running = False
+        if self.chat_source is not None:
+            try:
+                await self.chat_source.stop()
+            except Exception:
+                log.exception("chat source stop failed")
+        await self.tasks.cancel_all()
+
+    async def replace_chat_source(self, source: Any) -> None:
+        """Switch chat sources at run time (settings change)."""
+        if self.chat_source is not None:
+            await self.chat_source.stop()
+        self.chat_source = source
+        if self._running and source is not None:
+            await source.start(self.on_chat)
+
+    # -- chat intake -----------------------------------------------------------------------
+    def add_interceptor(self, fn: Interceptor) -> None:
+        """``fn(msg) -> True`` consumes a message before batching (e.g. tarot commands)."""
+        self.interceptors.append(fn)
+
+    def on_chat(self, msg: ChatMessage) -> None:
+        """Entry point for every chat message from the source (called on the loop)."""
+        reason = None
+        if self.chat_filter is not None:
+            try:
+                reason = self.chat_filter.check(msg)
+            except Exception:
+                log.exception("chat filter failed on message %s; letting it through", msg.id)
+        msg.filtered_reason = reason
+        self.bus.emit(EventKind.CHAT_RECEIVED, message=msg)
+        if reason is not None:
+            self.bus.emit(EventKind.CHAT_FILTERED, message=msg, reason=reason)
+            return
+        for fn in self.interceptors:
+            try:
+                if fn(msg):
+                    return
+            except Exception:
+                log.exception("chat interceptor %r failed", fn)
+        self._enqueue(msg)
+
+    def answer_now(self, msg: ChatMessage) -> None:
+        """Streamer's "answer this now": the message jumps the queue even if it was filtered."""
+        msg.priority = True
+        msg.filtered_reason = None
+        try:
+            self.backlog.remove(msg)
+        except ValueError:
+            pass
+        self.backlog.appendleft(msg)
+        self._wake.set()
+
+    def _enqueue(self, msg: ChatMessage) -> None:
+        self.backlog.append(msg)
+        while len(self.backlog) > self.backlog_max:
+            victim = next((m for m in self.backlog if not m.priority), None)
+            if victim is None:
+                break
+            self.backlog.remove(victim)
+            self.dropped += 1
+        self._wake.set()
+
+    def take_batch(self) -> list[ChatMessage]:
+        """Priority messages first, then the newest others, up to ``batch_max``; older ones are dropped."""
+        if not self.backlog:
+            return []
+        prio = [m for m in self.backlog if m.priority][: self.batch_max]
+        rest = [m for m in self.backlog if not m.priority]
+        room = self.batch_max - len(prio)
+        newest = rest[-room:] if room > 0 else []
+        self.dropped += len(rest) - len(newest)
+        self.backlog.clear()
+        return prio + newest
+
+    # -- generation ------------------------------------------------------------------------
+    def _has_capacity(self) -> bool:
+        return len(self.queue.pending) + len(self.queue.approved) < self.max_pending
+
+    async def _generate_loop(self) -> None:
+        backoff = self.retry_backoff[0]
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self.paused or not self.backlog or not self._has_capacity():
+                continue
+            batch = self.take_batch()
+            turn = next(self._turns)
+            self.bus.emit(EventKind.BATCH_READY, turn=turn, messages=batch)
+            try:
+                reply = await self._generate(batch, turn)
+            except asyncio.CancelledError:
+                if not self._running:
+                    raise
+                continue  # panic cancelled this turn
+            except Exception as e:
+                log.warning("reply generation failed for turn %s: %s", turn, e)
+                self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
+                # Keep the chat: put it back and try again after a growing pause.
+                for m in reversed(batch):
+                    self.backlog.appendleft(m)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.retry_backoff[1])
+                self._wake.set()
+                continue
+            backoff = self.retry_backoff[0]
+            if reply is None or not reply.text.strip():
+                self._commit(batch, None)
+            else:
+                self.queue.add(Draft(reply=reply, batch=batch, turn=turn))
+            if self.backlog:
+                self._wake.set()
+
+    async def _generate(self, batch: list[ChatMessage], turn: int):
+        task = asyncio.ensure_future(self.generator.generate(batch, turn))
+        self._gen_task = task
+        try:
+            return await task
+        finally:
+            self._gen_task = None
+
+    def _commit(self, batch: list[ChatMessage], text: str | None) -> None:
+        try:
+            self.generator.commit(batch, text)
+        except Exception:
+            log.exception("could not record turn in conversation memory")
+
+    # -- approval --------------------------------------------------------------------------
+    def _on_queue(self, action: str, d: Draft) -> None:
+        if action == "added":
+            self.bus.emit(EventKind.DRAFT_CREATED, turn=d.turn, draft=d)
+            self._prepare(d)
+        elif action == "approved":
+            self.bus.emit(EventKind.APPROVED, turn=d.turn, draft=d, auto=d.auto)
+            self._speak_wake.set()
+        elif action == "skipped":
+            self.bus.emit(EventKind.SKIPPED, turn=d.turn, draft=d)
+            self._discard(d)
+            self._commit(d.batch, None)
+            self._wake.set()
+        elif action in ("edited", "moved"):
+            self.bus.emit(EventKind.DRAFT_UPDATED, turn=d.turn, draft=d, action=action)
+            if action == "edited":
+                self._discard(d)
+                self._prepare(d)
+        elif action == "done":
+            self._wake.set()
+
+    def _prepare(self, d: Draft) -> None:
+        try:
+            self.speaker.prepare(d)
+        except Exception:
+            log.exception("pre-synthesis failed to start for draft %s", d.id)
+
+    def _discard(self, d: Draft) -> None:
+        try:
+            self.speaker.discard(d)
+        except Exception:
+            log.exception("discard failed for draft %s", d.id)
+
+    # convenience for the GUI: errors come back as ApprovalError with a message
+    def approve(self, draft_id: int) -> Draft:
+        return self.queue.approve(draft_id)
+
+    def edit(self, draft_id: int, text: str, emotion: str | None = None) -> Draft:
+        return self.queue.edit(draft_id, text, emotion)
+
+    def skip(self, draft_id: int) -> Draft:
+        return self.queue.skip(draft_id)
+
+    def move(self, draft_id: int, index: int) -> Draft:
+        return self.queue.move(draft_id, index)
+
+    def set_approval_mode(self, mode: str, auto_after_s: float | None = None) -> None:
+        self.queue.set_mode(mode, auto_after_s)
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            try:
+                self.queue.tick()
+            except ApprovalError as e:
+                log.debug("auto-approve: %s", e)
+
+    # -- speech ----------------------------------------------------------------------------
+    @property
+    def speaking(self) -> Draft | None:
+        return self._speaking
+
+    async def _speak_loop(self) -> None:
+        while True:
+            d = self.queue.take_approved()
+            if d is None:
+                self._speak_wake.clear()
+                await self._speak_wake.wait()
+                continue
+            self._speaking = d
+            self.bus.emit(EventKind.SPEECH_STARTED, turn=d.turn, draft=d)
+            self.bus.emit(EventKind.EMOTION, turn=d.turn, emotion=d.emotion)
+            self._commit(d.batch, d.text)
+            for m in d.batch:
+                m.processed = True
+            self._avatar("set_emotion", d.emotion)
+            self._avatar("set_speaking", True)
+            try:
+                await self.speaker.speak(d)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.exception("speaking draft %s failed", d.id)
+                self.bus.notice(f"TTS: {e}", level="error")
+            finally:
+                self._avatar("set_speaking", False)
+                self._speaking = None
+                self.queue.finish(d)
+
+    def _avatar(self, method: str, *args: Any) -> None:
+        try:
+            getattr(self.avatar, method)(*args)
+        except Exception:
+            log.exception("avatar %s failed", method)
+
+    # -- panic -----------------------------------------------------------------------------
+    async def panic(self) -> None:
+        """Stop speech, clear every queued draft and pending chat, return the avatar to neutral."""
+        self.queue.clear()
+        self.backlog.clear()
+        if self._gen_task is not None and not self._gen_task.done():
+            self._gen_task.cancel()
+        try:
+            await self.speaker.stop()
+        except Exception:
+            log.exception("speaker stop failed during panic")
+        self._avatar("reset_neutral")
+        self.bus.emit(EventKind.PANIC)
+        self.bus.notice("panic: speech stopped, queue cleared, avatar neutral", level="warning")

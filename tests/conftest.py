@@ -1,0 +1,32 @@
+"""Shared test set-up: offscreen Qt, an isolated AISCHOCO_HOME, no keyring, no network."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Settings that a developer's shell might carry must not leak into tests.
+for _k in list(os.environ):
+    if _k.startswith(("CHZZK_", "GROQ_", "TTS_", "VTS_", "OVERLAY_", "LLM_")) or _k in (
+        "CHAT_SOURCE", "APPROVAL_MODE", "AUTO_APPROVE_SECONDS", "TAROT_ENABLED", "AISCHOCO_HOME",
+    ):
+        del os.environ[_k]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An empty AISCHOCO_HOME for the test, set in the environment."""
+    h = tmp_path / "home"
+    h.mkdir()
+    monkeypatch.setenv("AISCHOCO_HOME", str(h))
+    monkeypatch.chdir(tmp_path)
+    return h
