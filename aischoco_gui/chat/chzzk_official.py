@@ -1,0 +1,304 @@
+"""CHZZK Open API chat source (``CHAT_SOURCE=chzzk``), DESIGN.md §4.1.
+
+One session = fresh session URL from REST → Socket.IO (Engine.IO 3, websocket) connect → wait for
+``SYSTEM connected`` → ``POST subscribe/chat`` and ``subscribe/donation`` with the session key →
+``SYSTEM subscribed`` = live. A session URL is single-use, so every reconnect starts over from
+REST. 401/403 from REST refreshes the user token once per attempt; a second refusal is a clear
+error that waits for the streamer to log in again (``restart()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from aischoco_gui.chat.backoff import Backoff
+from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.chat.oauth import AuthError, ChzzkAuth
+from aischoco_gui.chat.parse import parse_official_chat, parse_official_donation, safe_parse
+from aischoco_gui.chat.sio_compat import new_async_client
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import register, tr
+from aischoco_gui.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+register({
+    "chat.status.connecting": ("CHZZK 연결 중", "connecting to CHZZK"),
+    "chat.status.live": ("실시간 채팅 수신 중", "live"),
+    "chat.status.reconnecting": ("CHZZK 재연결 대기 ({delay:.0f}초)", "reconnecting to CHZZK in {delay:.0f}s"),
+    "chat.status.login": ("CHZZK 로그인이 필요합니다", "CHZZK login needed"),
+    "chat.status.revoked": ("CHZZK 권한이 취소되었습니다. 다시 로그인하세요",
+                            "CHZZK revoked the permission; log in again"),
+    "chat.notice.unknown_system": ("CHZZK에서 알 수 없는 SYSTEM 메시지: {type}",
+                                   "CHZZK sent an unknown SYSTEM type: {type}"),
+})
+
+SESSION_CLIENT = "/open/v1/sessions/auth/client"
+SESSION_USER = "/open/v1/sessions/auth"
+SUBSCRIBE = "/open/v1/sessions/events/subscribe/{event}"
+_CLOSED = "__closed__"
+
+
+class SessionEnded(Exception):
+    """The socket closed or CHZZK ended the subscription; reconnect with a fresh session."""
+
+
+class Revoked(Exception):
+    """CHZZK revoked the app's permission; needs a new login."""
+
+
+class RestError(Exception):
+    """Transient REST failure (network, 5xx, unexpected reply)."""
+
+
+class Deduper:
+    """CHZZK sends no message id: drop an event seen twice (overlapping sessions while reconnecting)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple, None] = OrderedDict()
+        self.dropped = 0
+
+    def seen(self, msg: ChatMessage) -> bool:
+        if msg.message_time is None:
+            return False
+        key = (msg.user_id, msg.message_time, msg.text, msg.donation_amount)
+        if key in self._seen:
+            self.dropped += 1
+            return True
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return False
+
+
+class ChzzkOfficialChatSource:
+    name = "chzzk"
+
+    def __init__(self, bus: EventBus, auth: ChzzkAuth, *, base_url: str, client_id: str = "",
+                 client_secret: str = "", backoff: Backoff | None = None, step_timeout_s: float = 10.0,
+                 events: tuple[str, ...] = ("chat", "donation")) -> None:
+        self.bus = bus
+        self.auth = auth
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.backoff = backoff or Backoff()
+        self.step_timeout_s = step_timeout_s
+        self.events = events
+        self.tasks = TaskGroup("chat", bus)
+        self.dedup = Deduper()
+        self.sessions_opened = 0
+        self.received = 0
+        self._on_message: Callable[[ChatMessage], None] | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._sio: Any = None
+        self._run_task: asyncio.Task | None = None
+        self._warned_types: set[str] = set()
+        self._live = False
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self, on_message: Callable[[ChatMessage], None]) -> None:
+        self._on_message = on_message
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.step_timeout_s))
+        self.bus.set_status("chat", ServiceState.CONNECTING, tr("chat.status.connecting"))
+        self._run_task = self.tasks.spawn(self._run(), "chzzk-session")
+        self.tasks.spawn(self.auth.refresh_loop(), "chzzk-token-refresh")
+
+    async def restart(self) -> None:
+        """Start over (after a new login)."""
+        if self._on_message is None:
+            return
+        if self._run_task is not None and not self._run_task.done():
+            self._run_task.cancel()
+            await asyncio.wait([self._run_task], timeout=3)
+        await self._close_socket()
+        self.backoff.reset()
+        self._run_task = self.tasks.spawn(self._run(), "chzzk-session")
+
+    async def stop(self) -> None:
+        await self.tasks.cancel_all()
+        await self._close_socket()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        self.bus.set_status("chat", ServiceState.OFF, "")
+
+    # -- the reconnect loop -----------------------------------------------------------------
+    async def _run(self) -> None:
+        self.backoff.reset()
+        while True:
+            self._live = False
+            try:
+                await self._session()
+                reason = "session ended"
+            except AuthError as e:
+                log.warning("CHZZK auth: %s", e)
+                self.bus.set_status("chat", ServiceState.ERROR, tr("chat.status.login"), error=str(e))
+                return  # wait for restart() after a new login
+            except Revoked as e:
+                self.bus.set_status("chat", ServiceState.ERROR, tr("chat.status.revoked"), error=str(e))
+                return
+            except SessionEnded as e:
+                reason = str(e) or "session ended"
+            except (TimeoutError, RestError, aiohttp.ClientError, OSError, ValueError) as e:
+                reason = f"{type(e).__name__}: {e}"
+            except Exception as e:  # socketio's ConnectionError and anything else: retry, never die silently
+                reason = f"{type(e).__name__}: {e}"
+                log.exception("CHZZK session failed")
+            finally:
+                await self._close_socket()
+            if self._live:
+                self.backoff.reset()
+            delay = self.backoff.next_delay()
+            log.info("CHZZK chat disconnected (%s); reconnecting in %.2fs", reason, delay)
+            self.bus.set_status("chat", ServiceState.RECONNECTING, tr("chat.status.reconnecting", delay=delay),
+                                error=reason, attempt=self.backoff.attempt)
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        """One session from REST to close; always ends with an exception (SessionEnded when it was live)."""
+        url = await self._session_url()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        sio = new_async_client(reconnection=False, logger=False, engineio_logger=False)
+        self._sio = sio
+
+        def on_system(data: Any) -> None:
+            try:
+                d = json.loads(data) if isinstance(data, str) else data
+                if not isinstance(d, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                log.warning("skipping malformed SYSTEM event: %.500r", data)
+                return
+            queue.put_nowait((str(d.get("type", "")), d.get("data") or {}))
+
+        sio.on("SYSTEM", on_system)
+        sio.on("CHAT", lambda data: self._deliver(parse_official_chat, data))
+        sio.on("DONATION", lambda data: self._deliver(parse_official_donation, data))
+        sio.on("disconnect", lambda: queue.put_nowait((_CLOSED, {})))
+
+        await asyncio.wait_for(sio.connect(url, transports=["websocket"]), self.step_timeout_s)
+        self.sessions_opened += 1
+        data = await self._wait_system(queue, "connected")
+        key = data.get("sessionKey")
+        if not key:
+            raise SessionEnded("SYSTEM connected without a sessionKey")
+        pending = {e.upper() for e in self.events}
+        for event in self.events:
+            await self._subscribe(event, str(key))
+        while "CHAT" in pending:
+            d = await self._wait_system(queue, "subscribed")
+            pending.discard(str(d.get("eventType", "")).upper())
+        self._live = True
+        self.bus.set_status("chat", ServiceState.READY, tr("chat.status.live"), error="")
+        log.info("CHZZK chat live")
+        while True:
+            type_, d = await queue.get()
+            self._handle_system(type_, d)
+
+    async def _wait_system(self, queue: asyncio.Queue, want: str) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.step_timeout_s
+        while True:
+            type_, d = await asyncio.wait_for(queue.get(), max(0.01, deadline - loop.time()))
+            if type_ == want:
+                return d
+            self._handle_system(type_, d)
+
+    def _handle_system(self, type_: str, d: dict[str, Any]) -> None:
+        if type_ == _CLOSED:
+            raise SessionEnded("socket closed")
+        if type_ == "revoked":
+            raise Revoked(f"revoked: {json.dumps(d, ensure_ascii=False)[:200]}")
+        if type_ == "unsubscribed":
+            if str(d.get("eventType", "")).upper() == "CHAT":
+                raise SessionEnded("CHZZK unsubscribed chat")
+            log.warning("CHZZK unsubscribed %s", d)
+            return
+        if type_ in ("connected", "subscribed"):
+            return  # late duplicates (e.g. donation subscribed after chat) are fine
+        log.warning("unexpected CHZZK SYSTEM type %r: %.500s", type_, d)
+        if type_ not in self._warned_types:
+            self._warned_types.add(type_)
+            self.bus.notice(tr("chat.notice.unknown_system", type=type_), "warning")
+
+    def _deliver(self, parser: Callable[..., ChatMessage], data: Any) -> None:
+        msg = safe_parse(parser, data, self.name)
+        if msg is None or self.dedup.seen(msg):
+            return
+        self.received += 1
+        if self._on_message is not None:
+            self._on_message(msg)
+
+    async def _close_socket(self) -> None:
+        sio, self._sio = self._sio, None
+        if sio is None:
+            return
+        try:
+            await asyncio.wait_for(sio.disconnect(), 2.0)
+        except Exception as e:  # already gone
+            log.debug("socket close: %s", e)
+
+    # -- REST -------------------------------------------------------------------------------
+    async def _request(self, method: str, path: str, headers: dict[str, str],
+                       params: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        assert self._http is not None
+        try:
+            async with self._http.request(method, self.base_url + path, headers=headers, params=params) as r:
+                text = await r.text()
+                status = r.status
+        except (TimeoutError, aiohttp.ClientError) as e:
+            raise RestError(f"{method} {path}: {type(e).__name__}") from None
+        try:
+            body = json.loads(text) if text.strip() else {}
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        code = body.get("code")
+        if status < 300 and isinstance(code, int) and code >= 300:
+            status = code  # CHZZK wraps errors in the body too
+        return status, body
+
+    async def _with_user_token(self, method: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """Call with the user token; on 401/403 refresh once and retry, then give a clear error."""
+        for attempt in (1, 2):
+            token = await self.auth.access_token()
+            status, body = await self._request(method, path, {"Authorization": f"Bearer {token}"}, params)
+            if status in (401, 403):
+                if attempt == 1 and self.auth.can_refresh:
+                    log.info("CHZZK answered %s on %s; refreshing the token once", status, path)
+                    await self.auth.refresh()
+                    continue
+                raise AuthError(f"CHZZK refused the access token (HTTP {status} on {path}): log in with CHZZK again")
+            if status >= 300:
+                raise RestError(f"{method} {path}: HTTP {status} {body.get('message') or ''}".strip())
+            return body
+        raise AssertionError("unreachable")
+
+    async def _session_url(self) -> str:
+        if self.client_id and self.client_secret:
+            status, body = await self._request("GET", SESSION_CLIENT, {"Client-Id": self.client_id,
+                                                                       "Client-Secret": self.client_secret})
+            if status in (401, 403):
+                raise AuthError(f"CHZZK rejected CHZZK_CLIENT_ID/CHZZK_CLIENT_SECRET (HTTP {status})")
+            if status >= 300:
+                raise RestError(f"session URL: HTTP {status}")
+        else:
+            body = await self._with_user_token("GET", SESSION_USER)
+        url = (body.get("content") or {}).get("url") if isinstance(body.get("content"), dict) else None
+        if not url:
+            raise RestError("session URL reply had no content.url")
+        return str(url)
+
+    async def _subscribe(self, event: str, session_key: str) -> None:
+        await self._with_user_token("POST", SUBSCRIBE.format(event=event), {"sessionKey": session_key})
