@@ -1,0 +1,354 @@
+"""Async OpenAI-compatible chat-completions client on httpx (one pooled connection per host).
+
+Per attempt: a ``timeout_s`` deadline for a whole non-streamed answer (for a stream: for the first
+byte, then between chunks). Retries (``max_retries``) with exponential backoff on timeouts,
+connection errors, 5xx and 429 (honouring ``retry-after``); then the next endpoint of the
+fallback chain. ``x-ratelimit-*`` headers of every answer go to ``on_rate_limits``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from aischoco_gui.llm.providers import Endpoint
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524}
+MESSAGE_KEYS = ("role", "content")  # never name / reasoning / tool fields (Groq answers 400)
+
+
+class LLMError(RuntimeError):
+    """A request failed on every endpoint (or cannot be made)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
+                 endpoint: Endpoint | None = None, retry_after: float | None = None,
+                 delivered: bool = False) -> None:
+        super().__init__(message)
+        self.delivered = delivered  # part of the reply was already handed on (no retry, no fallback)
+        self.status = status
+        self.retryable = retryable
+        self.endpoint = endpoint
+        self.retry_after = retry_after
+
+
+class NotConfiguredError(LLMError):
+    """No API key for a remote provider."""
+
+
+@dataclass
+class Completion:
+    content: str
+    endpoint: Endpoint
+    finish_reason: str = ""
+    reasoning: str = ""  # kept for diagnostics only; never spoken, never sent back
+    latency_s: float = 0.0  # request sent → answer complete
+    first_byte_s: float = 0.0  # request sent → first response byte
+    attempts: int = 1
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    from_failed_generation: bool = False  # Groq json_validate_failed: the model's raw text
+    truncated: bool = False  # stream broke after content had started
+
+
+def clean_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Only role and string content go on the wire."""
+    return [{k: str(m[k]) for k in MESSAGE_KEYS if k in m} for m in messages if m.get("role")]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+        return max(0.0, dt.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items() if k.lower().startswith("x-ratelimit-")
+            or k.lower() == "retry-after"}
+
+
+def _error_message(resp_status: int, body: bytes) -> tuple[str, dict[str, Any]]:
+    try:
+        err = json.loads(body).get("error") or {}
+        if isinstance(err, str):
+            err = {"message": err}
+    except (ValueError, AttributeError):
+        err = {}
+    msg = err.get("message") or body[:200].decode("utf-8", "replace") or "no body"
+    return f"HTTP {resp_status}: {msg}", err
+
+
+class LLMClient:
+    """Calls the chain of endpoints; the first that answers wins."""
+
+    def __init__(self, endpoints: list[Endpoint], *, timeout_s: float = 5.0, max_retries: int = 3,
+                 max_tokens: int = 1024, temperature: float | None = None, backoff_s: float = 0.5,
+                 max_retry_after_s: float = 20.0,
+                 on_rate_limits: Callable[[Endpoint, dict[str, str]], None] | None = None,
+                 on_attempt_failed: Callable[[Endpoint, int, str], None] | None = None) -> None:
+        if not endpoints:
+            raise ValueError("no LLM endpoint configured")
+        self.endpoints = endpoints
+        self.timeout_s = timeout_s
+        self.max_retries = max(0, max_retries)
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.backoff_s = backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.on_rate_limits = on_rate_limits
+        self.on_attempt_failed = on_attempt_failed
+        self.rate_limits: dict[str, str] = {}
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None or self._http.is_closed:
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout_s),
+                limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60.0),
+                trust_env=False,  # never route loopback or API calls through a stray proxy variable
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    @property
+    def configured_endpoints(self) -> list[Endpoint]:
+        return [e for e in self.endpoints if e.configured]
+
+    # -- request shape -----------------------------------------------------------------------
+    def build_body(self, ep: Endpoint, messages: list[dict[str, Any]], *, json_mode: bool,
+                   schema: dict[str, Any] | None = None, schema_name: str = "reply", stream: bool = False,
+                   max_tokens: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": ep.model, "messages": clean_messages(messages)}
+        if json_mode:
+            if schema is not None and ep.uses_json_schema:
+                body["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": schema_name, "strict": True, "schema": schema}}
+            else:
+                body["response_format"] = {"type": "json_object"}
+        if ep.is_gpt_oss and not ep.preset.local:
+            body["reasoning_effort"] = "low"
+            if ep.preset.include_reasoning_flag:
+                body["include_reasoning"] = False
+        mt = max_tokens or self.max_tokens
+        if ep.is_gpt_oss:
+            mt = max(mt, 1024)  # hidden reasoning spends completion tokens too
+        body[ep.preset.max_tokens_field] = mt
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if stream and not (json_mode and not ep.preset.streams_json):
+            body["stream"] = True
+        return body
+
+    def _headers(self, ep: Endpoint) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "Accept": "application/json"}
+        if ep.api_key:
+            h["Authorization"] = f"Bearer {ep.api_key}"
+        return h
+
+    # -- public calls ------------------------------------------------------------------------
+    async def complete(self, messages: list[dict[str, Any]], *, json_mode: bool = False,
+                       schema: dict[str, Any] | None = None, schema_name: str = "reply", stream: bool = False,
+                       max_tokens: int | None = None, on_delta: Callable[[str], None] | None = None,
+                       on_sent: Callable[[Endpoint, int], None] | None = None,
+                       on_first_byte: Callable[[Endpoint], None] | None = None) -> Completion:
+        """Send the chat; stream deltas to ``on_delta`` when streaming. Raises LLMError."""
+        eps = self.configured_endpoints
+        if not eps:
+            raise NotConfiguredError("no API key: set GROQ_API_KEY (or a local LLM_BASE_URL) in settings")
+        errors: list[str] = []
+        for ep in eps:
+            try:
+                return await self._with_retries(ep, messages, json_mode=json_mode, schema=schema,
+                                                schema_name=schema_name, stream=stream, max_tokens=max_tokens,
+                                                on_delta=on_delta, on_sent=on_sent, on_first_byte=on_first_byte)
+            except LLMError as e:
+                errors.append(f"{ep.describe()}: {e}")
+                if e.delivered:
+                    raise  # text already handed on: a fallback would speak a second reply
+                log.warning("LLM endpoint %s failed: %s", ep.describe(), e)
+        raise LLMError("; ".join(errors) if errors else "LLM request failed")
+
+    async def chat_json(self, messages: list[dict[str, Any]], schema: dict[str, Any] | None = None,
+                        schema_name: str = "reply", max_tokens: int = 2048) -> dict[str, Any]:
+        """A JSON object answer (strict schema where the provider supports it), repaired if needed."""
+        from aischoco_gui.llm.parsing import load_json_object  # local: keeps import cheap
+
+        if not any("json" in str(m.get("content", "")).lower() for m in messages):
+            messages = [*messages, {"role": "system", "content": "Answer with one JSON object."}]
+        c = await self.complete(messages, json_mode=True, schema=schema, schema_name=schema_name,
+                                max_tokens=max_tokens)
+        obj, _repaired = load_json_object(c.content)
+        if obj is None:
+            raise LLMError(f"{c.endpoint.describe()} did not answer a JSON object")
+        return obj
+
+    async def chat_text(self, messages: list[dict[str, Any]], max_tokens: int = 1024) -> str:
+        c = await self.complete(messages, max_tokens=max_tokens)
+        return c.content
+
+    # -- internals ---------------------------------------------------------------------------
+    async def _with_retries(self, ep: Endpoint, messages: list[dict[str, Any]], **kw: Any) -> Completion:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                c = await self._attempt(ep, messages, **kw)
+                c.attempts = attempt
+                return c
+            except LLMError as e:
+                if e.delivered or not e.retryable or attempt > self.max_retries:
+                    raise
+                if e.retry_after is not None and e.retry_after > self.max_retry_after_s:
+                    raise LLMError(f"rate limited for {e.retry_after:.0f} s", status=e.status, endpoint=ep) from e
+                delay = e.retry_after if e.retry_after is not None else \
+                    self.backoff_s * (2 ** (attempt - 1)) * (1 + random.random() * 0.25)
+                if self.on_attempt_failed is not None:
+                    self.on_attempt_failed(ep, attempt, str(e))
+                log.info("LLM %s attempt %d failed (%s); retrying in %.2f s", ep.describe(), attempt, e, delay)
+                await asyncio.sleep(delay)
+
+    def _note_rate_limits(self, ep: Endpoint, headers: httpx.Headers) -> None:
+        rl = rate_limit_headers(headers)
+        if rl:
+            self.rate_limits = rl
+            if self.on_rate_limits is not None:
+                self.on_rate_limits(ep, rl)
+
+    async def _attempt(self, ep: Endpoint, messages: list[dict[str, Any]], *, json_mode: bool,
+                       schema: dict[str, Any] | None, schema_name: str, stream: bool, max_tokens: int | None,
+                       on_delta: Callable[[str], None] | None, on_sent: Callable[[Endpoint, int], None] | None,
+                       on_first_byte: Callable[[Endpoint], None] | None) -> Completion:
+        body = self.build_body(ep, messages, json_mode=json_mode, schema=schema, schema_name=schema_name,
+                               stream=stream, max_tokens=max_tokens)
+        url = f"{ep.base_url}/chat/completions"
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        t0 = time.perf_counter()
+        if on_sent is not None:
+            on_sent(ep, len(data))
+        try:
+            if body.get("stream"):
+                return await self._stream(ep, url, data, t0, on_delta, on_first_byte)
+            async with asyncio.timeout(self.timeout_s):
+                resp = await self.http.post(url, content=data, headers=self._headers(ep))
+                t_first = time.perf_counter()
+                if on_first_byte is not None:
+                    on_first_byte(ep)
+                raw = resp.content
+        except (TimeoutError, httpx.TimeoutException) as e:
+            raise LLMError(f"timed out after {self.timeout_s:g} s", retryable=True, endpoint=ep) from e
+        except httpx.TransportError as e:
+            raise LLMError(f"connection failed: {type(e).__name__}: {e}", retryable=True, endpoint=ep) from e
+        self._note_rate_limits(ep, resp.headers)
+        if resp.status_code >= 400:
+            return self._error_or_failed_generation(ep, resp.status_code, resp.headers, raw, t0, t_first)
+        try:
+            payload = json.loads(raw)
+            choice = payload["choices"][0]
+            msg = choice.get("message") or {}
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            raise LLMError(f"unreadable completion body ({type(e).__name__})", retryable=True, endpoint=ep) from e
+        content = msg.get("content") or ""
+        reasoning = msg.get("reasoning") or msg.get("reasoning_content") or ""
+        return Completion(content=content if isinstance(content, str) else str(content), endpoint=ep,
+                          finish_reason=choice.get("finish_reason") or "", reasoning=str(reasoning),
+                          latency_s=time.perf_counter() - t0, first_byte_s=t_first - t0,
+                          rate_limits=rate_limit_headers(resp.headers))
+
+    def _error_or_failed_generation(self, ep: Endpoint, status: int, headers: httpx.Headers, raw: bytes,
+                                    t0: float, t_first: float) -> Completion:
+        msg, err = _error_message(status, raw)
+        if status == 400 and err.get("code") == "json_validate_failed" and err.get("failed_generation"):
+            # Groq: the model's output broke the schema; its raw text is in the error → repair it
+            return Completion(content=str(err["failed_generation"]), endpoint=ep, finish_reason="stop",
+                              latency_s=time.perf_counter() - t0, first_byte_s=t_first - t0,
+                              rate_limits=rate_limit_headers(headers), from_failed_generation=True)
+        retry_after = parse_retry_after(headers.get("retry-after")) if status == 429 else None
+        if status in (401, 403):
+            msg = f"HTTP {status}: API key rejected ({err.get('message', '')})".rstrip(" ()")
+        raise LLMError(msg, status=status, retryable=status in RETRY_STATUS, endpoint=ep, retry_after=retry_after)
+
+    async def _stream(self, ep: Endpoint, url: str, data: bytes, t0: float,
+                      on_delta: Callable[[str], None] | None,
+                      on_first_byte: Callable[[Endpoint], None] | None) -> Completion:
+        parts: list[str] = []
+        reasoning: list[str] = []
+        finish = ""
+        t_first = 0.0
+        done = False
+        req = self.http.build_request("POST", url, content=data, headers={**self._headers(ep),
+                                                                          "Accept": "text/event-stream"})
+        try:
+            async with asyncio.timeout(self.timeout_s) as first_deadline:
+                resp = await self.http.send(req, stream=True)
+                first_deadline.reschedule(None)  # later chunks: httpx's read timeout applies
+            try:
+                self._note_rate_limits(ep, resp.headers)
+                if resp.status_code >= 400:
+                    raw = await resp.aread()
+                    t_first = time.perf_counter()
+                    return self._error_or_failed_generation(ep, resp.status_code, resp.headers, raw, t0, t_first)
+                async for line in resp.aiter_lines():
+                    if not t_first:
+                        t_first = time.perf_counter()
+                        if on_first_byte is not None:
+                            on_first_byte(ep)
+                    if not line.startswith("data:"):
+                        continue
+                    payload = line[5:].strip()
+                    if payload == "[DONE]":
+                        done = True
+                        break
+                    try:
+                        obj = json.loads(payload)
+                    except ValueError:
+                        log.debug("skipping unreadable SSE line from %s", ep.describe())
+                        continue
+                    if obj.get("error"):
+                        raise LLMError(f"stream error: {obj['error']}", retryable=not parts, endpoint=ep,
+                                       delivered=bool(parts))
+                    for ch in obj.get("choices") or []:
+                        delta = ch.get("delta") or {}
+                        if delta.get("reasoning") or delta.get("reasoning_content"):
+                            reasoning.append(str(delta.get("reasoning") or delta.get("reasoning_content")))
+                        text = delta.get("content")
+                        if text:
+                            parts.append(text)
+                            if on_delta is not None:
+                                on_delta(text)
+                        if ch.get("finish_reason"):
+                            finish = ch["finish_reason"]
+            finally:
+                await resp.aclose()
+        except (TimeoutError, httpx.TimeoutException, httpx.TransportError) as e:
+            if not parts:
+                kind = "timed out" if isinstance(e, (TimeoutError, httpx.TimeoutException)) else "connection failed"
+                raise LLMError(f"{kind}: {type(e).__name__}", retryable=True, endpoint=ep) from e
+            log.warning("stream from %s broke after %d chunks: %s", ep.describe(), len(parts), type(e).__name__)
+            finish = finish or "truncated"
+        if not done and not finish:
+            finish = "truncated"
+        return Completion(content="".join(parts), endpoint=ep, finish_reason=finish, reasoning="".join(reasoning),
+                          latency_s=time.perf_counter() - t0, first_byte_s=(t_first or time.perf_counter()) - t0,
+                          rate_limits=rate_limit_headers(resp.headers), truncated=finish == "truncated")

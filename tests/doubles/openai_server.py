@@ -1,0 +1,254 @@
+"""A loopback OpenAI-compatible chat-completions server for tests and benchmarks.
+
+Speaks the real wire protocol on 127.0.0.1 (random free port): ``POST /v1/chat/completions``
+answering the normal ``chat.completion`` JSON (with ``usage`` and ``x-ratelimit-*`` headers) or,
+when the request says ``"stream": true``, ``text/event-stream`` chunks ending in ``data: [DONE]``.
+Every request is recorded (JSON body, headers, receive time). Replies are scripted:
+
+    async with OpenAIDouble() as d:                 # inside an asyncio test
+        d.script(Script(status=429, headers={"retry-after": "0"}), Script(content="..."))
+        ... settings.llm_base_url = d.base_url ...
+
+    d = OpenAIDouble.start_in_thread()              # Qt tests (qasync loop) / benchmarks
+    ...; d.stop()
+
+With nothing scripted, the default reply is ``{"emotion":"happy","response":"..."}``; a
+``responder(body) -> Script`` callable can decide per request (e.g. summaries vs replies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+DEFAULT_RESPONSE = "안녕하세요! 오늘도 와 줘서 고마워요. 같이 재밌게 놀아요!"
+
+
+@dataclass
+class Script:
+    """One scripted answer. Unset fields give a normal successful completion."""
+
+    status: int = 200
+    content: str | None = None  # message content; default: JSON of emotion/response
+    emotion: str = "happy"
+    response: str = DEFAULT_RESPONSE
+    headers: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # error body for status >= 400
+    raw_body: bytes | None = None  # sent verbatim instead of a completion (malformed answers)
+    reasoning: str | None = None  # adds message.reasoning / delta.reasoning (must never be spoken)
+    finish_reason: str = "stop"
+    delay_s: float = 0.0  # before the response headers (slow first byte)
+    chunk_size: int = 4  # characters per SSE delta
+    chunk_delay_s: float = 0.0  # between SSE deltas
+    stream: bool | None = None  # force SSE on/off; None = follow the request's "stream"
+    cut_stream_after: int | None = None  # close the connection after N deltas (no [DONE])
+
+    def message_content(self) -> str:
+        if self.content is not None:
+            return self.content
+        return json.dumps({"emotion": self.emotion, "response": self.response}, ensure_ascii=False)
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON (or the raw text when it was not JSON)
+    t: float  # time.perf_counter() when the body had been read
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", [])) if isinstance(self.body, dict) else []
+
+
+RATE_HEADERS = {
+    "x-ratelimit-limit-requests": "1000",
+    "x-ratelimit-remaining-requests": "999",
+    "x-ratelimit-limit-tokens": "250000",
+    "x-ratelimit-remaining-tokens": "249000",
+    "x-ratelimit-reset-requests": "86.4ms",
+    "x-ratelimit-reset-tokens": "240ms",
+}
+
+
+class OpenAIDouble:
+    """Scriptable OpenAI-compatible server on 127.0.0.1."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.requests: list[RecordedRequest] = []
+        self.default = Script()
+        self.responder: Callable[[Any], Script | None] | None = None
+        self._queue: deque[Script] = deque()
+        self._lock = threading.Lock()
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ids = 0
+
+    # -- scripting ---------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def script(self, *scripts: Script) -> OpenAIDouble:
+        """Queue answers for the next requests (in order); afterwards ``default`` answers."""
+        with self._lock:
+            self._queue.extend(scripts)
+        return self
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self.requests.clear()
+
+    def _next_script(self, body: Any) -> Script:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+        if self.responder is not None:
+            s = self.responder(body)
+            if s is not None:
+                return s
+        return self.default
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> OpenAIDouble:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_get("/v1/models", self._models)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def aclose(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> OpenAIDouble:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @classmethod
+    def start_in_thread(cls, host: str = "127.0.0.1", port: int = 0) -> OpenAIDouble:
+        """Run the server on its own event loop in a daemon thread; ``stop()`` ends it."""
+        d = cls(host, port)
+        ready = threading.Event()
+        err: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            d._loop = loop
+            try:
+                loop.run_until_complete(d.start())
+            except BaseException as e:  # pragma: no cover - port trouble
+                err.append(e)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(d.aclose())
+            loop.close()
+
+        d._thread = threading.Thread(target=run, name="openai-double", daemon=True)
+        d._thread.start()
+        ready.wait(10)
+        if err:
+            raise err[0]
+        return d
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None
+
+    # -- handlers ----------------------------------------------------------------------------
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "double-model", "object": "model"}]})
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        self.requests.append(RecordedRequest(request.path, dict(request.headers), body, time.perf_counter()))
+        s = self._next_script(body)
+        if s.delay_s:
+            await asyncio.sleep(s.delay_s)
+        headers = {**RATE_HEADERS, **s.headers}
+        if s.status >= 400:
+            err = s.error or {"error": {"message": f"scripted error {s.status}", "type": "server_error",
+                                        "code": str(s.status)}}
+            return web.json_response(err, status=s.status, headers=headers)
+        if s.raw_body is not None:
+            return web.Response(body=s.raw_body, status=s.status, headers=headers,
+                                content_type="application/json")
+        model = body.get("model", "double-model") if isinstance(body, dict) else "double-model"
+        self._ids += 1
+        cid = f"chatcmpl-double-{self._ids}"
+        want_stream = bool(body.get("stream")) if isinstance(body, dict) else False
+        if s.stream if s.stream is not None else want_stream:
+            return await self._stream(request, s, headers, cid, model)
+        message: dict[str, Any] = {"role": "assistant", "content": s.message_content()}
+        if s.reasoning is not None:
+            message["reasoning"] = s.reasoning
+        payload = {
+            "id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": s.finish_reason}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            "system_fingerprint": "fp_double",
+        }
+        return web.json_response(payload, status=s.status, headers=headers,
+                                 dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def _stream(self, request: web.Request, s: Script, headers: dict[str, str], cid: str,
+                      model: str) -> web.StreamResponse:
+        resp = web.StreamResponse(status=200, headers={**headers, "Content-Type": "text/event-stream",
+                                                       "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            obj = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                   "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
+
+        await resp.write(chunk({"role": "assistant", "content": ""}))
+        if s.reasoning:
+            await resp.write(chunk({"reasoning": s.reasoning}))
+        text = s.message_content()
+        n = max(1, s.chunk_size)
+        for i, start in enumerate(range(0, len(text), n)):
+            if s.cut_stream_after is not None and i >= s.cut_stream_after:
+                # drop the connection mid-stream (truncated reply)
+                if request.transport is not None:
+                    request.transport.close()
+                return resp
+            if s.chunk_delay_s:
+                await asyncio.sleep(s.chunk_delay_s)
+            await resp.write(chunk({"content": text[start:start + n]}))
+        await resp.write(chunk({}, s.finish_reason))
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+
+def stream_content(emotion: str, text: str) -> str:
+    """Content of a streamed plain-text reply: the emotion tag line, then the reply."""
+    return f"[{emotion}]\n{text}"
