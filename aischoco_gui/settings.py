@@ -60,6 +60,20 @@ class Settings:
     llm_base_url: str = opt("https://api.groq.com/openai/v1", "LLM_BASE_URL", dialog=True)
     llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT")
     llm_max_retries: int = opt(3, "LLM_MAX_RETRIES")
+    llm_provider: str = opt("auto", "LLM_PROVIDER", dialog=True,
+                            choices=("auto", "groq", "cerebras", "openai", "ollama", "llamacpp", "custom"))
+    llm_mode: str = opt("auto", "LLM_MODE", choices=("auto", "json", "stream"), dialog=True)
+    llm_fallbacks: str = opt("", "LLM_FALLBACKS", dialog=True)  # "cerebras, ollama=qwen2.5:7b, http://host/v1=m"
+    cerebras_api_key: str = opt("", "CEREBRAS_API_KEY", secret=True, dialog=True)
+    openai_api_key: str = opt("", "OPENAI_API_KEY", secret=True, dialog=True)
+    llm_max_tokens: int = opt(1024, "LLM_MAX_TOKENS")
+    llm_temperature: float = opt(-1.0, "LLM_TEMPERATURE")  # < 0 = provider default
+    llm_retry_backoff_s: float = opt(0.5, "LLM_RETRY_BACKOFF")
+    llm_emotions: str = opt("", "LLM_EMOTIONS")  # "" = pose_mapping.json emotions, else the default six
+    llm_banned_words: str = opt("", "LLM_BANNED_WORDS", dialog=True)
+    history_summary_threshold: int = opt(7000, "HISTORY_SUMMARY_THRESHOLD", dialog=True)
+    history_keep_tokens: int = opt(5000, "HISTORY_KEEP_TOKENS", dialog=True)
+    history_max_tokens: int = opt(8000, "HISTORY_MAX_TOKENS", dialog=True)
     # tts / audio
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
