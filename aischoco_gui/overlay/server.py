@@ -1,0 +1,411 @@
+"""The OBS overlay server: aiohttp on the app's own event loop (no thread, no second loop).
+
+Serves only the overlay: a fixed table of shipped files (read once into memory, so there is no
+path to traverse and no directory to list), generated tarot card art, the optional user CSS
+file, the AIsChoco-compatible JSON API and a Server-Sent Events push channel.
+
+Security: every response carries a strict Content-Security-Policy; the Host header must name
+this server (defeats DNS rebinding); state-changing requests need the per-install token
+(``X-Overlay-Token`` header or ``?token=``) or a same-origin ``Origin``; no CORS headers, so other
+sites cannot read the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hmac
+import ipaddress
+import json
+import logging
+import re
+import secrets
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from aischoco_gui.events import Event, EventBus, EventKind, ServiceState
+from aischoco_gui.overlay.state import EMOJI_HOSTS, OverlayState
+from aischoco_gui.overlay.tarot_art import back_svg, card_svg
+from aischoco_gui.paths import atomic_write_text, resource_path
+
+log = logging.getLogger(__name__)
+
+THEMES = ("default", "compact", "large", "replies", "chat")
+TOKEN_FILE = "overlay_token.txt"
+USER_CSS_FILE = "overlay.css"
+CLIENT_QUEUE = 500
+HEARTBEAT_S = 15.0
+
+CSP = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: " + " ".join(f"https://{h}" for h in EMOJI_HOSTS),
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'self'",
+])
+
+STATIC: dict[str, tuple[str, str]] = {  # route → (file under resources/overlay, content type)
+    "/": ("index.html", "text/html"),
+    "/overlay.js": ("overlay.js", "text/javascript"),
+    "/live.js": ("live.js", "text/javascript"),
+    "/overlay.css": ("overlay.css", "text/css"),
+    "/tarot": ("tarot.html", "text/html"),
+    "/tarot.js": ("tarot.js", "text/javascript"),
+    "/tarot.css": ("tarot.css", "text/css"),
+    **{f"/themes/{t}.css": (f"themes/{t}.css", "text/css") for t in THEMES},
+}
+
+
+def load_token(config_dir: Path) -> str:
+    """The per-install token (created on first use, kept in the user config dir)."""
+    p = config_dir / TOKEN_FILE
+    try:
+        tok = p.read_text(encoding="utf-8").strip()
+        if re.fullmatch(r"[A-Za-z0-9_\-]{20,}", tok):
+            return tok
+    except OSError:
+        pass
+    tok = secrets.token_urlsafe(24)
+    atomic_write_text(p, tok + "\n")
+    return tok
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that is free right now on ``host`` (for the one-click alternative)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _is_wildcard(host: str) -> bool:
+    return host in ("0.0.0.0", "::", "")
+
+
+class OverlayServer:
+    """The overlay service: ``start``/``stop``/``restart``, reports ``overlay`` status on the bus."""
+
+    name = "overlay"
+
+    def __init__(self, bus: EventBus, state: OverlayState, *, host: str = "127.0.0.1", port: int = 8765,
+                 token: str = "", user_css: Path | None = None, tarot: Any = None,
+                 resources: Path | None = None) -> None:
+        self.bus = bus
+        self.state = state
+        self.host = host
+        self.port = port
+        self.token = token or secrets.token_urlsafe(24)
+        self.user_css = user_css
+        self.tarot = tarot
+        self.resources = resources or resource_path("overlay")
+        self.suggested_port: int | None = None
+        self.error: str = ""
+        self._files: dict[str, tuple[bytes, str]] = {}
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+        self._clients: set[asyncio.Queue[bytes | None]] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._flush_scheduled = False
+        self._unsubs: list[Callable[[], None]] = []
+        self.pushed = 0  # deltas pushed (for the panel / benchmarks)
+
+    # -- addresses ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._runner is not None and self._bound_port is not None
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if _is_wildcard(self.host) else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self._bound_port or self.port}/"
+
+    @property
+    def obs_url(self) -> str:
+        return self.url + "?obs"
+
+    @property
+    def tarot_url(self) -> str:
+        return self.url + "tarot?obs"
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Bind and serve. A busy port is reported (ERROR + a suggested free port), never raised."""
+        if self._runner is not None:
+            return
+        self._load_files()
+        if not self._unsubs:
+            self._unsubs.append(self.state.listen(self._on_delta))
+            self._unsubs.append(self.bus.subscribe(self._on_event))
+        self.bus.set_status("overlay", ServiceState.CONNECTING, f"{self.host}:{self.port}")
+        app = web.Application(middlewares=[self._security], client_max_size=64 * 1024)
+        self._routes(app)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        # SO_REUSEADDR is safe on POSIX (no two listeners) but lets a second server steal the port on Windows.
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=sys.platform != "win32")
+        try:
+            await site.start()
+        except OSError as e:
+            await runner.cleanup()
+            self._fail_bind(e)
+            return
+        self._runner = runner
+        addrs = runner.addresses
+        self._bound_port = int(addrs[0][1]) if addrs else self.port
+        self.error = ""
+        self.suggested_port = None
+        self.bus.set_status("overlay", ServiceState.READY, self.obs_url, clients=0)
+        log.info("overlay serving on %s", self.url)
+
+    def _fail_bind(self, e: OSError) -> None:
+        busy = e.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1), 10048)
+        try:
+            self.suggested_port = free_port("127.0.0.1" if _is_wildcard(self.host) else self.host)
+        except OSError:
+            self.suggested_port = None
+        if busy:
+            self.error = (f"포트 {self.port}이(가) 이미 사용 중이에요 (다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
+                          f"Port {self.port} is already in use.")
+        else:
+            self.error = f"오버레이 서버를 {self.host}:{self.port}에 열 수 없어요: {e.strerror or e}"
+        if self.suggested_port:
+            self.error += f" → {self.suggested_port} 포트로 열 수 있어요."
+        log.warning("overlay bind failed on %s:%s: %s", self.host, self.port, e)
+        self.bus.set_status("overlay", ServiceState.ERROR, self.error, error=str(e),
+                            suggested_port=self.suggested_port)
+
+    async def stop(self) -> None:
+        for q in list(self._clients):
+            _offer(q, None)
+        runner, self._runner = self._runner, None
+        self._bound_port = None
+        if runner is not None:
+            await runner.cleanup()
+        for u in self._unsubs:
+            u()
+        self._unsubs.clear()
+        if self.tarot is not None:
+            await self.tarot.stop()
+        self.bus.set_status("overlay", ServiceState.OFF, "")
+
+    async def restart(self, port: int | None = None, host: str | None = None) -> bool:
+        """Serve again (e.g. on the suggested free port); True when it is serving."""
+        tarot, self.tarot = self.tarot, None  # keep the tarot engine running across a restart
+        await self.stop()
+        self.tarot = tarot
+        if port is not None:
+            self.port = int(port)
+        if host is not None:
+            self.host = host
+        await self.start()
+        return self.running
+
+    def _load_files(self) -> None:
+        files: dict[str, tuple[bytes, str]] = {}
+        for route, (rel, ctype) in STATIC.items():
+            p = self.resources / rel
+            try:
+                files[route] = (p.read_bytes(), ctype)
+            except OSError:
+                log.error("overlay resource missing: %s", p)
+        self._files = files
+
+    # -- bus → state ----------------------------------------------------------------------
+    def _on_event(self, ev: Event) -> None:
+        k, d = ev.kind, ev.data
+        if k == EventKind.CHAT_RECEIVED:
+            self.state.add_chat(d["message"])
+        elif k == EventKind.CHAT_FILTERED:
+            self.state.filtered(d["message"], str(d.get("reason") or ""))
+        elif k == EventKind.BATCH_READY:
+            self.state.mark_processed(list(d.get("messages") or []))
+        elif k == EventKind.SPEECH_STARTED:
+            draft = d["draft"]
+            self.state.mark_processed(list(getattr(draft, "batch", []) or []))
+            self.state.add_reply(draft.text, getattr(draft, "emotion", "neutral"))
+        elif k == EventKind.PANIC:
+            self.state.retract_last_reply()
+            if self.tarot is not None:
+                self.tarot.cancel("방송 긴급 정지로 타로가 취소되었어요.")
+
+    # -- push -----------------------------------------------------------------------------
+    def _on_delta(self, delta: dict[str, Any]) -> None:
+        self._pending.append(delta)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+            except RuntimeError:  # no loop (state changed from a plain test): drop the push
+                self._flush_scheduled = False
+                self._pending.clear()
+
+    def _flush(self) -> None:
+        """Send everything that changed in this loop iteration as one write per client."""
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, []
+        if not pending or not self._clients:
+            return
+        chunk = "".join(f"data: {json.dumps(p, ensure_ascii=False, separators=(',', ':'))}\n\n" for p in pending)
+        data = chunk.encode()
+        self.pushed += len(pending)
+        for q in list(self._clients):
+            if not _offer(q, data):  # a stuck client: drop it, it reconnects and gets a full state
+                self._clients.discard(q)
+                _offer(q, None, force=True)
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+        await resp.prepare(request)
+        q: asyncio.Queue[bytes | None] = asyncio.Queue(CLIENT_QUEUE)
+        first = {"type": "state", "state": self.state.snapshot(), "rev": self.state.rev}
+        await resp.write(b"retry: 1000\n" + f"data: {json.dumps(first, ensure_ascii=False)}\n\n".encode())
+        self._clients.add(q)
+        self._status_clients()
+        try:
+            while True:
+                try:
+                    item = await asyncio.wait_for(q.get(), HEARTBEAT_S)
+                except asyncio.TimeoutError:
+                    item = b": ping\n\n"
+                if item is None:
+                    break
+                await resp.write(item)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._clients.discard(q)
+            self._status_clients()
+        return resp
+
+    def _status_clients(self) -> None:
+        if self.running:
+            self.bus.set_status("overlay", ServiceState.READY, self.obs_url, clients=len(self._clients))
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _routes(self, app: web.Application) -> None:
+        for route in STATIC:
+            app.router.add_get(route, self._static, allow_head=True)
+        app.router.add_get("/user.css", self._user_css)
+        app.router.add_get(r"/tarot/cards/{n:\d{1,2}}.svg", self._card)
+        app.router.add_get("/tarot/cards/back.svg", self._card_back)
+        app.router.add_get("/api/state", self._api_state)
+        app.router.add_get("/api/events", self._events)
+        app.router.add_post("/api/clear", self._api_clear)
+        app.router.add_post("/api/toggle_streamer_chat", self._api_toggle)
+
+    @web.middleware
+    async def _security(self, request: web.Request, handler):
+        if not self._host_ok(request):
+            resp: web.StreamResponse = web.Response(status=421, text="unknown host\n")
+        else:
+            try:
+                resp = await handler(request)
+            except web.HTTPException as e:
+                resp = web.Response(status=e.status, text=f"{e.status} {e.reason}\n")
+        h = resp.headers
+        h["Content-Security-Policy"] = CSP
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "no-referrer"
+        h.setdefault("Cache-Control", "no-store")
+        return resp
+
+    def _host_ok(self, request: web.Request) -> bool:
+        """The Host header must name this server (a DNS-rebinding page sends its own name)."""
+        raw = request.headers.get("Host", "")
+        m = re.fullmatch(r"\[([0-9a-fA-F:.]+)\](?::\d+)?|([^:\[\]]+)(?::\d+)?", raw)
+        if not m:
+            return False
+        name = (m.group(1) or m.group(2) or "").lower()
+        if name in ("127.0.0.1", "localhost", "::1", self.host.lower()):
+            return True
+        if _is_wildcard(self.host):  # opted in to the LAN: accept IP literals, never DNS names
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
+
+    def _authorized(self, request: web.Request) -> bool:
+        tok = request.headers.get("X-Overlay-Token") or request.query.get("token") or ""
+        if tok and hmac.compare_digest(tok.encode(), self.token.encode()):
+            return True
+        origin = request.headers.get("Origin")
+        return bool(origin) and origin == f"{request.scheme}://{request.host}"
+
+    async def _static(self, request: web.Request) -> web.Response:
+        item = self._files.get(request.path)
+        if item is None:
+            raise web.HTTPNotFound()
+        body, ctype = item
+        return web.Response(body=body, content_type=ctype, charset="utf-8")
+
+    async def _user_css(self, request: web.Request) -> web.Response:
+        body = b""
+        if self.user_css is not None:
+            try:
+                if self.user_css.is_file() and self.user_css.stat().st_size <= 256 * 1024:
+                    body = self.user_css.read_bytes()
+            except OSError:
+                body = b""
+        return web.Response(body=body, content_type="text/css", charset="utf-8")
+
+    async def _card(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        if not 0 <= n < 78:
+            raise web.HTTPNotFound()
+        return web.Response(text=card_svg(n), content_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    async def _card_back(self, request: web.Request) -> web.Response:
+        return web.Response(text=back_svg(), content_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    async def _api_state(self, request: web.Request) -> web.Response:
+        return web.json_response(self.state.snapshot(), dumps=_dumps)
+
+    async def _api_clear(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"ok": False, "error": "token or same-origin required"}, status=403)
+        self.state.clear()
+        return web.json_response({"ok": True})
+
+    async def _api_toggle(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"ok": False, "error": "token or same-origin required"}, status=403)
+        value = self.state.toggle_streamer_chat()
+        return web.json_response({"ok": True, "ignore_streamer_chat": value})
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _offer(q: asyncio.Queue, item: bytes | None, force: bool = False) -> bool:
+    try:
+        q.put_nowait(item)
+        return True
+    except asyncio.QueueFull:
+        if force:
+            try:
+                q.get_nowait()
+                q.put_nowait(item)
+            except (asyncio.QueueEmpty, asyncio.QueueFull):
+                pass
+        return False

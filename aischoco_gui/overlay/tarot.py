@@ -1,0 +1,328 @@
+"""The tarot corner's state machine (DESIGN.md §4.6), independent of the LLM and the web page.
+
+Chat protocol (documented in docs/overlay.md):
+
+* ``!타로 <질문>`` or ``!tarot <question>`` asks for a reading. One reading runs at a time; later
+  requests wait in a short queue (their place is shown on the overlay) or are turned away when it is full.
+* The backend shuffles the 78 cards onto the numbers 1–78. The requester then picks
+  ``picks`` numbers by sending them in chat (``7 23 61``, one or several per message, or
+  ``!타로 7 23 61``). Only the requester's numbers count; numbers outside 1–78 and repeats are
+  rejected with a message on the overlay. Nobody else's chat is consumed.
+* ``!타로 취소`` / ``!tarot cancel`` cancels your own reading or leaves the queue.
+* No complete pick within ``pick_timeout_s`` cancels the reading. The chosen cards go to the
+  injected ``interpret(request) -> dict`` (the LLM in production); its answer is repaired and
+  shown for ``result_s`` seconds, then the next request in the queue starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.overlay.tarot_cards import DECK, Card
+from aischoco_gui.overlay.tarot_reading import repair_reading
+from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.text import clean_display_text, clean_nickname
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("!타로", "!tarot")
+CANCEL_WORDS = ("취소", "cancel")
+POSITIONS = (("과거", "past"), ("현재", "present"), ("미래", "future"), ("조언", "advice"), ("결과", "outcome"))
+_NUMBERS_ONLY = re.compile(r"^[\d\s,./·]+$")
+_INT = re.compile(r"\d+")
+
+
+class TarotPhase(str, enum.Enum):
+    IDLE = "idle"
+    PICKING = "picking"
+    INTERPRETING = "interpreting"
+    RESULT = "result"
+
+
+@dataclass(frozen=True)
+class DrawnCard:
+    number: int  # the 1–78 number the viewer picked
+    card: Card
+    reversed: bool
+    position: str  # 과거/현재/미래 …
+    position_en: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "reversed": self.reversed, "position": self.position,
+                "position_en": self.position_en, **self.card.to_json()}
+
+
+@dataclass
+class TarotRequest:
+    """One viewer's reading: who asked, what, and (once picked) which cards."""
+
+    user_key: str
+    nickname: str
+    question: str
+    created: float = field(default_factory=time.time)
+    cards: list[DrawnCard] = field(default_factory=list)
+
+
+Interpret = Callable[[TarotRequest], Awaitable[dict[str, Any]]]
+
+
+class TarotEngine:
+    """Runs readings one at a time; ``handle`` is the pipeline interceptor."""
+
+    def __init__(self, interpret: Interpret, *, picks: int = 3, pick_timeout_s: float = 90.0,
+                 interpret_timeout_s: float = 30.0, result_s: float = 60.0, error_s: float = 8.0,
+                 queue_max: int = 5, rng: random.Random | None = None,
+                 on_change: Callable[[], None] | None = None, bus: Any = None) -> None:
+        if not 1 <= picks <= len(POSITIONS):
+            raise ValueError(f"picks must be 1–{len(POSITIONS)}")
+        self.interpret = interpret
+        self.picks = picks
+        self.pick_timeout_s = pick_timeout_s
+        self.interpret_timeout_s = interpret_timeout_s
+        self.result_s = result_s
+        self.error_s = error_s
+        self.queue_max = queue_max
+        self.rng = rng or random.Random()
+        self.on_change = on_change
+        self.bus = bus
+        self.enabled = True
+        self.phase = TarotPhase.IDLE
+        self.current: TarotRequest | None = None
+        self.queue: deque[TarotRequest] = deque()
+        self.reading: dict[str, Any] | None = None
+        self.error: str = ""
+        self.notice: str = ""
+        self.expires_at: float | None = None  # wall-clock end of the current phase (pick deadline / display)
+        self.completed = 0
+        self._numbers: list[tuple[Card, bool]] = []  # index n-1 → card on number n
+        self._timer: asyncio.Task | None = None
+        self._work: asyncio.Task | None = None
+        self.tasks = TaskGroup("tarot", bus)
+
+    # -- chat interceptor -----------------------------------------------------------------
+    def handle(self, msg: ChatMessage) -> bool:
+        """Pipeline interceptor: True when the message was a tarot command or the requester's pick."""
+        if not self.enabled:
+            return False
+        text = clean_display_text(msg.text or "").strip()
+        key = msg.user_id or msg.nickname
+        cmd = _command(text)
+        if cmd is not None:
+            arg = text[len(cmd):].strip()
+            if arg.lower() in CANCEL_WORDS:
+                self.cancel_by(key)
+            elif self._is_requester(key) and self.phase == TarotPhase.PICKING and _NUMBERS_ONLY.match(arg or "x"):
+                self._pick(arg)
+            else:
+                self.request(key, msg.nickname, arg)
+            return True
+        if self._is_requester(key) and self.phase == TarotPhase.PICKING and _NUMBERS_ONLY.match(text):
+            self._pick(text)
+            return True
+        return False
+
+    def _is_requester(self, key: str) -> bool:
+        return self.current is not None and self.current.user_key == key
+
+    # -- requests and queue ---------------------------------------------------------------
+    def request(self, user_key: str, nickname: str, question: str) -> str:
+        """Start or queue a reading; returns ``started`` | ``queued`` | ``duplicate`` | ``full``."""
+        nick = clean_nickname(nickname)
+        question = clean_display_text(question, 120).replace("\n", " ").strip() or "오늘의 운세"
+        if self._is_requester(user_key) or any(r.user_key == user_key for r in self.queue):
+            self._set_notice(f"{nick}님의 타로는 이미 진행 중이거나 대기 중이에요.")
+            return "duplicate"
+        req = TarotRequest(user_key=user_key, nickname=nick, question=question)
+        if self.phase == TarotPhase.IDLE and self.current is None:
+            self._start(req)
+            return "started"
+        if len(self.queue) >= self.queue_max:
+            self._set_notice(f"{nick}님, 대기열이 가득 찼어요. 잠시 후 다시 신청해 주세요.")
+            return "full"
+        self.queue.append(req)
+        self._set_notice(f"{nick}님, 지금 다른 분의 타로가 진행 중이에요. 대기 {len(self.queue)}번째!")
+        return "queued"
+
+    def cancel_by(self, user_key: str) -> bool:
+        if self._is_requester(user_key) and self.phase == TarotPhase.PICKING:
+            self._end(f"{self.current.nickname}님이 타로를 취소했어요.")
+            return True
+        for r in list(self.queue):
+            if r.user_key == user_key:
+                self.queue.remove(r)
+                self._set_notice(f"{r.nickname}님이 대기열에서 빠졌어요.")
+                return True
+        return False
+
+    def cancel(self, reason: str = "타로가 취소되었어요.") -> None:
+        """Cancel the current reading (panic, streamer button); the queue goes on."""
+        if self.current is not None:
+            self._end(reason)
+
+    def _start(self, req: TarotRequest) -> None:
+        order = self.rng.sample(range(len(DECK)), len(DECK))
+        self._numbers = [(DECK[i], self.rng.random() < 0.3) for i in order]
+        self.current = req
+        self.reading = None
+        self.error = ""
+        self.phase = TarotPhase.PICKING
+        self.expires_at = time.time() + self.pick_timeout_s
+        self.notice = f"{req.nickname}님, 1~78 중 숫자 {self.picks}개를 채팅으로 골라주세요!"
+        self._restart_timer(self.pick_timeout_s, self._pick_timeout)
+        self._changed()
+
+    def _pick(self, text: str) -> None:
+        req = self.current
+        assert req is not None
+        rejected: list[str] = []
+        for tok in _INT.findall(text):
+            if len(req.cards) >= self.picks:
+                break
+            n = int(tok) if len(tok) <= 4 else 0
+            if not 1 <= n <= len(DECK):
+                rejected.append(f"{tok}(범위 밖)")
+                continue
+            if any(c.number == n for c in req.cards):
+                rejected.append(f"{n}(중복)")
+                continue
+            card, rev = self._numbers[n - 1]
+            pos_ko, pos_en = POSITIONS[len(req.cards)] if self.picks > 1 else ("결과", "outcome")
+            req.cards.append(DrawnCard(n, card, rev, pos_ko, pos_en))
+        self.error = ("1~78 사이의 서로 다른 숫자만 고를 수 있어요: " + ", ".join(rejected)) if rejected else ""
+        left = self.picks - len(req.cards)
+        if left > 0:
+            self.notice = f"{req.nickname}님, {left}장 더 골라주세요."
+            self._changed()
+            return
+        self._cancel_timer()
+        self.phase = TarotPhase.INTERPRETING
+        self.expires_at = None
+        self.notice = "카드를 해석하는 중…"
+        self._changed()
+        self._work = self.tasks.spawn(self._interpret(req), "interpret")
+
+    async def _interpret(self, req: TarotRequest) -> None:
+        try:
+            raw = await asyncio.wait_for(self.interpret(req), self.interpret_timeout_s)
+            reading = repair_reading(raw, req)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the LLM failed: say so on the overlay, keep the queue moving
+            log.warning("tarot interpretation failed: %s", e)
+            if self.bus is not None:
+                self.bus.notice(f"타로 해석 실패: {type(e).__name__}: {e}", level="warning")
+            if self.current is not req:
+                return
+            self.phase = TarotPhase.RESULT
+            self.error = "해석을 불러오지 못했어요. 다음에 다시 신청해 주세요."
+            self.expires_at = time.time() + self.error_s
+            self._restart_timer(self.error_s, self._display_done)
+            self._changed()
+            return
+        if self.current is not req:
+            return
+        self.reading = reading
+        self.phase = TarotPhase.RESULT
+        self.completed += 1
+        self.notice = f"{req.nickname}님의 타로 결과"
+        self.expires_at = time.time() + self.result_s
+        self._restart_timer(self.result_s, self._display_done)
+        self._changed()
+        if self.bus is not None:
+            from aischoco_gui.events import EventKind  # noqa: PLC0415
+
+            self.bus.emit(EventKind.OVERLAY, kind="tarot_result", user=req.nickname, question=req.question,
+                          summary=reading.get("summary", ""))
+
+    # -- timers ---------------------------------------------------------------------------
+    def _restart_timer(self, delay: float, then: Callable[[], None]) -> None:
+        self._cancel_timer()
+
+        async def wait() -> None:
+            await asyncio.sleep(delay)
+            self._timer = None
+            then()
+
+        self._timer = self.tasks.spawn(wait(), "timer")
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None and not self._timer.done() and self._timer is not asyncio.current_task():
+            self._timer.cancel()
+        self._timer = None
+
+    def _pick_timeout(self) -> None:
+        if self.current is not None and self.phase == TarotPhase.PICKING:
+            self._end(f"{self.current.nickname}님, 시간이 지나 타로가 취소되었어요.")
+
+    def _display_done(self) -> None:
+        self._end("")
+
+    def _end(self, notice: str) -> None:
+        self._cancel_timer()
+        if self._work is not None and not self._work.done():
+            self._work.cancel()
+        self._work = None
+        self.current = None
+        self.reading = None
+        self.error = ""
+        self._numbers = []
+        self.phase = TarotPhase.IDLE
+        self.expires_at = None
+        self.notice = notice
+        if self.queue:
+            self._start(self.queue.popleft())
+        else:
+            self._changed()
+
+    def _set_notice(self, text: str) -> None:
+        self.notice = text
+        if self.bus is not None:
+            self.bus.notice(text, level="info")
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:
+                log.exception("tarot change listener failed")
+
+    async def stop(self) -> None:
+        self._cancel_timer()
+        await self.tasks.cancel_all()
+
+    # -- view -----------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        req = self.current
+        return {
+            "enabled": self.enabled,
+            "phase": self.phase.value,
+            "command": COMMANDS[0],
+            "picks_needed": self.picks,
+            "user": req.nickname if req else "",
+            "question": req.question if req else "",
+            "picked": [c.to_json() for c in req.cards] if req else [],
+            "expires_at": self.expires_at,
+            "queue": [r.nickname for r in self.queue],
+            "notice": self.notice,
+            "error": self.error,
+            "reading": self.reading,
+        }
+
+
+def _command(text: str) -> str | None:
+    low = text.lower()
+    for c in COMMANDS:
+        if low == c or low.startswith(c + " "):
+            return text[: len(c)]
+    return None
