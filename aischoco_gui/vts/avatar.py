@@ -1,0 +1,500 @@
+"""The VTube Studio avatar driver: owns the client and runs the 30 Hz pose mixer loop.
+
+Implements :class:`aischoco_gui.protocols.AvatarDriver`. All methods the pipeline calls are
+synchronous and instant (they only change mixer targets); the one mixer task sends a single
+``InjectParameterDataRequest`` per tick and never waits for VTS's reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
+from aischoco_gui.vts.client import (
+    ERR_HOTKEY_COOLDOWN,
+    ERR_HOTKEY_NOT_FOUND,
+    ERR_PARAM_NOT_FOUND,
+    ERR_PARAM_OWNED,
+    APIError,
+    NotConnected,
+    VTSClient,
+)
+from aischoco_gui.vts.idle import IdleMotion
+from aischoco_gui.vts.lipsync import LIPSYNC_MODES, synthetic_envelope
+from aischoco_gui.vts.mixer import ParamRange, PoseMixer, Transition
+from aischoco_gui.vts.poses import PoseMapping, save_mapping
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AvatarConfig:
+    url: str = "ws://localhost:8001"
+    token_path: Path = Path("vts_token.txt")
+    mapping_path: Path = Path("pose_mapping.json")
+    icon_b64: str | None = None
+    plugin_name: str = "aischoco"
+    plugin_developer: str = "aischoco"
+    lipsync_mode: str = "envelope"
+    idle_enabled: bool = True
+    hz: float = 30.0
+    weight_ramp_s: float = 0.5
+    retry_excluded_s: float = 5.0
+    token_timeout_s: float = 180.0
+    backoff: tuple[float, float] = (0.5, 10.0)
+    seed: int | None = None
+
+
+class FrameStats:
+    """Tick intervals of the mixer loop → frame rate and jitter (p50/p99 of |interval - period|)."""
+
+    def __init__(self, period: float, window: int = 300) -> None:
+        self.period = period
+        self.intervals: deque[float] = deque(maxlen=window)
+        self.last: float | None = None
+        self.frames_sent = 0
+        self.frames_dropped = 0
+
+    def tick(self, t: float) -> None:
+        if self.last is not None:
+            self.intervals.append(t - self.last)
+        self.last = t
+
+    def summary(self) -> dict[str, float]:
+        iv = sorted(self.intervals)
+        if not iv:
+            return {"fps": 0.0, "interval_p50_ms": 0.0, "interval_p99_ms": 0.0, "jitter_p99_ms": 0.0}
+        mean = sum(iv) / len(iv)
+        jit = sorted(abs(x - self.period) for x in iv)
+
+        def pct(xs: list[float], q: float) -> float:
+            return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+        return {"fps": 1.0 / mean if mean > 0 else 0.0, "interval_p50_ms": pct(iv, 0.5) * 1000,
+                "interval_p99_ms": pct(iv, 0.99) * 1000, "jitter_p50_ms": pct(jit, 0.5) * 1000,
+                "jitter_p99_ms": pct(jit, 0.99) * 1000}
+
+
+class VTSAvatar:
+    name = "vts"
+
+    def __init__(self, bus: EventBus, config: AvatarConfig, mapping: PoseMapping | None = None) -> None:
+        self.bus = bus
+        self.config = config
+        self.tasks = TaskGroup("vts", bus)
+        self.mapping = mapping or PoseMapping()
+        self.saved_mapping = self.mapping.copy()
+        self.client = VTSClient(config.url, config.token_path, plugin_name=config.plugin_name,
+                                plugin_developer=config.plugin_developer, icon_b64=config.icon_b64,
+                                on_state=self._on_client_state, on_ready=self._on_ready,
+                                token_timeout_s=config.token_timeout_s, backoff=config.backoff)
+        self.client.on_event("ModelLoadedEvent", self._on_model_loaded)
+        mode = config.lipsync_mode if config.lipsync_mode in LIPSYNC_MODES else "envelope"
+        self.mixer = PoseMixer(idle=IdleMotion(seed=config.seed, t0=self._now()), lipsync_mode=mode,
+                               weight_ramp_s=config.weight_ramp_s, idle_enabled=config.idle_enabled)
+        self.period = 1.0 / config.hz
+        self.stats = FrameStats(self.period)
+        self.emotion = self.mapping.default
+        self.speaking = False
+        self._speak_t0 = 0.0
+        self._mouth_source: Callable[[], float] | None = None
+        self._mouth_override: Callable[[float], float] | None = None
+        self._inflight: asyncio.Task | None = None
+        self._excluded_at: dict[str, float] = {}
+        self._active_expression: str | None = None
+        self.vts_version = ""
+        self.model_name = ""
+        self.model_loaded = False
+        self.hotkeys: list[dict[str, Any]] = []
+        self.custom_created: list[str] = []
+        self.state = ServiceState.OFF
+        self.state_detail = ""
+        self.last_error = ""
+        self.injections_failed = 0
+        self.first_frame_after_emotion: float | None = None  # seconds from set_emotion to the frame sent
+        self._emotion_t: float | None = None
+        self._running = False
+        self._apply_mapping(initial=True)
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    def _error(self, text: str, notice: bool = True, level: str = "warning") -> None:
+        self.last_error = text
+        log.warning("vts: %s", text)
+        if notice:
+            self.bus.notice(f"VTS: {text}", level=level)
+
+    def _on_client_state(self, state: ServiceState, detail: str, error: str | None, attempt: int) -> None:
+        if error:
+            self.last_error = error
+        if state is not ServiceState.READY:
+            # Control lapses when the link drops; take it again gently after reconnecting.
+            self.mixer.weight = Transition(0.0, 0.0)
+        self.state, self.state_detail = state, detail
+        self.bus.set_status("vts", state, detail, error=error, attempt=attempt)
+
+    def _apply_mapping(self, initial: bool = False) -> None:
+        m = self.mapping
+        by_id: dict[str, list[str]] = {}
+        for logical in m.logical_names():
+            by_id.setdefault(m.parameter_id(logical), []).append(logical)
+        for p in m.problems():
+            by_id.pop(p.parameter_id, None)  # VTS would reject the whole frame
+        now = self._now()
+        self.mixer.set_channels(by_id, now)
+        pose = m.pose_by_id(self.emotion)
+        self.mixer.set_pose({k: v for k, v in pose.items() if k in by_id}, now,
+                            0.0 if initial else {pid: m.transition_for_id(pid) for pid in pose}, m.curve)
+
+    def mapping_problems_text(self) -> list[str]:
+        return [p.message for p in self.mapping.problems()]
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._running:
+            return
+        self._running = True
+        self.bus.set_status("vts", ServiceState.CONNECTING, f"connecting to {self.config.url}")
+        for text in self.mapping_problems_text():
+            self._error(text)
+        self.tasks.spawn(self.client.run(), "connection")
+        self.tasks.spawn(self._mixer_loop(), "mixer")
+
+    async def stop(self) -> None:
+        """Ramp our weight to 0 (VTS tracking takes over smoothly), then disconnect."""
+        if not self._running:
+            return
+        if self.client.ready:
+            self.mixer.release_control(self._now())
+            deadline = self._now() + self.config.weight_ramp_s + 0.3
+            while not self.mixer.released(self._now()) and self._now() < deadline:
+                await asyncio.sleep(self.period)
+        self._running = False
+        await self.client.close()
+        await self.tasks.cancel_all()
+        self.bus.set_status("vts", ServiceState.OFF, "stopped")
+
+    async def reconnect(self) -> None:
+        await self.client.reconnect()
+
+    # -- AvatarDriver ----------------------------------------------------------------------
+    def set_emotion(self, emotion: str) -> None:
+        m = self.mapping
+        if emotion not in m.emotions:
+            emotion = m.default
+        self.emotion = emotion
+        now = self._now()
+        pose = m.pose_by_id(emotion)
+        self.mixer.set_pose(pose, now, {pid: m.transition_for_id(pid) for pid in pose}, m.curve)
+        self._emotion_t = now
+        self.first_frame_after_emotion = None
+        expr = m.expressions.get(emotion)
+        if expr and self.client.ready:
+            self.tasks.spawn(self._trigger_expression(emotion, expr), "expression")
+
+    def set_speaking(self, speaking: bool) -> None:
+        if speaking and not self.speaking:
+            self._speak_t0 = self._now()
+        self.speaking = speaking
+        self.mixer.set_speaking(speaking, self._now())
+
+    def reset_neutral(self) -> None:
+        self.set_speaking(False)
+        self.set_emotion(self.mapping.default)
+        if self._active_expression and self.client.ready:
+            self.tasks.spawn(self._set_expression(self._active_expression, False, 0.3), "expression-off")
+
+    def set_mouth_source(self, source: Callable[[], float] | None) -> None:
+        """``source()`` returns the current output level 0..1 (e.g. ``speaker.mouth_level``)."""
+        self._mouth_source = source
+
+    def set_lipsync_mode(self, mode: str) -> None:
+        if mode not in LIPSYNC_MODES:
+            raise ValueError(f"lip sync mode must be one of {', '.join(LIPSYNC_MODES)}")
+        self.mixer.set_lipsync_mode(mode, self._now())
+
+    # -- pose editing (the pose panel) -----------------------------------------------------
+    def preview_values(self, values: dict[str, float], seconds: float = 0.1) -> None:
+        """Move parameters (by VTS id) now, for live slider tuning."""
+        self.mixer.set_pose(values, self._now(), seconds, "linear")
+
+    def preview_emotion(self, emotion: str) -> None:
+        self.set_emotion(emotion)
+
+    def set_mapping(self, mapping: PoseMapping) -> None:
+        """Use an edited mapping (not saved yet); new custom parameters are created right away."""
+        self.mapping = mapping
+        self._apply_mapping()
+        if self.client.ready:
+            self.tasks.spawn(self._create_custom_parameters(), "create-params")
+
+    def save_mapping(self) -> None:
+        save_mapping(self.config.mapping_path, self.mapping)
+        self.saved_mapping = self.mapping.copy()
+
+    def revert_mapping(self) -> PoseMapping:
+        self.set_mapping(self.saved_mapping.copy())
+        return self.mapping
+
+    def parameter_range(self, pid: str) -> ParamRange:
+        if pid in self.mapping.custom_parameters and pid not in self.mixer.ranges:
+            c = self.mapping.custom_parameters[pid]
+            return ParamRange(c.min, c.max, c.default)
+        return self.mixer.range_of(pid)
+
+    def available_parameters(self) -> list[str]:
+        return sorted(set(self.mixer.ranges) | set(self.mapping.custom_ids()))
+
+    # -- VTS session set-up ----------------------------------------------------------------
+    async def _on_ready(self) -> None:
+        try:
+            st = await self.client.request("APIStateRequest")
+            self.vts_version = str(st.get("vTubeStudioVersion", ""))
+        except (APIError, TimeoutError) as e:
+            self._error(str(e), notice=False)
+        await self._create_custom_parameters()
+        await self._refresh_model()
+        try:
+            await self.client.request("EventSubscriptionRequest", {
+                "eventName": "ModelLoadedEvent", "subscribe": True, "config": {}})
+        except (APIError, TimeoutError) as e:
+            self._error(f"could not subscribe to model changes: {e}", notice=False)
+        self._excluded_at.clear()
+        self.mixer.excluded.clear()
+        self.mixer.take_control(self._now())
+        detail = f"VTS {self.vts_version} · {self.model_name or 'no model loaded'}"
+        self.state, self.state_detail = ServiceState.READY, detail
+        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name)
+
+    async def _create_custom_parameters(self) -> None:
+        for pid in self.mapping.custom_ids():
+            spec = self.mapping.custom_spec(pid)
+            try:
+                await self.client.request("ParameterCreationRequest", {
+                    "parameterName": pid, "explanation": spec.explanation or f"aischoco pose parameter {pid}",
+                    "min": spec.min, "max": spec.max, "defaultValue": spec.default})
+                if pid not in self.custom_created:
+                    self.custom_created.append(pid)
+            except APIError as e:
+                self._error(f"could not create custom parameter {pid}: {e}")
+            except (TimeoutError, NotConnected) as e:
+                self._error(f"could not create custom parameter {pid}: {e}", notice=False)
+                return
+
+    async def _refresh_model(self) -> None:
+        try:
+            cur = await self.client.request("CurrentModelRequest")
+            self.model_loaded = bool(cur.get("modelLoaded"))
+            self.model_name = str(cur.get("modelName", "")) if self.model_loaded else ""
+            params = await self.client.request("InputParameterListRequest")
+            ranges: dict[str, ParamRange] = {}
+            for p in list(params.get("defaultParameters") or []) + list(params.get("customParameters") or []):
+                try:
+                    ranges[str(p["name"])] = ParamRange(float(p["min"]), float(p["max"]),
+                                                        float(p.get("defaultValue", 0.0)))
+                except (KeyError, TypeError, ValueError):
+                    continue
+            self.mixer.set_ranges(ranges)
+            missing = [pid for pid in self.mixer.channels if pid not in ranges]
+            if missing:
+                self._error(f"VTS does not know these parameters: {', '.join(missing)}", notice=False)
+            if self.model_loaded:
+                hk = await self.client.request("HotkeysInCurrentModelRequest")
+                self.hotkeys = list(hk.get("availableHotkeys") or [])
+            else:
+                self.hotkeys = []
+        except APIError as e:
+            self._error(str(e), notice=False)
+        except (TimeoutError, NotConnected) as e:
+            self._error(f"model info: {e}", notice=False)
+        self._apply_mapping()
+
+    async def _on_model_loaded(self, data: dict[str, Any]) -> None:
+        self.model_loaded = bool(data.get("modelLoaded"))
+        self.model_name = str(data.get("modelName", "")) if self.model_loaded else ""
+        await self._refresh_model()
+        if self.state is ServiceState.READY:
+            self.bus.set_status("vts", ServiceState.READY, f"VTS {self.vts_version} · "
+                                f"{self.model_name or 'no model loaded'}", version=self.vts_version,
+                                model=self.model_name)
+
+    # -- expressions -----------------------------------------------------------------------
+    async def _trigger_expression(self, emotion: str, spec: dict[str, Any]) -> None:
+        hotkey = spec.get("hotkey")
+        try:
+            if hotkey:
+                hk = next((h for h in self.hotkeys if hotkey in (h.get("hotkeyID"), h.get("name"))), None)
+                await self.client.request("HotkeyTriggerRequest",
+                                          {"hotkeyID": hk.get("hotkeyID") if hk else str(hotkey)})
+            elif spec.get("expression_file"):
+                fade = float(spec.get("fade", 0.3))
+                if self._active_expression and self._active_expression != spec["expression_file"]:
+                    await self._set_expression(self._active_expression, False, fade)
+                await self._set_expression(str(spec["expression_file"]), True, fade)
+        except APIError as e:
+            if e.error_id == ERR_HOTKEY_NOT_FOUND:
+                self._error(f"hotkey {hotkey!r} for {emotion} is not in the current model "
+                            f"(check the hotkey name in VTS)")
+            elif e.error_id == ERR_HOTKEY_COOLDOWN:
+                self._error(f"hotkey {hotkey!r} is on cooldown; the pose still changed")
+            else:
+                self._error(f"expression for {emotion}: {e}")
+        except (TimeoutError, NotConnected) as e:
+            self._error(f"expression for {emotion}: {e}", notice=False)
+
+    async def _set_expression(self, file: str, active: bool, fade: float) -> None:
+        await self.client.request("ExpressionActivationRequest",
+                                  {"expressionFile": file, "active": active, "fadeTime": max(0.0, min(2.0, fade))})
+        self._active_expression = file if active else None
+
+    # -- the 30 Hz loop --------------------------------------------------------------------
+    def _mouth_level(self, now: float) -> float:
+        if self._mouth_override is not None:
+            return self._mouth_override(now)
+        if self._mouth_source is not None:
+            try:
+                return float(self._mouth_source())
+            except Exception:
+                log.debug("mouth source failed", exc_info=True)
+                return 0.0
+        return synthetic_envelope(now - self._speak_t0) if self.speaking else 0.0
+
+    async def _mixer_loop(self) -> None:
+        """Absolute-deadline scheduling: late ticks don't accumulate drift; never awaits VTS."""
+        next_t = self._now()
+        while True:
+            now = self._now()
+            self.stats.tick(now)
+            self._tick(now)
+            next_t += self.period
+            delay = next_t - self._now()
+            if delay < -self.period:  # far behind (suspended machine, blocked loop): resync
+                next_t = self._now() + self.period
+                delay = self.period
+            await asyncio.sleep(max(0.0, delay))
+
+    def _tick(self, now: float) -> None:
+        for pid, t in list(self._excluded_at.items()):
+            if now - t > self.config.retry_excluded_s:
+                del self._excluded_at[pid]
+                self.mixer.excluded.discard(pid)
+        frame = self.mixer.frame(now, self._mouth_level(now))
+        if not frame or not self.client.ready:
+            return
+        if self._inflight is not None and not self._inflight.done():
+            self.stats.frames_dropped += 1  # socket back-pressure: latest frame wins next tick
+            return
+        if self._emotion_t is not None and self.first_frame_after_emotion is None:
+            self.first_frame_after_emotion = now - self._emotion_t
+        self._inflight = asyncio.get_running_loop().create_task(self._send_frame(frame), name="vts:inject")
+
+    async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
+        try:
+            fut = await self.client.send("InjectParameterDataRequest",
+                                         {"faceFound": False, "mode": "set", "parameterValues": frame})
+        except NotConnected:
+            return
+        self.stats.frames_sent += 1
+        fut.add_done_callback(lambda f: self._inject_done(f, [p["id"] for p in frame]))
+
+    def _inject_done(self, fut: asyncio.Future, ids: list[str]) -> None:
+        if fut.cancelled():
+            return
+        e = fut.exception()
+        if e is None:
+            return
+        self.injections_failed += 1
+        if isinstance(e, APIError) and e.error_id in (ERR_PARAM_OWNED, ERR_PARAM_NOT_FOUND):
+            named = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
+            bad = named or []
+            now = self._now()
+            for pid in bad:
+                if pid not in self.mixer.excluded:
+                    self._error(f"{pid}: {e}")
+                self.mixer.excluded.add(pid)
+                self._excluded_at[pid] = now
+            if not bad:
+                self._error(str(e))
+        elif isinstance(e, APIError):
+            self._error(str(e), notice=False)
+
+    # -- self-test -------------------------------------------------------------------------
+    async def self_test(self, speaker: Any = None, phrase: str = "아, 아. 마이크 테스트 중입니다.",
+                        seconds: float = 1.5) -> dict[str, Any]:
+        """Play a test phrase (or a synthetic envelope) and report whether MouthOpen moved."""
+        mid = self.mixer.mouth_id
+        if self.mixer.lipsync_mode != "envelope":
+            return {"ok": False, "source": "none", "detail": "lip sync mode is 'vts-mic': VTS drives the mouth "
+                    "from its microphone input, so we do not inject MouthOpen"}
+        seen: list[float] = []
+        source = "synthetic"
+        t0 = self._now()
+        speak = getattr(speaker, "speak_text", None) if speaker is not None else None
+        play: asyncio.Task | None = None
+        if speak is not None and self._mouth_source is not None:
+            source = "speaker"
+            play = asyncio.get_running_loop().create_task(speak(phrase), name="vts:selftest-speech")
+        else:
+            self._mouth_override = lambda now: synthetic_envelope(now - t0)
+        self.set_speaking(True)
+        try:
+            end = t0 + (8.0 if play else seconds)
+            while self._now() < end:
+                if mid in self.mixer.last_frame:
+                    seen.append(self.mixer.last_frame[mid])
+                if play is not None and play.done():
+                    break
+                await asyncio.sleep(self.period)
+        finally:
+            self._mouth_override = None
+            self.set_speaking(False)
+            if play is not None and not play.done():
+                play.cancel()
+                with contextlib.suppress(BaseException):
+                    await play
+        moved = (max(seen) - min(seen)) if seen else 0.0
+        vts_value = None
+        if self.client.ready:
+            with contextlib.suppress(APIError, TimeoutError, NotConnected):
+                vts_value = (await self.client.request("ParameterValueRequest", {"name": mid})).get("value")
+        ok = moved > 0.1 and self.client.ready and self.stats.frames_sent > 0
+        detail = (f"{mid} moved by {moved:.2f} ({source} envelope)" if moved > 0.1
+                  else f"{mid} did not move ({source} envelope)")
+        if not self.client.ready:
+            detail += "; not connected to VTube Studio, nothing was sent"
+        return {"ok": ok, "source": source, "moved": moved, "samples": len(seen), "vts_value": vts_value,
+                "detail": detail}
+
+    # -- for panels ------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        values = {}
+        for pid in self.mixer.channels:
+            r = self.parameter_range(pid)
+            v = self.mixer.last_frame.get(pid, math.nan)
+            values[pid] = (v, r.min, r.max)
+        return {
+            "state": self.state.value, "detail": self.state_detail, "url": self.config.url,
+            "connected": self.client.connected, "authenticated": self.client.authenticated,
+            "waiting_for_allow": self.client.waiting_for_allow,
+            "version": self.vts_version, "model": self.model_name, "emotion": self.emotion,
+            "speaking": self.speaking, "lipsync_mode": self.mixer.lipsync_mode,
+            "last_error": self.last_error, "frames_sent": self.stats.frames_sent,
+            "frames_dropped": self.stats.frames_dropped, "values": values,
+            "excluded": sorted(self.mixer.excluded), "problems": self.mapping_problems_text(),
+            "hotkeys": [h.get("name", "") for h in self.hotkeys], **self.stats.summary(),
+        }

@@ -1,0 +1,390 @@
+"""A thin VTube Studio public API client on ``websockets`` (why not pyvts: docs/vts.md).
+
+One reader task per connection routes replies by ``requestID`` and events by ``messageType``, so
+any number of tasks may have requests in flight. :meth:`VTSClient.run` keeps the connection up:
+connect → authenticate (token from file, or ask VTS for one) → ``on_ready`` → read until closed →
+back off → again. Token revocation (APIError 50 / 8 or ``authenticated: false``) triggers a fresh
+token request on the same connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import logging
+import random
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from aischoco_gui.events import ServiceState
+from aischoco_gui.paths import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+API_NAME = "VTubeStudioPublicAPI"
+API_VERSION = "1.0"
+DISCOVERY_PORT = 47779
+
+ERR_REQUIRES_AUTH = 8
+ERR_TOKEN_DENIED = 50
+ERR_NO_MODEL = 201
+ERR_HOTKEY_NOT_FOUND = 202
+ERR_HOTKEY_COOLDOWN = 203
+ERR_PARAM_NOT_FOUND = 453
+ERR_PARAM_OWNED = 454
+ERROR_TEXT = {
+    ERR_REQUIRES_AUTH: "VTS says this request needs authentication (token missing or revoked) - asking again",
+    ERR_TOKEN_DENIED: "the plugin was denied or revoked in VTube Studio - click 'Allow' in VTS "
+                      "(Settings > Plugins lets you re-allow it)",
+    ERR_NO_MODEL: "no model is loaded in VTube Studio",
+    ERR_HOTKEY_NOT_FOUND: "hotkey not found in the current model",
+    ERR_HOTKEY_COOLDOWN: "hotkey is on cooldown (triggered too quickly)",
+    ERR_PARAM_NOT_FOUND: "parameter not found in VTube Studio (create it or fix the mapping)",
+    ERR_PARAM_OWNED: "another plugin is controlling this parameter",
+}
+AUTH_ERRORS = (ERR_REQUIRES_AUTH, ERR_TOKEN_DENIED)
+
+
+class VTSError(Exception):
+    """Base for client errors."""
+
+
+class APIError(VTSError):
+    def __init__(self, error_id: int, message: str, request_type: str = "") -> None:
+        self.error_id = error_id
+        self.message = message
+        self.request_type = request_type
+        hint = ERROR_TEXT.get(error_id)
+        super().__init__(f"VTS error {error_id} on {request_type or 'request'}: {message}"
+                         + (f" ({hint})" if hint else ""))
+
+
+class NotConnected(VTSError):
+    pass
+
+
+def envelope(message_type: str, data: dict[str, Any] | None = None, request_id: str | None = None) -> dict[str, Any]:
+    msg: dict[str, Any] = {"apiName": API_NAME, "apiVersion": API_VERSION,
+                           "requestID": request_id or uuid.uuid4().hex[:16], "messageType": message_type}
+    if data is not None:
+        msg["data"] = data
+    return msg
+
+
+def load_icon_b64(path: Path) -> str | None:
+    try:
+        return base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    except OSError:
+        log.warning("plugin icon %s not readable; requesting the token without an icon", path)
+        return None
+
+
+StateCallback = Callable[[ServiceState, str, "str | None", int], None]
+
+
+class VTSClient:
+    def __init__(self, url: str, token_path: Path, *, plugin_name: str = "aischoco",
+                 plugin_developer: str = "aischoco", icon_b64: str | None = None,
+                 on_state: StateCallback | None = None,
+                 on_ready: Callable[[], Awaitable[None]] | None = None,
+                 token_timeout_s: float = 180.0, request_timeout_s: float = 5.0,
+                 backoff: tuple[float, float] = (0.5, 10.0)) -> None:
+        self.url = url
+        self.token_path = Path(token_path)
+        self.plugin_name = plugin_name
+        self.plugin_developer = plugin_developer
+        self.icon_b64 = icon_b64
+        self.on_state = on_state
+        self.on_ready = on_ready
+        self.token_timeout_s = token_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self.backoff = backoff
+        self._ws: ClientConnection | None = None
+        self._pending: dict[str, tuple[asyncio.Future, str]] = {}
+        self._handlers: dict[str, list[Callable[[dict[str, Any]], Any]]] = {}
+        self._ids = itertools.count(1)
+        self._reauth = asyncio.Event()
+        self.connected = False
+        self.authenticated = False
+        self.waiting_for_allow = False
+        self.attempt = 0
+        self.last_error = ""
+        self.connections = 0  # successful connections so far (reconnects = connections - 1)
+        self._stopping = False
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.connected and self.authenticated
+
+    def _state(self, state: ServiceState, detail: str, error: str | None = None) -> None:
+        if error:
+            self.last_error = error
+        if self.on_state:
+            try:
+                self.on_state(state, detail, error, self.attempt)
+            except Exception:
+                log.exception("VTS state callback failed")
+
+    # -- events ----------------------------------------------------------------------------
+    def on_event(self, message_type: str, handler: Callable[[dict[str, Any]], Any]) -> None:
+        """Call ``handler(data)`` for each unsolicited message of that type (coroutines are scheduled)."""
+        self._handlers.setdefault(message_type, []).append(handler)
+
+    # -- requests --------------------------------------------------------------------------
+    def _new_id(self) -> str:
+        return f"ac{next(self._ids)}-{uuid.uuid4().hex[:8]}"
+
+    async def send(self, message_type: str, data: dict[str, Any] | None = None,
+                   timeout: float | None = None) -> asyncio.Future:
+        """Write a request; returns a future for its reply ``data`` (raises APIError / TimeoutError)."""
+        ws = self._ws
+        if ws is None or not self.connected:
+            raise NotConnected("not connected to VTube Studio")
+        rid = self._new_id()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future = loop.create_future()
+        self._pending[rid] = (fut, message_type)
+        t = self.request_timeout_s if timeout is None else timeout
+        handle = loop.call_later(t, self._expire, rid, message_type, t)
+        fut.add_done_callback(lambda _f: handle.cancel())
+        try:
+            await ws.send(json.dumps(envelope(message_type, data, rid)))
+        except Exception as e:
+            self._pending.pop(rid, None)
+            if not fut.done():
+                fut.set_exception(NotConnected(f"send failed: {e}"))
+            raise NotConnected(f"send failed: {e}") from e
+        return fut
+
+    def _expire(self, rid: str, message_type: str, t: float) -> None:
+        item = self._pending.pop(rid, None)
+        if item and not item[0].done():
+            item[0].set_exception(TimeoutError(f"VTS did not answer {message_type} within {t:.0f} s"))
+
+    async def request(self, message_type: str, data: dict[str, Any] | None = None,
+                      timeout: float | None = None) -> dict[str, Any]:
+        fut = await self.send(message_type, data, timeout)
+        return await fut
+
+    # -- reader ----------------------------------------------------------------------------
+    def _dispatch(self, raw: str | bytes) -> None:
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            log.warning("VTS sent a frame that is not JSON (%d bytes)", len(raw))
+            return
+        if not isinstance(msg, dict):
+            return
+        mtype = str(msg.get("messageType", ""))
+        data = msg.get("data") if isinstance(msg.get("data"), dict) else {}
+        rid = msg.get("requestID")
+        item = self._pending.pop(rid, None) if isinstance(rid, str) else None
+        if item is not None:
+            fut, req_type = item
+            if fut.done():
+                return
+            if mtype == "APIError":
+                err = APIError(int(data.get("errorID", -1)), str(data.get("message", "")), req_type)
+                fut.set_exception(err)
+                if err.error_id in AUTH_ERRORS and req_type not in ("AuthenticationTokenRequest",
+                                                                    "AuthenticationRequest"):
+                    self.authenticated = False
+                    self._reauth.set()
+            else:
+                fut.set_result(data)
+            return
+        for handler in self._handlers.get(mtype, []):
+            try:
+                res = handler(data)
+                if asyncio.iscoroutine(res):
+                    asyncio.get_running_loop().create_task(res, name=f"vts:event:{mtype}")
+            except Exception:
+                log.exception("VTS event handler for %s failed", mtype)
+        if mtype not in self._handlers and mtype != "APIError":
+            log.debug("VTS message without a waiting request: %s", mtype)
+
+    async def _reader(self, ws: ClientConnection) -> None:
+        try:
+            async for raw in ws:
+                self._dispatch(raw)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.connected = False
+            self.authenticated = False
+            self._fail_pending("VTube Studio closed the connection")
+
+    def _fail_pending(self, reason: str) -> None:
+        pending, self._pending = self._pending, {}
+        for fut, _ in pending.values():
+            if not fut.done():
+                fut.set_exception(NotConnected(reason))
+
+    # -- authentication --------------------------------------------------------------------
+    def read_token(self) -> str:
+        try:
+            return self.token_path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def _save_token(self, token: str) -> None:
+        atomic_write_text(self.token_path, token)
+
+    async def authenticate(self) -> None:
+        """Use the stored token; if VTS refuses it, ask for a new one (the streamer clicks Allow)."""
+        self.authenticated = False
+        token = self.read_token()
+        if token:
+            data = await self.request("AuthenticationRequest", {
+                "pluginName": self.plugin_name, "pluginDeveloper": self.plugin_developer,
+                "authenticationToken": token})
+            if data.get("authenticated"):
+                self.authenticated = True
+                return
+            log.info("VTS did not accept the stored token (%s); requesting a new one", data.get("reason", ""))
+        self.waiting_for_allow = True
+        self._state(ServiceState.CONNECTING, "click 'Allow' in VTube Studio to let aischoco control the avatar")
+        try:
+            req: dict[str, Any] = {"pluginName": self.plugin_name, "pluginDeveloper": self.plugin_developer}
+            if self.icon_b64:
+                req["pluginIcon"] = self.icon_b64
+            data = await self.request("AuthenticationTokenRequest", req, timeout=self.token_timeout_s)
+        finally:
+            self.waiting_for_allow = False
+        token = str(data.get("authenticationToken", ""))
+        if not token:
+            raise VTSError("VTS returned no authentication token")
+        self._save_token(token)
+        data = await self.request("AuthenticationRequest", {
+            "pluginName": self.plugin_name, "pluginDeveloper": self.plugin_developer, "authenticationToken": token})
+        if not data.get("authenticated"):
+            raise VTSError(f"VTS refused the new token: {data.get('reason', 'no reason given')}")
+        self.authenticated = True
+
+    # -- connection loop -------------------------------------------------------------------
+    async def run(self) -> None:
+        """Stay connected until :meth:`close`. Never raises for VTS being absent."""
+        delay = self.backoff[0]
+        while not self._stopping:
+            self.attempt += 1
+            self._state(ServiceState.CONNECTING if self.connections == 0 and self.attempt == 1
+                        else ServiceState.RECONNECTING, f"connecting to {self.url}")
+            started = time.monotonic()
+            error = await self._session()
+            if self._stopping:
+                break
+            if time.monotonic() - started > 10.0:
+                delay = self.backoff[0]  # the session was healthy for a while: retry quickly
+            self._state(ServiceState.RECONNECTING, f"VTube Studio not reachable at {self.url}; retrying in "
+                        f"{delay:.1f} s" if not self.connections else f"connection lost; retrying in {delay:.1f} s",
+                        error)
+            await asyncio.sleep(delay * random.uniform(0.85, 1.15))
+            delay = min(self.backoff[1], delay * 2)
+
+    async def _session(self) -> str:
+        """One connection's life; returns the reason it ended."""
+        try:
+            ws = await connect(self.url, open_timeout=3.0, max_size=16 * 2**20, ping_interval=20, ping_timeout=20,
+                               proxy=None)
+        except (OSError, TimeoutError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
+            return f"VTube Studio is not running or the API is off ({type(e).__name__}: {e}); " \
+                   "enable 'Start API' in VTS settings"
+        self._ws = ws
+        self.connected = True
+        self._reauth.clear()
+        reader = asyncio.get_running_loop().create_task(self._reader(ws), name="vts:reader")
+        reason = "connection closed"
+        try:
+            while not reader.done():
+                try:
+                    await self.authenticate()
+                except APIError as e:
+                    if e.error_id == ERR_TOKEN_DENIED:
+                        self._state(ServiceState.ERROR, "denied in VTube Studio: click 'Allow' on the next prompt",
+                                    str(e))
+                        await asyncio.sleep(5.0)  # don't spam the streamer with prompts
+                        continue
+                    raise
+                self.connections += 1
+                self.attempt = 0
+                self._state(ServiceState.READY, "connected and authenticated")
+                if self.on_ready:
+                    await self.on_ready()
+                waiter = asyncio.get_running_loop().create_task(self._reauth.wait())
+                await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if self._reauth.is_set() and not reader.done():
+                    self._reauth.clear()
+                    self._state(ServiceState.CONNECTING, "VTS asked us to authenticate again")
+                    continue
+            reason = "VTube Studio closed the connection"
+        except (NotConnected, websockets.ConnectionClosed):
+            reason = "VTube Studio closed the connection"
+        except (APIError, VTSError, TimeoutError) as e:
+            reason = str(e)
+        finally:
+            self.connected = False
+            self.authenticated = False
+            self._ws = None
+            self._fail_pending(reason)
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await ws.close()
+            with contextlib.suppress(BaseException):
+                await reader
+        return reason
+
+    async def reconnect(self) -> None:
+        """Drop the current connection (the run loop reconnects)."""
+        ws = self._ws
+        if ws is not None:
+            await ws.close()
+
+    async def close(self) -> None:
+        self._stopping = True
+        await self.reconnect()
+
+
+async def discover(timeout: float = 3.0, port: int = DISCOVERY_PORT) -> list[dict[str, Any]]:
+    """Listen for VTS's UDP broadcast; returns [{"host", "port", "instanceID", "windowTitle"}]."""
+    found: dict[str, dict[str, Any]] = {}
+
+    class Proto(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            try:
+                msg = json.loads(data)
+                d = msg.get("data") or {}
+                if msg.get("apiName") == API_NAME and d.get("active"):
+                    key = f"{addr[0]}:{d.get('port')}"
+                    found[key] = {"host": addr[0], "port": int(d.get("port", 8001)),
+                                  "instanceID": d.get("instanceID", ""), "windowTitle": d.get("windowTitle", "")}
+            except (ValueError, TypeError, AttributeError):
+                pass
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind(("", port))
+    except OSError as e:
+        sock.close()
+        raise VTSError(f"cannot listen on UDP {port} for VTS discovery: {e}") from e
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(Proto, sock=sock)
+    try:
+        await asyncio.sleep(timeout)
+    finally:
+        transport.close()
+    return list(found.values())

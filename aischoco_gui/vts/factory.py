@@ -1,0 +1,43 @@
+"""Builds the VTube Studio avatar driver from settings (``services.avatar``)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from typing import TYPE_CHECKING
+
+from aischoco_gui.paths import resource_path, shipped_path
+from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar
+from aischoco_gui.vts.client import load_icon_b64
+from aischoco_gui.vts.poses import PoseMapping, load_mapping
+
+if TYPE_CHECKING:
+    from aischoco_gui.services import Services
+
+log = logging.getLogger(__name__)
+
+ICON = ("icons", "vts_plugin_icon.png")
+
+
+def build_avatar(services: Services) -> VTSAvatar:
+    """The avatar is always built: with VTS absent it reports RECONNECTING and keeps trying."""
+    s, dirs, bus = services.settings, services.dirs, services.bus
+    mapping_path = dirs.config / "pose_mapping.json"
+    if not mapping_path.exists():
+        src = shipped_path("config", "pose_mapping.json")
+        if src.exists():
+            mapping_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, mapping_path)
+    try:
+        mapping = load_mapping(mapping_path) if mapping_path.exists() else PoseMapping()
+    except ValueError as e:
+        bus.notice(f"VTS: {e} — using an empty pose mapping; fix the file or use the pose panel", level="error")
+        mapping = PoseMapping()
+    cfg = AvatarConfig(url=s.vts_url, token_path=dirs.config / "vts_token.txt", mapping_path=mapping_path,
+                       icon_b64=load_icon_b64(resource_path(*ICON)), lipsync_mode=s.lipsync_mode,
+                       idle_enabled=s.vts_idle_motion)
+    avatar = VTSAvatar(bus, cfg, mapping)
+    speaker = services.speaker
+    if speaker is not None and callable(getattr(speaker, "mouth_level", None)):
+        avatar.set_mouth_source(speaker.mouth_level)
+    return avatar
