@@ -80,6 +80,8 @@ class Settings:
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
     # avatar
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
+    lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
+    vts_idle_motion: bool = opt(True, "VTS_IDLE_MOTION", dialog=True)
     # overlay
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)
