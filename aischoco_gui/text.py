@@ -2,24 +2,76 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-# End of sentence: . ! ? … 。 and Korean final forms followed by punctuation; keep the mark.
-_SENT_END = re.compile(r"(.+?(?:[.!?…。！？]+|\n+|$))", re.S)
+_TERMINATORS = set(".!?…。！？‼⁉")
+_CLOSERS = set("\"'”’)]}」』》〉")
+
+
+def _is_emoji(ch: str) -> bool:
+    """Emoji and their joiners/modifiers (what may trail a sentence end)."""
+    o = ord(ch)
+    return (unicodedata.category(ch) == "So" or 0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF
+            or o in (0x200D, 0xFE0F, 0x20E3) or 0x1F3FB <= o <= 0x1F3FF)
+
+
+def _boundary(text: str, i: int) -> int:
+    """If a sentence ends at ``text[i]`` (a terminator), return the index just past its tail, else -1."""
+    n = len(text)
+    ch = text[i]
+    nxt = text[i + 1] if i + 1 < n else ""
+    if ch == "." and nxt and (nxt.isascii() and nxt.isalnum()):
+        return -1  # 3.5, naver.com, a.m. — ASCII right after a dot is not a new sentence
+    j = i + 1
+    while j < n and (text[j] in _TERMINATORS or text[j] == "~"):
+        j += 1
+    k = j
+    while j < n and (text[j] in _CLOSERS or _is_emoji(text[j])):
+        j += 1
+    if j > k and j < n and any(c in _CLOSERS for c in text[k:j]) and text[j].isalnum():
+        return -1  # "좋아!"라고 — a quotation inside the sentence
+    return j
 
 
 def split_sentences(text: str, min_chars: int = 2) -> list[str]:
-    """Split text into speakable sentences (works without spaces after punctuation).
+    """Split text into speakable sentences.
 
-    Very short fragments (emoji-only, "ㅋ") are merged into the previous sentence.
+    Ends a sentence at ``. ! ? … 。`` runs (``다.``, ``요!``, ``?!``, ``...``), with or without a space
+    after them (``좋아요!다음`` splits; ``3.5`` and ``naver.com`` do not), at ``~`` before a space,
+    at line breaks, and after a run of emoji before a space. Trailing closing quotes/brackets and
+    emoji stay with their sentence; fragments without letters or digits (emoji only, "!!") are
+    merged into the previous sentence.
     """
+    text = text.strip()
+    pieces: list[str] = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        end = -1
+        if ch in _TERMINATORS:
+            end = _boundary(text, i)
+        elif ch == "\n":
+            end = i + 1
+        elif ch == "~" and (i + 1 >= n or text[i + 1].isspace()):
+            end = i + 1
+        elif _is_emoji(ch) and i + 1 < n and text[i + 1].isspace() and i > start:
+            end = i + 1
+        if end > 0:
+            pieces.append(text[start:end])
+            start = i = end
+            continue
+        i += 1
+    if start < n:
+        pieces.append(text[start:])
     out: list[str] = []
-    for m in _SENT_END.finditer(text.strip()):
-        s = m.group(1).strip()
+    for p in pieces:
+        s = p.strip()
         if not s:
             continue
-        if out and len(s) < min_chars + 1 and not any(ch.isalnum() for ch in s[:-1] or s):
+        has_word = any(c.isalnum() for c in s)
+        if out and (not has_word or len(s) < min_chars and not any(c in _TERMINATORS for c in s)):
             out[-1] = f"{out[-1]} {s}".strip()
         else:
             out.append(s)
