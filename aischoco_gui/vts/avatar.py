@@ -54,6 +54,7 @@ class AvatarConfig:
     retry_excluded_s: float = 5.0
     token_timeout_s: float = 180.0
     backoff: tuple[float, float] = (0.5, 10.0)
+    denied_retry_s: float = 5.0
     seed: int | None = None
 
 
@@ -99,7 +100,8 @@ class VTSAvatar:
         self.client = VTSClient(config.url, config.token_path, plugin_name=config.plugin_name,
                                 plugin_developer=config.plugin_developer, icon_b64=config.icon_b64,
                                 on_state=self._on_client_state, on_ready=self._on_ready,
-                                token_timeout_s=config.token_timeout_s, backoff=config.backoff)
+                                token_timeout_s=config.token_timeout_s, backoff=config.backoff,
+                                denied_retry_s=config.denied_retry_s)
         self.client.on_event("ModelLoadedEvent", self._on_model_loaded)
         mode = config.lipsync_mode if config.lipsync_mode in LIPSYNC_MODES else "envelope"
         self.mixer = PoseMixer(idle=IdleMotion(seed=config.seed, t0=self._now()), lipsync_mode=mode,

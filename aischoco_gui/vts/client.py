@@ -98,8 +98,9 @@ class VTSClient:
                  on_state: StateCallback | None = None,
                  on_ready: Callable[[], Awaitable[None]] | None = None,
                  token_timeout_s: float = 180.0, request_timeout_s: float = 5.0,
-                 backoff: tuple[float, float] = (0.5, 10.0)) -> None:
+                 backoff: tuple[float, float] = (0.5, 10.0), denied_retry_s: float = 5.0) -> None:
         self.url = url
+        self.denied_retry_s = denied_retry_s
         self.token_path = Path(token_path)
         self.plugin_name = plugin_name
         self.plugin_developer = plugin_developer
@@ -313,7 +314,7 @@ class VTSClient:
                     if e.error_id == ERR_TOKEN_DENIED:
                         self._state(ServiceState.ERROR, "denied in VTube Studio: click 'Allow' on the next prompt",
                                     str(e))
-                        await asyncio.sleep(5.0)  # don't spam the streamer with prompts
+                        await asyncio.sleep(self.denied_retry_s)  # don't spam the streamer with prompts
                         continue
                     raise
                 self.connections += 1
