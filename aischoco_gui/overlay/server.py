@@ -154,7 +154,7 @@ class OverlayServer:
         self.bus.set_status("overlay", ServiceState.CONNECTING, f"{self.host}:{self.port}")
         app = web.Application(middlewares=[self._security], client_max_size=64 * 1024)
         self._routes(app)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
         await runner.setup()
         # SO_REUSEADDR is safe on POSIX (no two listeners) but lets a second server steal the port on Windows.
         site = web.TCPSite(runner, self.host, self.port, reuse_address=sys.platform != "win32")
