@@ -1,0 +1,197 @@
+"""What the speaker synthesises through: an async stream of ``(samples, rate)`` per sentence.
+
+Implementations: :class:`~aischoco_gui.tts.client.HttpTtsClient` (remote server or the local
+worker — same HTTP contract), :class:`InProcessBackend` (an engine in a thread; tests and
+benchmarks only, never a model in the GUI process) and :class:`FallbackChain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.tts.engine import EngineError, TtsEngine
+
+log = logging.getLogger(__name__)
+
+
+class Chunk(NamedTuple):
+    samples: np.ndarray  # float32 mono
+    rate: int
+
+
+class BackendUnavailable(EngineError):
+    """The backend cannot synthesise right now (server down, worker restarting, model loading)."""
+
+
+@runtime_checkable
+class SynthBackend(Protocol):
+    name: str
+    label: str  # shown in the UI; honest about cloned vs system voice
+
+    async def start(self) -> None: ...
+
+    def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]: ...
+
+    async def healthy(self) -> bool: ...
+
+    async def aclose(self) -> None: ...
+
+
+class InProcessBackend:
+    """Runs a light engine (fake/system) in a thread of this process."""
+
+    def __init__(self, engine: TtsEngine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.label = engine.label
+        self._loaded = False
+
+    async def start(self) -> None:
+        if not self._loaded:
+            await asyncio.to_thread(self.engine.load, lambda p, w: None)
+            self.label = self.engine.label
+            self._loaded = True
+
+    async def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
+        loop = asyncio.get_running_loop()
+        q: asyncio.Queue = asyncio.Queue()
+        cancel = threading.Event()
+
+        def put(item) -> None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(q.put_nowait, item)
+
+        def run() -> None:
+            try:
+                for c in self.engine.synthesize(text, emotion, cancel):
+                    put(("chunk", c))
+            except Exception as e:
+                put(("error", e))
+            finally:
+                put(("end", None))
+
+        threading.Thread(target=run, name="tts-inproc", daemon=True).start()
+        try:
+            while True:
+                kind, v = await q.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise v if isinstance(v, EngineError) else EngineError(str(v))
+                yield Chunk(v, self.engine.sample_rate)
+        finally:
+            cancel.set()
+
+    async def healthy(self) -> bool:
+        return self._loaded
+
+    async def aclose(self) -> None:
+        self.engine.close()
+
+
+class FallbackChain:
+    """Try backends in order; on failure fall to the next with a visible notice and DEGRADED status.
+
+    The preferred backend is health-checked in the background and restored when it answers."""
+
+    name = "chain"
+
+    def __init__(self, backends: list[SynthBackend], bus: EventBus | None = None, *, status_name: str = "tts",
+                 recheck_s: float = 5.0) -> None:
+        if not backends:
+            raise ValueError("a fallback chain needs at least one backend")
+        self.backends = backends
+        self.bus = bus
+        self.status_name = status_name
+        self.recheck_s = recheck_s
+        self.active = 0
+        self._task: asyncio.Task | None = None
+        self.fallbacks = 0
+
+    @property
+    def label(self) -> str:
+        return self.backends[self.active].label
+
+    @property
+    def current(self) -> SynthBackend:
+        return self.backends[self.active]
+
+    async def start(self) -> None:
+        for b in self.backends:
+            try:
+                await b.start()
+            except Exception as e:
+                log.warning("TTS backend %s failed to start: %s", b.name, e)
+        self._task = asyncio.get_running_loop().create_task(self._watch(), name="tts:fallback-watch")
+
+    def _fall(self, frm: int, why: str) -> bool:
+        if frm != self.active:
+            return self.active < len(self.backends)
+        if frm + 1 >= len(self.backends):
+            return False
+        self.active = frm + 1
+        self.fallbacks += 1
+        nxt = self.backends[self.active]
+        msg = f"TTS '{self.backends[frm].name}' failed ({why}); using {nxt.label}"
+        if self.bus is not None:
+            self.bus.notice(msg, level="warning")
+            self.bus.set_status(self.status_name, ServiceState.DEGRADED, f"fallback: {nxt.label}", error=why)
+        return True
+
+    async def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
+        last: Exception | None = None
+        for _ in range(len(self.backends)):
+            i = self.active
+            got_audio = False
+            try:
+                async with contextlib.aclosing(self.backends[i].stream(text, emotion)) as chunks:
+                    async for c in chunks:
+                        got_audio = True
+                        yield c
+                return
+            except EngineError as e:
+                last = e
+                if got_audio:  # half a sentence played: don't repeat it on another voice
+                    self._fall(i, str(e))
+                    raise
+                if not self._fall(i, str(e)):
+                    raise
+        raise last or BackendUnavailable("no TTS backend available")
+
+    async def healthy(self) -> bool:
+        return await self.current.healthy()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_s)
+            if self.active == 0:
+                continue
+            t0 = time.monotonic()
+            try:
+                ok = await self.backends[0].healthy()
+            except Exception:
+                ok = False
+            if ok:
+                self.active = 0
+                log.info("TTS %s is back (checked in %.0f ms)", self.backends[0].name, (time.monotonic() - t0) * 1e3)
+                if self.bus is not None:
+                    self.bus.notice(f"TTS back on {self.backends[0].label}")
+                    self.bus.set_status(self.status_name, ServiceState.READY, self.backends[0].label)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for b in self.backends:
+            with contextlib.suppress(Exception):
+                await b.aclose()

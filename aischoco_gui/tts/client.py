@@ -1,0 +1,176 @@
+"""HTTP client for a TTS server (the local worker or ``TTS_REMOTE_URL``).
+
+It detects which contract the server speaks: our worker lists ``contracts`` in ``/health``;
+otherwise ``POST /v1/audio/speech`` is probed (any answer but 404/405 means it exists) and
+``/synthesize`` is assumed when ``/health`` answers. Streaming PCM (OpenAI style) is preferred
+because its first chunk arrives before the sentence is finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+from aischoco_gui.audio.pcm import WavFormatError, pcm16_to_float, read_wav_bytes
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.tts.backend import BackendUnavailable, Chunk
+from aischoco_gui.tts.engine import EngineError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerInfo:
+    contracts: list[str] = field(default_factory=list)  # "openai" and/or "aischoco"
+    health: dict[str, Any] = field(default_factory=dict)
+    ready: bool = False
+    label: str = ""
+
+
+class HttpTtsClient:
+    def __init__(self, url: str, *, name: str = "remote", bus: EventBus | None = None, status_name: str = "tts",
+                 connect_timeout: float = 2.0, read_timeout: float = 30.0, prefer: str = "openai",
+                 report_status: bool = True) -> None:
+        self.url = url.rstrip("/")
+        self.name = name
+        self.bus = bus
+        self.status_name = status_name
+        self.prefer = prefer
+        self.report_status = report_status
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self.info: ServerInfo | None = None
+        self.label = f"remote TTS {self.url}"
+        self.last_first_chunk_s: float | None = None
+
+    def _sess(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def start(self) -> None:
+        try:
+            await self.probe()
+        except BackendUnavailable as e:
+            self._status(ServiceState.ERROR, f"{self.url} not reachable", error=str(e))
+
+    def _status(self, state: ServiceState, detail: str, error: str | None = None) -> None:
+        if self.bus is not None and self.report_status:
+            self.bus.set_status(self.status_name, state, detail, error=error)
+
+    async def get_health(self) -> tuple[int, dict[str, Any]]:
+        try:
+            async with self._sess().get(f"{self.url}/health", timeout=aiohttp.ClientTimeout(total=3)) as r:
+                try:
+                    data = await r.json(content_type=None)
+                except Exception:
+                    data = {}
+                return r.status, data if isinstance(data, dict) else {}
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            raise BackendUnavailable(f"{self.url} not reachable: {type(e).__name__}: {e}") from None
+
+    async def probe(self) -> ServerInfo:
+        """Find out what the server speaks and whether it is ready."""
+        status, health = await self.get_health()
+        info = ServerInfo(health=health)
+        if isinstance(health.get("contracts"), list):
+            info.contracts = [c for c in health["contracts"] if c in ("openai", "aischoco")]
+        else:
+            try:
+                async with self._sess().post(f"{self.url}/v1/audio/speech", json={},
+                                             timeout=aiohttp.ClientTimeout(total=3)) as r:
+                    if r.status not in (404, 405):
+                        info.contracts.append("openai")
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                pass
+            if status != 404:
+                info.contracts.append("aischoco")
+        if not info.contracts:
+            raise BackendUnavailable(f"{self.url} speaks neither /v1/audio/speech nor /synthesize")
+        info.ready = status == 200 and health.get("status", "ok") in ("ok", "ready", "healthy")
+        label = health.get("label") or health.get("engine") or ""
+        info.label = f"{label} @ {self.url}" if label else f"remote TTS {self.url}"
+        self.label = info.label
+        self.info = info
+        if info.ready:
+            self._status(ServiceState.READY, info.label)
+        return info
+
+    async def healthy(self) -> bool:
+        try:
+            info = await self.probe()
+        except BackendUnavailable:
+            return False
+        return info.ready
+
+    async def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
+        if self.info is None or not self.info.ready:
+            info = await self.probe()
+            if not info.ready:
+                why = info.health.get("error") or info.health.get("detail") or "not ready"
+                raise BackendUnavailable(f"{self.url}: {why}")
+        assert self.info is not None
+        contracts = self.info.contracts
+        use_openai = "openai" in contracts and (self.prefer == "openai" or "aischoco" not in contracts)
+        t0 = time.monotonic()
+        self.last_first_chunk_s = None
+        gen = self._stream_openai(text, emotion) if use_openai else self._stream_aischoco(text, emotion)
+        try:
+            async with contextlib.aclosing(gen) as chunks:
+                async for c in chunks:
+                    if self.last_first_chunk_s is None:
+                        self.last_first_chunk_s = time.monotonic() - t0
+                    yield c
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            self.info = None
+            raise BackendUnavailable(f"{self.url}: {type(e).__name__}: {e}") from None
+
+    async def _stream_openai(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
+        body = {"input": text, "voice": "default", "response_format": "pcm", "stream": True, "emotion": emotion}
+        async with self._sess().post(f"{self.url}/v1/audio/speech", json=body) as r:
+            if r.status != 200:
+                raise await self._http_error(r)
+            rate = int(r.headers.get("X-Sample-Rate") or 24000)
+            carry = b""
+            async for data in r.content.iter_any():
+                data = carry + data
+                cut = len(data) - len(data) % 2
+                carry = data[cut:]
+                if cut:
+                    yield Chunk(pcm16_to_float(data[:cut]), rate)
+
+    async def _stream_aischoco(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
+        async with self._sess().post(f"{self.url}/synthesize", json={"text": text, "emotion": emotion}) as r:
+            if r.status != 200:
+                raise await self._http_error(r)
+            data = await r.read()
+        try:
+            x, rate = read_wav_bytes(data)
+        except WavFormatError as e:
+            raise EngineError(f"{self.url}/synthesize returned no WAV: {e}") from None
+        step = max(1, rate // 10)
+        for i in range(0, len(x), step):
+            yield Chunk(np.ascontiguousarray(x[i:i + step]), rate)
+
+    async def _http_error(self, r: aiohttp.ClientResponse) -> EngineError:
+        try:
+            msg = (await r.json(content_type=None)).get("error", "")
+        except Exception:
+            msg = (await r.text())[:200]
+        cls = BackendUnavailable if r.status in (502, 503, 504) else EngineError
+        if r.status == 503:
+            self.info = None
+        return cls(f"{self.url}: HTTP {r.status}: {msg}")
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            with contextlib.suppress(Exception):
+                await self._session.close()
+            self._session = None
