@@ -18,27 +18,18 @@ from typing import Any
 
 import aiohttp
 
+from aischoco_gui.chat import strings  # noqa: F401 (registers UI text)
 from aischoco_gui.chat.backoff import Backoff
 from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.chat.oauth import AuthError, ChzzkAuth
 from aischoco_gui.chat.parse import parse_official_chat, parse_official_donation, safe_parse
 from aischoco_gui.chat.sio_compat import new_async_client
 from aischoco_gui.events import EventBus, ServiceState
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.i18n import tr
 from aischoco_gui.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
 
-register({
-    "chat.status.connecting": ("CHZZK 연결 중", "connecting to CHZZK"),
-    "chat.status.live": ("실시간 채팅 수신 중", "live"),
-    "chat.status.reconnecting": ("CHZZK 재연결 대기 ({delay:.0f}초)", "reconnecting to CHZZK in {delay:.0f}s"),
-    "chat.status.login": ("CHZZK 로그인이 필요합니다", "CHZZK login needed"),
-    "chat.status.revoked": ("CHZZK 권한이 취소되었습니다. 다시 로그인하세요",
-                            "CHZZK revoked the permission; log in again"),
-    "chat.notice.unknown_system": ("CHZZK에서 알 수 없는 SYSTEM 메시지: {type}",
-                                   "CHZZK sent an unknown SYSTEM type: {type}"),
-})
 
 SESSION_CLIENT = "/open/v1/sessions/auth/client"
 SESSION_USER = "/open/v1/sessions/auth"
@@ -107,6 +98,12 @@ class ChzzkOfficialChatSource:
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, on_message: Callable[[ChatMessage], None]) -> None:
         self._on_message = on_message
+        if not ((self.client_id and self.client_secret) or self.auth.has_user_token):
+            self.bus.set_status("chat", ServiceState.NOT_CONFIGURED, tr("chat.not_configured"))
+            return
+        if not self.auth.has_user_token:
+            self.bus.set_status("chat", ServiceState.NOT_CONFIGURED, tr("chat.status.login"))
+            return  # restart() after "Log in with CHZZK"
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.step_timeout_s))
         self.bus.set_status("chat", ServiceState.CONNECTING, tr("chat.status.connecting"))
@@ -116,6 +113,9 @@ class ChzzkOfficialChatSource:
     async def restart(self) -> None:
         """Start over (after a new login)."""
         if self._on_message is None:
+            return
+        if self._http is None:
+            await self.start(self._on_message)
             return
         if self._run_task is not None and not self._run_task.done():
             self._run_task.cancel()

@@ -1,21 +1,255 @@
-"""Chat filters: decide which messages reach the LLM (rejected ones are still shown, dimmed)."""
+"""Chat filters: decide which messages reach the LLM (rejected ones are still shown, dimmed).
+
+Rules live in ``config/chat_filters.json`` (user config dir), are editable at run time (the chat
+panel's filter dialog and context menu call :meth:`ChatFilter.update`, :meth:`add_banned_word`,
+:meth:`ignore_user`) and each rule can be switched off. Writes are atomic.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
 from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.chat.parse import plain_text
+from aischoco_gui.i18n import register, tr
+from aischoco_gui.paths import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+FILTERS_FILE = "chat_filters.json"
+MAX_TRACKED_USERS = 5000
+
+REASONS = ("ignored_user", "streamer", "bot", "banned_word", "banned_regex", "too_short", "repeat", "flood")
+register({
+    "filter.reason.ignored_user": ("무시한 사용자", "ignored user"),
+    "filter.reason.streamer": ("스트리머 본인", "streamer's own chat"),
+    "filter.reason.bot": ("봇", "bot"),
+    "filter.reason.banned_word": ("금칙어", "banned word"),
+    "filter.reason.banned_regex": ("금칙 패턴", "banned pattern"),
+    "filter.reason.too_short": ("너무 짧음", "too short"),
+    "filter.reason.repeat": ("같은 말 반복", "repeated message"),
+    "filter.reason.flood": ("도배", "flooding"),
+    "filter.reason.empty": ("빈 메시지", "empty"),
+})
+
+
+def reason_text(reason: str) -> str:
+    return tr(f"filter.reason.{reason}") if reason in REASONS else reason
+
+
+@dataclass
+class FilterRules:
+    ignore_streamer: bool = True
+    min_length_enabled: bool = True
+    min_length: int = 2
+    spam_enabled: bool = True
+    spam_window_s: float = 30.0
+    spam_max_repeats: int = 2  # the same text more often than this within the window is spam
+    spam_max_messages: int = 8  # more messages than this per user within the window is flooding
+    banned_enabled: bool = True
+    banned_words: list[str] = field(default_factory=list)
+    banned_regex: list[str] = field(default_factory=list)
+    bots_enabled: bool = True
+    bot_nicknames: list[str] = field(default_factory=lambda: ["Nightbot", "싹둑", "클린봇"])
+    ignored_enabled: bool = True
+    ignored_users: list[str] = field(default_factory=list)  # user ids or nicknames
+    donation_priority: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FilterRules:
+        """Known keys with the right type are taken; anything else is reported and ignored."""
+        r = cls()
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            v, default = d[f.name], getattr(r, f.name)
+            ok = (isinstance(v, bool) if isinstance(default, bool)
+                  else isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(default, (int, float))
+                  else isinstance(v, list) and all(isinstance(x, str) for x in v))
+            if ok:
+                setattr(r, f.name, type(default)(v) if not isinstance(default, list) else list(v))
+            else:
+                log.warning("chat filter setting %s=%r ignored (wrong type)", f.name, v)
+        return r
+
+
+def compile_patterns(patterns: list[str]) -> list[re.Pattern[str]]:
+    """Compile regexes; raise ValueError naming the bad one."""
+    out = []
+    for p in patterns:
+        try:
+            out.append(re.compile(p, re.IGNORECASE))
+        except re.error as e:
+            raise ValueError(f"invalid pattern {p!r}: {e}") from None
+    return out
 
 
 class ChatFilter:
-    """Minimal first version: empty text and the streamer's own chat. Extended by the chat issue."""
+    """``check(msg) -> reason | None``; sets ``msg.priority`` for donations that pass."""
 
-    def __init__(self, ignore_streamer: bool = True, min_length: int = 1) -> None:
-        self.ignore_streamer = ignore_streamer
-        self.min_length = min_length
+    def __init__(self, ignore_streamer: bool | None = None, min_length: int | None = None, *,
+                 rules: FilterRules | None = None, path: Path | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rules = rules or FilterRules()
+        if ignore_streamer is not None:
+            self.rules.ignore_streamer = ignore_streamer
+        if min_length is not None:
+            self.rules.min_length = min_length
+        self.path = path
+        self.clock = clock
+        self.listeners: list[Callable[[FilterRules], None]] = []
+        self._history: OrderedDict[str, deque[tuple[float, str]]] = OrderedDict()
+        self._compile()
 
+    # -- persistence ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path, **kw: Any) -> ChatFilter:
+        rules = FilterRules()
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(data, dict):
+                    raise ValueError("not a JSON object")
+                rules = FilterRules.from_dict(data)
+                bad = []
+                for p in list(rules.banned_regex):
+                    try:
+                        re.compile(p)
+                    except re.error:
+                        bad.append(p)
+                rules.banned_regex = [p for p in rules.banned_regex if p not in bad]
+                for p in bad:
+                    log.warning("chat filter pattern %r is not a valid regex; ignored", p)
+            except (OSError, ValueError) as e:
+                keep = path.with_suffix(".json.bad")
+                log.warning("unreadable %s (%s); using default filters, kept the file as %s", path, e, keep.name)
+                try:
+                    path.replace(keep)
+                except OSError:
+                    pass
+        return cls(rules=rules, path=path, **kw)
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        atomic_write_text(self.path, json.dumps(asdict(self.rules), ensure_ascii=False, indent=2))
+
+    # -- runtime edits ----------------------------------------------------------------------
+    def update(self, **changes: Any) -> None:
+        """Change rules now (validated as a whole, then saved and announced)."""
+        new = FilterRules.from_dict({**asdict(self.rules), **changes})
+        unknown = set(changes) - {f.name for f in fields(FilterRules)}
+        if unknown:
+            raise ValueError(f"unknown filter setting(s): {', '.join(sorted(unknown))}")
+        compile_patterns(new.banned_regex)
+        if new.min_length < 0 or new.spam_window_s <= 0 or new.spam_max_repeats < 1 or new.spam_max_messages < 1:
+            raise ValueError("filter numbers must be positive")
+        self.rules = new
+        self._compile()
+        self.save()
+        for fn in list(self.listeners):
+            try:
+                fn(self.rules)
+            except Exception:
+                log.exception("filter listener failed")
+
+    def add_banned_word(self, word: str) -> None:
+        word = word.strip()
+        if word and word.casefold() not in {w.casefold() for w in self.rules.banned_words}:
+            self.update(banned_words=[*self.rules.banned_words, word])
+
+    def add_banned_regex(self, pattern: str) -> None:
+        if pattern and pattern not in self.rules.banned_regex:
+            self.update(banned_regex=[*self.rules.banned_regex, pattern])
+
+    def ignore_user(self, user: str) -> None:
+        """Ignore by user id (preferred) or nickname."""
+        user = user.strip()
+        if user and user not in self.rules.ignored_users:
+            self.update(ignored_users=[*self.rules.ignored_users, user])
+
+    def unignore_user(self, user: str) -> None:
+        if user in self.rules.ignored_users:
+            self.update(ignored_users=[u for u in self.rules.ignored_users if u != user])
+
+    # compatibility with the first version's attributes
+    @property
+    def ignore_streamer(self) -> bool:
+        return self.rules.ignore_streamer
+
+    @ignore_streamer.setter
+    def ignore_streamer(self, v: bool) -> None:
+        self.update(ignore_streamer=bool(v))
+
+    @property
+    def min_length(self) -> int:
+        return self.rules.min_length
+
+    def _compile(self) -> None:
+        r = self.rules
+        self._words = [w.casefold() for w in r.banned_words if w.strip()]
+        self._regex = compile_patterns(r.banned_regex)
+        self._bots = {n.casefold() for n in r.bot_nicknames}
+        self._ignored = set(r.ignored_users)
+
+    # -- the check --------------------------------------------------------------------------
     def check(self, msg: ChatMessage) -> str | None:
         """Return the reason the message is filtered, or None when it passes."""
-        if self.ignore_streamer and msg.is_streamer:
+        r = self.rules
+        if r.ignored_enabled and (msg.user_id in self._ignored or msg.nickname in self._ignored):
+            return "ignored_user"
+        if r.ignore_streamer and msg.is_streamer:
             return "streamer"
-        if len(msg.text.strip()) < self.min_length and not msg.is_donation:
+        if r.bots_enabled and msg.nickname.casefold() in self._bots:
+            return "bot"
+        text = plain_text(msg.text)
+        if r.banned_enabled and (self._words or self._regex):
+            folded = text.casefold()
+            if any(w in folded for w in self._words):
+                return "banned_word"
+            if any(p.search(text) for p in self._regex):
+                return "banned_regex"
+        if msg.is_donation:
+            if r.donation_priority:
+                msg.priority = True
+            return None
+        if r.min_length_enabled and len(text) < max(1, r.min_length):
             return "too_short"
+        if not text:
+            return "empty"
+        if r.spam_enabled:
+            reason = self._spam(msg.user_id or msg.nickname, text)
+            if reason:
+                return reason
+        return None
+
+    def _spam(self, user: str, text: str) -> str | None:
+        now = self.clock()
+        r = self.rules
+        h = self._history.get(user)
+        if h is None:
+            h = self._history[user] = deque()
+            if len(self._history) > MAX_TRACKED_USERS:
+                self._history.popitem(last=False)
+        else:
+            self._history.move_to_end(user)
+        while h and now - h[0][0] > r.spam_window_s:
+            h.popleft()
+        norm = " ".join(text.casefold().split())
+        repeats = sum(1 for _, t in h if t == norm)
+        h.append((now, norm))
+        if len(h) > r.spam_max_messages * 2:
+            h.popleft()
+        if repeats >= r.spam_max_repeats:
+            return "repeat"
+        if len(h) > r.spam_max_messages:
+            return "flood"
         return None

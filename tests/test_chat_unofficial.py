@@ -1,0 +1,117 @@
+"""The unofficial cmd-protocol source against its loopback double."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from aischoco_gui.chat.backoff import Backoff
+from aischoco_gui.chat.chzzk_unofficial import ChzzkUnofficialChatSource, ws_server_index
+from aischoco_gui.chat.models import ROLE_STREAMER
+from aischoco_gui.events import EventBus, ServiceState
+from tests.chat_helpers import StatusLog, wait_for
+from tests.doubles.chzzk_unofficial_server import ChzzkUnofficialDouble
+
+
+@pytest.fixture
+async def udouble():
+    d = await ChzzkUnofficialDouble().start()
+    yield d
+    await d.stop()
+
+
+def make(d: ChzzkUnofficialDouble, bus: EventBus, **kw) -> ChzzkUnofficialChatSource:
+    return ChzzkUnofficialChatSource(bus, channel_id=d.channel_id, api_base=d.base_url, game_api_base=d.base_url,
+                                     ws_url=d.ws_url, poll_s=kw.pop("poll_s", 0.1), ping_s=kw.pop("ping_s", 0.2),
+                                     backoff=Backoff(base_s=0.02, max_s=0.1), step_timeout_s=2.0, **kw)
+
+
+async def test_connect_read_chat_donation_and_ping(udouble):
+    bus = EventBus()
+    st = StatusLog(bus)
+    got = []
+    src = make(udouble, bus)
+    await src.start(got.append)
+    try:
+        await st.wait(ServiceState.READY)
+        assert udouble.log.count(("connect", True)) == 1
+        await udouble.push_chat("안녕 {:e1:}", nickname="스트리머", role="streamer", emojis={"e1": "https://e/1.png"})
+        await udouble.push_donation("후원!", 3000)
+        await udouble.push_frame("not json")
+        await udouble.push_frame({"cmd": 93101, "bdy": [{"profile": "{broken", "msg": "x"}]})
+        await udouble.push_chat("마지막")
+        await wait_for(lambda: len(got) == 3)
+        assert got[0].role == ROLE_STREAMER and got[0].emojis == {"e1": "https://e/1.png"}
+        assert got[0].source == "chzzk-unofficial" and got[0].user_id == "u-1"
+        assert got[1].donation_amount == 3000 and got[1].text == "후원!"
+        assert got[2].text == "마지막"
+        await udouble.server_ping()
+        await wait_for(lambda: udouble.count("pong") >= 1, what="pong to server ping")
+        await wait_for(lambda: udouble.count("client_ping") >= 1, timeout=2, what="client ping")
+    finally:
+        await src.stop()
+
+
+async def test_offline_then_live_and_channel_change(udouble):
+    bus = EventBus()
+    st = StatusLog(bus)
+    got = []
+    udouble.live = False
+    src = make(udouble, bus)
+    await src.start(got.append)
+    try:
+        await st.wait(ServiceState.DEGRADED)
+        udouble.new_broadcast("N1first")
+        await st.wait(ServiceState.READY)
+        assert src.chat_channel_id == "N1first"
+        udouble.new_broadcast("N1second")  # a new broadcast: chatChannelId changes
+        await st.wait(ServiceState.READY, after=1, timeout=3)
+        assert src.chat_channel_id == "N1second"
+        await udouble.push_chat("new broadcast")
+        await wait_for(lambda: [m.text for m in got] == ["new broadcast"])
+    finally:
+        await src.stop()
+
+
+async def test_drop_reconnects(udouble):
+    bus = EventBus()
+    st = StatusLog(bus)
+    got = []
+    src = make(udouble, bus, poll_s=5)
+    await src.start(got.append)
+    try:
+        await st.wait(ServiceState.READY)
+        await udouble.drop_all()
+        await st.wait(ServiceState.RECONNECTING)
+        await st.wait(ServiceState.READY, after=1)
+        await udouble.push_chat("back")
+        await wait_for(lambda: len(got) == 1)
+        assert udouble.count("access_token") == 2  # a fresh token per connection
+    finally:
+        await src.stop()
+
+
+async def test_no_channel_is_not_configured():
+    bus = EventBus()
+    st = StatusLog(bus)
+    src = ChzzkUnofficialChatSource(bus, channel_id="")
+    await src.start(lambda m: None)
+    assert st.current.state == ServiceState.NOT_CONFIGURED
+    await src.stop()
+
+
+def test_shard_index_in_range():
+    assert all(1 <= ws_server_index(c) <= 9 for c in ("N1abcd", "x", "9f8e7d6c"))
+    assert ws_server_index("a") == ord("a") % 9 + 1
+
+
+async def test_stop_is_quick(udouble):
+    bus = EventBus()
+    src = make(udouble, bus)
+    st = StatusLog(bus)
+    await src.start(lambda m: None)
+    await st.wait(ServiceState.READY)
+    t = asyncio.get_running_loop().time()
+    await src.stop()
+    assert asyncio.get_running_loop().time() - t < 1.0
