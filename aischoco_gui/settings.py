@@ -54,6 +54,14 @@ class Settings:
     chzzk_channel_id: str = opt("", "CHZZK_CHANNEL_ID", dialog=True)
     chzzk_access_token: str = opt("", "CHZZK_ACCESS_TOKEN", secret=True)
     chzzk_openapi_base: str = opt("https://openapi.chzzk.naver.com", "CHZZK_OPENAPI_BASE")
+    chzzk_api_base: str = opt("https://api.chzzk.naver.com", "CHZZK_API_BASE")  # unofficial live-status
+    chzzk_game_api_base: str = opt("https://comm-api.game.naver.com", "CHZZK_GAME_API_BASE")  # unofficial token
+    chzzk_chat_ws_url: str = opt("wss://kr-ss{server}.chat.naver.com/chat", "CHZZK_CHAT_WS_URL")  # unofficial
+    chzzk_live_poll_s: float = opt(30.0, "CHZZK_LIVE_POLL_SECONDS")
+    chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS")
+    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS")
+    chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True)
+    chat_recent_size: int = opt(50, "CHAT_RECENT_SIZE")
     # llm
     groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True)
     groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True)
