@@ -27,7 +27,8 @@ def make_services(home: Path, base_url: str, **overrides) -> Services:
 
 def make_generator(home: Path, base_url: str, **overrides):
     services = make_services(home, base_url, **overrides)
-    return build_reply_generator(services), services
+    services.generator = build_reply_generator(services)
+    return services.generator, services
 
 
 def msg(nick: str, text: str, **kw) -> ChatMessage:

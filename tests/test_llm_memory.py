@@ -50,7 +50,7 @@ def _mem(tmp_path, **kw) -> ConversationMemory:
 
 def test_window_arithmetic(tmp_path):
     m = _mem(tmp_path)
-    for i in range(6):
+    for _ in range(6):
         m.add("user", "u" * 10)  # 10 + 4 overhead = 14
         m.add("assistant", "a" * 10)
     assert m.total_tokens == 12 * (10 + MESSAGE_OVERHEAD) == 168

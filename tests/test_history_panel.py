@@ -1,0 +1,74 @@
+"""History summary panel (pytest-qt): a live edit is carried by the next LLM request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from PySide6.QtCore import Qt
+
+from aischoco_gui.gui.bridge import Bridge
+from aischoco_gui.gui.panels.history_panel import HistoryPanel, create_panel
+from tests.doubles.openai_server import OpenAIDouble
+from tests.llm_helpers import make_generator, msg
+
+
+def test_edit_summary_reaches_next_request(qtbot, home):
+    d = OpenAIDouble.start_in_thread()
+    try:
+        gen, services = make_generator(home, d.base_url)
+        gen.commit([msg("a", "첫 채팅")], "첫 대답이에요.")
+        bridge = Bridge(services.bus)
+        panel = create_panel(services, bridge)
+        qtbot.addWidget(panel)
+        assert isinstance(panel, HistoryPanel)
+        assert panel.table.rowCount() == 2
+        assert panel.gauge.maximum() == 7000 and panel.gauge.value() == gen.memory.total_tokens
+
+        panel.editor.setPlainText("시청자 '민수'는 고양이를 키운다.")
+        assert panel.save_btn.isEnabled()
+        qtbot.mouseClick(panel.save_btn, Qt.MouseButton.LeftButton)
+        assert not panel.save_btn.isEnabled()
+        saved = json.loads((services.dirs.history / "summary.json").read_text(encoding="utf-8"))
+        assert saved["summary"] == "시청자 '민수'는 고양이를 키운다."
+
+        async def ask():
+            try:
+                return await gen.generate([msg("민수", "내 고양이 기억해?")], 1)
+            finally:
+                await gen.aclose()
+
+        asyncio.run(ask())
+        system = [m["content"] for m in d.requests[-1].messages if m["role"] == "system"]
+        assert "[이전 대화 요약] 시청자 '민수'는 고양이를 키운다." in system
+        bridge.close()
+    finally:
+        d.stop()
+
+
+def test_backup_restore_and_clear_buttons(qtbot, home):
+    gen, services = make_generator(home, "http://127.0.0.1:9/v1")
+    gen.memory.set_summary("원래 요약")
+    gen.commit([msg("a", "채팅")], "대답")
+    panel = HistoryPanel(gen)
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(panel.backup_btn, Qt.MouseButton.LeftButton)
+    assert panel.backups.count() == 1 and panel.restore_btn.isEnabled()
+    panel.editor.setPlainText("바뀐 요약")
+    qtbot.mouseClick(panel.save_btn, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.restore_btn, Qt.MouseButton.LeftButton)
+    assert gen.memory.summary == "원래 요약" and panel.editor.toPlainText() == "원래 요약"
+    qtbot.mouseClick(panel.clear_btn, Qt.MouseButton.LeftButton)  # first click only arms it
+    assert gen.memory.turns
+    qtbot.mouseClick(panel.clear_btn, Qt.MouseButton.LeftButton)
+    assert gen.memory.turns == [] and gen.memory.summary == "" and panel.table.rowCount() == 0
+
+
+def test_unreadable_backup_is_reported_not_fatal(qtbot, home):
+    gen, _ = make_generator(home, "http://127.0.0.1:9/v1")
+    (gen.memory.dir / "backups").mkdir(parents=True)
+    (gen.memory.dir / "backups" / "broken.json").write_text("{nope", encoding="utf-8")
+    panel = HistoryPanel(gen)
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(panel.restore_btn, Qt.MouseButton.LeftButton)
+    assert "JSONDecodeError" in panel.message.text() or "실패" in panel.message.text()
