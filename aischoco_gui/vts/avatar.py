@@ -491,6 +491,7 @@ class VTSAvatar:
             values[pid] = (v, r.min, r.max)
         return {
             "state": self.state.value, "detail": self.state_detail, "url": self.config.url,
+            "attempt": self.client.attempt,
             "connected": self.client.connected, "authenticated": self.client.authenticated,
             "waiting_for_allow": self.client.waiting_for_allow,
             "version": self.vts_version, "model": self.model_name, "emotion": self.emotion,

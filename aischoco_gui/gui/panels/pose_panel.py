@@ -1,12 +1,282 @@
-"""Placeholder until the owning feature lands: says plainly that it is not connected."""
+"""Emotion & pose tuning: one slider per mapped parameter (real VTS range), live preview, save/revert."""
 
 from __future__ import annotations
 
-from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
-from aischoco_gui.i18n import register, tr
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-register({"placeholder.pose_panel": ("감정·포즈 슬라이더는 아바타 기능과 함께 제공됩니다.", "Emotion and pose sliders come with the avatar feature.")})
+from aischoco_gui.i18n import tr
+from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
+from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
+
+STEPS = 1000
 
 
-def create_panel(services, bridge):
-    return PlaceholderPanel(bridge, "vts", tr("placeholder.pose_panel"))
+class PosePanel(QWidget):
+    """Edits ``avatar.mapping`` in place; ``save`` writes pose_mapping.json atomically."""
+
+    COL_NAME, COL_ID, COL_SLIDER, COL_VALUE, COL_TIME = range(5)
+
+    def __init__(self, avatar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.avatar = avatar
+        self._building = False
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("pose.emotion")))
+        self.emotion = QComboBox()
+        top.addWidget(self.emotion, 1)
+        self.preview_btn = QPushButton(tr("pose.preview"))
+        top.addWidget(self.preview_btn)
+        self.ease = QCheckBox(tr("pose.curve.ease"))
+        top.addWidget(self.ease)
+        lay.addLayout(top)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param"), "", tr("pose.value"),
+                                              tr("pose.transition")])
+        self.table.horizontalHeader().setSectionResizeMode(self.COL_SLIDER, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table, 1)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c0392b")
+        lay.addWidget(self.problems)
+        row = QHBoxLayout()
+        self.add_btn = QPushButton(tr("pose.add"))
+        self.remove_btn = QPushButton(tr("pose.remove"))
+        self.fix_btn = QPushButton(tr("pose.fix"))
+        self.revert_btn = QPushButton(tr("pose.revert"))
+        self.save_btn = QPushButton(tr("pose.save"))
+        for b in (self.add_btn, self.remove_btn, self.fix_btn, self.revert_btn, self.save_btn):
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+
+        self.emotion.currentTextChanged.connect(self._emotion_changed)
+        self.preview_btn.clicked.connect(self.preview_transition)
+        self.ease.toggled.connect(self._curve_changed)
+        self.add_btn.clicked.connect(self._ask_add)
+        self.remove_btn.clicked.connect(self.remove_selected)
+        self.fix_btn.clicked.connect(self.fix_ids)
+        self.revert_btn.clicked.connect(self.revert)
+        self.save_btn.clicked.connect(self.save)
+        self.reload()
+
+    # -- building --------------------------------------------------------------------------
+    @property
+    def mapping(self):
+        return self.avatar.mapping
+
+    def reload(self) -> None:
+        current = self.emotion.currentText()
+        self._building = True
+        self.emotion.clear()
+        self.emotion.addItems(list(self.mapping.emotions))
+        self.ease.setChecked(self.mapping.curve == "ease")
+        self._building = False
+        if current in self.mapping.emotions:
+            self.emotion.setCurrentText(current)
+        self._rebuild_rows()
+
+    def _rebuild_rows(self) -> None:
+        self._building = True
+        m = self.mapping
+        emo = self.emotion.currentText()
+        pose = m.emotions.get(emo, {})
+        names = m.logical_names()
+        self.table.setRowCount(len(names))
+        for r, logical in enumerate(names):
+            pid = m.parameter_id(logical)
+            rng = self.avatar.parameter_range(pid)
+            self.table.setItem(r, self.COL_NAME, QTableWidgetItem(logical))
+            self.table.setItem(r, self.COL_ID, QTableWidgetItem(pid))
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, STEPS)
+            spin = QDoubleSpinBox()
+            spin.setDecimals(3)
+            spin.setRange(rng.min, rng.max)
+            spin.setSingleStep((rng.max - rng.min) / 100 or 0.01)
+            value = pose.get(logical, rng.default)
+            spin.setValue(value)
+            slider.setValue(self._to_steps(value, rng.min, rng.max))
+            tspin = QDoubleSpinBox()
+            tspin.setRange(0.1, 0.5)
+            tspin.setSingleStep(0.05)
+            tspin.setValue(m.transition_for(logical))
+            slider.valueChanged.connect(lambda s, lg=logical: self._slider_moved(lg, s))
+            spin.valueChanged.connect(lambda v, lg=logical: self._spin_changed(lg, v))
+            tspin.valueChanged.connect(lambda v, lg=logical: self._time_changed(lg, v))
+            self.table.setCellWidget(r, self.COL_SLIDER, slider)
+            self.table.setCellWidget(r, self.COL_VALUE, spin)
+            self.table.setCellWidget(r, self.COL_TIME, tspin)
+        self._building = False
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        lines = []
+        for p in self.mapping.problems():
+            if p.fix and p.logical:
+                lines.append(tr("pose.problem.fix", logical=p.logical, pid=p.parameter_id, fix=p.fix))
+            else:
+                lines.append(p.message)
+        self.problems.setText("\n".join(lines))
+        self.problems.setVisible(bool(lines))
+        self.fix_btn.setEnabled(any(p.fix for p in self.mapping.problems()))
+
+    @staticmethod
+    def _to_steps(v: float, lo: float, hi: float) -> int:
+        if hi <= lo:
+            return 0
+        return int(round((min(hi, max(lo, v)) - lo) / (hi - lo) * STEPS))
+
+    def _row_of(self, logical: str) -> int:
+        for r in range(self.table.rowCount()):
+            if self.table.item(r, self.COL_NAME).text() == logical:
+                return r
+        return -1
+
+    # -- editing ---------------------------------------------------------------------------
+    def _slider_moved(self, logical: str, steps: int) -> None:
+        if self._building:
+            return
+        rng = self.avatar.parameter_range(self.mapping.parameter_id(logical))
+        value = rng.min + (rng.max - rng.min) * steps / STEPS
+        spin: QDoubleSpinBox = self.table.cellWidget(self._row_of(logical), self.COL_VALUE)
+        self._building = True
+        spin.setValue(value)
+        self._building = False
+        self.set_value(logical, value)
+
+    def _spin_changed(self, logical: str, value: float) -> None:
+        if self._building:
+            return
+        rng = self.avatar.parameter_range(self.mapping.parameter_id(logical))
+        slider: QSlider = self.table.cellWidget(self._row_of(logical), self.COL_SLIDER)
+        self._building = True
+        slider.setValue(self._to_steps(value, rng.min, rng.max))
+        self._building = False
+        self.set_value(logical, value)
+
+    def set_value(self, logical: str, value: float) -> None:
+        """Store the value for the selected emotion and show it on the avatar right away."""
+        emo = self.emotion.currentText()
+        if not emo:
+            return
+        self.mapping.emotions.setdefault(emo, {})[logical] = round(float(value), 4)
+        pid = self.mapping.parameter_id(logical)
+        self.avatar.preview_values({pid: value})
+        self._dirty()
+
+    def _time_changed(self, logical: str, seconds: float) -> None:
+        if not self._building:
+            self.mapping.per_parameter_s[logical] = clamp_transition(seconds)
+            self._dirty()
+
+    def _curve_changed(self, on: bool) -> None:
+        if not self._building:
+            self.mapping.curve = "ease" if on else "linear"
+            self._dirty()
+
+    def _emotion_changed(self, emo: str) -> None:
+        if self._building or not emo:
+            return
+        self._rebuild_rows()
+        self.avatar.preview_emotion(emo)
+
+    def preview_transition(self) -> None:
+        """Go to the default pose instantly, then transition to the selected emotion as on stream."""
+        emo = self.emotion.currentText()
+        m = self.mapping
+        self.avatar.preview_values(m.pose_by_id(m.default), seconds=0.0)
+        self.avatar.preview_emotion(emo)
+
+    def add_parameter(self, logical: str, pid: str) -> None:
+        logical, pid = logical.strip(), pid.strip()
+        if not logical or not pid:
+            self.status.setText(tr("pose.add.prompt_name"))
+            return
+        self.mapping.parameter_mapping[logical] = pid
+        rng = self.avatar.parameter_range(pid)
+        for pose in self.mapping.emotions.values():
+            pose.setdefault(logical, rng.default)
+        self.avatar.set_mapping(self.mapping)
+        self._rebuild_rows()
+        self._dirty()
+
+    def _ask_add(self) -> None:
+        logical, ok = QInputDialog.getText(self, tr("pose.add"), tr("pose.add.prompt_name"))
+        if not ok or not logical.strip():
+            return
+        options = sorted(set(self.avatar.available_parameters()) | set(DEFAULT_INPUT_PARAMETERS))
+        pid, ok = QInputDialog.getItem(self, tr("pose.add"), tr("pose.add.prompt_id"), options, 0, True)
+        if ok:
+            self.add_parameter(logical, pid)
+
+    def remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        names = [self.table.item(r, self.COL_NAME).text() for r in rows]
+        self.remove_parameters(names)
+
+    def remove_parameters(self, names: list[str]) -> None:
+        if not names:
+            return
+        for logical in names:
+            self.mapping.parameter_mapping.pop(logical, None)
+            self.mapping.per_parameter_s.pop(logical, None)
+            for pose in self.mapping.emotions.values():
+                pose.pop(logical, None)
+        self.avatar.set_mapping(self.mapping)
+        self._rebuild_rows()
+        self._dirty()
+
+    def fix_ids(self) -> None:
+        fixed = self.mapping.apply_fixes()
+        if fixed:
+            self.avatar.set_mapping(self.mapping)
+            self._rebuild_rows()
+            self._dirty()
+
+    def revert(self) -> None:
+        self.avatar.revert_mapping()
+        self.reload()
+        self.avatar.preview_emotion(self.emotion.currentText() or self.mapping.default)
+        self.status.setText("")
+
+    def save(self) -> bool:
+        try:
+            self.avatar.save_mapping()
+        except OSError as e:
+            self.status.setText(tr("pose.save_failed", error=e))
+            return False
+        self.status.setText(tr("pose.saved", path=str(self.avatar.config.mapping_path)))
+        return True
+
+    def _dirty(self) -> None:
+        self.status.setText(tr("pose.unsaved"))
+
+
+def create_panel(services, bridge) -> QWidget:
+    avatar = getattr(services, "avatar", None)
+    if avatar is None or not hasattr(avatar, "mapping"):
+        w = QLabel(tr("vts.unavailable"))
+        w.setWordWrap(True)
+        return w
+    return PosePanel(avatar)

@@ -1,12 +1,155 @@
-"""Placeholder until the owning feature lands: says plainly that it is not connected."""
+"""VTube Studio status: connection, auth, version, model, mixer rate/jitter, last error, live parameter bars."""
 
 from __future__ import annotations
 
-from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
-from aischoco_gui.i18n import register, tr
+import math
 
-register({"placeholder.vts_panel": ("VTube Studio 상태는 아바타 기능과 함께 제공됩니다.", "VTube Studio status comes with the avatar feature.")})
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from aischoco_gui.i18n import tr
+from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
+from aischoco_gui.vts.client import discover
 
 
-def create_panel(services, bridge):
-    return PlaceholderPanel(bridge, "vts", tr("placeholder.vts_panel"))
+class VTSPanel(QWidget):
+    """Polls ``avatar.snapshot()`` a few times a second (cheap; no awaits in the widget)."""
+
+    def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.avatar = services.avatar
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.conn = QLabel()
+        self.auth = QLabel()
+        self.version = QLabel()
+        self.model = QLabel()
+        self.rate = QLabel()
+        self.lipsync = QLabel()
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c0392b")
+        for key, w in (("vts.connection", self.conn), ("vts.auth", self.auth), ("vts.version", self.version),
+                       ("vts.model", self.model), ("vts.rate", self.rate), ("vts.lipsync", self.lipsync),
+                       ("vts.last_error", self.error)):
+            form.addRow(tr(key), w)
+        lay.addLayout(form)
+        lay.addWidget(self.problems)
+        box = QGroupBox(tr("vts.params"))
+        self.grid = QGridLayout(box)
+        self.bars: dict[str, tuple[QProgressBar, QLabel]] = {}
+        lay.addWidget(box)
+        buttons = QHBoxLayout()
+        self.reconnect_btn = QPushButton(tr("vts.reconnect"))
+        self.selftest_btn = QPushButton(tr("vts.selftest"))
+        self.discover_btn = QPushButton(tr("vts.discover"))
+        for b in (self.reconnect_btn, self.selftest_btn, self.discover_btn):
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        lay.addWidget(self.result)
+        lay.addStretch(1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(200)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.avatar.snapshot()
+        self.conn.setText(f"{tr('state.' + s['state'], attempt=s['attempt'])} — {s['detail']} ({s['url']})")
+        self.auth.setText(tr("vts.auth.waiting") if s["waiting_for_allow"]
+                          else tr("vts.auth.ok") if s["authenticated"] else tr("vts.auth.no"))
+        self.version.setText(s["version"] or "—")
+        self.model.setText(s["model"] or tr("vts.model.none"))
+        self.rate.setText(tr("vts.rate.value", fps=s["fps"], p50=s.get("jitter_p50_ms", 0.0),
+                             p99=s.get("jitter_p99_ms", 0.0)) + f" · sent {s['frames_sent']}")
+        self.lipsync.setText(tr("vts.lipsync." + s["lipsync_mode"]))
+        self.error.setText(s["last_error"] or "—")
+        self.problems.setText("\n".join(s["problems"]))
+        self.problems.setVisible(bool(s["problems"]))
+        values = s["values"]
+        if list(values) != list(self.bars):
+            self._rebuild_bars(list(values))
+        for pid, (v, lo, hi) in values.items():
+            bar, label = self.bars[pid]
+            frac = 0.0 if math.isnan(v) or hi <= lo else (v - lo) / (hi - lo)
+            bar.setValue(int(round(max(0.0, min(1.0, frac)) * 1000)))
+            excluded = pid in s["excluded"]
+            label.setText(("—" if math.isnan(v) else f"{v:.3f}") + (" ⚠" if excluded else ""))
+
+    def _rebuild_bars(self, ids: list[str]) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.bars.clear()
+        for row, pid in enumerate(ids):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(False)
+            bar.setMaximumHeight(10)
+            label = QLabel()
+            label.setMinimumWidth(60)
+            self.grid.addWidget(QLabel(pid), row, 0)
+            self.grid.addWidget(bar, row, 1)
+            self.grid.addWidget(label, row, 2)
+            self.bars[pid] = (bar, label)
+
+
+def create_panel(services, bridge) -> QWidget:
+    avatar = getattr(services, "avatar", None)
+    if avatar is None or not hasattr(avatar, "snapshot"):
+        w = QLabel(tr("vts.unavailable"))
+        w.setWordWrap(True)
+        return w
+    panel = VTSPanel(services, bridge)
+
+    @asyncSlot()
+    async def reconnect() -> None:
+        await avatar.reconnect()
+
+    @asyncSlot()
+    async def self_test() -> None:
+        panel.selftest_btn.setEnabled(False)
+        panel.result.setText(tr("vts.selftest.running"))
+        try:
+            res = await avatar.self_test(speaker=services.speaker)
+            panel.result.setText(("✅ " if res["ok"] else "❌ ") + res["detail"])
+        except Exception as e:  # shown, never raised into Qt
+            panel.result.setText(f"❌ {type(e).__name__}: {e}")
+        finally:
+            panel.selftest_btn.setEnabled(True)
+
+    @asyncSlot()
+    async def find_vts() -> None:
+        panel.discover_btn.setEnabled(False)
+        try:
+            found = await discover(timeout=3.0)
+            panel.result.setText("\n".join(f"{f['windowTitle'] or 'VTube Studio'}: ws://{f['host']}:{f['port']}"
+                                           for f in found) or tr("vts.discover.none"))
+        except Exception as e:
+            panel.result.setText(f"❌ {e}")
+        finally:
+            panel.discover_btn.setEnabled(True)
+
+    panel.reconnect_btn.clicked.connect(reconnect)
+    panel.selftest_btn.clicked.connect(self_test)
+    panel.discover_btn.clicked.connect(find_vts)
+    return panel
