@@ -86,6 +86,10 @@ class Settings:
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
+    tts_fallback: str = opt("system", "TTS_FALLBACK")  # engines tried after the primary, comma separated
+    qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
+    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE")
+    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE")  # espeak-ng voice for the offline engine
     # avatar
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
     lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
@@ -202,8 +206,8 @@ def validate(s: Settings) -> dict[str, str]:
     u = urlparse(s.vts_url)
     if u.scheme not in ("ws", "wss") or not u.netloc:
         problems["vts_url"] = f"not a ws:// URL: {s.vts_url!r}"
-    if not (1 <= s.overlay_port <= 65535):
-        problems["overlay_port"] = f"port must be 1–65535 (got {s.overlay_port})"
+    if not (0 <= s.overlay_port <= 65535):  # 0 = any free port (tests, portable setups)
+        problems["overlay_port"] = f"port must be 0–65535 (got {s.overlay_port})"
     if s.auto_approve_seconds < 0:
         problems["auto_approve_seconds"] = "must be 0 (off) or more"
     if s.llm_timeout_s <= 0:
@@ -246,6 +250,9 @@ def keyring_set(name: str, value: str) -> bool:
     try:
         if value:
             kr.set_password(KEYRING_SERVICE, name, value)
+            if kr.get_password(KEYRING_SERVICE, name) != value:  # e.g. the null backend accepts and drops
+                log.warning("the OS credential store did not keep %s", name)
+                return False
         else:
             try:
                 kr.delete_password(KEYRING_SERVICE, name)

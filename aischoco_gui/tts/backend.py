@@ -171,21 +171,26 @@ class FallbackChain:
         return await self.current.healthy()
 
     async def _watch(self) -> None:
+        await asyncio.sleep(min(0.5, self.recheck_s))
         while True:
-            await asyncio.sleep(self.recheck_s)
             if self.active == 0:
-                continue
-            t0 = time.monotonic()
-            try:
-                ok = await self.backends[0].healthy()
-            except Exception:
-                ok = False
-            if ok:
-                self.active = 0
-                log.info("TTS %s is back (checked in %.0f ms)", self.backends[0].name, (time.monotonic() - t0) * 1e3)
-                if self.bus is not None:
-                    self.bus.notice(f"TTS back on {self.backends[0].label}")
-                    self.bus.set_status(self.status_name, ServiceState.READY, self.backends[0].label)
+                why = getattr(self.backends[0], "failed", "")
+                if why and len(self.backends) > 1:  # known broken before anyone speaks: switch now
+                    self._fall(0, why)
+            else:
+                t0 = time.monotonic()
+                try:
+                    ok = await self.backends[0].healthy()
+                except Exception:
+                    ok = False
+                if ok:
+                    self.active = 0
+                    log.info("TTS %s is back (checked in %.0f ms)", self.backends[0].name,
+                             (time.monotonic() - t0) * 1e3)
+                    if self.bus is not None:
+                        self.bus.notice(f"TTS back on {self.backends[0].label}")
+                        self.bus.set_status(self.status_name, ServiceState.READY, self.backends[0].label)
+            await asyncio.sleep(self.recheck_s)
 
     async def aclose(self) -> None:
         if self._task is not None:

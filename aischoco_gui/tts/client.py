@@ -49,6 +49,7 @@ class HttpTtsClient:
         self.info: ServerInfo | None = None
         self.label = f"remote TTS {self.url}"
         self.last_first_chunk_s: float | None = None
+        self.failed = ""  # why the last probe failed ("" when it answered)
 
     def _sess(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -74,11 +75,13 @@ class HttpTtsClient:
                     data = {}
                 return r.status, data if isinstance(data, dict) else {}
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
-            raise BackendUnavailable(f"{self.url} not reachable: {type(e).__name__}: {e}") from None
+            self.failed = f"{self.url} not reachable: {type(e).__name__}: {e}"
+            raise BackendUnavailable(self.failed) from None
 
     async def probe(self) -> ServerInfo:
         """Find out what the server speaks and whether it is ready."""
         status, health = await self.get_health()
+        self.failed = ""
         info = ServerInfo(health=health)
         if isinstance(health.get("contracts"), list):
             info.contracts = [c for c in health["contracts"] if c in ("openai", "aischoco")]

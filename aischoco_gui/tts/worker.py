@@ -35,7 +35,7 @@ def worker_command(engine: str, extra: list[str] | None = None, port: int = 0) -
 
 class WorkerBackend:
     def __init__(self, engine: str, bus: EventBus | None = None, *, extra_args: list[str] | None = None,
-                 port: int = 0, status_name: str = "tts", start_timeout: float = 30.0,
+                 port: int = 0, status_name: str | None = "tts", start_timeout: float = 30.0,
                  backoff: tuple[float, float] = (0.5, 30.0), env: dict[str, str] | None = None) -> None:
         self.engine = engine
         self.name = f"worker:{engine}"
@@ -60,7 +60,7 @@ class WorkerBackend:
 
     # -- status -----------------------------------------------------------------------------
     def _status(self, state: ServiceState, detail: str, error: str | None = None, **extra) -> None:
-        if self.bus is not None:
+        if self.bus is not None and self.status_name:
             self.bus.set_status(self.status_name, state, detail, error=error, attempt=self.restarts, **extra)
 
     @property
@@ -149,7 +149,7 @@ class WorkerBackend:
             self.restarts += 1
             msg = f"TTS worker exited (code {rc}); restarting in {delay:.1f} s"
             self._status(ServiceState.RECONNECTING, msg, error=self._tail())
-            if self.bus is not None:
+            if self.bus is not None and self.status_name:
                 self.bus.notice(msg, level="warning")
             await asyncio.sleep(delay)
             delay = min(self.backoff[1], delay * 2)
@@ -200,6 +200,15 @@ class WorkerBackend:
 
     async def healthy(self) -> bool:
         return self.ready and self.pid is not None
+
+    @property
+    def failed(self) -> str:
+        """Why the worker cannot serve (engine failed to load, or it keeps dying); "" when fine or loading."""
+        if self.health.get("status") == "error":
+            return str(self.health.get("error") or "engine unavailable")
+        if self.restarts and not self.ready:
+            return f"worker restarting ({self._tail(1)})"
+        return ""
 
     async def aclose(self) -> None:
         self._closing = True

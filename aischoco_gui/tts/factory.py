@@ -1,0 +1,81 @@
+"""Builds the speaker from settings: engine chain, worker/remote backends and the output sink.
+
+``TTS_ENGINE``: ``qwen`` | ``faster-qwen`` | ``system`` | ``remote`` | ``fake`` | ``auto`` (default:
+``remote`` when ``TTS_REMOTE_URL`` is set, else ``qwen`` if torch + qwen-tts are installed, else
+the system voice, else text only). ``TTS_FALLBACK`` lists engines tried after it (default
+``system``). Local engines always run in the worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aischoco_gui.audio.output import AudioOutput
+from aischoco_gui.events import ServiceState
+from aischoco_gui.pipeline.fallbacks import SilentSpeaker
+from aischoco_gui.tts.backend import FallbackChain, SynthBackend
+from aischoco_gui.tts.client import HttpTtsClient
+from aischoco_gui.tts.engines.qwen import qwen_installed
+from aischoco_gui.tts.engines.system import system_voice_available
+from aischoco_gui.tts.speaker import TtsSpeaker
+from aischoco_gui.tts.worker import WorkerBackend
+
+log = logging.getLogger(__name__)
+
+
+def resolve_auto() -> str | None:
+    """Best local engine without importing torch in this process."""
+    if qwen_installed():
+        return "qwen"
+    if system_voice_available():
+        return "system"
+    return None
+
+
+def engine_chain(settings: Any) -> list[str]:
+    first = settings.effective_tts_engine
+    names = [first] + [n.strip() for n in (settings.tts_fallback or "").split(",") if n.strip()]
+    out: list[str] = []
+    for n in names:
+        if n == "auto":
+            n = resolve_auto() or ""
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def build_backend(name: str, services: Any, primary: bool) -> SynthBackend | None:
+    s, bus = services.settings, services.bus
+    status = "tts" if primary else None
+    if name == "remote":
+        if not s.tts_remote_url:
+            log.warning("TTS_ENGINE=remote but TTS_REMOTE_URL is empty")
+            return None
+        return HttpTtsClient(s.tts_remote_url, bus=bus, report_status=primary)
+    if name == "system":
+        if not system_voice_available():
+            return None
+        return WorkerBackend("system", bus, extra_args=["--voice", s.tts_system_voice or "ko"], status_name=status)
+    if name in ("qwen", "faster-qwen"):
+        ref = services.dirs.voice_samples / "ref.wav"
+        args = ["--model", s.qwen_tts_model, "--device", s.qwen_tts_device, "--ref-audio", str(ref)]
+        return WorkerBackend(name, bus, extra_args=args, status_name=status, start_timeout=60.0)
+    if name == "fake":
+        return WorkerBackend("fake", bus, status_name=status)
+    log.warning("unknown TTS engine %r ignored", name)
+    return None
+
+
+def build_speaker(services: Any) -> Any:
+    s, bus = services.settings, services.bus
+    names = engine_chain(s)
+    backends = [b for i, n in enumerate(names) if (b := build_backend(n, services, primary=not i)) is not None]
+    if not backends:
+        why = "no TTS engine: install espeak-ng for the offline voice, the [qwen] extra for the cloned voice, " \
+              "or set TTS_REMOTE_URL"
+        bus.set_status("tts", ServiceState.NOT_CONFIGURED, "text only", error=why)
+        return SilentSpeaker(bus, reason=why)
+    backend: SynthBackend = backends[0] if len(backends) == 1 else FallbackChain(backends, bus)
+    output = AudioOutput(s.tts_output_device, bus)
+    return TtsSpeaker(bus, backend, output)
