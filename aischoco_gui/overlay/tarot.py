@@ -241,7 +241,7 @@ class TarotEngine:
         if self.bus is not None:
             from aischoco_gui.events import EventKind  # noqa: PLC0415
 
-            self.bus.emit(EventKind.OVERLAY, kind="tarot_result", user=req.nickname, question=req.question,
+            self.bus.emit(EventKind.OVERLAY, what="tarot_result", user=req.nickname, question=req.question,
                           summary=reading.get("summary", ""))
 
     # -- timers ---------------------------------------------------------------------------
