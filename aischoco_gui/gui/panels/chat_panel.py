@@ -4,16 +4,18 @@ rehearsal input (type as a viewer, or replay a chat log)."""
 from __future__ import annotations
 
 import logging
+import webbrowser
 from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -24,7 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.chat import strings  # noqa: F401 (registers the shared chat UI text)
+from aischoco_gui.chat.filters import reason_text
 from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
+from aischoco_gui.chat.parse import plain_text
 from aischoco_gui.events import Event, EventKind
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import shipped_path
@@ -46,6 +51,19 @@ register({
     "chat.replay_error": ("채팅 로그를 읽을 수 없어요: {error}", "Cannot read chat log: {error}"),
     "chat.replay_started": ("{n}개 메시지 재생 시작", "Replaying {n} messages"),
     "chat.autoscroll": ("자동 스크롤", "Auto-scroll"),
+    "chat.ignore_user": ("이 사용자 무시: {nick}", "Ignore this user: {nick}"),
+    "chat.add_banned": ("금칙어로 추가…", "Add to banned words…"),
+    "chat.add_banned_prompt": ("금칙어로 추가할 단어", "Word to ban"),
+    "chat.filters": ("필터…", "Filters…"),
+    "chat.login": ("CHZZK 로그인", "Log in with CHZZK"),
+    "chat.login_tip": ("브라우저에서 CHZZK 계정 연동 페이지를 엽니다",
+                       "Opens the CHZZK account-link page in your browser"),
+    "chat.login_ok": ("CHZZK 로그인 완료", "Logged in with CHZZK"),
+    "chat.login_failed": ("CHZZK 로그인 실패: {error}", "CHZZK login failed: {error}"),
+    "chat.login_other_source": ("로그인했어요. 실시간 채팅을 받으려면 CHAT_SOURCE=chzzk로 설정하세요",
+                                "Logged in. Set CHAT_SOURCE=chzzk to receive live chat"),
+    "chat.ignored": ("{nick}님을 무시합니다", "Ignoring {nick}"),
+    "chat.banned_added": ("금칙어 추가: {word}", "Banned word added: {word}"),
 })
 
 ROLE_COLORS = {ROLE_STREAMER: "#d81b60", ROLE_MANAGER: "#2e7d32"}
@@ -108,7 +126,13 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             prefix = f"💰{m.donation_amount} " if m.is_donation else ""
             text = m.text if len(m.text) <= 300 else m.text[:299] + "…"
+            if m.filtered_reason:
+                return f"{prefix}{m.nickname}: {text}   ⟨{tr('chat.filtered', reason=reason_text(m.filtered_reason))}⟩"
             return f"{prefix}{m.nickname}: {text}"
+        if role == Qt.ItemDataRole.FontRole and m.filtered_reason:
+            f = QFont()
+            f.setItalic(True)
+            return f
         if role == Qt.ItemDataRole.ForegroundRole:
             if m.filtered_reason:
                 return QBrush(FILTERED_FG)
@@ -119,7 +143,7 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{m.nickname} ({m.role})\n{m.text[:2000]}"
             if m.filtered_reason:
-                tip += "\n" + tr("chat.filtered", reason=m.filtered_reason)
+                tip += "\n" + tr("chat.filtered", reason=reason_text(m.filtered_reason))
             return tip
         if role == MessageRole:
             return m
@@ -130,7 +154,8 @@ class ChatPanel(QWidget):
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.model = ChatListModel(parent=self)
+        self.model = ChatListModel(cap=max(100, int(getattr(services.settings, "chat_panel_max", 2000))),
+                                   parent=self)
         self.view = QListView(self)
         self.view.setObjectName("chat_view")
         self.view.setModel(self.model)
@@ -165,6 +190,21 @@ class ChatPanel(QWidget):
         self.speed.setToolTip(tr("chat.speed"))
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
+        self.filters_btn = QPushButton(tr("chat.filters"), self)
+        self.filters_btn.setObjectName("chat_filters")
+        self.filters_btn.clicked.connect(self.open_filters)
+        self.filters_btn.setEnabled(services.chat_filter is not None)
+        self.login_action = ChzzkLoginAction(services)
+        self.login_btn = QPushButton(tr("chat.login"), self)
+        self.login_btn.setObjectName("chat_login")
+        self.login_btn.setToolTip(tr("chat.login_tip"))
+        self.login_btn.clicked.connect(self._login_clicked)
+        self.warning = QLabel(self)
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b26a00")
+        unofficial = getattr(services.chat, "name", "") == "chzzk-unofficial"
+        self.warning.setText(tr("chat.unofficial_warning") if unofficial else "")
+        self.warning.setVisible(unofficial)
 
         row1 = QHBoxLayout()
         row1.addWidget(self.nick)
@@ -175,9 +215,12 @@ class ChatPanel(QWidget):
         row2.addWidget(self.replay_btn)
         row2.addWidget(self.speed)
         row2.addStretch(1)
+        row2.addWidget(self.filters_btn)
+        row2.addWidget(self.login_btn)
         row2.addWidget(self.autoscroll)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.warning)
         lay.addWidget(self.view, 1)
         lay.addLayout(row1)
         lay.addLayout(row2)
@@ -259,7 +302,72 @@ class ChatPanel(QWidget):
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def extend_context_menu(self, menu: QMenu, msg: ChatMessage) -> None:
-        """Hook for more per-message actions (filters)."""
+        """Per-message filter actions: ignore the user, add a word to the banned list."""
+        f = self.services.chat_filter
+        if f is None or not hasattr(f, "ignore_user"):
+            return
+        ignore = QAction(tr("chat.ignore_user", nick=msg.nickname), menu)
+        ignore.triggered.connect(lambda: self.ignore_user(msg))
+        menu.addAction(ignore)
+        ban = QAction(tr("chat.add_banned"), menu)
+        ban.triggered.connect(lambda: self.ask_banned_word(msg))
+        menu.addAction(ban)
+
+    # -- filter actions -------------------------------------------------------------------
+    def ignore_user(self, msg: ChatMessage) -> None:
+        self.services.chat_filter.ignore_user(msg.user_id or msg.nickname)
+        self.services.bus.notice(tr("chat.ignored", nick=msg.nickname))
+
+    def ask_banned_word(self, msg: ChatMessage) -> None:
+        word, ok = QInputDialog.getText(self, tr("chat.add_banned"), tr("chat.add_banned_prompt"),
+                                        text=plain_text(msg.text)[:50])
+        if ok:
+            self.add_banned_word(word)
+
+    def add_banned_word(self, word: str) -> None:
+        word = word.strip()
+        if word:
+            self.services.chat_filter.add_banned_word(word)
+            self.services.bus.notice(tr("chat.banned_added", word=word))
+
+    def open_filters(self) -> None:
+        from aischoco_gui.gui.panels.chat_filter_dialog import ChatFilterDialog
+
+        if self.services.chat_filter is not None:
+            ChatFilterDialog(self.services.chat_filter, self).exec()
+
+    def _login_clicked(self) -> None:
+        from qasync import asyncSlot
+
+        self.login_btn.setEnabled(False)
+        task = asyncSlot()(self.login_action.run)(True)
+        task.add_done_callback(lambda _t: self.login_btn.setEnabled(True))
+
+
+class ChzzkLoginAction:
+    """The "Log in with CHZZK" flow (a plain object, so no async code lives on a widget)."""
+
+    def __init__(self, services, open_browser=webbrowser.open) -> None:
+        self.services = services
+        self.open_browser = open_browser
+
+    async def run(self, *_args) -> bool:
+        from aischoco_gui.chat.factory import build_auth
+        from aischoco_gui.chat.oauth import AuthError
+
+        bus = self.services.bus
+        try:
+            await build_auth(self.services).login(self.open_browser)
+        except AuthError as e:
+            bus.notice(tr("chat.login_failed", error=e), "error")
+            return False
+        chat = self.services.chat
+        if hasattr(chat, "restart") and getattr(chat, "name", "") == "chzzk":
+            bus.notice(tr("chat.login_ok"))
+            await chat.restart()
+        else:
+            bus.notice(tr("chat.login_other_source"))
+        return True
 
 
 def create_panel(services, bridge) -> QWidget:
