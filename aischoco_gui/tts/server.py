@@ -179,7 +179,6 @@ def _not_ready(host: EngineHost) -> web.Response | None:
 
 def build_app(host: EngineHost) -> web.Application:
     app = web.Application(client_max_size=1 << 20)
-    app["host"] = host
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response(host.health(), status=200 if host.state == "ok" else 503)

@@ -1,0 +1,139 @@
+"""Loopback TTS servers for tests and benchmarks (real HTTP on 127.0.0.1, random ports).
+
+* :func:`start_worker_app` — our own worker app (any engine) in this event loop.
+* :class:`AischocoTtsServer` — the command-line AIsChoco server contract only:
+  ``POST /synthesize`` → WAV, ``GET /health`` → ``{"status": "ok"}``; no ``/v1`` route.
+* :class:`OpenAiSpeechServer` — a vLLM-Omni / faster-qwen3-tts style server: only
+  ``POST /v1/audio/speech`` streaming 16-bit PCM at 24 kHz, ``/health`` with an empty body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import numpy as np
+from aiohttp import web
+
+from aischoco_gui.audio.pcm import float_to_pcm16, wav_bytes
+from aischoco_gui.tts.engine import TtsEngine
+from aischoco_gui.tts.engines.fake import FakeEngine
+from aischoco_gui.tts.server import EngineHost, build_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Base:
+    def __init__(self) -> None:
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.requests: list[tuple[str, dict]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self, port: int = 0) -> _Base:
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+
+class WorkerApp(_Base):
+    def __init__(self, engine: TtsEngine) -> None:
+        super().__init__()
+        self.host = EngineHost(engine)
+
+    def app(self) -> web.Application:
+        return build_app(self.host)
+
+    async def start(self, port: int = 0) -> WorkerApp:
+        await super().start(port)
+        await self.host.load()
+        return self
+
+    async def stop(self) -> None:
+        await super().stop()
+        self.host.close()
+
+
+async def start_worker_app(engine: TtsEngine) -> WorkerApp:
+    return await WorkerApp(engine).start()
+
+
+class AischocoTtsServer(_Base):
+    def __init__(self, engine: FakeEngine | None = None) -> None:
+        super().__init__()
+        self.engine = engine or FakeEngine(sample_rate=24000)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def health(request: web.Request) -> web.Response:
+            return web.json_response({"status": "ok"})
+
+        async def synthesize(request: web.Request) -> web.Response:
+            body = await request.json()
+            self.requests.append(("/synthesize", body))
+            x = self.engine.render(body["text"], body.get("emotion", "neutral"))
+            return web.Response(body=wav_bytes(x, self.engine.sample_rate), content_type="audio/wav")
+
+        app.router.add_get("/health", health)
+        app.router.add_post("/synthesize", synthesize)
+        return app
+
+
+class OpenAiSpeechServer(_Base):
+    def __init__(self, chunk_delay_s: float = 0.0) -> None:
+        super().__init__()
+        self.engine = FakeEngine(sample_rate=24000)
+        self.chunk_delay_s = chunk_delay_s
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def health(request: web.Request) -> web.Response:
+            return web.Response(status=200)
+
+        async def speech(request: web.Request) -> web.StreamResponse:
+            body = await request.json()
+            self.requests.append(("/v1/audio/speech", body))
+            if not body.get("input"):
+                return web.json_response({"error": "input required"}, status=400)
+            x = self.engine.render(body["input"])
+            resp = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
+            await resp.prepare(request)
+            step = 2400
+            for i in range(0, len(x), step):
+                # odd-sized writes on purpose: clients must keep sample alignment across chunks
+                data = float_to_pcm16(x[i:i + step])
+                await resp.write(data[:1001])
+                await resp.write(data[1001:])
+                if self.chunk_delay_s:
+                    await asyncio.sleep(self.chunk_delay_s)
+            await resp.write_eof()
+            return resp
+
+        app.router.add_get("/health", health)
+        app.router.add_post("/v1/audio/speech", speech)
+        return app
+
+
+def tone(seconds: float, rate: int, freq: float = 440.0, amp: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * rate), dtype=np.float32) / rate
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)

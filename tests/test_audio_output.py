@@ -1,0 +1,184 @@
+"""Audio output: ring buffer, resampling, WAV sink contents, cancel latency, envelope alignment,
+device loss and recovery (with a PortAudio stand-in)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from aischoco_gui.audio.devices import AudioDeviceError, parse_output_spec, resolve_device
+from aischoco_gui.audio.output import AudioOutput
+from aischoco_gui.audio.pcm import read_wav_file, rms
+from aischoco_gui.audio.resample import StreamResampler, resample
+from aischoco_gui.audio.ring import RingBuffer
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+from tests.doubles.tts_servers import tone
+from tests.doubles.tts_sounddevice import FakePortAudio
+
+
+def test_ring_wraps_and_clears():
+    r = RingBuffer(10)
+    assert r.write(np.arange(8, dtype=np.float32)) == 8
+    out = np.zeros(6, np.float32)
+    assert r.read_into(out) == (0, 6)
+    assert r.write(np.arange(10, dtype=np.float32)) == 8  # 2 left + 8 free
+    out = np.zeros(12, np.float32)
+    pos, n = r.read_into(out)
+    assert (pos, n) == (6, 10)
+    assert list(out[:10]) == [6, 7, 0, 1, 2, 3, 4, 5, 6, 7] and not out[10:].any()
+    r.write(np.ones(5, np.float32))
+    assert r.clear() == 5 and r.available == 0
+
+
+def test_streaming_resampler_matches_one_shot_and_keeps_pitch():
+    x = tone(0.5, 22050, 300.0)
+    whole = resample(x, 22050, 48000)
+    rs = StreamResampler(22050, 48000)
+    parts = np.concatenate([rs.process(x[i:i + 777]) for i in range(0, len(x), 777)])
+    assert abs(len(parts) - len(whole)) <= 1
+    n = min(len(parts), len(whole))
+    assert np.max(np.abs(parts[:n] - whole[:n])) < 1e-4
+    spec = np.abs(np.fft.rfft(whole))
+    peak_hz = np.argmax(spec) * 48000 / len(whole)
+    assert abs(peak_hz - 300.0) < 5
+    assert abs(len(whole) - 0.5 * 48000) <= 2
+
+
+def test_output_spec_parsing():
+    assert parse_output_spec("null").kind == "null"
+    assert parse_output_spec("wav:/tmp/x.wav").path == "/tmp/x.wav"
+    assert parse_output_spec("CABLE Input").device == "CABLE Input"
+    with pytest.raises(ValueError, match="file path"):
+        parse_output_spec("wav:")
+
+
+def test_resolve_device_by_name_index_and_clear_error():
+    pa = FakePortAudio()
+    assert resolve_device(pa, "cable")[1].startswith("CABLE Input")
+    assert resolve_device(pa, "0")[1] == "Speakers"
+    with pytest.raises(AudioDeviceError, match="not found; available: 0: Speakers"):
+        resolve_device(pa, "Headphones")
+
+
+async def test_wav_sink_content_duration_rate_and_pace(tmp_path):
+    path = tmp_path / "out.wav"
+    out = AudioOutput(f"wav:{path}", EventBus(), rate=24000)
+    await out.start()
+    assert out.state == ServiceState.READY
+    x = tone(0.6, 24000, 220.0, 0.4)
+    end = out.expect("end")
+    t0 = time.monotonic()
+    out.write(x)
+    out.mark("end")
+    # the file grows at the pace of playback and its header is valid while it grows
+    await asyncio.sleep(0.25)
+    with wave.open(str(path)) as w:
+        mid_frames = w.getnframes()
+        assert w.getframerate() == 24000
+    assert 0.1 * 24000 < mid_frames < 0.45 * 24000
+    t_end = await asyncio.wait_for(end, 3)
+    assert 0.55 < t_end - t0 < 0.75
+    await out.close()
+    y, rate = read_wav_file(path)
+    assert rate == 24000
+    assert abs(len(y) / rate - 0.6) < 0.03  # idle silence is not written
+    assert abs(rms(y) - 0.4 / np.sqrt(2)) < 0.02
+
+
+async def test_clear_silences_within_one_block(tmp_path):
+    path = tmp_path / "cut.wav"
+    out = AudioOutput(f"wav:{path}", None, rate=24000, block_s=0.01)
+    await out.start()
+    out.write(tone(2.0, 24000))
+    await asyncio.sleep(0.2)
+    out.clear()
+    t_clear = time.monotonic()
+    frames_at_clear = out.ring.read
+    await asyncio.sleep(0.1)
+    await out.close()
+    y, _ = read_wav_file(path)
+    # at most one block (240 samples) was already in flight when we cleared
+    assert out.ring.read - frames_at_clear == 0
+    loud = np.nonzero(np.abs(y) > 0.01)[0]
+    assert loud[-1] <= frames_at_clear + 240
+    assert time.monotonic() - t_clear < 1
+
+
+async def test_envelope_is_time_aligned_with_playback():
+    rate = 24000
+    out = AudioOutput("null", None, rate=rate)
+    await out.start()
+    sig = np.concatenate([np.zeros(int(0.2 * rate)), tone(0.3, rate, 200.0, 0.5), np.zeros(int(0.2 * rate))])
+    first = out.expect("first")
+    end = out.expect("end")
+    points = []
+    remove = out.add_envelope_listener(points.append)
+    out.write(sig.astype(np.float32), mark="first")
+    out.mark("end")
+    t_first = await asyncio.wait_for(first, 2)
+    await asyncio.wait_for(end, 3)
+    await asyncio.sleep(0.05)
+    remove()
+    await out.close()
+    loud = [p for p in points if p.level > 0.5]
+    assert loud, "no loud windows reported"
+    onset = loud[0].t - t_first
+    offset = loud[-1].t + 0.02 - t_first
+    assert abs(onset - 0.2) <= 0.021 and abs(offset - 0.5) <= 0.021
+    quiet_inside = [p for p in points if t_first + 0.22 < p.t < t_first + 0.48 and p.level < 0.5]
+    assert not quiet_inside
+    assert all(abs(p.rms - 0.5 / np.sqrt(2)) < 0.02 for p in loud[1:-1])
+    # mouth_level follows time: silent before and after, open during the tone
+    assert out.meter.level_at(t_first + 0.1) == 0.0
+    assert out.meter.level_at(t_first + 0.35) > 0.9
+    assert out.meter.level_at(t_first + 0.65) == 0.0
+
+
+async def test_underrun_counted_when_an_utterance_runs_dry():
+    out = AudioOutput("null", None, rate=24000)
+    await out.start()
+    out.hold = True
+    out.write(tone(0.05, 24000))
+    await asyncio.sleep(0.15)  # starved while more audio was expected
+    out.write(tone(0.05, 24000))
+    out.hold = False
+    await asyncio.sleep(0.1)
+    await out.close()
+    assert out.underruns == 1
+
+
+async def test_device_sink_plays_then_recovers_after_unplug():
+    pa = FakePortAudio()
+    bus = EventBus()
+    states = []
+    bus.subscribe(lambda e: states.append(e.data["status"].state) if e.kind is EventKind.STATUS else None)
+    out = AudioOutput("CABLE", bus, rate=48000, sd_module=pa)
+    await out.start()
+    assert out.state == ServiceState.READY and out.sink.label.startswith("CABLE")
+    fut = out.expect("m")
+    out.write(tone(0.1, 48000), mark="m")
+    assert await asyncio.wait_for(fut, 2) is not None
+    await asyncio.sleep(0.15)
+    assert max(np.max(np.abs(b)) for b in pa.played) > 0.4
+    pa.unplug()
+    for _ in range(40):
+        await asyncio.sleep(0.1)
+        if out.state == ServiceState.RECONNECTING or out.state == ServiceState.ERROR:
+            break
+    assert out.state in (ServiceState.RECONNECTING, ServiceState.ERROR)
+    assert "lost" in bus.status["audio"].detail or "unavailable" in bus.status["audio"].detail
+    pa.replug()
+    for _ in range(60):
+        await asyncio.sleep(0.1)
+        if out.state == ServiceState.READY:
+            break
+    assert out.state == ServiceState.READY and pa.reinits >= 1
+    fut = out.expect("again")
+    out.write(tone(0.05, 48000), mark="again")
+    assert await asyncio.wait_for(fut, 2) is not None
+    await out.close()
+    assert ServiceState.RECONNECTING in states

@@ -1,0 +1,95 @@
+"""The worker subprocess: start on a free port, loading progress, crash → restart, clean exit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+
+import numpy as np
+import pytest
+
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.tts.worker import WorkerBackend
+
+
+def _states(bus: EventBus) -> list:
+    out: list = []
+    bus.subscribe(lambda e: out.append(e.data["status"]) if e.kind is EventKind.STATUS else None)
+    return out
+
+
+async def _collect(backend, text: str) -> np.ndarray:
+    parts = [c.samples async for c in backend.stream(text, "neutral")]
+    return np.concatenate(parts)
+
+
+async def test_worker_starts_reports_loading_and_serves():
+    bus = EventBus()
+    seen = _states(bus)
+    w = WorkerBackend("fake", bus, extra_args=["--fake-load-s", "0.8"])
+    await w.start()
+    try:
+        assert await w.wait_ready(20), w.stderr_tail
+        assert any(s.state == ServiceState.CONNECTING and "loading" in s.detail for s in seen)
+        assert bus.status["tts"].state == ServiceState.READY
+        x = await _collect(w, "안녕하세요")
+        assert len(x) > 0.3 * 24000
+    finally:
+        await w.aclose()
+    assert w.proc.returncode is not None  # no orphan
+
+
+async def test_worker_crash_is_restarted_with_status():
+    bus = EventBus()
+    seen = _states(bus)
+    w = WorkerBackend("fake", bus, backoff=(0.2, 1.0))
+    await w.start()
+    try:
+        assert await w.wait_ready(20)
+        pid = w.pid
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if w.ready and w.pid not in (None, pid):
+                break
+        assert w.ready and w.pid != pid and w.restarts == 1
+        assert any(s.state == ServiceState.RECONNECTING and "exited" in s.detail for s in seen)
+        assert bus.status["tts"].state == ServiceState.READY
+        assert len(await _collect(w, "다시 왔어요")) > 0
+    finally:
+        await w.aclose()
+
+
+async def test_engine_that_cannot_load_reports_a_clear_error():
+    bus = EventBus()
+    w = WorkerBackend("qwen", bus, extra_args=["--ref-audio", "/nonexistent/ref.wav"])
+    await w.start()
+    try:
+        await w.wait_ready(20)
+        for _ in range(40):
+            if bus.status["tts"].state == ServiceState.ERROR:
+                break
+            await asyncio.sleep(0.05)
+        st = bus.status["tts"]
+        assert st.state == ServiceState.ERROR and "reference voice sample not found" in st.last_error
+        assert "reference voice" in w.failed
+        with pytest.raises(Exception, match="unavailable"):
+            await _collect(w, "안녕")
+    finally:
+        await w.aclose()
+
+
+@pytest.mark.espeak
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+async def test_system_worker_speaks_korean():
+    w = WorkerBackend("system", EventBus())
+    await w.start()
+    try:
+        assert await w.wait_ready(20)
+        assert "not the cloned voice" in w.label
+        x = await _collect(w, "안녕하세요. 반가워요.")
+        assert len(x) > 24000 and float(np.sqrt(np.mean(x ** 2))) > 0.02
+    finally:
+        await w.aclose()
