@@ -1,8 +1,8 @@
 """HTTP client for a TTS server (the local worker or ``TTS_REMOTE_URL``).
 
 It detects which contract the server speaks: our worker lists ``contracts`` in ``/health``;
-otherwise ``POST /v1/audio/speech`` is probed (any answer but 404/405 means it exists) and
-``/synthesize`` is assumed when ``/health`` answers. Streaming PCM (OpenAI style) is preferred
+otherwise ``POST /v1/audio/speech`` and ``POST /synthesize`` are probed with an empty body (any
+answer but 404/405 means the route exists). Streaming PCM (OpenAI style) is preferred
 because its first chunk arrives before the sentence is finished.
 """
 
@@ -86,15 +86,14 @@ class HttpTtsClient:
         if isinstance(health.get("contracts"), list):
             info.contracts = [c for c in health["contracts"] if c in ("openai", "aischoco")]
         else:
-            try:
-                async with self._sess().post(f"{self.url}/v1/audio/speech", json={},
-                                             timeout=aiohttp.ClientTimeout(total=3)) as r:
-                    if r.status not in (404, 405):
-                        info.contracts.append("openai")
-            except (TimeoutError, aiohttp.ClientError, OSError):
-                pass
-            if status != 404:
-                info.contracts.append("aischoco")
+            for contract, path in (("openai", "/v1/audio/speech"), ("aischoco", "/synthesize")):
+                try:  # an empty body: a server with the route answers 4xx/5xx other than 404/405
+                    async with self._sess().post(f"{self.url}{path}", json={},
+                                                 timeout=aiohttp.ClientTimeout(total=3)) as r:
+                        if r.status not in (404, 405):
+                            info.contracts.append(contract)
+                except (TimeoutError, aiohttp.ClientError, OSError):
+                    pass
         if not info.contracts:
             raise BackendUnavailable(f"{self.url} speaks neither /v1/audio/speech nor /synthesize")
         info.ready = status == 200 and health.get("status", "ok") in ("ok", "ready", "healthy")

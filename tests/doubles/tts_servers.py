@@ -89,6 +89,8 @@ class AischocoTtsServer(_Base):
 
         async def synthesize(request: web.Request) -> web.Response:
             body = await request.json()
+            if not isinstance(body.get("text"), str):  # FastAPI would answer 422 here
+                return web.json_response({"detail": "text: field required"}, status=422)
             self.requests.append(("/synthesize", body))
             x = self.engine.render(body["text"], body.get("emotion", "neutral"))
             return web.Response(body=wav_bytes(x, self.engine.sample_rate), content_type="audio/wav")
@@ -112,9 +114,9 @@ class OpenAiSpeechServer(_Base):
 
         async def speech(request: web.Request) -> web.StreamResponse:
             body = await request.json()
-            self.requests.append(("/v1/audio/speech", body))
             if not body.get("input"):
                 return web.json_response({"error": "input required"}, status=400)
+            self.requests.append(("/v1/audio/speech", body))
             x = self.engine.render(body["input"])
             resp = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
             await resp.prepare(request)

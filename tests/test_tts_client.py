@@ -1,0 +1,119 @@
+"""Remote TTS client: contract detection, streaming, and the fallback chain with visible notices."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.tts.backend import BackendUnavailable, FallbackChain, InProcessBackend
+from aischoco_gui.tts.client import HttpTtsClient
+from aischoco_gui.tts.engines.fake import FakeEngine
+from tests.doubles.tts_servers import AischocoTtsServer, OpenAiSpeechServer, free_port, start_worker_app
+
+
+async def _collect(backend, text="안녕하세요 여러분"):
+    chunks = [c async for c in backend.stream(text, "happy")]
+    return chunks
+
+
+async def test_detects_aischoco_only_server():
+    srv = await AischocoTtsServer().start()
+    c = HttpTtsClient(srv.url)
+    try:
+        info = await c.probe()
+        assert info.contracts == ["aischoco"] and info.ready
+        chunks = await _collect(c)
+        assert srv.requests == [("/synthesize", {"text": "안녕하세요 여러분", "emotion": "happy"})]
+        assert chunks[0].rate == 24000 and sum(len(ch.samples) for ch in chunks) > 0.5 * 24000
+    finally:
+        await c.aclose()
+        await srv.stop()
+
+
+async def test_detects_openai_only_server_and_keeps_sample_alignment():
+    srv = await OpenAiSpeechServer(chunk_delay_s=0.01).start()
+    c = HttpTtsClient(srv.url)
+    try:
+        info = await c.probe()
+        assert info.contracts == ["openai"]
+        chunks = await _collect(c)
+        assert srv.requests[-1][1]["stream"] is True and srv.requests[-1][1]["response_format"] == "pcm"
+        x = np.concatenate([ch.samples for ch in chunks])
+        ref = srv.engine.render("안녕하세요 여러분")
+        assert len(x) == len(ref)
+        assert np.max(np.abs(x - ref)) < 1e-3  # odd-sized network chunks did not shift samples
+        assert len(chunks) > 3
+    finally:
+        await c.aclose()
+        await srv.stop()
+
+
+async def test_our_worker_prefers_streaming_contract():
+    w = await start_worker_app(FakeEngine(sample_rate=16000))
+    c = HttpTtsClient(w.url)
+    try:
+        info = await c.probe()
+        assert set(info.contracts) == {"aischoco", "openai"}
+        chunks = await _collect(c)
+        assert chunks[0].rate == 24000  # /v1 resamples to the declared 24 kHz
+        assert c.last_first_chunk_s is not None and c.last_first_chunk_s < 0.5
+    finally:
+        await c.aclose()
+        await w.stop()
+
+
+async def test_unreachable_server_raises_backend_unavailable():
+    c = HttpTtsClient(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(BackendUnavailable, match="not reachable"):
+        await _collect(c)
+    assert await c.healthy() is False
+    await c.aclose()
+
+
+async def test_remote_down_falls_back_with_notice_and_recovers():
+    port = free_port()
+    bus = EventBus()
+    notices = []
+    bus.subscribe(lambda e: notices.append(e.data["text"]) if e.kind is EventKind.NOTICE else None)
+    remote = HttpTtsClient(f"http://127.0.0.1:{port}", bus=bus)
+    local = InProcessBackend(FakeEngine(sample_rate=16000))
+    chain = FallbackChain([remote, local], bus, recheck_s=0.2)
+    await chain.start()
+    try:
+        chunks = await _collect(chain)
+        assert chunks and chunks[0].rate == 16000  # spoken by the fallback
+        assert chain.active == 1 and chain.fallbacks == 1
+        assert bus.status["tts"].state == ServiceState.DEGRADED
+        assert any("failed" in n and "using" in n for n in notices)
+        # the remote server comes up: the chain goes back to it
+        srv = await AischocoTtsServer().start(port)
+        try:
+            for _ in range(50):
+                await asyncio.sleep(0.05)
+                if chain.active == 0:
+                    break
+            assert chain.active == 0 and bus.status["tts"].state == ServiceState.READY
+            chunks = await _collect(chain)
+            assert chunks[0].rate == 24000 and srv.requests
+        finally:
+            await srv.stop()
+    finally:
+        await chain.aclose()
+
+
+async def test_remote_dies_mid_session_next_sentence_uses_fallback():
+    srv = await OpenAiSpeechServer().start()
+    bus = EventBus()
+    chain = FallbackChain([HttpTtsClient(srv.url, bus=bus), InProcessBackend(FakeEngine(sample_rate=16000))], bus,
+                          recheck_s=5)
+    await chain.start()
+    try:
+        assert (await _collect(chain))[0].rate == 24000
+        await srv.stop()
+        assert (await _collect(chain))[0].rate == 16000
+        assert bus.status["tts"].state == ServiceState.DEGRADED
+    finally:
+        await chain.aclose()
