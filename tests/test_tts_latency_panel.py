@@ -1,0 +1,39 @@
+"""Latency history medians and the latency panel (offscreen Qt)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.tts.metrics import LatencyHistory
+
+
+def test_history_medians_skip_unknowns_and_roll():
+    h = LatencyHistory(window=3)
+    for i, v in enumerate([0.1, 0.2, 0.3, 0.4]):
+        h.add({"engine_first_chunk_s": v, "chat_to_reply_s": None, "rtf": 0.5, "underruns": i % 2})
+    assert abs(h.median("engine_first_chunk_s") - 0.3) < 1e-9  # last 3: .2 .3 .4
+    assert h.median("chat_to_reply_s") is None
+    assert h.underruns() == 2 and h.series("engine_first_chunk_s")[0] == [1, 2, 3, 4]
+
+
+def test_panel_plots_metrics_from_the_bus(qtbot):
+    from aischoco_gui.gui.bridge import Bridge  # noqa: PLC0415
+    from aischoco_gui.gui.panels.latency_panel import create_panel  # noqa: PLC0415
+
+    bus = EventBus()
+    bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, chunk_to_sample_s=0.01,
+             approval_to_first_sample_s=0.21, chat_to_reply_s=None, rtf=0.4, underruns=0)
+    services = SimpleNamespace(bus=bus, extras={}, speaker=SimpleNamespace(mouth_level=lambda: 0.5))
+    bridge = Bridge(bus)
+    panel = create_panel(services, bridge)
+    qtbot.addWidget(panel)
+    for v in (0.1, 0.3):
+        bus.emit(EventKind.TTS_METRICS, turn=2, engine_first_chunk_s=v, chunk_to_sample_s=0.005,
+                 approval_to_first_sample_s=v + 0.005, rtf=0.5, underruns=1)
+    panel.refresh()
+    xs, ys = panel.curves["engine_first_chunk_s"].getData()
+    assert list(xs) == [1, 2, 3] and [round(y) for y in ys] == [200, 100, 300]
+    assert "200 ms" in panel.summary.text() and "2" in panel.summary.text()
+    qtbot.waitUntil(lambda: panel.mouth.value() == 50, timeout=1000)
+    bridge.close()
