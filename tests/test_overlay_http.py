@@ -238,3 +238,23 @@ def test_token_is_per_install_and_persistent(tmp_path):
     (tmp_path / "overlay_token.txt").write_text("short", encoding="utf-8")  # corrupt → replaced
     t2 = load_token(tmp_path)
     assert t2 != "short" and len(t2) >= 24
+
+
+async def test_websocket_push_and_cross_origin_refusal():
+    async with served() as (srv, bus, _flt), aiohttp.ClientSession() as s:
+        async with s.get(srv.url + "api/ws", headers={"Origin": "https://evil.example", "Connection": "Upgrade",
+                                                      "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                                      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}) as r:
+            assert r.status == 403
+        ws_url = srv.url.replace("http://", "ws://") + "api/ws"
+        async with s.ws_connect(ws_url, headers={"Origin": srv.url.rstrip("/")}) as ws:
+            first = await ws.receive_json(timeout=3)
+            assert first[0]["type"] == "state"
+            await asyncio.sleep(0.05)
+            assert srv.clients == 1
+            for i in range(3):
+                bus.emit(EventKind.CHAT_RECEIVED, message=chat(f"ws {i}"))
+            batch = await ws.receive_json(timeout=3)  # one loop iteration → one message
+            assert [d["entry"]["message"] for d in batch] == ["ws 0", "ws 1", "ws 2"]
+        await asyncio.sleep(0.1)
+        assert srv.clients == 0

@@ -2,7 +2,7 @@
 
 Serves only the overlay: a fixed table of shipped files (read once into memory, so there is no
 path to traverse and no directory to list), generated tarot card art, the optional user CSS
-file, the AIsChoco-compatible JSON API and a Server-Sent Events push channel.
+file, the AIsChoco-compatible JSON API and the push channels (WebSocket for the pages, SSE for tools).
 
 Security: every response carries a strict Content-Security-Policy; the Host header must name
 this server (defeats DNS rebinding); state-changing requests need the per-install token
@@ -24,7 +24,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -112,7 +112,7 @@ class OverlayServer:
         self._files: dict[str, tuple[bytes, str]] = {}
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
-        self._clients: set[asyncio.Queue[bytes | None]] = set()
+        self._clients: set[asyncio.Queue[_Push | None]] = set()
         self._pending: list[dict[str, Any]] = []
         self._flush_scheduled = False
         self._unsubs: list[Callable[[], None]] = []
@@ -260,21 +260,24 @@ class OverlayServer:
         pending, self._pending = self._pending, []
         if not pending or not self._clients:
             return
-        chunk = "".join(f"data: {json.dumps(p, ensure_ascii=False, separators=(',', ':'))}\n\n" for p in pending)
-        data = chunk.encode()
+        parts = [json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in pending]
+        item = _Push("".join(f"data: {p}\n\n" for p in parts).encode(), "[" + ",".join(parts) + "]")
         self.pushed += len(pending)
         for q in list(self._clients):
-            if not _offer(q, data):  # a stuck client: drop it, it reconnects and gets a full state
+            if not _offer(q, item):  # a stuck client: drop it, it reconnects and gets a full state
                 self._clients.discard(q)
                 _offer(q, None, force=True)
 
+    def _hello(self) -> dict[str, Any]:
+        return {"type": "state", "state": self.state.snapshot(), "rev": self.state.rev}
+
     async def _events(self, request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: one ``data:`` line per delta (simple clients, curl, other tools)."""
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
         await resp.prepare(request)
-        q: asyncio.Queue[bytes | None] = asyncio.Queue(CLIENT_QUEUE)
-        first = {"type": "state", "state": self.state.snapshot(), "rev": self.state.rev}
-        await resp.write(b"retry: 1000\n" + f"data: {json.dumps(first, ensure_ascii=False)}\n\n".encode())
+        q: asyncio.Queue[_Push | None] = asyncio.Queue(CLIENT_QUEUE)
+        await resp.write(b"retry: 1000\n" + f"data: {json.dumps(self._hello(), ensure_ascii=False)}\n\n".encode())
         self._clients.add(q)
         self._status_clients()
         try:
@@ -282,16 +285,58 @@ class OverlayServer:
                 try:
                     item = await asyncio.wait_for(q.get(), HEARTBEAT_S)
                 except asyncio.TimeoutError:
-                    item = b": ping\n\n"
+                    await resp.write(b": ping\n\n")
+                    continue
                 if item is None:
                     break
-                await resp.write(item)
+                await resp.write(item.sse)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             self._clients.discard(q)
             self._status_clients()
         return resp
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        """WebSocket push (what the pages use: browsers cap SSE at 6 connections per host, not WebSockets).
+
+        Each message is a JSON array of deltas. Browsers do not apply the same-origin policy to
+        WebSockets, so a foreign ``Origin`` is refused (as a foreign page cannot read /api/state).
+        """
+        origin = request.headers.get("Origin")
+        if origin and origin != f"{request.scheme}://{request.host}":
+            return web.Response(status=403, text="cross-origin websocket refused\n")
+        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=4096)
+        await ws.prepare(request)
+        q: asyncio.Queue[_Push | None] = asyncio.Queue(CLIENT_QUEUE)
+        await ws.send_str("[" + json.dumps(self._hello(), ensure_ascii=False) + "]")
+        self._clients.add(q)
+        self._status_clients()
+        reader = asyncio.ensure_future(ws.receive())  # notices the client closing
+        try:
+            while True:
+                getter = asyncio.ensure_future(q.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if reader in done:
+                    getter.cancel()
+                    msg = reader.result()
+                    if msg.type in (web.WSMsgType.CLOSE, web.WSMsgType.CLOSING, web.WSMsgType.CLOSED,
+                                    web.WSMsgType.ERROR):
+                        break
+                    reader = asyncio.ensure_future(ws.receive())  # clients have nothing to say; ignore
+                    continue
+                item = getter.result()
+                if item is None:
+                    break
+                await ws.send_str(item.ws)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            reader.cancel()
+            self._clients.discard(q)
+            self._status_clients()
+            await ws.close()
+        return ws
 
     def _status_clients(self) -> None:
         if self.running:
@@ -306,6 +351,7 @@ class OverlayServer:
         app.router.add_get("/tarot/cards/back.svg", self._card_back)
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/events", self._events)
+        app.router.add_get("/api/ws", self._ws)
         app.router.add_post("/api/clear", self._api_clear)
         app.router.add_post("/api/toggle_streamer_chat", self._api_toggle)
 
@@ -393,11 +439,16 @@ class OverlayServer:
         return web.json_response({"ok": True, "ignore_streamer_chat": value})
 
 
+class _Push(NamedTuple):
+    sse: bytes  # the deltas as Server-Sent Events
+    ws: str  # the deltas as one JSON array (WebSocket message)
+
+
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _offer(q: asyncio.Queue, item: bytes | None, force: bool = False) -> bool:
+def _offer(q: asyncio.Queue, item: _Push | None, force: bool = False) -> bool:
     try:
         q.put_nowait(item)
         return True

@@ -1,4 +1,4 @@
-// Live connection shared by the overlay and the tarot page: Server-Sent Events push, with a
+// Live connection shared by the overlay and the tarot page: WebSocket push, with a
 // 500 ms /api/state poll while the push channel is down (or when ?transport=poll is given).
 "use strict";
 (function () {
@@ -7,7 +7,6 @@
 
   function connect(handlers) {
     const forcePoll = params.get("transport") === "poll";
-    let es = null;
     let pollTimer = null;
     let retryTimer = null;
     let polling = false;
@@ -43,26 +42,34 @@
     }
 
     function openPush() {
-      if (typeof EventSource === "undefined") { startPolling(); return; }
-      es = new EventSource("/api/events");
-      es.onmessage = function (ev) {
-        let d;
-        try { d = JSON.parse(ev.data); } catch (e) { return; }
-        if (d.type === "state") {
-          stopPolling();
-          setTransport("push");
-          handlers.onState(d.state);
-        } else {
-          handlers.onDelta(d);
+      // WebSocket push (browsers allow only 6 SSE connections per host; WebSockets are not limited).
+      if (typeof WebSocket === "undefined") { startPolling(); return; }
+      let ws;
+      try {
+        ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/ws");
+      } catch (e) { startPolling(); scheduleRetry(); return; }
+      ws.onmessage = function (ev) {
+        let batch;
+        try { batch = JSON.parse(ev.data); } catch (e) { return; }
+        if (!Array.isArray(batch)) return;
+        for (const d of batch) {
+          if (d.type === "state") {
+            stopPolling();
+            setTransport("push");
+            handlers.onState(d.state);
+          } else {
+            handlers.onDelta(d);
+          }
         }
       };
-      es.onerror = function () {
+      ws.onclose = function () {
         startPolling();  // keep the overlay live while the push channel is down
-        if (es.readyState === EventSource.CLOSED) {
-          es = null;
-          if (!retryTimer) retryTimer = setTimeout(function () { retryTimer = null; openPush(); }, 3000);
-        }
+        scheduleRetry();
       };
+    }
+
+    function scheduleRetry() {
+      if (!retryTimer) retryTimer = setTimeout(function () { retryTimer = null; openPush(); }, 1000);
     }
 
     if (forcePoll) startPolling(); else openPush();
