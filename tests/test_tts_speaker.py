@@ -185,3 +185,21 @@ async def test_korean_speech_end_to_end_into_wav(tmp_path):
     x, rate = read_wav_file(wav)
     assert rate == 48000 and 0.8 < len(x) / rate < 5 and rms(x) > 0.02
     assert np.max(np.abs(x)) < 1.0
+
+
+async def test_no_audio_device_does_not_hang_the_queue():
+    from tests.doubles.tts_sounddevice import FakePortAudio  # noqa: PLC0415
+
+    pa = FakePortAudio()
+    pa.plugged = False
+    bus = EventBus()
+    ends = []
+    bus.subscribe(lambda e: ends.append(e) if e.kind is EventKind.PLAYBACK_END else None)
+    sp = TtsSpeaker(bus, InProcessBackend(FakeEngine()), AudioOutput("Speakers", bus, sd_module=pa))
+    await sp.start()
+    try:
+        assert bus.status["audio"].state.value == "error"
+        await asyncio.wait_for(sp.speak(draft("안녕하세요.")), 1.0)
+        assert ends and ends[0].data["cancelled"] is True
+    finally:
+        await sp.shutdown()

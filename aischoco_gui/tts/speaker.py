@@ -240,6 +240,12 @@ class TtsSpeaker:
 
     async def _speak(self, draft: Draft) -> None:
         t_call = time.monotonic()
+        if not self.output.ready:  # no device (unplugged, PortAudio missing): don't hang the queue
+            self.bus.notice(f"audio output unavailable ({self.output.error or 'not open'}); reply shown as text only",
+                            level="warning")
+            self._drop(draft.id)
+            self.bus.emit(EventKind.PLAYBACK_END, turn=draft.turn, draft=draft, cancelled=True)
+            return
         self._cancel = False
         key = (draft.id, draft.version)
         job = self._jobs.pop(key, None)
