@@ -107,7 +107,9 @@ async def screenshots(browser: Chromium, srv: OverlayServer, bus: EventBus) -> l
         msgs.append(m)
         bus.emit(EventKind.CHAT_RECEIVED, message=m)
     bus.emit(EventKind.BATCH_READY, turn=1, messages=msgs[:2])
-    for text in ("초코러버님, 오늘은 11시까지 달려볼게요!", "밤하늘님, 그건 '별빛 정원'이라는 인디 게임이에요. 분위기 최고죠?"):
+    replies = ("초코러버님, 오늘은 11시까지 달려볼게요!",
+               "밤하늘님, 그건 '별빛 정원'이라는 인디 게임이에요. 분위기 최고죠?")
+    for text in replies:
         bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=Draft(reply=Reply(text=text), batch=msgs[:2], turn=1))
     out = []
     page = await browser.new_page()
@@ -117,7 +119,8 @@ async def screenshots(browser: Chromium, srv: OverlayServer, bus: EventBus) -> l
     out.append(str(p.relative_to(ROOT)))
 
     async def interpret(req):
-        return {"summary": "과거의 망설임을 지나 지금은 새로운 시작의 기운이 강해요. 작은 용기가 큰 변화를 부를 거예요.",
+        return {"summary": "과거의 망설임을 지나 지금은 새로운 시작의 기운이 강해요. "
+                           "작은 용기가 큰 변화를 부를 거예요.",
                 "cards": [{"number": c.number, "meaning": m} for c, m in zip(req.cards, ("망설임", "전환점", "새 출발"),
                                                                             strict=False)],
                 "visual_data": {"radar_fixed": {"love": 82, "work": 64, "money": 48, "health": 71, "relations": 90},

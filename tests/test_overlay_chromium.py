@@ -93,7 +93,8 @@ async def test_push_falls_back_to_polling_and_back():
         await page.wait_js("document.body.dataset.transport !== 'push'", timeout=5)
         await srv.restart(port=port)
         bus.emit(EventKind.CHAT_RECEIVED, message=ChatMessage(nickname="a", text="다시 연결"))
-        await page.wait_js("Array.from(document.querySelectorAll('#viewer .text')).some(e => e.textContent === '다시 연결')",
+        await page.wait_js("Array.from(document.querySelectorAll('#viewer .text'))"
+                           ".some(e => e.textContent === '다시 연결')",
                            timeout=8)
         await page.wait_js("document.body.dataset.transport === 'push'", timeout=8)
 

@@ -179,7 +179,8 @@ class OverlayServer:
         except OSError:
             self.suggested_port = None
         if busy:
-            self.error = (f"포트 {self.port}이(가) 이미 사용 중이에요 (다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
+            self.error = (f"포트 {self.port}이(가) 이미 사용 중이에요 "
+                          "(다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
                           f"Port {self.port} is already in use.")
         else:
             self.error = f"오버레이 서버를 {self.host}:{self.port}에 열 수 없어요: {e.strerror or e}"
@@ -284,7 +285,7 @@ class OverlayServer:
             while True:
                 try:
                     item = await asyncio.wait_for(q.get(), HEARTBEAT_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     await resp.write(b": ping\n\n")
                     continue
                 if item is None:

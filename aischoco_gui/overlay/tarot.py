@@ -42,7 +42,7 @@ _NUMBERS_ONLY = re.compile(r"^[\d\s,./·]+$")
 _INT = re.compile(r"\d+")
 
 
-class TarotPhase(str, enum.Enum):
+class TarotPhase(enum.StrEnum):
     IDLE = "idle"
     PICKING = "picking"
     INTERPRETING = "interpreting"

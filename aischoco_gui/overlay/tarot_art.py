@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from xml.sax.saxutils import escape
 
 from aischoco_gui.overlay.tarot_cards import DECK, Card
@@ -70,7 +70,7 @@ def _major_motif(card: Card, fg: str) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def card_svg(index: int) -> str:
     """The face of card ``index`` (0–77) as a standalone SVG document."""
     card = DECK[index]
@@ -95,7 +95,8 @@ def card_svg(index: int) -> str:
         f'<rect x="7" y="7" width="{W - 14}" height="{H - 14}" rx="7" fill="none" stroke="{fg}" stroke-opacity="0.4"/>'
         f'<text x="60" y="28" text-anchor="middle" font-family="serif" font-size="16" fill="{fg}">{corner}</text>'
         f'{motif}'
-        f'<text x="60" y="182" text-anchor="middle" font-family="sans-serif" font-size="12" fill="#f3ecff">{name}</text>'
+        f'<text x="60" y="182" text-anchor="middle" font-family="sans-serif" font-size="12" '
+        f'fill="#f3ecff">{name}</text>'
         f'</svg>'
     )
 
@@ -103,12 +104,13 @@ def card_svg(index: int) -> str:
 @lru_cache(maxsize=1)
 def back_svg() -> str:
     """The shared card back."""
-    rings = "".join(f'<circle cx="60" cy="100" r="{r}" fill="none" stroke="#c9a0ff" stroke-opacity="{0.2 + r / 120:.2f}"/>'
-                    for r in (12, 24, 36, 48))
+    rings = "".join(f'<circle cx="60" cy="100" r="{r}" fill="none" stroke="#c9a0ff" '
+                    f'stroke-opacity="{0.2 + r / 120:.2f}"/>' for r in (12, 24, 36, 48))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}">'
         f'<rect x="1" y="1" width="{W - 2}" height="{H - 2}" rx="10" fill="#1d1233" stroke="#c9a0ff" stroke-width="2"/>'
-        f'<rect x="8" y="8" width="{W - 16}" height="{H - 16}" rx="7" fill="none" stroke="#c9a0ff" stroke-opacity="0.5"/>'
+        f'<rect x="8" y="8" width="{W - 16}" height="{H - 16}" rx="7" fill="none" stroke="#c9a0ff" '
+        f'stroke-opacity="0.5"/>'
         f'{rings}<polygon points="{_star(60, 100, 22, 9, 8)}" fill="#c9a0ff"/>'
         f'<polygon points="{_star(60, 30, 7, 3, 4)}" fill="#c9a0ff" fill-opacity="0.7"/>'
         f'<polygon points="{_star(60, 170, 7, 3, 4)}" fill="#c9a0ff" fill-opacity="0.7"/>'

@@ -42,7 +42,8 @@ SCHEMA: dict[str, Any] = {
                 "choice": {"type": "string"}, "outcome": {"type": "string"}, "risk": {"type": "number"}}}},
         }},
         "soul_color": {"type": "object", "properties": {"name": {"type": "string"}, "hex": {"type": "string"}}},
-        "danger_alert": {"type": "object", "properties": {"active": {"type": "boolean"}, "message": {"type": "string"}}},
+        "danger_alert": {"type": "object", "properties": {"active": {"type": "boolean"},
+                                                          "message": {"type": "string"}}},
     },
     "required": ["summary", "visual_data", "soul_color", "danger_alert"],
 }
@@ -173,7 +174,8 @@ def repair_reading(raw: Any, req: TarotRequest | None = None) -> dict[str, Any]:
 
     yn = vd.get("yes_no")
     if isinstance(yn, dict):
-        yes_no = {"yes": _num(yn.get("yes", yn.get("value", yn.get("probability"))), 50), "label": _text(yn.get("label"), 40)}
+        yes = yn.get("yes", yn.get("value", yn.get("probability")))
+        yes_no = {"yes": _num(yes, 50), "label": _text(yn.get("label"), 40)}
     else:
         yes_no = {"yes": _num(yn, 50), "label": ""}
 

@@ -144,7 +144,8 @@ class Chromium:
         assert self.proc.stderr is not None
         deadline = asyncio.get_running_loop().time() + 30
         while True:
-            line = await asyncio.wait_for(self.proc.stderr.readline(), max(0.1, deadline - asyncio.get_running_loop().time()))
+            left = max(0.1, deadline - asyncio.get_running_loop().time())
+            line = await asyncio.wait_for(self.proc.stderr.readline(), left)
             if not line:
                 raise RuntimeError("chromium exited before DevTools was ready")
             m = re.search(rb"DevTools listening on (ws://[^\s]+)", line)

@@ -1,12 +1,232 @@
-"""Placeholder until the owning feature lands: says plainly that it is not connected."""
+"""Overlay controls: OBS URL, clear, streamer chat, pause, columns, theme, port fix, and a preview.
+
+PySide6-Essentials has no web engine, so the preview is a plain-text drawing of the overlay's
+state (refreshed twice a second): it shows *what* is on screen, not the exact CSS look; "open in
+browser" shows the real page.
+"""
 
 from __future__ import annotations
 
-from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
+from PySide6.QtCore import QRectF, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from aischoco_gui.events import EventKind, ServiceState
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.overlay.server import THEMES
 
-register({"placeholder.overlay_panel": ("오버레이 제어는 오버레이 서버와 함께 제공됩니다.", "Overlay controls come with the overlay server.")})
+register({
+    "overlay.unavailable": ("오버레이 서버가 꺼져 있어요.", "The overlay server is not running."),
+    "overlay.url": ("OBS 브라우저 소스 URL", "OBS browser source URL"),
+    "overlay.copy": ("복사", "Copy"),
+    "overlay.copied": ("복사했어요", "Copied"),
+    "overlay.open": ("브라우저로 열기", "Open in browser"),
+    "overlay.copy_tarot": ("타로 URL 복사", "Copy tarot URL"),
+    "overlay.clear": ("오버레이 지우기", "Clear overlay"),
+    "overlay.hide_streamer": ("방장 채팅 숨기기", "Hide streamer chat"),
+    "overlay.pause": ("오버레이 일시정지", "Pause overlay"),
+    "overlay.show_assistant": ("AI 답변 칸", "AI replies column"),
+    "overlay.show_viewer": ("시청자 채팅 칸", "Viewer chat column"),
+    "overlay.theme": ("테마", "Theme"),
+    "overlay.use_port": ("{port}번 포트로 열기", "Use port {port}"),
+    "overlay.retry": ("다시 시도", "Retry"),
+    "overlay.preview": ("미리보기 (글자만, 실제 모양은 브라우저로 확인)",
+                        "Preview (text only; open in a browser for the real look)"),
+    "overlay.clients": ("연결된 화면 {n}개", "{n} overlay page(s) connected"),
+    "overlay.paused_note": ("일시정지 중: 새 채팅은 모였다가 재개하면 한꺼번에 표시돼요.",
+                            "Paused: new chat is collected and shown when you resume."),
+    "overlay.theme.default": ("기본 (두 칸)", "Default (two columns)"),
+    "overlay.theme.compact": ("작게", "Compact"),
+    "overlay.theme.large": ("크게 (밝은 색)", "Large (light)"),
+    "overlay.theme.replies": ("AI 답변만", "AI replies only"),
+    "overlay.theme.chat": ("채팅만", "Chat only"),
+})
 
 
-def create_panel(services, bridge):
-    return PlaceholderPanel(bridge, "overlay", tr("placeholder.overlay_panel"))
+class OverlayPreview(QWidget):
+    """Draws the overlay's two columns from its state as plain text (never rich text)."""
+
+    def __init__(self, state, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setMinimumHeight(160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def paintEvent(self, _ev) -> None:  # noqa: N802 (Qt API)
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(40, 36, 52))
+        snap = self.state.snapshot()
+        view = snap.get("view", {})
+        cols = []
+        if view.get("show_assistant", True):
+            cols.append(([m["message"] for m in snap["assistant_messages"]], QColor(96, 56, 168), None))
+        if view.get("show_viewer", True):
+            cols.append(([m["message"] for m in snap["viewer_messages"]], QColor(20, 16, 32),
+                         [(m["user"], m["processed"]) for m in snap["viewer_messages"]]))
+        if not cols:
+            return
+        w = self.width() / len(cols)
+        fm = p.fontMetrics()
+        line_h = fm.height() + 6
+        for ci, (texts, bg, meta) in enumerate(cols):
+            y = self.height() - 4
+            for i in range(len(texts) - 1, -1, -1):
+                y -= line_h
+                if y < 0:
+                    break
+                rect = QRectF(ci * w + 4, y, w - 8, line_h - 3)
+                p.fillRect(rect, bg)
+                label = texts[i] if meta is None else f"{meta[i][0]}: {texts[i]}"
+                dim = meta is not None and meta[i][1]
+                p.setPen(QColor(255, 255, 255, 110 if dim else 255))
+                p.drawText(rect.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine,
+                           fm.elidedText(label, Qt.TextElideMode.ElideRight, int(rect.width() - 12)))
+        p.end()
+
+
+class OverlayPanel(QWidget):
+    def __init__(self, services, bridge) -> None:
+        super().__init__()
+        self.overlay = services.overlay
+        self.state = self.overlay.state
+        lay = QVBoxLayout(self)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("overlay.url")))
+        self.url = QLineEdit()
+        self.url.setReadOnly(True)
+        row.addWidget(self.url, 1)
+        self.copy_btn = QPushButton(tr("overlay.copy"))
+        self.open_btn = QPushButton(tr("overlay.open"))
+        self.tarot_btn = QPushButton(tr("overlay.copy_tarot"))
+        for b in (self.copy_btn, self.open_btn, self.tarot_btn):
+            row.addWidget(b)
+        lay.addLayout(row)
+
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        srow = QHBoxLayout()
+        srow.addWidget(self.status, 1)
+        self.port_btn = QPushButton()
+        self.port_btn.hide()
+        srow.addWidget(self.port_btn)
+        lay.addLayout(srow)
+
+        crow = QHBoxLayout()
+        self.clear_btn = QPushButton(tr("overlay.clear"))
+        self.hide_streamer = QCheckBox(tr("overlay.hide_streamer"))
+        self.pause = QCheckBox(tr("overlay.pause"))
+        self.show_assistant = QCheckBox(tr("overlay.show_assistant"))
+        self.show_viewer = QCheckBox(tr("overlay.show_viewer"))
+        self.theme = QComboBox()
+        for t in THEMES:
+            self.theme.addItem(tr(f"overlay.theme.{t}"), t)
+        for w in (self.clear_btn, self.hide_streamer, self.pause, self.show_assistant, self.show_viewer):
+            crow.addWidget(w)
+        crow.addStretch(1)
+        crow.addWidget(QLabel(tr("overlay.theme")))
+        crow.addWidget(self.theme)
+        lay.addLayout(crow)
+
+        lay.addWidget(QLabel(tr("overlay.preview")))
+        self.preview = OverlayPreview(self.state)
+        lay.addWidget(self.preview, 1)
+
+        self.sync()
+        self.copy_btn.clicked.connect(lambda: self._copy(self.overlay.obs_url))
+        self.tarot_btn.clicked.connect(lambda: self._copy(self.overlay.tarot_url))
+        self.open_btn.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(self.overlay.url)))
+        self.clear_btn.clicked.connect(self.state.clear)
+        self.hide_streamer.toggled.connect(self._on_hide_streamer)
+        self.pause.toggled.connect(self.state.set_paused)
+        self.show_assistant.toggled.connect(lambda v: self.state.set_view(show_assistant=v))
+        self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
+        self.theme.currentIndexChanged.connect(lambda _i: self.state.set_view(theme=self.theme.currentData()))
+        bridge.status.connect(self._on_status)
+        bridge.event.connect(self._on_event)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.preview.update)
+        self.timer.start(500)
+
+    def _copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.status.setText(f"{tr('overlay.copied')}: {text}")
+
+    def _on_hide_streamer(self, value: bool) -> None:
+        if value != self.state.ignore_streamer_chat:
+            self.state.set_ignore_streamer(value)
+
+    def sync(self) -> None:
+        """Reflect the service's current state in the widgets (without re-triggering them)."""
+        widgets = (self.hide_streamer, self.pause, self.show_assistant, self.show_viewer, self.theme)
+        for w in widgets:
+            w.blockSignals(True)
+        self.url.setText(self.overlay.obs_url)
+        self.hide_streamer.setChecked(self.state.ignore_streamer_chat)
+        self.pause.setChecked(self.state.paused)
+        self.show_assistant.setChecked(self.state.view.show_assistant)
+        self.show_viewer.setChecked(self.state.view.show_viewer)
+        idx = self.theme.findData(self.state.view.theme)
+        self.theme.setCurrentIndex(max(0, idx))
+        for w in widgets:
+            w.blockSignals(False)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        o = self.overlay
+        if o.running:
+            text = f"{tr('state.ready')} · {tr('overlay.clients', n=o.clients)}"
+            if self.state.paused:
+                text += "\n" + tr("overlay.paused_note")
+            self.status.setText(text)
+            self.port_btn.hide()
+        else:
+            self.status.setText(o.error or tr("overlay.unavailable"))
+            if o.suggested_port:
+                self.port_btn.setText(tr("overlay.use_port", port=o.suggested_port))
+            else:
+                self.port_btn.setText(tr("overlay.retry"))
+            self.port_btn.setVisible(bool(o.error))
+
+    def _on_status(self, st) -> None:
+        if st.name == "overlay":
+            self.url.setText(self.overlay.obs_url)
+            self._show_status()
+
+    def _on_event(self, ev) -> None:
+        if ev.kind == EventKind.STATUS and ev.data["status"].name == "overlay" \
+                and ev.data["status"].state == ServiceState.READY:
+            self.sync()
+
+
+def create_panel(services, bridge) -> QWidget:
+    overlay = getattr(services, "overlay", None)
+    if overlay is None or not hasattr(overlay, "state"):
+        w = QLabel(tr("overlay.unavailable"))
+        w.setWordWrap(True)
+        return w
+    panel = OverlayPanel(services, bridge)
+
+    @asyncSlot()
+    async def fix_port() -> None:
+        panel.port_btn.setEnabled(False)
+        try:
+            await overlay.restart(port=overlay.suggested_port or overlay.port)
+        finally:
+            panel.port_btn.setEnabled(True)
+            panel.sync()
+
+    panel.port_btn.clicked.connect(fix_port)
+    return panel
