@@ -218,7 +218,11 @@ class AudioOutput:
         self._report(ServiceState.OFF, "closed")
 
     def _report(self, state: ServiceState, detail: str, error: str | None = None) -> None:
+        same = (state, detail, error) == getattr(self, "_last_report", None)
+        self._last_report = (state, detail, error)
         self.state = state
+        if same:  # retries of a missing device: say it once, not every few seconds
+            return
         if error:
             self.error = error
             log.warning("audio: %s: %s", detail, error)
