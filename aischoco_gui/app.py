@@ -56,32 +56,50 @@ def load_startup() -> Startup:
     return Startup(settings, dirs, problems)
 
 
-class AppController:
-    """Connects window signals to async actions (the only place with @asyncSlot-style glue)."""
+def _controller_class():
+    """Built lazily so importing this module does not import Qt (the core stays Qt-free)."""
+    from PySide6.QtCore import QObject
+    from qasync import asyncSlot
 
-    def __init__(self, services, window, bridge) -> None:
-        from qasync import asyncSlot
+    class AppController(QObject):
+        """Connects window signals to async actions: the only @asyncSlot boundary of the window."""
 
-        self.services, self.window, self.bridge = services, window, bridge
+        def __init__(self, services, window, bridge) -> None:
+            super().__init__(window)
+            self.services, self.window, self.bridge = services, window, bridge
+            window.panic_requested.connect(self.panic)
+            window.settings_requested.connect(self.open_settings)
 
         @asyncSlot()
-        async def panic() -> None:
-            await services.pipeline.panic()
+        async def panic(self) -> None:
+            await self.services.pipeline.panic()
 
-        self.panic = panic
-        window.panic_requested.connect(self.panic)
-        window.settings_requested.connect(self.open_settings)
+        open_settings = _open_settings
 
-    def open_settings(self) -> None:
-        from aischoco_gui.gui.settings_dialog import SettingsDialog
+    return AppController
 
-        dlg = SettingsDialog(self.services.settings, self.services.dirs, self.window)
-        if dlg.exec():
-            changed = getattr(dlg, "saved", {})
-            if "approval_mode" in changed or "auto_approve_seconds" in changed:
-                c = dlg.candidate()
-                self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
-            self.services.bus.notice(tr("settings.saved_restart"))
+
+def AppController(services, window, bridge):  # noqa: N802 (reads like the class it builds)
+    return _controller_class()(services, window, bridge)
+
+
+def _open_settings(self) -> None:
+    from aischoco_gui.gui.settings_dialog import SettingsDialog
+
+    # open(), not exec(): a nested modal loop inside the qasync loop would stall every service.
+    dlg = SettingsDialog(self.services.settings, self.services.dirs, self.window)
+    self.settings_dialog = dlg
+
+    def accepted() -> None:
+        changed = getattr(dlg, "saved", {})
+        if "approval_mode" in changed or "auto_approve_seconds" in changed:
+            c = dlg.candidate()
+            self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
+        self.services.bus.notice(tr("settings.saved_restart"))
+
+    dlg.accepted.connect(accepted)
+    dlg.setModal(True)
+    dlg.open()
 
 
 def install_exception_hooks(bus: EventBus) -> None:

@@ -295,6 +295,10 @@ class Pipeline:
             await self.speaker.stop()
         except Exception:
             log.exception("speaker stop failed during panic")
+        for _ in range(100):  # let the speak loop finish its draft (speaker.stop cuts it within a block)
+            if self._speaking is None:
+                break
+            await asyncio.sleep(0.01)
         self._avatar("reset_neutral")
         self.bus.emit(EventKind.PANIC)
         self.bus.notice("panic: speech stopped, queue cleared, avatar neutral", level="warning")
