@@ -106,7 +106,7 @@ class ChatFilter:
         self.path = path
         self.clock = clock
         self.listeners: list[Callable[[FilterRules], None]] = []
-        self._history: OrderedDict[str, deque[tuple[float, str]]] = OrderedDict()
+        self._history: OrderedDict[str, deque[tuple[float, int]]] = OrderedDict()
         self._compile()
 
     # -- persistence ------------------------------------------------------------------------
@@ -243,10 +243,10 @@ class ChatFilter:
             self._history.move_to_end(user)
         while h and now - h[0][0] > r.spam_window_s:
             h.popleft()
-        norm = " ".join(text.casefold().split())
+        norm = hash(" ".join(text.casefold().split()))  # a hash, not the text: bounded memory under floods
         repeats = sum(1 for _, t in h if t == norm)
         h.append((now, norm))
-        if len(h) > r.spam_max_messages * 2:
+        while len(h) > r.spam_max_messages + 1:
             h.popleft()
         if repeats >= r.spam_max_repeats:
             return "repeat"

@@ -74,6 +74,8 @@ class ChzzkDouble:
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
         self._token_seq = 1
+        self.flood_sent = 0
+        self.flood_done = True
 
     # -- lifecycle --------------------------------------------------------------------------
     @property
@@ -87,6 +89,8 @@ class ChzzkDouble:
         app.router.add_post("/open/v1/sessions/events/subscribe/{event}", self._subscribe)
         app.router.add_post("/auth/v1/token", self._token)
         app.router.add_get("/socket.io/", self._socket)
+        app.router.add_post("/_control/flood", self._control_flood)
+        app.router.add_get("/_control/stats", self._control_stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -313,3 +317,49 @@ class ChzzkDouble:
 
     def count(self, what: str) -> int:
         return sum(1 for w, _ in self.log if w == what)
+
+    # -- flood (bench) -----------------------------------------------------------------------
+    async def flood(self, rate: float, seconds: float, tick_s: float = 0.01, users: int = 5000) -> int:
+        """Send ``rate`` chats/s for ``seconds`` to subscribed sessions, paced per tick (catches up if late).
+
+        Content is ``flood <seq> <send wall time>``; senders rotate over ``users`` ids.
+        """
+        self.flood_sent, self.flood_done = 0, False
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        total = int(rate * seconds)
+        try:
+            while self.flood_sent < total:
+                due = min(total, int((loop.time() - start) * rate) + 1)
+                while self.flood_sent < due:
+                    seq = self.flood_sent
+                    await self.push_chat(f"flood {seq} {time.time():.6f}", sender=f"user-{seq % users}",
+                                         nickname=f"시청자{seq % users}")
+                    self.flood_sent += 1
+                await asyncio.sleep(tick_s)
+        finally:
+            self.flood_done = True
+        return self.flood_sent
+
+    async def _control_flood(self, request: web.Request) -> web.Response:
+        q = request.query
+        t = asyncio.get_running_loop().create_task(self.flood(float(q.get("rate", 1000)), float(q.get("seconds", 5))))
+        self._tasks.add(t)
+        return web.json_response({"started": True})
+
+    async def _control_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"sent": self.flood_sent, "done": self.flood_done,
+                                  "sessions": len(self.sessions), "subscribed": len(self.subscribed("CHAT"))})
+
+
+async def _serve() -> None:
+    d = await ChzzkDouble().start()
+    print(d.port, flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await d.stop()
+
+
+if __name__ == "__main__":  # a stand-alone double for benchmarks: prints its port, serves until killed
+    asyncio.run(_serve())
