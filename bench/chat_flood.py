@@ -54,7 +54,7 @@ def rss_mb() -> float:
 
 def start_double() -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([sys.executable, "-m", "tests.doubles.chzzk_server"], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline().strip())
     return proc, port
 

@@ -361,5 +361,19 @@ async def _serve() -> None:
         await d.stop()
 
 
-if __name__ == "__main__":  # a stand-alone double for benchmarks: prints its port, serves until killed
+def _exit_when_parent_goes() -> None:
+    """Benchmarks hold our stdin open; when they exit (or crash) it closes and so do we."""
+    import os
+    import sys
+    import threading
+
+    def watch() -> None:
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+if __name__ == "__main__":  # a stand-alone double for benchmarks: prints its port, serves until stdin closes
+    _exit_when_parent_goes()
     asyncio.run(_serve())
