@@ -77,7 +77,27 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     s.overlay = pick("overlay", "aischoco_gui.overlay.factory", "build_overlay", "overlay", None)
     if hasattr(s.avatar, "set_mouth_source") and hasattr(s.speaker, "mouth_level"):
         s.avatar.set_mouth_source(s.speaker.mouth_level)
+    bus.subscribe(lambda ev: _tarot_to_draft(s, ev))
     return s
+
+
+def _tarot_to_draft(s: Services, ev) -> None:
+    """A finished tarot reading becomes a reply draft, so the avatar can speak it (after approval)."""
+    from aischoco_gui.chat.models import ChatMessage
+    from aischoco_gui.events import EventKind
+    from aischoco_gui.llm.models import Reply
+    from aischoco_gui.text import split_sentences
+
+    if ev.kind is not EventKind.OVERLAY or ev.data.get("what") != "tarot_result" or s.pipeline is None:
+        return
+    summary = str(ev.data.get("summary") or "").strip()
+    if not summary:
+        return
+    user = str(ev.data.get("user") or "")
+    asked = ChatMessage(nickname=user, text=f"!타로 {ev.data.get('question', '')}".strip(), source="tarot")
+    reply = Reply(text=summary, emotion="excited", sentences=split_sentences(summary), provider="tarot",
+                  notes=[f"tarot reading for {user}"])
+    s.pipeline.add_reply(reply, [asked])
 
 
 async def start_services(s: Services) -> None:

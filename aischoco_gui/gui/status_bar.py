@@ -55,7 +55,7 @@ def _esc(s: str) -> str:
 
 
 class ControlStatusBar(QStatusBar):
-    NAMES = ("chat", "llm", "tts", "vts", "overlay")
+    NAMES = ("chat", "llm", "tts", "audio", "vts", "overlay")
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -183,6 +183,12 @@ class Pipeline:
         finally:
             self._gen_task = None
 
+    def add_reply(self, reply, batch: list[ChatMessage] | None = None) -> Draft:
+        """Queue a reply that did not come from the chat LLM turn (e.g. a tarot reading) for approval."""
+        d = Draft(reply=reply, batch=list(batch or []), turn=next(self._turns))
+        self.queue.add(d)
+        return d
+
     def _commit(self, batch: list[ChatMessage], text: str | None) -> None:
         try:
             self.generator.commit(batch, text)

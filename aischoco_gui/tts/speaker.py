@@ -238,6 +238,12 @@ class TtsSpeaker:
         async with self._speak_lock:
             await self._speak(draft)
 
+    async def speak_text(self, text: str, emotion: str = "neutral") -> None:
+        """Speak a phrase outside the approval queue (VTS self-test, first-run test phrase)."""
+        from aischoco_gui.llm.models import Reply  # noqa: PLC0415
+
+        await self.speak(Draft(reply=Reply(text=text, emotion=emotion), batch=[], turn=0))
+
     async def _speak(self, draft: Draft) -> None:
         t_call = time.monotonic()
         if not self.output.ready:  # no device (unplugged, PortAudio missing): don't hang the queue
