@@ -30,11 +30,10 @@ async def main(app, out: Path) -> None:
     home = Path(tempfile.mkdtemp())
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     async with OpenAIDouble() as llm, VTSDouble() as vts:
-        llm.script(
-            Script(content=json.dumps({"emotion": "happy", "response": "초코우유님 안녕! 오늘도 와줘서 정말 고마워요."})),
-            Script(content=json.dumps({"emotion": "excited", "response": "새벽감성님 첫 후원 고마워요! 목소리 칭찬이라니 너무 좋다!"})),
-            Script(content=json.dumps({"emotion": "neutral", "response": "저녁은 떡볶이 먹었어요. 초코칩들은 뭐 먹었어요?"})),
-        )
+        replies = [("happy", "초코우유님 안녕! 오늘도 와줘서 정말 고마워요."),
+                   ("excited", "새벽감성님 첫 후원 고마워요! 목소리 칭찬이라니 너무 좋다!"),
+                   ("neutral", "저녁은 떡볶이 먹었어요. 초코칩들은 뭐 먹었어요?")]
+        llm.script(*(Script(content=json.dumps({"emotion": e, "response": r}, ensure_ascii=False)) for e, r in replies))
         s = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="demo", vts_url=vts.url,
                                 tts_engine="fake", tts_output_device="null", overlay_port=0)
         bus = EventBus()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.qt_async import qloop  # noqa: F401  (fixture: a qasync loop for Qt tests)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 ROOT = Path(__file__).resolve().parent.parent

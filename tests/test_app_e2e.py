@@ -18,7 +18,7 @@ from aischoco_gui.settings import Settings
 from aischoco_gui.wiring import build_services, start_services, stop_services
 from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
-from tests.qt_async import qloop, until  # noqa: F401
+from tests.qt_async import until
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

@@ -35,7 +35,8 @@ register({
     "panel.history": ("대화 요약", "History summary"),
     "panel.overlay": ("오버레이", "Overlay"),
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
-    "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구", "aischoco control room {version}\nCHZZK AI VTuber control room"),
+    "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
+                   "aischoco control room {version}\nCHZZK AI VTuber control room"),
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
 })
 
