@@ -1,14 +1,33 @@
-"""``python -m aischoco_gui`` / ``aischoco``: start the control room."""
+"""``python -m aischoco_gui`` / ``aischoco``: start the control room.
+
+``aischoco --tts-worker …`` runs the TTS worker instead: the frozen app has no ``python -m``,
+so :func:`aischoco_gui.tts.worker.worker_command` starts the same exe with this flag.
+"""
 
 from __future__ import annotations
 
 import sys
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--tts-worker"]:
+        from aischoco_gui.tts.server import main as worker_main
+
+        return worker_main(argv[1:])
     from aischoco_gui.app import main as app_main
 
-    return app_main(sys.argv[1:])
+    try:
+        return app_main(argv)
+    except SystemExit:
+        raise
+    except BaseException as e:  # a crash before the window's hooks exist still leaves a report
+        from aischoco_gui.crash import report_startup_crash
+
+        path = report_startup_crash(e)
+        if path is not None and sys.stderr is not None:
+            print(f"aischoco crashed; report: {path}", file=sys.stderr, flush=True)
+        raise
 
 
 if __name__ == "__main__":

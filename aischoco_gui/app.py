@@ -102,8 +102,19 @@ def _open_settings(self) -> None:
     dlg.open()
 
 
-def install_exception_hooks(bus: EventBus) -> None:
-    """Unhandled exceptions in slots and tasks are logged and shown, never a silent crash."""
+def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> None:
+    """Unhandled exceptions in slots and tasks are logged and shown, never a silent crash.
+
+    With a ``crash.CrashReporter`` each one also leaves a redacted report; ``on_report(path)`` offers it.
+    """
+
+    def report(exc, context: str) -> None:
+        path = reporter.report(exc, context) if reporter is not None else None
+        if path is not None and on_report is not None:
+            try:
+                on_report(path)
+            except Exception:
+                log.exception("could not show the crash report notice")
 
     def excepthook(etype, value, tb) -> None:
         log.error("unhandled exception:\n%s", "".join(traceback.format_exception(etype, value, tb)))
@@ -111,6 +122,7 @@ def install_exception_hooks(bus: EventBus) -> None:
             bus.notice(f"{etype.__name__}: {value}", level="error")
         except Exception:
             pass
+        report((etype, value, tb), "unhandled exception")
 
     sys.excepthook = excepthook
 
@@ -120,16 +132,23 @@ def install_exception_hooks(bus: EventBus) -> None:
         log.error("event loop error: %s", msg, exc_info=exc)
         if exc is not None and not isinstance(exc, asyncio.CancelledError):
             bus.notice(f"{type(exc).__name__}: {exc}", level="error")
+            report(exc, f"event loop: {msg}")
 
     asyncio.get_event_loop().set_exception_handler(loop_handler)
 
 
-async def run(args: argparse.Namespace, startup: Startup, app) -> int:
+async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
+    from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
+    from aischoco_gui.gui.welcome import install_welcome
 
     bus = EventBus()
-    install_exception_hooks(bus)
+    install_faulthandler(startup.dirs.logs)
+    window = None
+    install_exception_hooks(bus, CrashReporter(startup.dirs.logs, startup.settings.secrets()),
+                            lambda path: show_crash_notice(window, path))
     services = build_services(startup.settings, startup.dirs, bus)
     bridge = Bridge(bus)
     window = MainWindow(services, bridge)
@@ -139,12 +158,15 @@ async def run(args: argparse.Namespace, startup: Startup, app) -> int:
     created = services.extras.get("installed_defaults") or []
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
+    install_welcome(window, services, show=bool(created) and not args.smoke)
     for k, v in startup.problems.items():
         bus.notice(f"{k}: {v}", level="error")
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)
-    app.aboutToQuit.connect(closed.set)
+    install_session_end(app, closed.set)  # logout / shutdown: same clean stop as closing the window
+    if guard is not None:
+        await guard.serve(lambda: activate_window(window))
     await start_services(services)
     rc = 0
     if args.smoke:
@@ -165,12 +187,25 @@ async def run(args: argparse.Namespace, startup: Startup, app) -> int:
         await closed.wait()
     await stop_services(services)
     bridge.close()
+    if guard is not None:
+        await guard.aclose()
     return rc
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     startup = load_startup()
+    guard = None
+    if not args.smoke:  # --smoke is a check run: it must work beside a running app
+        from aischoco_gui.single_instance import InstanceGuard
+
+        guard = InstanceGuard(startup.dirs.data)
+        if not guard.acquire():
+            shown = guard.notify_running()
+            log.info("another aischoco is running (%s); exiting", "brought to front" if shown else "no answer")
+            if sys.stderr is not None:
+                print("aischoco is already running" + ("" if shown else " (it did not answer)"), file=sys.stderr)
+            return 0
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
@@ -178,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("aischoco")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
-        rc = runner.run(run(args, startup, app))
+    try:
+        with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
+            rc = runner.run(run(args, startup, app, guard))
+    finally:
+        if guard is not None:
+            guard.release()
     return rc

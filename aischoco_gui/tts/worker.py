@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.frozen import frozen_worker_base
 from aischoco_gui.tts.backend import BackendUnavailable, Chunk
 from aischoco_gui.tts.client import HttpTtsClient
 from aischoco_gui.tts.server import PORT_LINE
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def worker_command(engine: str, extra: list[str] | None = None, port: int = 0) -> list[str]:
     """Command line that starts the worker (from source, or the frozen exe with --tts-worker)."""
-    base = [sys.executable, "--tts-worker"] if getattr(sys, "frozen", False) \
+    base = frozen_worker_base(engine) if getattr(sys, "frozen", False) \
         else [sys.executable, "-m", "aischoco_gui.tts.server"]
     return base + ["--engine", engine, "--host", "127.0.0.1", "--port", str(port), "--exit-on-stdin-eof",
                    *(extra or [])]
