@@ -117,6 +117,8 @@ class OverlayServer:
         self._flush_scheduled = False
         self._unsubs: list[Callable[[], None]] = []
         self.pushed = 0  # deltas pushed (for the panel / benchmarks)
+        self.bind_retry_s = 5.0  # a busy port is tried again (the other program may quit)
+        self._retry: asyncio.Task | None = None
 
     # -- addresses ------------------------------------------------------------------------
     @property
@@ -189,8 +191,22 @@ class OverlayServer:
         log.warning("overlay bind failed on %s:%s: %s", self.host, self.port, e)
         self.bus.set_status("overlay", ServiceState.ERROR, self.error, error=str(e),
                             suggested_port=self.suggested_port)
+        if self._retry is None or self._retry.done():
+            self._retry = asyncio.get_running_loop().create_task(self._retry_bind(), name="overlay-bind-retry")
+
+    async def _retry_bind(self) -> None:
+        """Try the configured port again until it is free (or the streamer picks another one)."""
+        while self._runner is None and self._unsubs:
+            await asyncio.sleep(self.bind_retry_s)
+            if self._runner is None and self._unsubs:
+                self._retry = None  # start() may schedule the next try itself
+                await self.start()
+                return
 
     async def stop(self) -> None:
+        retry, self._retry = self._retry, None
+        if retry is not None and retry is not asyncio.current_task():
+            retry.cancel()
         for q in list(self._clients):
             _offer(q, None)
         runner, self._runner = self._runner, None
