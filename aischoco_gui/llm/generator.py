@@ -293,5 +293,8 @@ class LLMReplyGenerator:
             self.last_summary_error = ""
         else:
             log.info("summary discarded: edited by the streamer while it ran")
+        if self.memory.unsaved:  # e.g. disk full: the status bar says so until a write works again
+            self.bus.set_status("llm", ServiceState.DEGRADED, "history not saved", error=self.memory.unsaved)
+            return
         self._report(self.bus.status["llm"].state if "llm" in self.bus.status else ServiceState.READY,
                      self.bus.status["llm"].detail if "llm" in self.bus.status else "")

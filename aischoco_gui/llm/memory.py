@@ -68,6 +68,7 @@ class ConversationMemory:
         self.summary_tokens = 0
         self.version = 0  # bumped on every change (panels refresh on it)
         self.listeners: list[Callable[[], None]] = []
+        self.unsaved = ""  # why the current summary is not on disk yet (disk full, …); retried on add()
 
     # -- change notification -----------------------------------------------------------------
     def _changed(self) -> None:
@@ -90,6 +91,8 @@ class ConversationMemory:
     def add(self, role: str, content: str) -> Turn:
         t = Turn(role, content, self.counter.count_message(content))
         self.turns.append(t)
+        if self.unsaved:
+            self._save_summary()
         self._changed()
         return t
 
@@ -208,11 +211,28 @@ class ConversationMemory:
         self.state = SummaryState(summary=text, timestamp=datetime.now().isoformat(timespec="seconds"),
                                   message_count=message_count)
         self.summary_tokens = self.counter.count(text) if text else 0
-        payload = self._payload()
-        atomic_write_text(self.summary_path, payload)
-        if copy and text:
-            atomic_write_text(self.dir / "summaries" / f"summary_{_stamp()}.json", payload)
+        self._save_summary(copy=copy and bool(text))
         self._changed()
+
+    def _save_summary(self, copy: bool = False) -> bool:
+        """Write summary.json; a failed write (disk full) keeps the summary in memory, says so once,
+        and is retried on the next turn."""
+        payload = self._payload()
+        try:
+            atomic_write_text(self.summary_path, payload)
+            if copy:
+                atomic_write_text(self.dir / "summaries" / f"summary_{_stamp()}.json", payload)
+        except OSError as e:
+            if not self.unsaved:
+                self.notify(f"history/summary.json를 저장하지 못했어요 ({e}); "
+                            "요약은 메모리에 있고 다시 시도해요", "error")
+            self.unsaved = str(e)
+            log.warning("summary not saved: %s", e)
+            return False
+        if self.unsaved:
+            self.notify("history/summary.json 저장됨 (saved again)", "info")
+        self.unsaved = ""
+        return True
 
     def set_summary(self, text: str) -> None:
         """The streamer edited the summary: used by the next request, saved now."""
