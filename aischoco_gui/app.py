@@ -134,7 +134,11 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
             bus.notice(f"{type(exc).__name__}: {exc}", level="error")
             report(exc, f"event loop: {msg}")
 
-    asyncio.get_event_loop().set_exception_handler(loop_handler)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # called outside the loop (tests): only the excepthook applies
+        return
+    loop.set_exception_handler(loop_handler)
 
 
 async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
