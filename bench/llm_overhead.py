@@ -32,16 +32,12 @@ from aischoco_gui.llm.factory import build_reply_generator  # noqa: E402
 from aischoco_gui.paths import user_dirs  # noqa: E402
 from aischoco_gui.services import Services  # noqa: E402
 from aischoco_gui.settings import Settings  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from tests.doubles.openai_server import OpenAIDouble, Script, stream_content  # noqa: E402
 
 REPLY = "안녕하세요! 오늘도 와 줘서 고마워요. 다음 게임은 조금 어려운 걸로 해 볼까요? 같이 힘내요!"
 USER_LINES = ["오늘 방송 너무 재밌어요 ㅋㅋ", "다음 게임 뭐 해요?", "초코님 목소리 좋아요!",
               "어제 방송 못 봤는데 무슨 일 있었어요?", "저녁은 뭐 드셨어요? 저는 떡볶이 먹었어요"]
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
 async def run_case(base_url: str, home: Path, mode: str, history_tokens: int, n: int,

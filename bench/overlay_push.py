@@ -30,6 +30,7 @@ from aischoco_gui.chat.models import ChatMessage  # noqa: E402
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
 from aischoco_gui.overlay.server import OverlayServer  # noqa: E402
 from aischoco_gui.overlay.state import OverlayState  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from tests.doubles.chromium import Chromium, chromium_path  # noqa: E402
 
 OBSERVER = """(() => {
@@ -44,15 +45,6 @@ OBSERVER = """(() => {
   }).observe(list, {childList: true});
   return true;
 })()"""
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    if not xs:
-        return float("nan")
-    k = (len(xs) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 async def run_mode(browser: Chromium, srv: OverlayServer, bus: EventBus, mode: str, clients: int,

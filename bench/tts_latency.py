@@ -38,6 +38,7 @@ from aischoco_gui.llm.models import Reply  # noqa: E402
 from aischoco_gui.pipeline.approval import Draft  # noqa: E402
 from aischoco_gui.tts.speaker import TtsSpeaker  # noqa: E402
 from aischoco_gui.tts.worker import WorkerBackend  # noqa: E402
+from bench.stats import pct  # noqa: E402
 
 SENTENCES = [
     "안녕하세요, 여러분!", "오늘도 방송에 와 주셔서 고마워요.", "점심은 맛있게 드셨나요?", "저는 초코를 제일 좋아해요.",
@@ -47,16 +48,6 @@ SENTENCES = [
     "내일도 같은 시간에 만나요.", "물 한 잔 마시고 올게요.", "웃겨서 눈물이 나요.", "오늘 방송은 여기까지예요.",
 ]
 STAGE_KEYS = ("engine_first_chunk_s", "chunk_to_sample_s", "approval_to_first_sample_s")
-
-
-def pct(xs: list[float], p: float) -> float | None:
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    k = (len(xs) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def mk_draft(sentences: list[str]) -> Draft:
@@ -122,7 +113,7 @@ def summarize(ms: list[dict]) -> dict:
     out = {"n": len(ms)}
     for k in STAGE_KEYS:
         vals = [m.get(k) for m in ms if m.get(k) is not None]
-        out[k] = {"p50": pct(vals, 50), "p95": pct(vals, 95), "max": max(vals) if vals else None}
+        out[k] = {"p50": pct(vals, 50, None), "p95": pct(vals, 95, None), "max": max(vals) if vals else None}
     return out
 
 
