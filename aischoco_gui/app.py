@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 import time
@@ -56,6 +57,7 @@ def load_startup() -> Startup:
     return Startup(settings, dirs, problems)
 
 
+@functools.cache
 def _controller_class():
     """Built lazily so importing this module does not import Qt (the core stays Qt-free)."""
     from PySide6.QtCore import QObject

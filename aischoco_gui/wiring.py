@@ -6,13 +6,16 @@ import importlib
 import logging
 from typing import Any
 
-from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.llm.models import Reply
 from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.pipeline.fallbacks import NoAvatar, SilentSpeaker
 from aischoco_gui.pipeline.pipeline import Pipeline
 from aischoco_gui.services import Services
 from aischoco_gui.settings import Settings
+from aischoco_gui.text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +86,6 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
 
 def _tarot_to_draft(s: Services, ev) -> None:
     """A finished tarot reading becomes a reply draft, so the avatar can speak it (after approval)."""
-    from aischoco_gui.chat.models import ChatMessage
-    from aischoco_gui.events import EventKind
-    from aischoco_gui.llm.models import Reply
-    from aischoco_gui.text import split_sentences
-
     if ev.kind is not EventKind.OVERLAY or ev.data.get("what") != "tarot_result" or s.pipeline is None:
         return
     summary = str(ev.data.get("summary") or "").strip()

@@ -4,7 +4,6 @@ the auto-approve timer and the panic button."""
 from __future__ import annotations
 
 import logging
-import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -290,7 +289,6 @@ class ReplyPanel(QWidget):
             self.thinking.setText(tr("reply.llm_failed", error=str(ev.data.get("error", ""))[:200]))
         if k is EventKind.SPEECH_STARTED:
             self.speaking.setText(tr("reply.speaking", text=ev.data["draft"].text))
-            self._speaking_since = time.monotonic()
         elif k in (EventKind.PLAYBACK_END, EventKind.PANIC):
             if self.pipeline.speaking is None or k is EventKind.PANIC:
                 self.speaking.setText(tr("reply.idle"))
