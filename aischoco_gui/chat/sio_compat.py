@@ -9,7 +9,7 @@ Two hooks exist in socketio 4.6.1 / engineio 3.14.2:
   the proactor loop raises NotImplementedError and engineio logs a warning each time.
 
 :func:`new_async_client` marks the loop hook as already installed (so it never is) and puts back
-whatever SIGINT handler the app had. ``tests/test_chat_official.py`` checks both under qasync.
+whatever SIGINT handler the app had. ``tests/chat/test_chat_official.py`` checks both under qasync.
 """
 
 from __future__ import annotations

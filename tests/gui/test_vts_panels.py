@@ -12,7 +12,7 @@ from aischoco_gui.services import Services
 from aischoco_gui.settings import Settings
 from aischoco_gui.vts.factory import build_avatar
 from tests.doubles.vts_server import VTSDouble
-from tests.test_vts_client import MAPPING, make_avatar, until
+from tests.vts.test_vts_client import MAPPING, make_avatar, until
 
 
 async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 from aischoco_gui.single_instance import InstanceGuard
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_second_guard_activates_the_first(tmp_path):
