@@ -12,12 +12,12 @@ import traceback
 from dataclasses import dataclass
 
 from aischoco_gui import __version__
+from aischoco_gui.compose import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
 from aischoco_gui.events import EventBus
 from aischoco_gui.i18n import set_language, tr
 from aischoco_gui.logging_setup import redactor, setup_logging
 from aischoco_gui.paths import UserDirs, user_dirs
 from aischoco_gui.settings import Settings, SettingsError, load_settings
-from aischoco_gui.wiring import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
 
 log = logging.getLogger("aischoco")
 T0 = time.perf_counter()
@@ -161,7 +161,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     controller = AppController(services, window, bridge)
     window.controller = controller
     window.show()
-    created = services.extras.get("installed_defaults") or []
+    created = services.installed_defaults
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
     install_welcome(window, services, show=bool(created) and not args.smoke)

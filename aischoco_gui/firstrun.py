@@ -206,7 +206,7 @@ def checks_for(services: Any) -> dict[str, Callable[[], Awaitable[CheckResult]]]
         return Path(getattr(client, "token_path", services.dirs.config / "vts_token.txt"))
 
     return {
-        "chat": lambda: check_chat(s, services.extras.get("chzzk_auth")),
+        "chat": lambda: check_chat(s, services.chzzk_auth),
         "llm": lambda: check_llm(s),
         "tts": lambda: check_tts(s, getattr(speaker, "backend", None)),
         "vts": lambda: check_vts(s.vts_url, token_path()),

@@ -1,14 +1,23 @@
-"""The small interfaces between pipeline stages. Each real adapter has a loopback test double."""
+"""The small interfaces the composition root and the pipeline see. Each real adapter has a loopback double."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from aischoco_gui.chat.models import ChatMessage
-    from aischoco_gui.llm.models import Reply
-    from aischoco_gui.pipeline.approval import Draft
+    from aischoco_gui.models import ChatMessage, Draft, Reply
+
+
+@runtime_checkable
+class Service(Protocol):
+    """Anything the composition root starts and stops."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @runtime_checkable
@@ -26,6 +35,12 @@ class ChatSource(Protocol):
 class ReplyGenerator(Protocol):
     """Turns a batch of chat into a reply (text + emotion)."""
 
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
     async def generate(self, batch: list[ChatMessage], turn: int,
                        on_sentence: Callable[[str], None] | None = None) -> Reply | None:
         """Return the reply, or None when there is nothing to say. Raises on hard failure."""
@@ -41,6 +56,14 @@ class ReplyGenerator(Protocol):
 @runtime_checkable
 class Speaker(Protocol):
     """Speaks approved drafts (TTS + audio out). Emits FIRST_AUDIO / PLAYBACK_END itself."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def shutdown(self) -> None:
+        """Release the engine and the audio device (app exit, rebuild)."""
+        ...
 
     def prepare(self, draft: Draft) -> None:
         """Start pre-synthesis in the background (optional; may do nothing)."""
@@ -58,13 +81,37 @@ class Speaker(Protocol):
         """Silence output now (within one audio block) and cancel synthesis."""
         ...
 
+    def mouth_level(self) -> float:
+        """The output level now, 0–1 (the avatar's lip sync reads it)."""
+        ...
+
 
 @runtime_checkable
 class AvatarDriver(Protocol):
     """Moves the avatar (VTube Studio)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
     def set_emotion(self, emotion: str) -> None: ...
 
     def set_speaking(self, speaking: bool) -> None: ...
 
     def reset_neutral(self) -> None: ...
+
+
+@runtime_checkable
+class OverlayService(Protocol):
+    """The OBS overlay server (start/stop/restart; the panel reads its URLs and state)."""
+
+    name: str
+    state: Any
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def restart(self, port: int | None = None, host: str | None = None) -> bool: ...

@@ -54,16 +54,16 @@ def start_double() -> tuple[subprocess.Popen, int]:
 
 async def run(args, app) -> dict:
     import aiohttp
+    from aischoco_gui.pipeline.fallbacks import NoAvatar, SilentSpeaker
     from PySide6.QtCore import QEvent, QObject
 
-    from aischoco_gui.chat.models import ChatMessage
+    from aischoco_gui.compose import build_services, start_services, stop_services
     from aischoco_gui.events import EventBus, EventKind, ServiceState
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.main_window import MainWindow
+    from aischoco_gui.models import ChatMessage
     from aischoco_gui.paths import user_dirs
-    from aischoco_gui.pipeline.fallbacks import NoAvatar, SilentSpeaker
     from aischoco_gui.settings import Settings
-    from aischoco_gui.wiring import build_services, start_services, stop_services
 
     proc, port = start_double()
     base = f"http://127.0.0.1:{port}"

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aischoco_gui.chat.models import ChatMessage  # noqa: E402
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
 from aischoco_gui.llm.factory import build_reply_generator  # noqa: E402
+from aischoco_gui.models import ChatMessage  # noqa: E402
 from aischoco_gui.paths import user_dirs  # noqa: E402
 from aischoco_gui.services import Services  # noqa: E402
 from aischoco_gui.settings import Settings  # noqa: E402

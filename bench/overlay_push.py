@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aischoco_gui.chat.models import ChatMessage  # noqa: E402
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
+from aischoco_gui.models import ChatMessage  # noqa: E402
 from aischoco_gui.overlay.server import OverlayServer  # noqa: E402
 from aischoco_gui.overlay.state import OverlayState  # noqa: E402
 from bench.stats import pct  # noqa: E402
@@ -85,9 +85,8 @@ async def run_mode(browser: Chromium, srv: OverlayServer, bus: EventBus, mode: s
 
 
 async def screenshots(browser: Chromium, srv: OverlayServer, bus: EventBus) -> list[str]:
-    from aischoco_gui.llm.models import Reply  # noqa: PLC0415
-    from aischoco_gui.overlay.tarot import TarotEngine  # noqa: PLC0415
-    from aischoco_gui.pipeline.approval import Draft  # noqa: PLC0415
+    from aischoco_gui.models import Draft, Reply  # noqa: PLC0415
+    from aischoco_gui.tarot.feature import TarotFeature  # noqa: PLC0415
 
     srv.state.clear()
     chat = [("초코러버", "오늘 방송 몇 시까지 해요?"), ("밤하늘", "방금 그 게임 이름이 뭐예요??"),
@@ -127,17 +126,18 @@ async def screenshots(browser: Chromium, srv: OverlayServer, bus: EventBus) -> l
                 "soul_color": {"name": "새벽 보라", "hex": "#7B5CD6"},
                 "danger_alert": {"active": True, "message": "서두르면 오해가 생길 수 있어요"}}
 
-    tarot = TarotEngine(interpret, on_change=srv.state.tarot_changed, rng=random.Random(3), result_s=600)
-    srv.state.tarot_getter = tarot.snapshot
-    srv.tarot = tarot
+    tarot = TarotFeature(bus, interpret, None, rng=random.Random(3), result_s=600)
+    tsrv = OverlayServer(bus, OverlayState(), port=0, features=[tarot])  # the tarot corner is a feature
+    await tsrv.start()
     tp = await browser.new_page()
-    await tp.goto(srv.url + "tarot?obs", wait_for="document.getElementById('tarot').dataset.phase === 'idle'")
-    tarot.request("u1", "밤하늘", "좋아하는 사람에게 고백해도 될까요?")
+    await tp.goto(tsrv.url + "tarot?obs", wait_for="document.getElementById('tarot').dataset.phase === 'idle'")
+    tarot.engine.request("u1", "밤하늘", "좋아하는 사람에게 고백해도 될까요?")
     tarot.handle(ChatMessage(nickname="밤하늘", user_id="u1", text="5 40 77"))
     await tp.wait_js("document.getElementById('tarot').dataset.phase === 'result'")
     p = ROOT / "docs" / "img" / "tarot.png"
     await tp.screenshot(p)
     out.append(str(p.relative_to(ROOT)))
+    await tsrv.stop()
     await tarot.stop()
     return out
 

@@ -34,8 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from aischoco_gui.audio.output import AudioOutput  # noqa: E402
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
-from aischoco_gui.llm.models import Reply  # noqa: E402
-from aischoco_gui.pipeline.approval import Draft  # noqa: E402
+from aischoco_gui.models import Draft, Reply  # noqa: E402
 from aischoco_gui.tts.speaker import TtsSpeaker  # noqa: E402
 from aischoco_gui.tts.worker import WorkerBackend  # noqa: E402
 from bench.stats import pct  # noqa: E402

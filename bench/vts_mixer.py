@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aischoco_gui.chat.models import ChatMessage  # noqa: E402
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
+from aischoco_gui.models import ChatMessage  # noqa: E402
 from aischoco_gui.paths import resource_path, shipped_path  # noqa: E402
 from aischoco_gui.text import clean_display_text, split_sentences  # noqa: E402
 from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar  # noqa: E402

@@ -18,12 +18,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 async def main(app, out: Path) -> None:
     from aischoco_gui.app import AppController
+    from aischoco_gui.compose import build_services, start_services, stop_services
     from aischoco_gui.events import EventBus
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.main_window import MainWindow
     from aischoco_gui.paths import user_dirs
     from aischoco_gui.settings import Settings
-    from aischoco_gui.wiring import build_services, start_services, stop_services
     from tests.doubles.openai_server import OpenAIDouble, Script
     from tests.doubles.vts_server import VTSDouble
 

@@ -23,11 +23,6 @@ SKIP_SUFFIXES = {".pyc", ".pyo", ".tmp"}
 
 # Imported through importlib / strings, so PyInstaller's import scan cannot see them.
 LAZY_MODULES = [
-    "aischoco_gui.chat.factory",
-    "aischoco_gui.llm.factory",
-    "aischoco_gui.tts.factory",
-    "aischoco_gui.vts.factory",
-    "aischoco_gui.overlay.factory",
     "aischoco_gui.tts.server",
     "aischoco_gui.tts.engines.system",
     "aischoco_gui.tts.engines.fake",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.compose import Services
 from aischoco_gui.events import EventBus
-from aischoco_gui.llm.factory import build_reply_generator
+from aischoco_gui.llm.factory import make_reply_generator
+from aischoco_gui.models import ChatMessage
 from aischoco_gui.paths import user_dirs
-from aischoco_gui.services import Services
 from aischoco_gui.settings import Settings
+from tests.doubles.services import bare_services
 
 
 def make_services(home: Path, base_url: str, **overrides) -> Services:
@@ -22,13 +23,13 @@ def make_services(home: Path, base_url: str, **overrides) -> Services:
         setattr(s, k, v)
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
-    return Services(settings=s, dirs=dirs, bus=EventBus())
+    return bare_services(s, dirs, EventBus())
 
 
 def make_generator(home: Path, base_url: str, **overrides):
-    services = make_services(home, base_url, **overrides)
-    services.generator = build_reply_generator(services)
-    return services.generator, services
+    sv = make_services(home, base_url, **overrides)
+    gen = make_reply_generator(sv.settings, sv.bus, sv.dirs.config, sv.dirs.history)
+    return gen, bare_services(sv.settings, sv.dirs, sv.bus, generator=gen)
 
 
 def msg(nick: str, text: str, **kw) -> ChatMessage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,16 +19,13 @@ TOKEN = "test-token-abcdefghijklmnopqrstuvwxyz"
 
 
 @asynccontextmanager
-async def served(tarot: Any = None, user_css=None, host: str = "127.0.0.1"):
-    """Yield (server, bus, chat_filter) with the overlay serving on a free port."""
+async def served(features: Sequence[Any] = (), user_css=None, host: str = "127.0.0.1"):
+    """Yield (server, bus, chat_filter) with the overlay serving on a free port (plus any features)."""
     bus = EventBus()
     flt = ChatFilter(ignore_streamer=False)
     state = OverlayState(ignore_streamer_getter=lambda: flt.ignore_streamer,
                          ignore_streamer_setter=lambda v: setattr(flt, "ignore_streamer", v))
-    if tarot is not None:
-        state.tarot_getter = tarot.snapshot
-        tarot.on_change = state.tarot_changed
-    srv = OverlayServer(bus, state, host=host, port=0, token=TOKEN, user_css=user_css, tarot=tarot)
+    srv = OverlayServer(bus, state, host=host, port=0, token=TOKEN, user_css=user_css, features=features)
     await srv.start()
     assert srv.running, bus.status.get("overlay")
     try:

@@ -1,46 +1,5 @@
-"""The one chat message model every source produces."""
+"""The chat message model now lives in :mod:`aischoco_gui.models` (kept here for the chat sources)."""
 
-from __future__ import annotations
+from aischoco_gui.models import ROLE_MANAGER, ROLE_STREAMER, ROLE_VIEWER, ChatMessage, next_id
 
-import itertools
-import time
-from dataclasses import dataclass, field
-
-_ids = itertools.count(1)
-
-
-def next_id() -> int:
-    """A fresh local message id (CHZZK sends none)."""
-    return next(_ids)
-
-ROLE_STREAMER = "streamer"
-ROLE_MANAGER = "manager"
-ROLE_VIEWER = "viewer"
-
-
-@dataclass
-class ChatMessage:
-    nickname: str
-    text: str
-    user_id: str = ""
-    role: str = ROLE_VIEWER  # streamer | manager | viewer
-    badges: list[str] = field(default_factory=list)  # badge image URLs
-    emojis: dict[str, str] = field(default_factory=dict)  # placeholder name → image URL
-    donation_amount: int | None = None  # KRW-like "cheese" amount for donations
-    donation_type: str = ""  # CHAT | VIDEO for donations
-    message_time: float | None = None  # epoch seconds from the platform, if given
-    received_at: float = field(default_factory=time.monotonic)  # local monotonic receive time
-    channel_id: str = ""
-    source: str = ""  # rehearsal | chzzk | chzzk-unofficial
-    id: int = field(default_factory=next_id)  # local id (CHZZK sends none)
-    filtered_reason: str | None = None  # set when a filter dropped it (still shown dimmed)
-    processed: bool = False  # answered by the AI (overlay dims it)
-    priority: bool = False  # jump the batch queue (donations, "answer this now")
-
-    @property
-    def is_donation(self) -> bool:
-        return self.donation_amount is not None
-
-    @property
-    def is_streamer(self) -> bool:
-        return self.role == ROLE_STREAMER
+__all__ = ["ROLE_MANAGER", "ROLE_STREAMER", "ROLE_VIEWER", "ChatMessage", "next_id"]

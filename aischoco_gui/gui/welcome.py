@@ -145,7 +145,7 @@ class WelcomeDialog(QDialog):
             QGuiApplication.clipboard().setText(url)
             self.labels[name].setText(tr("welcome.copied", url=url))
         elif kind == "login":
-            auth = self.services.extras.get("chzzk_auth")
+            auth = self.services.chzzk_auth
             if auth is None:
                 self.settings_requested.emit()
                 return

@@ -22,16 +22,16 @@ from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.llm import prompt
 from aischoco_gui.llm.client import Completion, LLMClient, LLMError, NotConfiguredError
 from aischoco_gui.llm.memory import ConversationMemory, Turn
-from aischoco_gui.llm.models import DEFAULT_EMOTIONS, Reply
 from aischoco_gui.llm.output_filter import OutputFilter
 from aischoco_gui.llm.parsing import parse_json_reply, strip_reasoning, validate_emotion
 from aischoco_gui.llm.providers import Endpoint
 from aischoco_gui.llm.streaming import StreamAssembler
+from aischoco_gui.models import DEFAULT_EMOTIONS, Reply
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import split_sentences
 
 if TYPE_CHECKING:
-    from aischoco_gui.chat.models import ChatMessage
+    from aischoco_gui.models import ChatMessage
 
 log = logging.getLogger(__name__)
 

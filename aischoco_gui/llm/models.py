@@ -1,20 +1,5 @@
-"""Reply model produced by the reply generator."""
+"""The reply model now lives in :mod:`aischoco_gui.models` (kept here for the LLM package)."""
 
-from __future__ import annotations
+from aischoco_gui.models import DEFAULT_EMOTIONS, Reply
 
-from dataclasses import dataclass, field
-
-DEFAULT_EMOTIONS = ("happy", "sad", "angry", "surprised", "neutral", "excited")
-
-
-@dataclass
-class Reply:
-    text: str
-    emotion: str = "neutral"
-    sentences: list[str] = field(default_factory=list)  # the text split for speech
-    provider: str = ""  # e.g. "groq"
-    model: str = ""
-    latency_s: float = 0.0  # request sent → reply complete
-    flagged: str | None = None  # output filter hit: never spoken automatically
-    repaired: bool = False  # JSON had to be repaired
-    notes: list[str] = field(default_factory=list)  # e.g. "unknown emotion 'joy' → neutral"
+__all__ = ["DEFAULT_EMOTIONS", "Reply"]

@@ -17,7 +17,7 @@ from aischoco_gui.paths import shipped_path
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 if TYPE_CHECKING:
-    from aischoco_gui.chat.models import ChatMessage
+    from aischoco_gui.models import ChatMessage
 
 log = logging.getLogger(__name__)
 

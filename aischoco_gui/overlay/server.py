@@ -22,15 +22,14 @@ import re
 import secrets
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from aiohttp import web
 
 from aischoco_gui.events import Event, EventBus, EventKind, ServiceState
 from aischoco_gui.overlay.state import EMOJI_HOSTS, OverlayState
-from aischoco_gui.overlay.tarot_art import back_svg, card_svg
 from aischoco_gui.paths import atomic_write_text, resource_path
 
 log = logging.getLogger(__name__)
@@ -91,13 +90,25 @@ def _is_wildcard(host: str) -> bool:
     return host in ("0.0.0.0", "::", "")
 
 
+class OverlayFeature(Protocol):
+    """A feature served by the overlay (e.g. the tarot corner): extra routes and one state entry."""
+
+    name: str  # its key in the overlay state (and the ``type`` of its deltas)
+
+    def add_routes(self, router: web.UrlDispatcher) -> None: ...
+
+    def snapshot(self) -> Any: ...
+
+    def listen(self, fn: Callable[[], None]) -> Callable[[], None]: ...
+
+
 class OverlayServer:
     """The overlay service: ``start``/``stop``/``restart``, reports ``overlay`` status on the bus."""
 
     name = "overlay"
 
     def __init__(self, bus: EventBus, state: OverlayState, *, host: str = "127.0.0.1", port: int = 8765,
-                 token: str = "", user_css: Path | None = None, tarot: Any = None,
+                 token: str = "", user_css: Path | None = None, features: Sequence[OverlayFeature] = (),
                  resources: Path | None = None) -> None:
         self.bus = bus
         self.state = state
@@ -105,7 +116,10 @@ class OverlayServer:
         self.port = port
         self.token = token or secrets.token_urlsafe(24)
         self.user_css = user_css
-        self.tarot = tarot
+        self.features = tuple(features)
+        for f in self.features:  # each feature gets its own entry in the state, pushed when it changes
+            state.add_provider(f.name, f.snapshot)
+            f.listen(lambda name=f.name: state.provider_changed(name))
         self.resources = resources or resource_path("overlay")
         self.suggested_port: int | None = None
         self.error: str = ""
@@ -216,15 +230,11 @@ class OverlayServer:
         for u in self._unsubs:
             u()
         self._unsubs.clear()
-        if self.tarot is not None:
-            await self.tarot.stop()
         self.bus.set_status("overlay", ServiceState.OFF, "")
 
     async def restart(self, port: int | None = None, host: str | None = None) -> bool:
         """Serve again (e.g. on the suggested free port); True when it is serving."""
-        tarot, self.tarot = self.tarot, None  # keep the tarot engine running across a restart
         await self.stop()
-        self.tarot = tarot
         if port is not None:
             self.port = int(port)
         if host is not None:
@@ -257,8 +267,6 @@ class OverlayServer:
             self.state.add_reply(draft.text, getattr(draft, "emotion", "neutral"))
         elif k == EventKind.PANIC:
             self.state.retract_last_reply()
-            if self.tarot is not None:
-                self.tarot.cancel("방송 긴급 정지로 타로가 취소되었어요.")
 
     # -- push -----------------------------------------------------------------------------
     def _on_delta(self, delta: dict[str, Any]) -> None:
@@ -364,13 +372,13 @@ class OverlayServer:
         for route in STATIC:
             app.router.add_get(route, self._static, allow_head=True)
         app.router.add_get("/user.css", self._user_css)
-        app.router.add_get(r"/tarot/cards/{n:\d{1,2}}.svg", self._card)
-        app.router.add_get("/tarot/cards/back.svg", self._card_back)
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/events", self._events)
         app.router.add_get("/api/ws", self._ws)
         app.router.add_post("/api/clear", self._api_clear)
         app.router.add_post("/api/toggle_streamer_chat", self._api_toggle)
+        for f in self.features:
+            f.add_routes(app.router)
 
     @web.middleware
     async def _security(self, request: web.Request, handler):
@@ -428,17 +436,6 @@ class OverlayServer:
             except OSError:
                 body = b""
         return web.Response(body=body, content_type="text/css", charset="utf-8")
-
-    async def _card(self, request: web.Request) -> web.Response:
-        n = int(request.match_info["n"])
-        if not 0 <= n < 78:
-            raise web.HTTPNotFound()
-        return web.Response(text=card_svg(n), content_type="image/svg+xml",
-                            headers={"Cache-Control": "public, max-age=86400"})
-
-    async def _card_back(self, request: web.Request) -> web.Response:
-        return web.Response(text=back_svg(), content_type="image/svg+xml",
-                            headers={"Cache-Control": "public, max-age=86400"})
 
     async def _api_state(self, request: web.Request) -> web.Response:
         return web.json_response(self.state.snapshot(), dumps=_dumps)

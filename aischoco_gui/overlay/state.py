@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.models import ChatMessage
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 # CHZZK serves emoticons and badges from these hosts (checked against public CHZZK clients).
@@ -78,7 +78,8 @@ class OverlayState:
 
     ignore_streamer_getter: Callable[[], bool] = lambda: False
     ignore_streamer_setter: Callable[[bool], None] | None = None
-    tarot_getter: Callable[[], Any] = lambda: None
+    tarot_getter: Callable[[], Any] = lambda: {"enabled": False}  # replaced by a "tarot" provider
+    providers: dict[str, Callable[[], Any]] = field(default_factory=dict)  # feature name → its state
     clock: Callable[[], float] = time.time
     viewer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_VIEWER))
     assistant: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_ASSISTANT))
@@ -98,7 +99,7 @@ class OverlayState:
     def _emit(self, delta: Delta) -> None:
         self.rev += 1
         delta["rev"] = self.rev
-        if self.paused and delta["type"] not in ("paused", "config", "tarot"):
+        if self.paused and delta["type"] not in ("paused", "config", "tarot", *self.providers):
             return  # frozen: the page keeps what it shows; resume sends a full state
         for fn in list(self._listeners):
             fn(delta)
@@ -235,7 +236,17 @@ class OverlayState:
             self._emit({"type": "state", "state": self._live_snapshot()})
 
     def tarot_changed(self) -> None:
-        self._emit({"type": "tarot", "tarot": self.tarot_getter()})
+        self.provider_changed("tarot")
+
+    # -- feature state (overlay features register one entry each) ---------------------------
+    def add_provider(self, name: str, getter: Callable[[], Any]) -> None:
+        self.providers[name] = getter
+
+    def provider_changed(self, name: str) -> None:
+        self._emit({"type": name, name: self._provided()[name]})
+
+    def _provided(self) -> dict[str, Any]:
+        return {"tarot": self.tarot_getter(), **{k: g() for k, g in self.providers.items()}}
 
     # -- snapshots ------------------------------------------------------------------------
     def _live_snapshot(self) -> dict[str, Any]:
@@ -243,7 +254,7 @@ class OverlayState:
             "viewer_messages": [dict(e) for e in self.viewer],
             "assistant_messages": [dict(e) for e in self.assistant],
             "ignore_streamer_chat": self.ignore_streamer_chat,
-            "tarot": self.tarot_getter(),
+            **self._provided(),
             "view": self.view.to_json(),
             "paused": self.paused,
             "server_time": self.clock(),
@@ -256,6 +267,6 @@ class OverlayState:
         if self.paused and self._frozen is not None:
             snap = dict(self._frozen)
             snap.update(ignore_streamer_chat=self.ignore_streamer_chat, view=self.view.to_json(), paused=True,
-                        tarot=self.tarot_getter(), server_time=self.clock(), rev=self.rev)
+                        server_time=self.clock(), rev=self.rev, **self._provided())
             return snap
         return self._live_snapshot()

@@ -7,60 +7,12 @@ are never auto-approved. Time is passed in (``now``) so the machine is determini
 
 from __future__ import annotations
 
-import enum
-import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from aischoco_gui.chat.models import ChatMessage
-    from aischoco_gui.llm.models import Reply
+from aischoco_gui.models import Draft, DraftState
 
-_ids = itertools.count(1)
-
-
-class DraftState(str, enum.Enum):
-    PENDING = "pending"      # waiting for the streamer
-    APPROVED = "approved"    # waiting to be spoken
-    SPEAKING = "speaking"
-    DONE = "done"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class Draft:
-    reply: Reply
-    batch: list[ChatMessage]
-    turn: int
-    created_at: float = field(default_factory=time.monotonic)
-    id: int = field(default_factory=lambda: next(_ids))
-    state: DraftState = DraftState.PENDING
-    text: str = ""  # what will be spoken (the reply text, or the streamer's edit)
-    emotion: str = "neutral"
-    edited: bool = False
-    auto: bool = False  # approved by the timer/auto mode, not by a click
-    approved_at: float | None = None
-    version: int = 0  # bumped on every text change (pre-synthesis cache key)
-
-    def __post_init__(self) -> None:
-        if not self.text:
-            self.text = self.reply.text
-        if self.emotion == "neutral" and self.reply.emotion:
-            self.emotion = self.reply.emotion
-
-    @property
-    def flagged(self) -> str | None:
-        return self.reply.flagged
-
-    @property
-    def sentences(self) -> list[str]:
-        if not self.edited and self.reply.sentences:
-            return list(self.reply.sentences)
-        from aischoco_gui.text import split_sentences  # noqa: PLC0415
-
-        return split_sentences(self.text)
+__all__ = ["ApprovalError", "ApprovalQueue", "Draft", "DraftState"]
 
 
 class ApprovalError(ValueError):

@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.models import ChatMessage
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
 from aischoco_gui.tasks import TaskGroup
 

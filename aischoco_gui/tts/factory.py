@@ -1,4 +1,4 @@
-"""Builds the speaker from settings: engine chain, worker/remote backends and the output sink.
+"""Plain constructor helpers for the speaker: engine chain, worker/remote backends and the output sink.
 
 ``TTS_ENGINE``: ``qwen`` | ``faster-qwen`` | ``system`` | ``remote`` | ``fake`` | ``auto`` (default:
 ``remote`` when ``TTS_REMOTE_URL`` is set, else ``qwen`` if torch + qwen-tts are installed, else
@@ -9,15 +9,16 @@ the system voice, else text only). ``TTS_FALLBACK`` lists engines tried after it
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
 
 from aischoco_gui.audio.output import AudioOutput
-from aischoco_gui.events import ServiceState
-from aischoco_gui.pipeline.fallbacks import SilentSpeaker
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.settings import Settings
 from aischoco_gui.tts.backend import FallbackChain, SynthBackend
 from aischoco_gui.tts.client import HttpTtsClient
 from aischoco_gui.tts.engines.qwen import qwen_installed
 from aischoco_gui.tts.engines.system import system_voice_available
+from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.tts.speaker import TtsSpeaker
 from aischoco_gui.tts.worker import WorkerBackend
 
@@ -33,7 +34,7 @@ def resolve_auto() -> str | None:
     return None
 
 
-def engine_chain(settings: Any) -> list[str]:
+def engine_chain(settings: Settings) -> list[str]:
     first = settings.effective_tts_engine
     names = [first] + [n.strip() for n in (settings.tts_fallback or "").split(",") if n.strip()]
     out: list[str] = []
@@ -45,8 +46,7 @@ def engine_chain(settings: Any) -> list[str]:
     return out
 
 
-def build_backend(name: str, services: Any, primary: bool) -> SynthBackend | None:
-    s, bus = services.settings, services.bus
+def build_backend(name: str, s: Settings, bus: EventBus, voice_samples: Path, primary: bool) -> SynthBackend | None:
     status = "tts" if primary else None
     if name == "remote":
         if not s.tts_remote_url:
@@ -58,7 +58,7 @@ def build_backend(name: str, services: Any, primary: bool) -> SynthBackend | Non
             return None
         return WorkerBackend("system", bus, extra_args=["--voice", s.tts_system_voice or "ko"], status_name=status)
     if name in ("qwen", "faster-qwen"):
-        ref = services.dirs.voice_samples / "ref.wav"
+        ref = voice_samples / "ref.wav"
         args = ["--model", s.qwen_tts_model, "--device", s.qwen_tts_device, "--ref-audio", str(ref)]
         return WorkerBackend(name, bus, extra_args=args, status_name=status, start_timeout=60.0)
     if name == "fake":
@@ -67,10 +67,10 @@ def build_backend(name: str, services: Any, primary: bool) -> SynthBackend | Non
     return None
 
 
-def build_speaker(services: Any) -> Any:
-    s, bus = services.settings, services.bus
+def make_speaker(s: Settings, bus: EventBus, voice_samples: Path) -> TtsSpeaker | SilentSpeaker:
     names = engine_chain(s)
-    backends = [b for i, n in enumerate(names) if (b := build_backend(n, services, primary=not i)) is not None]
+    backends = [b for i, n in enumerate(names)
+                if (b := build_backend(n, s, bus, voice_samples, primary=not i)) is not None]
     if not backends:
         why = "no TTS engine: install espeak-ng for the offline voice, the [qwen] extra for the cloned voice, " \
               "or set TTS_REMOTE_URL"

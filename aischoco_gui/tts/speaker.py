@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -31,11 +31,9 @@ from aischoco_gui.audio.envelope import EnvelopePoint
 from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.audio.resample import StreamResampler
 from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.models import Draft, Reply
 from aischoco_gui.tts.backend import InProcessBackend, SynthBackend
 from aischoco_gui.tts.engine import EngineError
-
-if TYPE_CHECKING:
-    from aischoco_gui.pipeline.approval import Draft
 
 log = logging.getLogger(__name__)
 _uids = itertools.count(1)
@@ -240,8 +238,6 @@ class TtsSpeaker:
 
     async def speak_text(self, text: str, emotion: str = "neutral") -> None:
         """Speak a phrase outside the approval queue (VTS self-test, first-run test phrase)."""
-        from aischoco_gui.llm.models import Reply  # noqa: PLC0415
-
         await self.speak(Draft(reply=Reply(text=text, emotion=emotion), batch=[], turn=0))
 
     async def _speak(self, draft: Draft) -> None:

@@ -1,28 +1,31 @@
-"""Builds the VTube Studio avatar driver from settings (``services.avatar``)."""
+"""Plain constructor helper for the VTube Studio avatar driver."""
 
 from __future__ import annotations
 
 import logging
 import shutil
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
+from aischoco_gui.events import EventBus
 from aischoco_gui.paths import resource_path, shipped_path
+from aischoco_gui.settings import Settings
 from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar
 from aischoco_gui.vts.client import load_icon_b64
 from aischoco_gui.vts.poses import PoseMapping, load_mapping
-
-if TYPE_CHECKING:
-    from aischoco_gui.services import Services
 
 log = logging.getLogger(__name__)
 
 ICON = ("icons", "vts_plugin_icon.png")
 
 
-def build_avatar(services: Services) -> VTSAvatar:
-    """The avatar is always built: with VTS absent it reports RECONNECTING and keeps trying."""
-    s, dirs, bus = services.settings, services.dirs, services.bus
-    mapping_path = dirs.config / "pose_mapping.json"
+def make_avatar(s: Settings, bus: EventBus, config_dir: Path,
+                mouth_source: Callable[[], float] | None = None) -> VTSAvatar:
+    """The avatar is always built: with VTS absent it reports RECONNECTING and keeps trying.
+
+    ``mouth_source`` is the speaker's output level (lip sync); it is wired here, once.
+    """
+    mapping_path = config_dir / "pose_mapping.json"
     if not mapping_path.exists():
         src = shipped_path("config", "pose_mapping.json")
         if src.exists():
@@ -33,11 +36,10 @@ def build_avatar(services: Services) -> VTSAvatar:
     except ValueError as e:
         bus.notice(f"VTS: {e} — using an empty pose mapping; fix the file or use the pose panel", level="error")
         mapping = PoseMapping()
-    cfg = AvatarConfig(url=s.vts_url, token_path=dirs.config / "vts_token.txt", mapping_path=mapping_path,
+    cfg = AvatarConfig(url=s.vts_url, token_path=config_dir / "vts_token.txt", mapping_path=mapping_path,
                        icon_b64=load_icon_b64(resource_path(*ICON)), lipsync_mode=s.lipsync_mode,
                        idle_enabled=s.vts_idle_motion)
     avatar = VTSAvatar(bus, cfg, mapping)
-    speaker = services.speaker
-    if speaker is not None and callable(getattr(speaker, "mouth_level", None)):
-        avatar.set_mouth_source(speaker.mouth_level)
+    if mouth_source is not None:
+        avatar.set_mouth_source(mouth_source)
     return avatar

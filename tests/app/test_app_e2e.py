@@ -12,10 +12,10 @@ import sys
 import pytest
 from PySide6.QtCore import Qt
 
+from aischoco_gui.compose import build_services, start_services, stop_services
 from aischoco_gui.events import EventBus
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
-from aischoco_gui.wiring import build_services, start_services, stop_services
 from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
 from tests.qt_async import until

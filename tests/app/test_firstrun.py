@@ -142,9 +142,9 @@ async def test_run_all_turns_exceptions_into_red_lines():
 def test_welcome_dialog_shows_green_and_red_lines(qtbot, qloop, home, lang):
     from aischoco_gui.gui.welcome import GREEN, RED, WelcomeDialog
     from aischoco_gui.paths import user_dirs
-    from aischoco_gui.services import Services
+    from tests.doubles.services import bare_services
 
-    services = Services(settings=Settings(), dirs=user_dirs(), bus=EventBus())
+    services = bare_services(Settings(), user_dirs(), EventBus())
 
     async def green():
         return CheckResult(True, "all good")

@@ -99,7 +99,7 @@ class ScriptedGenerator:
         pass
 
     async def generate(self, batch, turn, on_sentence=None):
-        from aischoco_gui.llm.models import Reply
+        from aischoco_gui.models import Reply
 
         self.batches.append(list(batch))
         if self.gate is not None:

@@ -24,11 +24,11 @@ from typing import Any
 import aiohttp
 import numpy as np
 
+from aischoco_gui.compose import all_reported, build_services, start_services, stop_services
 from aischoco_gui.events import Event, EventBus, EventKind, ServiceState
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
 from aischoco_gui.tts.engines.system import find_espeak
-from aischoco_gui.wiring import all_reported, build_services, start_services, stop_services
 from tests.doubles.chzzk_server import ChzzkDouble
 from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.vts_server import VTSDouble

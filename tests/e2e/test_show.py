@@ -110,11 +110,9 @@ def test_full_show(qtbot, qloop, home):  # noqa: F811
 
             # 6. a tarot reading through chat commands (never reaches the reply LLM)
             await sh.chzzk.push_chat("!타로 오늘의 운세", nickname="타로러", sender="u-tarot")
-            await sh.wait(lambda: (sh.services.overlay.tarot.snapshot() or {}).get("phase") == "picking", 10,
-                          "tarot picking")
+            await sh.wait(lambda: sh.services.tarot.snapshot().get("phase") == "picking", 10, "tarot picking")
             await sh.chzzk.push_chat("3 17 55", nickname="타로러", sender="u-tarot")
-            await sh.wait(lambda: any(e.data.get("what") == "tarot_result" for e in sh.of(EventKind.OVERLAY)), 15,
-                          "tarot result")
+            await sh.wait(lambda: sh.services.tarot.snapshot().get("phase") == "result", 15, "tarot result")
             dt = await sh.draft_for("!타로")  # the reading becomes a draft the streamer approves
             assert dt.text == "새로운 시작이 보여요."
             sh.pipeline.approve(dt.id)

@@ -12,15 +12,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from aischoco_gui.chat.filters import ChatFilter
-from aischoco_gui.chat.models import ROLE_MANAGER, ChatMessage
 from aischoco_gui.chat.oauth import MemoryTokenStore
+from aischoco_gui.compose import Services
 from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.models import ROLE_MANAGER, ChatMessage
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.pipeline.pipeline import Pipeline
-from aischoco_gui.services import Services
 from aischoco_gui.settings import Settings
 from tests.doubles.chzzk_server import ChzzkDouble
+from tests.doubles.services import bare_services
 from tests.qt_async import qloop, until  # noqa: F401
 
 
@@ -28,10 +29,9 @@ def make_services(home, **settings) -> Services:
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     bus = EventBus()
-    s = Services(settings=Settings(**settings), dirs=dirs, bus=bus)
-    s.chat_filter = ChatFilter.load(dirs.config / "chat_filters.json")
-    s.pipeline = Pipeline(bus, ApprovalQueue("manual", 0), s.chat_filter, None, None, None)
-    return s
+    flt = ChatFilter.load(dirs.config / "chat_filters.json")
+    return bare_services(Settings(**settings), dirs, bus, chat_filter=flt,
+                         pipeline=Pipeline(bus, ApprovalQueue("manual", 0), flt, None, None, None))
 
 
 @pytest.fixture
@@ -116,7 +116,6 @@ def test_answer_now_from_filtered_message(panel):
 
 
 def test_login_action_real_redirect(qtbot, qloop, home):  # noqa: F811
-    from aischoco_gui.chat.factory import build_auth
     from aischoco_gui.chat.oauth import auth_from_settings
     from aischoco_gui.gui.panels.chat_panel import ChzzkLoginAction
 
@@ -130,7 +129,7 @@ def test_login_action_real_redirect(qtbot, qloop, home):  # noqa: F811
         services = make_services(home, chzzk_client_id=d.client_id, chzzk_client_secret=d.client_secret,
                                  chzzk_openapi_base=d.base_url,
                                  chzzk_redirect_uri=f"http://127.0.0.1:{port}/callback")
-        services.extras["chzzk_auth"] = auth_from_settings(services.settings, MemoryTokenStore())
+        services.chzzk_auth = auth_from_settings(services.settings, MemoryTokenStore())
         notices = []
         services.bus.subscribe(lambda ev: ev.kind is EventKind.NOTICE and notices.append(ev.data["text"]))
 
@@ -146,7 +145,7 @@ def test_login_action_real_redirect(qtbot, qloop, home):  # noqa: F811
 
         ok = await ChzzkLoginAction(services, open_browser=browser).run(True)
         await d.stop()
-        return ok, build_auth(services).tokens, notices
+        return ok, services.auth().tokens, notices
 
     ok, tokens, notices = qloop.run_until_complete(go())
     assert ok and tokens.access_token == "user-token-2"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from aischoco_gui.chat.filters import ChatFilter
-from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.models import ChatMessage
 from aischoco_gui.overlay.server import OverlayServer
 from aischoco_gui.overlay.state import OverlayState
 

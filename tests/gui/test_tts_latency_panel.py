@@ -24,7 +24,8 @@ def test_panel_plots_metrics_from_the_bus(qtbot):
     bus = EventBus()
     bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, chunk_to_sample_s=0.01,
              approval_to_first_sample_s=0.21, chat_to_reply_s=None, rtf=0.4, underruns=0)
-    services = SimpleNamespace(bus=bus, extras={}, speaker=SimpleNamespace(mouth_level=lambda: 0.5))
+    services = SimpleNamespace(bus=bus, latency_history=LatencyHistory(),
+                               speaker=SimpleNamespace(mouth_level=lambda: 0.5))
     bridge = Bridge(bus)
     panel = create_panel(services, bridge)
     qtbot.addWidget(panel)

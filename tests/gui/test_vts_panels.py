@@ -8,9 +8,9 @@ import time
 
 from aischoco_gui.events import EventBus
 from aischoco_gui.paths import user_dirs
-from aischoco_gui.services import Services
 from aischoco_gui.settings import Settings
-from aischoco_gui.vts.factory import build_avatar
+from aischoco_gui.vts.factory import make_avatar as build_avatar
+from tests.doubles.services import bare_services
 from tests.doubles.vts_server import VTSDouble
 from tests.vts.test_vts_client import MAPPING, make_avatar, until
 
@@ -23,8 +23,7 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
         await av.start()
         try:
             await until(lambda: av.client.ready and len(vts.injections) > 3)
-            services = Services(settings=Settings(), dirs=user_dirs({"AISCHOCO_HOME": str(tmp_path)}),
-                                bus=av.bus, avatar=av)
+            services = bare_services(Settings(), user_dirs({"AISCHOCO_HOME": str(tmp_path)}), av.bus, avatar=av)
             panel = pose_panel.create_panel(services, None)
             qtbot.addWidget(panel)
             panel.emotion.setCurrentText("happy")
@@ -91,8 +90,7 @@ async def test_vts_panel_shows_status_and_live_bars(qtbot, tmp_path):
         await av.start()
         try:
             await until(lambda: av.client.ready and av.model_name and len(vts.injections) > 10)
-            services = Services(settings=Settings(), dirs=user_dirs({"AISCHOCO_HOME": str(tmp_path)}),
-                                bus=av.bus, avatar=av)
+            services = bare_services(Settings(), user_dirs({"AISCHOCO_HOME": str(tmp_path)}), av.bus, avatar=av)
             panel = vts_panel.create_panel(services, None)
             qtbot.addWidget(panel)
             av.set_emotion("happy")
@@ -114,8 +112,8 @@ async def test_factory_builds_avatar_that_starts_with_vts_absent(home, qtbot):
     s = Settings()
     s.vts_url = "ws://127.0.0.1:9"  # nothing listens there
     bus = EventBus()
-    services = Services(settings=s, dirs=dirs, bus=bus)
-    av = services.avatar = build_avatar(services)
+    av = build_avatar(s, bus, dirs.config)
+    services = bare_services(s, dirs, bus, avatar=av)
     assert av.config.token_path == dirs.config / "vts_token.txt"
     assert av.config.mapping_path.exists()  # shipped default copied to the user config dir
     assert av.config.icon_b64

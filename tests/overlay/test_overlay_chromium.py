@@ -10,10 +10,8 @@ import struct
 import pytest
 
 from aischoco_gui.chat.filters import ChatFilter
-from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.events import EventBus, EventKind
-from aischoco_gui.llm.models import Reply
-from aischoco_gui.pipeline.approval import Draft
+from aischoco_gui.models import ChatMessage, Draft, Reply
 from tests.doubles.chromium import Chromium, chromium_path
 from tests.overlay_support import served
 
@@ -128,13 +126,11 @@ async def test_old_messages_fade_and_latest_reply_highlighted():
 
 
 async def test_tarot_end_to_end_with_llm_double(home, tmp_path):
-    from aischoco_gui.overlay.factory import build_overlay
+    from aischoco_gui.compose import build_services
     from aischoco_gui.paths import user_dirs
-    from aischoco_gui.pipeline.approval import ApprovalQueue
-    from aischoco_gui.pipeline.pipeline import Pipeline
-    from aischoco_gui.services import Services
     from aischoco_gui.settings import Settings
     from tests.doubles.openai_server import OpenAIDouble, Script
+    from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
 
     reading = {"summary": "새로운 시작이 보여요.", "cards": [{"number": 5, "meaning": "용기"}],
                "visual_data": {"radar_fixed": {"love": 80, "work": 60, "money": 40, "health": 70, "relations": 90},
@@ -145,16 +141,13 @@ async def test_tarot_end_to_end_with_llm_double(home, tmp_path):
                                "decision_map": [{"choice": "고백", "outcome": "좋은 반응", "risk": 30}]},
                "soul_color": {"name": "새벽 보라", "hex": "#7B5CD6"},
                "danger_alert": {"active": True, "message": "서두르지 마세요"}}
-    from aischoco_gui.llm.factory import build_reply_generator
-
     async with OpenAIDouble() as llm:
         llm.script(Script(content=json.dumps(reading, ensure_ascii=False)))
         settings = Settings(llm_base_url=llm.base_url, groq_api_key="test-key", tarot_enabled=True, overlay_port=0)
         bus = EventBus()
-        services = Services(settings=settings, dirs=user_dirs(), bus=bus, chat_filter=ChatFilter())
-        services.generator = build_reply_generator(services)
-        services.pipeline = Pipeline(bus, ApprovalQueue(), services.chat_filter, services.generator, None, None)
-        overlay = build_overlay(services)
+        services = build_services(settings, user_dirs(), bus, overrides={
+            "chat_filter": ChatFilter(), "speaker": RecordingSpeaker(bus), "avatar": RecordingAvatar(bus)})
+        overlay = services.overlay
         await overlay.start()
         try:
             async with Chromium() as browser:
@@ -200,5 +193,8 @@ async def test_tarot_end_to_end_with_llm_double(home, tmp_path):
                 shot = tmp_path / "tarot.png"
                 await page.screenshot(shot)
                 assert png_size(shot) == (1280, 720)
+                draft = services.pipeline.queue.pending[-1]  # the reading went straight to approval
+                assert draft.reply.provider == "tarot" and draft.text == "새로운 시작이 보여요."
         finally:
             await overlay.stop()
+            await services.tarot.stop()

@@ -8,12 +8,11 @@ import socket
 import aiohttp
 import pytest
 
-from aischoco_gui.chat.models import ROLE_STREAMER, ChatMessage
 from aischoco_gui.events import EventBus, EventKind, ServiceState
-from aischoco_gui.llm.models import Reply
+from aischoco_gui.models import ROLE_STREAMER, ChatMessage, Draft, Reply
 from aischoco_gui.overlay.server import CSP, OverlayServer, load_token
 from aischoco_gui.overlay.state import OverlayState
-from aischoco_gui.pipeline.approval import Draft
+from aischoco_gui.tarot.feature import TarotFeature
 from tests.overlay_support import TOKEN, SSEReader, served
 
 
@@ -60,7 +59,8 @@ async def test_filtered_messages_dimmed_or_removed():
 
 
 async def test_security_headers_and_static_whitelist():
-    async with served() as (srv, _bus, _flt), aiohttp.ClientSession() as s:
+    tarot = TarotFeature(EventBus(), interpret=None, submit=None)  # the card art is the tarot feature's route
+    async with served([tarot]) as (srv, _bus, _flt), aiohttp.ClientSession() as s:
         for path, ctype in (("", "text/html"), ("overlay.js", "text/javascript"), ("live.js", "text/javascript"),
                             ("overlay.css", "text/css"), ("themes/large.css", "text/css"), ("tarot", "text/html"),
                             ("tarot/cards/0.svg", "image/svg+xml"), ("tarot/cards/77.svg", "image/svg+xml"),
@@ -83,6 +83,7 @@ async def test_security_headers_and_static_whitelist():
         raw = await rd.read()
         wr.close()
         assert raw.startswith(b"HTTP/1.1 404") and b"root:" not in raw
+    await tarot.stop()
 
 
 async def test_host_header_must_name_this_server():

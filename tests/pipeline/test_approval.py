@@ -1,7 +1,6 @@
 import pytest
 
-from aischoco_gui.chat.models import ChatMessage
-from aischoco_gui.llm.models import Reply
+from aischoco_gui.models import ChatMessage, Reply
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft, DraftState
 
 

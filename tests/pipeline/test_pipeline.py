@@ -3,10 +3,9 @@ import asyncio
 import pytest
 
 from aischoco_gui.chat.filters import ChatFilter, FilterRules
-from aischoco_gui.chat.models import ROLE_STREAMER, ChatMessage
 from aischoco_gui.chat.rehearsal import RehearsalChatSource
 from aischoco_gui.events import EventBus, EventKind
-from aischoco_gui.llm.models import Reply
+from aischoco_gui.models import ROLE_STREAMER, ChatMessage, Reply
 from aischoco_gui.pipeline.approval import ApprovalQueue, DraftState
 from aischoco_gui.pipeline.pipeline import Pipeline
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker, ScriptedGenerator
@@ -180,22 +179,3 @@ def test_take_batch_caps_and_keeps_priority():
     p.answer_now(msgs[0])
     assert [m.text for m in p.take_batch()] == ["m0", "m3", "m4"]
     assert p.dropped == 2 and not p.backlog
-
-
-async def test_tarot_result_becomes_a_draft_for_approval(home):
-    import dataclasses
-
-    from aischoco_gui.paths import user_dirs
-    from aischoco_gui.settings import Settings
-    from aischoco_gui.wiring import build_services
-
-    bus = EventBus()
-    dirs = user_dirs({"AISCHOCO_HOME": str(home)})
-    s = build_services(dataclasses.replace(Settings()), dirs, bus,
-                       overrides={"speaker": RecordingSpeaker(bus), "avatar": RecordingAvatar(bus), "overlay": None,
-                                  "generator": ScriptedGenerator()})
-    bus.emit(EventKind.OVERLAY, what="tarot_result", user="별빛", question="이직해도 될까요?",
-             summary="지금은 준비의 시기예요. 봄에 기회가 와요.")
-    d = s.pipeline.queue.pending[-1]
-    assert d.text.startswith("지금은 준비의 시기예요") and d.reply.provider == "tarot"
-    assert d.batch[0].nickname == "별빛" and len(d.sentences) == 2

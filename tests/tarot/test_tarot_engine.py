@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 
-from aischoco_gui.chat.models import ChatMessage
-from aischoco_gui.overlay.tarot import TarotEngine, TarotPhase, TarotRequest
-from aischoco_gui.overlay.tarot_cards import DECK
-from aischoco_gui.overlay.tarot_reading import repair_reading
+from aischoco_gui.models import ChatMessage
+from aischoco_gui.tarot.cards import DECK
+from aischoco_gui.tarot.engine import TarotEngine, TarotPhase
+from aischoco_gui.tarot.reading import repair_reading
+from aischoco_gui.tarot.request import TarotRequest
 
 
 def msg(text: str, user: str) -> ChatMessage:

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.paths import user_dirs
-from aischoco_gui.services import Services
 from aischoco_gui.settings import load_settings
 from aischoco_gui.tts.backend import FallbackChain
 from aischoco_gui.tts.client import HttpTtsClient
-from aischoco_gui.tts.factory import build_speaker, engine_chain
+from aischoco_gui.tts.factory import engine_chain, make_speaker
 from aischoco_gui.tts.speaker import TtsSpeaker
 from aischoco_gui.tts.worker import WorkerBackend
 
 
-def _services(home, env: dict[str, str]) -> Services:
+def _services(home, env: dict[str, str]) -> SimpleNamespace:
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     s = load_settings(dirs, env={"AISCHOCO_HOME": str(home), **env}, use_keyring=False)
-    return Services(settings=s, dirs=dirs, bus=EventBus())
+    return SimpleNamespace(settings=s, dirs=dirs, bus=EventBus())
 
 
 def test_remote_url_selects_remote_with_system_fallback(home):
     sv = _services(home, {"TTS_REMOTE_URL": "http://127.0.0.1:9", "TTS_OUTPUT_DEVICE": "null"})
     assert engine_chain(sv.settings)[0] == "remote"
-    sp = build_speaker(sv)
+    sp = make_speaker(sv.settings, sv.bus, sv.dirs.voice_samples)
     assert isinstance(sp, TtsSpeaker)
     if shutil.which("espeak-ng"):
         assert isinstance(sp.backend, FallbackChain)
@@ -36,7 +36,7 @@ def test_remote_url_selects_remote_with_system_fallback(home):
 
 def test_explicit_engine_and_no_fallback(home):
     sv = _services(home, {"TTS_ENGINE": "fake", "TTS_FALLBACK": "", "TTS_OUTPUT_DEVICE": "wav:out.wav"})
-    sp = build_speaker(sv)
+    sp = make_speaker(sv.settings, sv.bus, sv.dirs.voice_samples)
     assert isinstance(sp.backend, WorkerBackend) and sp.backend.engine == "fake"
     assert sp.output.spec.kind == "wav"
 
@@ -44,7 +44,7 @@ def test_explicit_engine_and_no_fallback(home):
 def test_no_voice_at_all_is_text_only_and_says_why(home, monkeypatch):
     monkeypatch.setenv("PATH", str(home))  # no espeak-ng on PATH; torch is not installed here
     sv = _services(home, {"TTS_ENGINE": "system", "TTS_FALLBACK": ""})
-    sp = build_speaker(sv)
+    sp = make_speaker(sv.settings, sv.bus, sv.dirs.voice_samples)
     assert not isinstance(sp, TtsSpeaker)
     st = sv.bus.status["tts"]
     assert st.state == ServiceState.NOT_CONFIGURED and "espeak-ng" in st.last_error
@@ -55,7 +55,7 @@ def test_no_voice_at_all_is_text_only_and_says_why(home, monkeypatch):
 async def test_auto_without_gpu_uses_the_system_voice_worker(home):
     sv = _services(home, {"TTS_OUTPUT_DEVICE": "null"})
     assert engine_chain(sv.settings) == ["system"]  # auto → system (no torch), fallback system deduplicated
-    sp = build_speaker(sv)
+    sp = make_speaker(sv.settings, sv.bus, sv.dirs.voice_samples)
     await sp.start()
     try:
         assert await sp.backend.wait_ready(20)

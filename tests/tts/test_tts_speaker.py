@@ -12,8 +12,8 @@ import pytest
 from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.audio.pcm import read_wav_file, rms
 from aischoco_gui.events import EventBus, EventKind
-from aischoco_gui.llm.models import Reply
-from aischoco_gui.pipeline.approval import ApprovalQueue, Draft
+from aischoco_gui.models import Draft, Reply
+from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.tts.backend import InProcessBackend
 from aischoco_gui.tts.engines.fake import FakeEngine
 from aischoco_gui.tts.speaker import TtsSpeaker

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.chat import strings  # noqa: F401 (registers the shared chat UI text)
 from aischoco_gui.chat.filters import reason_text
-from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
 from aischoco_gui.chat.parse import plain_text
 from aischoco_gui.events import Event, EventKind
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
 from aischoco_gui.paths import shipped_path
 
 log = logging.getLogger(__name__)
@@ -352,12 +352,11 @@ class ChzzkLoginAction:
         self.open_browser = open_browser
 
     async def run(self, *_args) -> bool:
-        from aischoco_gui.chat.factory import build_auth
         from aischoco_gui.chat.oauth import AuthError
 
         bus = self.services.bus
         try:
-            await build_auth(self.services).login(self.open_browser)
+            await self.services.auth().login(self.open_browser)
         except AuthError as e:
             bus.notice(tr("chat.login_failed", error=e), "error")
             return False

@@ -107,7 +107,7 @@ class LatencyPanel(QWidget):
 
 
 def create_panel(services: Any, bridge: Any) -> QWidget:
-    history = services.extras.setdefault("tts_latency_history", LatencyHistory())
+    history = services.latency_history
     speaker = getattr(services, "speaker", None)
     panel = LatencyPanel(history, getattr(speaker, "mouth_level", None))
     if not history.items:  # utterances measured before the panel existed

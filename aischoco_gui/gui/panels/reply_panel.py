@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.events import Event, EventKind, ServiceState, ServiceStatus
 from aischoco_gui.i18n import register, tr
-from aischoco_gui.llm.models import DEFAULT_EMOTIONS
-from aischoco_gui.pipeline.approval import ApprovalError, Draft
+from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
+from aischoco_gui.pipeline.approval import ApprovalError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""Honest stand-ins used when a stage is not available (no TTS engine, no VTS, no LLM).
+"""The honest stand-in used when no TTS engine is available: text only.
 
-They keep the show flowing and say plainly in the status bar what is missing.
+It keeps the show flowing and says plainly in the status bar what is missing.
 """
 
 from __future__ import annotations
@@ -48,31 +48,3 @@ class SilentSpeaker:
 
     def mouth_level(self) -> float:
         return 0.0
-
-
-class NoAvatar:
-    """No VTube Studio connection configured or available."""
-
-    name = "vts"
-
-    def __init__(self, bus: EventBus, reason: str = "VTube Studio not set up") -> None:
-        self.bus = bus
-        self.reason = reason
-        self.emotion = "neutral"
-        self.speaking = False
-
-    async def start(self) -> None:
-        self.bus.set_status("vts", ServiceState.NOT_CONFIGURED, self.reason)
-
-    async def stop(self) -> None:
-        pass
-
-    def set_emotion(self, emotion: str) -> None:
-        self.emotion = emotion
-
-    def set_speaking(self, speaking: bool) -> None:
-        self.speaking = speaking
-
-    def reset_neutral(self) -> None:
-        self.emotion = "neutral"
-        self.speaking = False

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aischoco_gui.text import clean_display_text
 
 if TYPE_CHECKING:
-    from aischoco_gui.overlay.tarot import TarotRequest
+    from aischoco_gui.tarot.request import TarotRequest
 
 RADAR_FIXED_AXES = (("love", "연애"), ("work", "일"), ("money", "금전"), ("health", "건강"), ("relations", "인간관계"))
 DEFAULT_COLOR = {"name": "보랏빛", "hex": "#8E7CC3"}

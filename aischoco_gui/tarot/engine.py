@@ -24,12 +24,12 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from aischoco_gui.chat.models import ChatMessage
-from aischoco_gui.overlay.tarot_cards import DECK, Card
-from aischoco_gui.overlay.tarot_reading import repair_reading
+from aischoco_gui.models import ChatMessage
+from aischoco_gui.tarot.cards import DECK, Card
+from aischoco_gui.tarot.reading import repair_reading
+from aischoco_gui.tarot.request import POSITIONS, DrawnCard, TarotRequest
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_display_text, clean_nickname
 
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("!타로", "!tarot")
 CANCEL_WORDS = ("취소", "cancel")
-POSITIONS = (("과거", "past"), ("현재", "present"), ("미래", "future"), ("조언", "advice"), ("결과", "outcome"))
 _NUMBERS_ONLY = re.compile(r"^[\d\s,./·]+$")
 _INT = re.compile(r"\d+")
 
@@ -49,30 +48,6 @@ class TarotPhase(enum.StrEnum):
     RESULT = "result"
 
 
-@dataclass(frozen=True)
-class DrawnCard:
-    number: int  # the 1–78 number the viewer picked
-    card: Card
-    reversed: bool
-    position: str  # 과거/현재/미래 …
-    position_en: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "reversed": self.reversed, "position": self.position,
-                "position_en": self.position_en, **self.card.to_json()}
-
-
-@dataclass
-class TarotRequest:
-    """One viewer's reading: who asked, what, and (once picked) which cards."""
-
-    user_key: str
-    nickname: str
-    question: str
-    created: float = field(default_factory=time.time)
-    cards: list[DrawnCard] = field(default_factory=list)
-
-
 Interpret = Callable[[TarotRequest], Awaitable[dict[str, Any]]]
 
 
@@ -82,7 +57,8 @@ class TarotEngine:
     def __init__(self, interpret: Interpret, *, picks: int = 3, pick_timeout_s: float = 90.0,
                  interpret_timeout_s: float = 30.0, result_s: float = 60.0, error_s: float = 8.0,
                  queue_max: int = 5, rng: random.Random | None = None,
-                 on_change: Callable[[], None] | None = None, bus: Any = None) -> None:
+                 on_change: Callable[[], None] | None = None, bus: Any = None,
+                 on_result: Callable[[TarotRequest, dict[str, Any]], None] | None = None) -> None:
         if not 1 <= picks <= len(POSITIONS):
             raise ValueError(f"picks must be 1–{len(POSITIONS)}")
         self.interpret = interpret
@@ -94,6 +70,7 @@ class TarotEngine:
         self.queue_max = queue_max
         self.rng = rng or random.Random()
         self.on_change = on_change
+        self.on_result = on_result  # a finished reading (the feature hands it to the speech gate)
         self.bus = bus
         self.enabled = True
         self.phase = TarotPhase.IDLE
@@ -238,11 +215,11 @@ class TarotEngine:
         self.expires_at = time.time() + self.result_s
         self._restart_timer(self.result_s, self._display_done)
         self._changed()
-        if self.bus is not None:
-            from aischoco_gui.events import EventKind  # noqa: PLC0415
-
-            self.bus.emit(EventKind.OVERLAY, what="tarot_result", user=req.nickname, question=req.question,
-                          summary=reading.get("summary", ""))
+        if self.on_result is not None:
+            try:
+                self.on_result(req, reading)
+            except Exception:
+                log.exception("tarot result listener failed")
 
     # -- timers ---------------------------------------------------------------------------
     def _restart_timer(self, delay: float, then: Callable[[], None]) -> None:

@@ -6,7 +6,7 @@ import math
 from functools import cache, lru_cache
 from xml.sax.saxutils import escape
 
-from aischoco_gui.overlay.tarot_cards import DECK, Card
+from aischoco_gui.tarot.cards import DECK, Card
 
 W, H = 120, 200
 SUIT_COLORS = {"wands": ("#7a2e12", "#e0823d"), "cups": ("#123f6e", "#4aa3df"),

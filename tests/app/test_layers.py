@@ -1,0 +1,138 @@
+"""The layer rules of DESIGN.md §2, checked on the source (ast), so a wrong import fails CI.
+
+Bottom: shared models, events and small policies. ``audio/`` is a bottom-layer utility package
+(PCM helpers, ring buffer, the output sink) that adapters may use. Middle: the adapters, side by
+side — none imports another, the pipeline, a feature, the composition root or Qt. Above: the
+pipeline and feature folders (``tarot/``). Top: ``compose``, ``gui/``, ``app``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[2] / "aischoco_gui"
+ADAPTERS = ("chat", "llm", "tts", "stt", "vts", "overlay")
+BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "protocols", "logging_setup",
+          "frozen", "audio", ""}  # "" = the package itself (__version__, APP_NAME)
+QT = ("PySide6", "qasync", "shiboken6")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module the file imports, at any depth (TYPE_CHECKING and lazy imports included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    me = module_name(path)
+    pkg = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
+                base = ".".join([*parts, base] if base else parts)
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return out
+
+
+def sources() -> dict[str, Path]:
+    return {module_name(p): p for p in PKG.rglob("*.py")}
+
+
+def top_part(mod: str) -> str:
+    """``aischoco_gui.tts.speaker`` → ``tts``; ``aischoco_gui.models`` → ``models``."""
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def internal_graph() -> dict[str, set[str]]:
+    mods = sources()
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        graph[name] = {i for i in imports_of(path) if i in mods and i != name and i != "aischoco_gui"}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    WHITE, GREY, BLACK = 0, 1, 2
+    colour = dict.fromkeys(graph, WHITE)
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        colour[n] = GREY
+        stack.append(n)
+        for m in sorted(graph[n]):
+            if colour[m] == GREY:
+                return [*stack[stack.index(m):], m]
+            if colour[m] == WHITE and (c := visit(m)):
+                return c
+        stack.pop()
+        colour[n] = BLACK
+        return None
+
+    for n in sorted(graph):
+        if colour[n] == WHITE and (c := visit(n)):
+            return c
+    return None
+
+
+def violations() -> list[str]:
+    bad = []
+    mods = sources()
+    for name, path in sorted(mods.items()):
+        layer = top_part(name)
+        for imp in sorted(imports_of(path)):
+            if imp not in mods and imp.rpartition(".")[0] in mods:
+                continue  # a name imported from a module (``from x import Name``); the module is listed too
+            if imp.split(".")[0] in QT and layer not in ("gui", "app"):
+                bad.append(f"{name} imports {imp} (Qt outside gui/ and app.py)")
+            if not imp.startswith("aischoco_gui"):
+                continue
+            target = top_part(imp)
+            if layer in ADAPTERS and target != layer and target not in BOTTOM:
+                bad.append(f"adapter {name} imports {imp}")
+            if layer in BOTTOM and layer and target not in BOTTOM:
+                bad.append(f"bottom-layer {name} imports {imp}")
+            if layer in ("pipeline", "tarot") and target in ADAPTERS:
+                bad.append(f"{name} imports adapter {imp} (use the protocols)")
+            if layer in ("pipeline", "tarot") and target in ("compose", "gui", "app"):
+                bad.append(f"{name} imports the layer above it: {imp}")
+    return bad
+
+
+def test_adapters_stand_side_by_side():
+    assert violations() == []
+
+
+def test_no_import_cycles():
+    assert find_cycle(internal_graph()) is None
+
+
+@pytest.mark.parametrize("line", [
+    "from aischoco_gui.pipeline.approval import Draft",
+    "from aischoco_gui.llm.client import LLMClient",
+    "from aischoco_gui import compose",
+    "from PySide6.QtCore import QObject",
+])
+def test_the_checker_catches_a_wrong_import(tmp_path, monkeypatch, line):
+    """An adapter file with one forbidden import is reported (the rules above can fail)."""
+    fake = tmp_path / "aischoco_gui"
+    (fake / "tts").mkdir(parents=True)
+    (fake / "tts" / "bad.py").write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["PKG"]), "PKG", fake)
+    assert violations(), line
+
+
+def test_the_checker_catches_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
