@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import logging
 import sys
 import time
@@ -57,53 +56,6 @@ def load_startup() -> Startup:
     return Startup(settings, dirs, problems)
 
 
-@functools.cache
-def _controller_class():
-    """Built lazily so importing this module does not import Qt (the core stays Qt-free)."""
-    from PySide6.QtCore import QObject
-    from qasync import asyncSlot
-
-    class AppController(QObject):
-        """Connects window signals to async actions: the only @asyncSlot boundary of the window."""
-
-        def __init__(self, services, window, bridge) -> None:
-            super().__init__(window)
-            self.services, self.window, self.bridge = services, window, bridge
-            window.panic_requested.connect(self.panic)
-            window.settings_requested.connect(self.open_settings)
-
-        @asyncSlot()
-        async def panic(self) -> None:
-            await self.services.pipeline.panic()
-
-        open_settings = _open_settings
-
-    return AppController
-
-
-def AppController(services, window, bridge):  # noqa: N802 (reads like the class it builds)
-    return _controller_class()(services, window, bridge)
-
-
-def _open_settings(self) -> None:
-    from aischoco_gui.gui.settings_dialog import SettingsDialog
-
-    # open(), not exec(): a nested modal loop inside the qasync loop would stall every service.
-    dlg = SettingsDialog(self.services.settings, self.services.dirs, self.window)
-    self.settings_dialog = dlg
-
-    def accepted() -> None:
-        changed = getattr(dlg, "saved", {})
-        if "approval_mode" in changed or "auto_approve_seconds" in changed:
-            c = dlg.candidate()
-            self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
-        self.services.bus.notice(tr("settings.saved_restart"))
-
-    dlg.accepted.connect(accepted)
-    dlg.setModal(True)
-    dlg.open()
-
-
 def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> None:
     """Unhandled exceptions in slots and tasks are logged and shown, never a silent crash.
 
@@ -146,6 +98,7 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
 async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
     from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
     from aischoco_gui.gui.welcome import install_welcome

@@ -31,8 +31,8 @@ def llm():
 
 
 def make_window(qtbot, home, llm, **overrides):
-    from aischoco_gui.app import AppController
     from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.main_window import MainWindow
 
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})

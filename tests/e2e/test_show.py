@@ -28,8 +28,8 @@ PANIC_REPLY = ("지금부터 아주 긴 이야기를 할게요. 옛날 옛날에
 
 
 def make_window(qtbot):
-    from aischoco_gui.app import AppController
     from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.main_window import MainWindow
 
     def build(services):

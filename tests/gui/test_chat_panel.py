@@ -72,7 +72,7 @@ def test_rows_filtered_donation_and_cap(panel):
     assert panel.model.rowCount() == 100 and text_of(panel, 99) == "시청자: 메시지 번호 149"
 
 
-def test_context_actions_ignore_and_ban(panel, monkeypatch):
+def test_context_actions_ignore_and_ban(panel):
     services = panel.services
     msg = ChatMessage("도배러", "광고 링크 보세요", user_id="spam-1")
     menu = QMenu(panel)
@@ -81,10 +81,11 @@ def test_context_actions_ignore_and_ban(panel, monkeypatch):
     assert set(actions) == {"이 사용자 무시: 도배러", "금칙어로 추가…"}
     actions["이 사용자 무시: 도배러"].trigger()
     assert services.chat_filter.check(ChatMessage("도배러", "다른 이름으로도", user_id="spam-1")) == "ignored_user"
-    from PySide6.QtWidgets import QInputDialog
-
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("광고", True)))
     actions["금칙어로 추가…"].trigger()
+    dlg = panel.banned_dialog  # non-modal: the loop keeps running while it is open
+    assert dlg.isVisible() and dlg.textValue() == "광고 링크 보세요"
+    dlg.setTextValue("광고")
+    dlg.accept()
     assert services.chat_filter.check(ChatMessage("x", "광고 합니다", user_id="x")) == "banned_word"
     saved = (services.dirs.config / "chat_filters.json").read_text(encoding="utf-8")
     assert "spam-1" in saved and "광고" in saved
@@ -117,7 +118,7 @@ def test_answer_now_from_filtered_message(panel):
 
 def test_login_action_real_redirect(qtbot, qloop, home):  # noqa: F811
     from aischoco_gui.chat.oauth import auth_from_settings
-    from aischoco_gui.gui.panels.chat_panel import ChzzkLoginAction
+    from aischoco_gui.gui.controller import ChzzkLoginAction
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

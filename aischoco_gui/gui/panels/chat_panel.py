@@ -4,11 +4,10 @@ rehearsal input (type as a viewer, or replay a chat log)."""
 from __future__ import annotations
 
 import logging
-import webbrowser
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
 from aischoco_gui.chat import strings  # noqa: F401 (registers the shared chat UI text)
 from aischoco_gui.chat.filters import reason_text
 from aischoco_gui.chat.parse import plain_text
-from aischoco_gui.events import Event, EventKind
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
 from aischoco_gui.paths import shipped_path
@@ -151,6 +149,8 @@ class ChatListModel(QAbstractListModel):
 
 
 class ChatPanel(QWidget):
+    login_requested = Signal()  # "Log in with CHZZK": the app controller runs ChzzkLoginAction
+
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
@@ -194,7 +194,6 @@ class ChatPanel(QWidget):
         self.filters_btn.setObjectName("chat_filters")
         self.filters_btn.clicked.connect(self.open_filters)
         self.filters_btn.setEnabled(services.chat_filter is not None)
-        self.login_action = ChzzkLoginAction(services)
         self.login_btn = QPushButton(tr("chat.login"), self)
         self.login_btn.setObjectName("chat_login")
         self.login_btn.setToolTip(tr("chat.login_tip"))
@@ -226,7 +225,8 @@ class ChatPanel(QWidget):
         lay.addLayout(row2)
         lay.addWidget(self.hint)
         self._update_rehearsal_controls()
-        bridge.event.connect(self._on_event)
+        bridge.chat_received.connect(self.model.append)
+        bridge.speech_started.connect(self._on_speech_started)
 
     # -- rehearsal ------------------------------------------------------------------------
     def _rehearsal(self):
@@ -278,12 +278,9 @@ class ChatPanel(QWidget):
         self.services.bus.notice(tr("chat.replay_started", n=n))
 
     # -- events ---------------------------------------------------------------------------
-    def _on_event(self, ev: Event) -> None:
-        if ev.kind is EventKind.CHAT_RECEIVED:
-            self.model.append(ev.data["message"])
-        elif ev.kind is EventKind.SPEECH_STARTED:
-            for m in ev.data["draft"].batch:
-                self.model.refresh(m)
+    def _on_speech_started(self, draft) -> None:
+        for m in draft.batch:  # answered messages are drawn as processed
+            self.model.refresh(m)
 
     def _scroll(self) -> None:
         if self.autoscroll.isChecked():
@@ -319,10 +316,14 @@ class ChatPanel(QWidget):
         self.services.bus.notice(tr("chat.ignored", nick=msg.nickname))
 
     def ask_banned_word(self, msg: ChatMessage) -> None:
-        word, ok = QInputDialog.getText(self, tr("chat.add_banned"), tr("chat.add_banned_prompt"),
-                                        text=plain_text(msg.text)[:50])
-        if ok:
-            self.add_banned_word(word)
+        # open(), not getText()/exec(): a nested modal loop would stall the qasync loop and every service.
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle(tr("chat.add_banned"))
+        dlg.setLabelText(tr("chat.add_banned_prompt"))
+        dlg.setTextValue(plain_text(msg.text)[:50])
+        dlg.textValueSelected.connect(self.add_banned_word)
+        self.banned_dialog = dlg
+        dlg.open()
 
     def add_banned_word(self, word: str) -> None:
         word = word.strip()
@@ -334,39 +335,15 @@ class ChatPanel(QWidget):
         from aischoco_gui.gui.panels.chat_filter_dialog import ChatFilterDialog
 
         if self.services.chat_filter is not None:
-            ChatFilterDialog(self.services.chat_filter, self).exec()
+            self.filter_dialog = ChatFilterDialog(self.services.chat_filter, self)
+            self.filter_dialog.open()  # non-modal to the loop: the services keep running
 
     def _login_clicked(self) -> None:
-        from qasync import asyncSlot
-
         self.login_btn.setEnabled(False)
-        task = asyncSlot()(self.login_action.run)(True)
-        task.add_done_callback(lambda _t: self.login_btn.setEnabled(True))
+        self.login_requested.emit()  # the app controller runs the login (async) and calls login_finished
 
-
-class ChzzkLoginAction:
-    """The "Log in with CHZZK" flow (a plain object, so no async code lives on a widget)."""
-
-    def __init__(self, services, open_browser=webbrowser.open) -> None:
-        self.services = services
-        self.open_browser = open_browser
-
-    async def run(self, *_args) -> bool:
-        from aischoco_gui.chat.oauth import AuthError
-
-        bus = self.services.bus
-        try:
-            await self.services.auth().login(self.open_browser)
-        except AuthError as e:
-            bus.notice(tr("chat.login_failed", error=e), "error")
-            return False
-        chat = self.services.chat
-        if hasattr(chat, "restart") and getattr(chat, "name", "") == "chzzk":
-            bus.notice(tr("chat.login_ok"))
-            await chat.restart()
-        else:
-            bus.notice(tr("chat.login_other_source"))
-        return True
+    def login_finished(self) -> None:
+        self.login_btn.setEnabled(True)
 
 
 def create_panel(services, bridge) -> QWidget:

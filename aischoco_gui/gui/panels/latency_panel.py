@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from aischoco_gui.events import Event, EventKind
+from aischoco_gui.events import EventKind
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.metrics import STAGES, LatencyHistory
 
@@ -75,10 +75,9 @@ class LatencyPanel(QWidget):
         if mouth_level is not None:
             self._mouth_timer.start(50)
 
-    def on_event(self, ev: Event) -> None:
-        if ev.kind is EventKind.TTS_METRICS:
-            self.history.add(ev.data.get("metrics") or ev.data)
-            self._dirty = True
+    def add_metrics(self, metrics: dict) -> None:
+        self.history.add(metrics)
+        self._dirty = True
 
     def refresh(self) -> None:
         if not self._dirty:
@@ -113,6 +112,6 @@ def create_panel(services: Any, bridge: Any) -> QWidget:
     if not history.items:  # utterances measured before the panel existed
         for ev in list(services.bus.recent):
             if ev.kind is EventKind.TTS_METRICS:
-                panel.on_event(ev)
-    bridge.event.connect(panel.on_event)
+                panel.add_metrics(ev.data.get("metrics") or ev.data)
+    bridge.tts_metrics.connect(panel.add_metrics)
     return panel

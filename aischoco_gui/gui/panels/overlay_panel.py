@@ -7,7 +7,7 @@ browser" shows the real page.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, QTimer, QUrl
+from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
-from aischoco_gui.events import EventKind, ServiceState
+from aischoco_gui.events import ServiceState
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.overlay.server import THEMES
 
@@ -96,6 +95,8 @@ class OverlayPreview(QWidget):
 
 
 class OverlayPanel(QWidget):
+    port_fix_requested = Signal()  # "use the suggested port / retry": the app controller restarts the server
+
     def __init__(self, services, bridge) -> None:
         super().__init__()
         self.overlay = services.overlay
@@ -121,6 +122,7 @@ class OverlayPanel(QWidget):
         srow.addWidget(self.status, 1)
         self.port_btn = QPushButton()
         self.port_btn.hide()
+        self.port_btn.clicked.connect(self._port_clicked)
         srow.addWidget(self.port_btn)
         lay.addLayout(srow)
 
@@ -155,7 +157,6 @@ class OverlayPanel(QWidget):
         self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
         self.theme.currentIndexChanged.connect(lambda _i: self.state.set_view(theme=self.theme.currentData()))
         bridge.status.connect(self._on_status)
-        bridge.event.connect(self._on_event)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.preview.update)
         self.timer.start(500)
@@ -200,15 +201,20 @@ class OverlayPanel(QWidget):
                 self.port_btn.setText(tr("overlay.retry"))
             self.port_btn.setVisible(bool(o.error))
 
+    def _port_clicked(self) -> None:
+        self.port_btn.setEnabled(False)
+        self.port_fix_requested.emit()
+
+    def port_fix_done(self) -> None:
+        self.port_btn.setEnabled(True)
+        self.sync()
+
     def _on_status(self, st) -> None:
         if st.name == "overlay":
+            if st.state == ServiceState.READY:
+                self.sync()
             self.url.setText(self.overlay.obs_url)
             self._show_status()
-
-    def _on_event(self, ev) -> None:
-        if ev.kind == EventKind.STATUS and ev.data["status"].name == "overlay" \
-                and ev.data["status"].state == ServiceState.READY:
-            self.sync()
 
 
 def create_panel(services, bridge) -> QWidget:
@@ -219,14 +225,4 @@ def create_panel(services, bridge) -> QWidget:
         return w
     panel = OverlayPanel(services, bridge)
 
-    @asyncSlot()
-    async def fix_port() -> None:
-        panel.port_btn.setEnabled(False)
-        try:
-            await overlay.restart(port=overlay.suggested_port or overlay.port)
-        finally:
-            panel.port_btn.setEnabled(True)
-            panel.sync()
-
-    panel.port_btn.clicked.connect(fix_port)
     return panel

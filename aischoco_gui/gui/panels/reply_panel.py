@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aischoco_gui.events import Event, EventKind, ServiceState, ServiceStatus
+from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
 from aischoco_gui.pipeline.approval import ApprovalError
@@ -152,7 +152,14 @@ class ReplyPanel(QWidget):
         self._timer.setInterval(500)
         self._timer.timeout.connect(self._refresh_countdowns)
         self._timer.start()
-        bridge.event.connect(self._on_event)
+        bridge.draft_created.connect(self._on_draft_created)
+        bridge.draft_updated.connect(self._on_draft_updated)
+        bridge.batch_ready.connect(self._on_batch_ready)
+        bridge.llm_reply.connect(self._on_llm_reply)
+        bridge.llm_failed.connect(self._on_llm_failed)
+        bridge.speech_started.connect(self._on_speech_started)
+        bridge.speech_ended.connect(self._on_speech_ended)
+        bridge.panic.connect(self._on_panic)
         bridge.status.connect(self._on_status)
         st = services.bus.status.get("llm")
         if st:
@@ -276,22 +283,33 @@ class ReplyPanel(QWidget):
         self.pipeline.set_approval_mode(self.mode.currentData(), self.auto_after.value())
 
     # -- events ---------------------------------------------------------------------------
-    def _on_event(self, ev: Event) -> None:
-        k = ev.kind
-        if k in (EventKind.DRAFT_CREATED, EventKind.DRAFT_UPDATED, EventKind.APPROVED, EventKind.SKIPPED,
-                 EventKind.PANIC):
-            self.rebuild()
-        if k is EventKind.BATCH_READY:
-            self.thinking.setText(tr("reply.thinking"))
-        elif k in (EventKind.DRAFT_CREATED, EventKind.LLM_REPLY_RECEIVED, EventKind.PANIC):
-            self.thinking.setText("")
-        elif k is EventKind.LLM_FAILED:
-            self.thinking.setText(tr("reply.llm_failed", error=str(ev.data.get("error", ""))[:200]))
-        if k is EventKind.SPEECH_STARTED:
-            self.speaking.setText(tr("reply.speaking", text=ev.data["draft"].text))
-        elif k in (EventKind.PLAYBACK_END, EventKind.PANIC):
-            if self.pipeline.speaking is None or k is EventKind.PANIC:
-                self.speaking.setText(tr("reply.idle"))
+    def _on_draft_created(self, _draft: Draft) -> None:
+        self.rebuild()
+        self.thinking.setText("")
+
+    def _on_draft_updated(self, _draft: Draft) -> None:
+        self.rebuild()
+
+    def _on_batch_ready(self, _turn: int, _messages: list) -> None:
+        self.thinking.setText(tr("reply.thinking"))
+
+    def _on_llm_reply(self, _turn: int, _reply: object) -> None:
+        self.thinking.setText("")
+
+    def _on_llm_failed(self, _turn: int, error: str) -> None:
+        self.thinking.setText(tr("reply.llm_failed", error=error[:200]))
+
+    def _on_speech_started(self, draft: Draft) -> None:
+        self.speaking.setText(tr("reply.speaking", text=draft.text))
+
+    def _on_speech_ended(self, _draft: Draft, _cancelled: bool) -> None:
+        if self.pipeline.speaking is None:
+            self.speaking.setText(tr("reply.idle"))
+
+    def _on_panic(self) -> None:
+        self.rebuild()
+        self.thinking.setText("")
+        self.speaking.setText(tr("reply.idle"))
 
     def _on_status(self, st: ServiceStatus) -> None:
         if st.name == "llm":

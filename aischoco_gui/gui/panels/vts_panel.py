@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -16,15 +16,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from aischoco_gui.i18n import tr
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
-from aischoco_gui.vts.client import discover
 
 
 class VTSPanel(QWidget):
-    """Polls ``avatar.snapshot()`` a few times a second (cheap; no awaits in the widget)."""
+    """Polls ``avatar.snapshot()`` a few times a second (cheap; no awaits in the widget).
+
+    The buttons emit intents; the app controller does the async work and calls the ``show_*`` methods.
+    """
+
+    reconnect_requested = Signal()
+    selftest_requested = Signal()
+    discover_requested = Signal()
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +63,9 @@ class VTSPanel(QWidget):
         self.reconnect_btn = QPushButton(tr("vts.reconnect"))
         self.selftest_btn = QPushButton(tr("vts.selftest"))
         self.discover_btn = QPushButton(tr("vts.discover"))
+        self.reconnect_btn.clicked.connect(self.reconnect_requested.emit)
+        self.selftest_btn.clicked.connect(self._selftest_clicked)
+        self.discover_btn.clicked.connect(self._discover_clicked)
         for b in (self.reconnect_btn, self.selftest_btn, self.discover_btn):
             buttons.addWidget(b)
         lay.addLayout(buttons)
@@ -94,6 +102,31 @@ class VTSPanel(QWidget):
             excluded = pid in s["excluded"]
             label.setText(("—" if math.isnan(v) else f"{v:.3f}") + (" ⚠" if excluded else ""))
 
+    # -- intents and their results --------------------------------------------------------
+    def _selftest_clicked(self) -> None:
+        self.selftest_btn.setEnabled(False)
+        self.result.setText(tr("vts.selftest.running"))
+        self.selftest_requested.emit()
+
+    def show_selftest(self, res: dict | None, error: Exception | None = None) -> None:
+        if error is not None:  # shown, never raised into Qt
+            self.result.setText(f"❌ {type(error).__name__}: {error}")
+        elif res is not None:
+            self.result.setText(("✅ " if res["ok"] else "❌ ") + res["detail"])
+        self.selftest_btn.setEnabled(True)
+
+    def _discover_clicked(self) -> None:
+        self.discover_btn.setEnabled(False)
+        self.discover_requested.emit()
+
+    def show_discovered(self, found: list[dict], error: Exception | None = None) -> None:
+        if error is not None:
+            self.result.setText(f"❌ {error}")
+        else:
+            self.result.setText("\n".join(f"{f['windowTitle'] or 'VTube Studio'}: ws://{f['host']}:{f['port']}"
+                                           for f in found) or tr("vts.discover.none"))
+        self.discover_btn.setEnabled(True)
+
     def _rebuild_bars(self, ids: list[str]) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
@@ -121,35 +154,4 @@ def create_panel(services, bridge) -> QWidget:
         return w
     panel = VTSPanel(services, bridge)
 
-    @asyncSlot()
-    async def reconnect() -> None:
-        await avatar.reconnect()
-
-    @asyncSlot()
-    async def self_test() -> None:
-        panel.selftest_btn.setEnabled(False)
-        panel.result.setText(tr("vts.selftest.running"))
-        try:
-            res = await avatar.self_test(speaker=services.speaker)
-            panel.result.setText(("✅ " if res["ok"] else "❌ ") + res["detail"])
-        except Exception as e:  # shown, never raised into Qt
-            panel.result.setText(f"❌ {type(e).__name__}: {e}")
-        finally:
-            panel.selftest_btn.setEnabled(True)
-
-    @asyncSlot()
-    async def find_vts() -> None:
-        panel.discover_btn.setEnabled(False)
-        try:
-            found = await discover(timeout=3.0)
-            panel.result.setText("\n".join(f"{f['windowTitle'] or 'VTube Studio'}: ws://{f['host']}:{f['port']}"
-                                           for f in found) or tr("vts.discover.none"))
-        except Exception as e:
-            panel.result.setText(f"❌ {e}")
-        finally:
-            panel.discover_btn.setEnabled(True)
-
-    panel.reconnect_btn.clicked.connect(reconnect)
-    panel.selftest_btn.clicked.connect(self_test)
-    panel.discover_btn.clicked.connect(find_vts)
     return panel

@@ -1,0 +1,40 @@
+"""The bridge: one typed Qt signal per topic, no catch-all event signal to branch on."""
+
+from __future__ import annotations
+
+from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.models import ChatMessage, Draft, Reply
+
+
+def test_each_topic_has_its_own_typed_signal(qtbot):
+    from aischoco_gui.gui.bridge import Bridge
+
+    bus = EventBus()
+    bridge = Bridge(bus)
+    assert "event" not in Bridge.__dict__  # panels connect to topics, never to "everything"
+    got: list[tuple] = []
+    for name in ("chat_received", "chat_filtered", "batch_ready", "draft_created", "draft_updated",
+                 "speech_started", "speech_ended", "emotion", "panic", "status", "notice", "tts_metrics"):
+        getattr(bridge, name).connect(lambda *a, name=name: got.append((name, *a)))
+    m = ChatMessage("시청자", "안녕")
+    d = Draft(reply=Reply(text="네"), batch=[m], turn=1)
+    bus.emit(EventKind.CHAT_RECEIVED, message=m)
+    bus.emit(EventKind.CHAT_FILTERED, message=m, reason="spam")
+    bus.emit(EventKind.BATCH_READY, turn=1, messages=[m])
+    bus.emit(EventKind.DRAFT_CREATED, turn=1, draft=d)
+    bus.emit(EventKind.APPROVED, turn=1, draft=d)
+    bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=d)
+    bus.emit(EventKind.PLAYBACK_END, turn=1, draft=d, cancelled=True)
+    bus.emit(EventKind.EMOTION, emotion="happy")
+    bus.emit(EventKind.PANIC)
+    bus.set_status("vts", ServiceState.READY, "ok")
+    bus.notice("hello", "warning")
+    bus.emit(EventKind.TTS_METRICS, turn=1, rtf=0.5)
+    names = [g[0] for g in got]
+    assert names == ["chat_received", "chat_filtered", "batch_ready", "draft_created", "draft_updated",
+                     "speech_started", "speech_ended", "emotion", "panic", "status", "notice", "tts_metrics"]
+    assert ("chat_filtered", m, "spam") in got and ("speech_ended", d, True) in got
+    assert ("emotion", "happy") in got and ("notice", "hello", "warning") in got
+    assert next(g for g in got if g[0] == "status")[1].name == "vts"
+    assert next(g for g in got if g[0] == "tts_metrics")[1]["rtf"] == 0.5
+    bridge.close()
