@@ -65,7 +65,7 @@ class NoGenerator:
     async def stop(self) -> None:
         pass
 
-    async def generate(self, batch: list[ChatMessage], turn: int, on_sentence=None) -> Reply | None:
+    async def generate(self, batch: list[ChatMessage], turn: int) -> Reply | None:
         raise RuntimeError(self.error)
 
     def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:

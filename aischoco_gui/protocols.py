@@ -41,8 +41,7 @@ class ReplyGenerator(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def generate(self, batch: list[ChatMessage], turn: int,
-                       on_sentence: Callable[[str], None] | None = None) -> Reply | None:
+    async def generate(self, batch: list[ChatMessage], turn: int) -> Reply | None:
         """Return the reply, or None when there is nothing to say. Raises on hard failure."""
         ...
 

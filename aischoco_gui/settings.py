@@ -61,7 +61,6 @@ class Settings:
     chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS")
     chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS")
     chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True)
-    chat_recent_size: int = opt(50, "CHAT_RECENT_SIZE")
     # llm
     groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True)
     groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True)

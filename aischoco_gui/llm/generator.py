@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aischoco_gui.events import EventBus, EventKind, ServiceState
-from aischoco_gui.llm import prompt
+from aischoco_gui.i18n import tr
+from aischoco_gui.llm import labels, prompt  # noqa: F401  (labels registers the UI text)
 from aischoco_gui.llm.client import Completion, LLMClient, LLMError, NotConfiguredError
 from aischoco_gui.llm.memory import ConversationMemory, Turn
 from aischoco_gui.llm.output_filter import OutputFilter
@@ -261,8 +262,8 @@ class LLMReplyGenerator:
     def _drop_over_limit(self) -> None:
         n = self.memory.enforce_hard_limit()
         if n:
-            self.bus.notice(f"대화 기록이 {self.memory.hard_limit} 토큰을 넘어 오래된 {n}개를 버렸어요 "
-                            f"(요약 실패: {self.last_summary_error})", level="warning")
+            self.bus.notice(tr("llm.history_dropped", limit=self.memory.hard_limit, n=n,
+                               error=self.last_summary_error), level="warning")
 
     def summary_messages(self, base: str, consumed: list[Turn]) -> list[dict[str, str]]:
         lines = []
@@ -285,7 +286,7 @@ class LLMReplyGenerator:
             self.last_summary_error = str(e)
             self._summary_retry_at = time.monotonic() + SUMMARY_RETRY_S
             log.warning("summary failed: %s", e)
-            self.bus.notice(f"대화 요약 실패: {e}", level="warning")
+            self.bus.notice(tr("llm.summary_failed", error=e), level="warning")
             self._drop_over_limit()
             return
         if self.memory.apply_summary(text, consumed, base):

@@ -5,6 +5,14 @@ from __future__ import annotations
 from aischoco_gui.i18n import register
 
 register({
+    "llm.history_dropped": ("대화 기록이 {limit} 토큰을 넘어 오래된 {n}개를 버렸어요 (요약 실패: {error})",
+                            "The conversation passed {limit} tokens; the {n} oldest turns were dropped "
+                            "(summary failed: {error})"),
+    "llm.summary_failed": ("대화 요약 실패: {error}", "Conversation summary failed: {error}"),
+    "llm.summary_not_saved": ("history/summary.json를 저장하지 못했어요 ({error}); 요약은 메모리에 있고 다시 시도해요",
+                              "history/summary.json could not be saved ({error}); the summary is kept in memory "
+                              "and saving is retried"),
+    "llm.summary_saved_again": ("history/summary.json 저장됨 (saved again)", "history/summary.json saved again"),
     "settings.llm_provider": ("LLM 제공자", "LLM provider"),
     "settings.llm_mode": ("응답 방식 (auto / json / stream)", "Reply mode (auto / json / stream)"),
     "settings.llm_fallbacks": ("대체 제공자 (쉼표로 구분, 예: cerebras, ollama=qwen2.5:7b)",

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from aischoco_gui.i18n import tr
+from aischoco_gui.llm import labels  # noqa: F401  (registers the UI text)
 from aischoco_gui.llm.tokens import TokenCounter
 from aischoco_gui.paths import atomic_write_text
 
@@ -224,13 +226,12 @@ class ConversationMemory:
                 atomic_write_text(self.dir / "summaries" / f"summary_{_stamp()}.json", payload)
         except OSError as e:
             if not self.unsaved:
-                self.notify(f"history/summary.json를 저장하지 못했어요 ({e}); "
-                            "요약은 메모리에 있고 다시 시도해요", "error")
+                self.notify(tr("llm.summary_not_saved", error=e), "error")
             self.unsaved = str(e)
             log.warning("summary not saved: %s", e)
             return False
         if self.unsaved:
-            self.notify("history/summary.json 저장됨 (saved again)", "info")
+            self.notify(tr("llm.summary_saved_again"), "info")
         self.unsaved = ""
         return True
 

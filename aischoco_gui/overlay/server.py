@@ -29,6 +29,7 @@ from typing import Any, NamedTuple, Protocol
 from aiohttp import web
 
 from aischoco_gui.events import Event, EventBus, EventKind, ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.overlay.state import EMOJI_HOSTS, OverlayState
 from aischoco_gui.paths import atomic_write_text, resource_path
 
@@ -88,6 +89,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def _is_wildcard(host: str) -> bool:
     return host in ("0.0.0.0", "::", "")
+
+
+register({
+    "overlay.port_busy": ("포트 {port}이(가) 이미 사용 중이에요 (다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
+                          "Port {port} is already in use.",
+                          "Port {port} is already in use (another program or AIsChoco may be running)."),
+    "overlay.bind_failed": ("오버레이 서버를 {host}:{port}에 열 수 없어요: {error}",
+                            "The overlay server cannot listen on {host}:{port}: {error}"),
+    "overlay.suggest_port": (" → {port} 포트로 열 수 있어요.", " → port {port} is free."),
+})
 
 
 class OverlayFeature(Protocol):
@@ -195,13 +206,11 @@ class OverlayServer:
         except OSError:
             self.suggested_port = None
         if busy:
-            self.error = (f"포트 {self.port}이(가) 이미 사용 중이에요 "
-                          "(다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
-                          f"Port {self.port} is already in use.")
+            self.error = tr("overlay.port_busy", port=self.port)
         else:
-            self.error = f"오버레이 서버를 {self.host}:{self.port}에 열 수 없어요: {e.strerror or e}"
+            self.error = tr("overlay.bind_failed", host=self.host, port=self.port, error=e.strerror or e)
         if self.suggested_port:
-            self.error += f" → {self.suggested_port} 포트로 열 수 있어요."
+            self.error += tr("overlay.suggest_port", port=self.suggested_port)
         log.warning("overlay bind failed on %s:%s: %s", self.host, self.port, e)
         self.bus.set_status("overlay", ServiceState.ERROR, self.error, error=str(e),
                             suggested_port=self.suggested_port)

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.tarot.cards import DECK, Card
 from aischoco_gui.tarot.reading import repair_reading
@@ -34,6 +35,33 @@ from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 log = logging.getLogger(__name__)
+
+# Shown on the tarot overlay (viewers) and in the status bar; Korean first.
+register({
+    "tarot.default_question": ("오늘의 운세", "Today's fortune"),
+    "tarot.already": ("{nick}님의 타로는 이미 진행 중이거나 대기 중이에요.",
+                      "{nick}, your reading is already running or waiting."),
+    "tarot.queue_full": ("{nick}님, 대기열이 가득 찼어요. 잠시 후 다시 신청해 주세요.",
+                         "{nick}, the queue is full. Please ask again in a moment."),
+    "tarot.queued": ("{nick}님, 지금 다른 분의 타로가 진행 중이에요. 대기 {n}번째!",
+                     "{nick}, another reading is running. You are number {n} in the queue!"),
+    "tarot.cancelled_by_user": ("{nick}님이 타로를 취소했어요.", "{nick} cancelled the reading."),
+    "tarot.left_queue": ("{nick}님이 대기열에서 빠졌어요.", "{nick} left the queue."),
+    "tarot.cancelled": ("타로가 취소되었어요.", "The reading was cancelled."),
+    "tarot.pick": ("{nick}님, 1~78 중 숫자 {n}개를 채팅으로 골라주세요!",
+                   "{nick}, pick {n} numbers from 1–78 in chat!"),
+    "tarot.out_of_range": ("(범위 밖)", " (out of range)"),
+    "tarot.duplicate": ("(중복)", " (repeated)"),
+    "tarot.bad_numbers": ("1~78 사이의 서로 다른 숫자만 고를 수 있어요: ", "Only different numbers from 1–78 count: "),
+    "tarot.pick_more": ("{nick}님, {n}장 더 골라주세요.", "{nick}, pick {n} more."),
+    "tarot.interpreting": ("카드를 해석하는 중…", "Reading the cards…"),
+    "tarot.failed": ("타로 해석 실패: {error}", "Tarot reading failed: {error}"),
+    "tarot.failed_overlay": ("해석을 불러오지 못했어요. 다음에 다시 신청해 주세요.",
+                             "The reading could not be loaded. Please ask again later."),
+    "tarot.result": ("{nick}님의 타로 결과", "{nick}'s reading"),
+    "tarot.timeout": ("{nick}님, 시간이 지나 타로가 취소되었어요.",
+                      "{nick}, time ran out and the reading was cancelled."),
+})
 
 COMMANDS = ("!타로", "!tarot")
 CANCEL_WORDS = ("취소", "cancel")
@@ -115,36 +143,36 @@ class TarotEngine:
     def request(self, user_key: str, nickname: str, question: str) -> str:
         """Start or queue a reading; returns ``started`` | ``queued`` | ``duplicate`` | ``full``."""
         nick = clean_nickname(nickname)
-        question = clean_display_text(question, 120).replace("\n", " ").strip() or "오늘의 운세"
+        question = clean_display_text(question, 120).replace("\n", " ").strip() or tr("tarot.default_question")
         if self._is_requester(user_key) or any(r.user_key == user_key for r in self.queue):
-            self._set_notice(f"{nick}님의 타로는 이미 진행 중이거나 대기 중이에요.")
+            self._set_notice(tr("tarot.already", nick=nick))
             return "duplicate"
         req = TarotRequest(user_key=user_key, nickname=nick, question=question)
         if self.phase == TarotPhase.IDLE and self.current is None:
             self._start(req)
             return "started"
         if len(self.queue) >= self.queue_max:
-            self._set_notice(f"{nick}님, 대기열이 가득 찼어요. 잠시 후 다시 신청해 주세요.")
+            self._set_notice(tr("tarot.queue_full", nick=nick))
             return "full"
         self.queue.append(req)
-        self._set_notice(f"{nick}님, 지금 다른 분의 타로가 진행 중이에요. 대기 {len(self.queue)}번째!")
+        self._set_notice(tr("tarot.queued", nick=nick, n=len(self.queue)))
         return "queued"
 
     def cancel_by(self, user_key: str) -> bool:
         if self._is_requester(user_key) and self.phase == TarotPhase.PICKING:
-            self._end(f"{self.current.nickname}님이 타로를 취소했어요.")
+            self._end(tr("tarot.cancelled_by_user", nick=self.current.nickname))
             return True
         for r in list(self.queue):
             if r.user_key == user_key:
                 self.queue.remove(r)
-                self._set_notice(f"{r.nickname}님이 대기열에서 빠졌어요.")
+                self._set_notice(tr("tarot.left_queue", nick=r.nickname))
                 return True
         return False
 
-    def cancel(self, reason: str = "타로가 취소되었어요.") -> None:
+    def cancel(self, reason: str | None = None) -> None:
         """Cancel the current reading (panic, streamer button); the queue goes on."""
         if self.current is not None:
-            self._end(reason)
+            self._end(tr("tarot.cancelled") if reason is None else reason)
 
     def _start(self, req: TarotRequest) -> None:
         order = self.rng.sample(range(len(DECK)), len(DECK))
@@ -154,7 +182,7 @@ class TarotEngine:
         self.error = ""
         self.phase = TarotPhase.PICKING
         self.expires_at = time.time() + self.pick_timeout_s
-        self.notice = f"{req.nickname}님, 1~78 중 숫자 {self.picks}개를 채팅으로 골라주세요!"
+        self.notice = tr("tarot.pick", nick=req.nickname, n=self.picks)
         self._restart_timer(self.pick_timeout_s, self._pick_timeout)
         self._changed()
 
@@ -167,24 +195,24 @@ class TarotEngine:
                 break
             n = int(tok) if len(tok) <= 4 else 0
             if not 1 <= n <= len(DECK):
-                rejected.append(f"{tok}(범위 밖)")
+                rejected.append(tok + tr("tarot.out_of_range"))
                 continue
             if any(c.number == n for c in req.cards):
-                rejected.append(f"{n}(중복)")
+                rejected.append(f"{n}" + tr("tarot.duplicate"))
                 continue
             card, rev = self._numbers[n - 1]
             pos_ko, pos_en = POSITIONS[len(req.cards)] if self.picks > 1 else ("결과", "outcome")
             req.cards.append(DrawnCard(n, card, rev, pos_ko, pos_en))
-        self.error = ("1~78 사이의 서로 다른 숫자만 고를 수 있어요: " + ", ".join(rejected)) if rejected else ""
+        self.error = (tr("tarot.bad_numbers") + ", ".join(rejected)) if rejected else ""
         left = self.picks - len(req.cards)
         if left > 0:
-            self.notice = f"{req.nickname}님, {left}장 더 골라주세요."
+            self.notice = tr("tarot.pick_more", nick=req.nickname, n=left)
             self._changed()
             return
         self._cancel_timer()
         self.phase = TarotPhase.INTERPRETING
         self.expires_at = None
-        self.notice = "카드를 해석하는 중…"
+        self.notice = tr("tarot.interpreting")
         self._changed()
         self._work = self.tasks.spawn(self._interpret(req), "interpret")
 
@@ -197,11 +225,11 @@ class TarotEngine:
         except Exception as e:  # the LLM failed: say so on the overlay, keep the queue moving
             log.warning("tarot interpretation failed: %s", e)
             if self.bus is not None:
-                self.bus.notice(f"타로 해석 실패: {type(e).__name__}: {e}", level="warning")
+                self.bus.notice(tr("tarot.failed", error=f"{type(e).__name__}: {e}"), level="warning")
             if self.current is not req:
                 return
             self.phase = TarotPhase.RESULT
-            self.error = "해석을 불러오지 못했어요. 다음에 다시 신청해 주세요."
+            self.error = tr("tarot.failed_overlay")
             self.expires_at = time.time() + self.error_s
             self._restart_timer(self.error_s, self._display_done)
             self._changed()
@@ -211,7 +239,7 @@ class TarotEngine:
         self.reading = reading
         self.phase = TarotPhase.RESULT
         self.completed += 1
-        self.notice = f"{req.nickname}님의 타로 결과"
+        self.notice = tr("tarot.result", nick=req.nickname)
         self.expires_at = time.time() + self.result_s
         self._restart_timer(self.result_s, self._display_done)
         self._changed()
@@ -239,7 +267,7 @@ class TarotEngine:
 
     def _pick_timeout(self) -> None:
         if self.current is not None and self.phase == TarotPhase.PICKING:
-            self._end(f"{self.current.nickname}님, 시간이 지나 타로가 취소되었어요.")
+            self._end(tr("tarot.timeout", nick=self.current.nickname))
 
     def _display_done(self) -> None:
         self._end("")

@@ -8,7 +8,6 @@ import pytest
 
 from aischoco_gui.chat.filters import ChatFilter, FilterRules
 from aischoco_gui.chat.models import ROLE_STREAMER, ChatMessage
-from aischoco_gui.chat.recent import RecentChat
 
 
 class Clock:
@@ -121,15 +120,3 @@ def test_corrupt_file_is_kept_aside(tmp_path):
     p.write_text(json.dumps({"min_length": "three", "banned_regex": ["(", "ok+"], "banned_words": ["a"]}))
     f = ChatFilter.load(p)
     assert f.rules.min_length == FilterRules().min_length and f.rules.banned_regex == ["ok+"]
-
-
-def test_recent_chat_keeps_last_n():
-    r = RecentChat(size=3)
-    ms = [msg(f"m{i}") for i in range(5)]
-    filtered = msg("hidden")
-    filtered.filtered_reason = "bot"
-    for m in ms:
-        r.add(m)
-    r.add(filtered)
-    assert [m.text for m in r.last()] == ["m2", "m3", "m4"]
-    assert r.as_prompt_lines(exclude=[ms[4]]) == ["시청자: m2", "시청자: m3"]
