@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from aischoco_gui.events import EventBus, EventKind, ServiceState
+from tests.wait import wait_until
 
 
 class StatusLog:
@@ -32,16 +30,8 @@ class StatusLog:
 
     async def wait(self, state: ServiceState, timeout: float = 5.0, after: int = 0) -> None:
         """Wait until ``state`` has been reported more than ``after`` times."""
-        deadline = time.monotonic() + timeout
-        while self.count(state) <= after:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {state} within {timeout}s; saw {[s.state.value for s in self.states]}")
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: self.count(state) > after, timeout,
+                         f"{state} (saw {[s.state.value for s in self.states]})")
 
 
-async def wait_for(cond, timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+wait_for = wait_until  # the suite's one wait helper (tests/wait.py)

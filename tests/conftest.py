@@ -32,3 +32,23 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("AISCHOCO_HOME", str(h))
     monkeypatch.chdir(tmp_path)
     return h
+
+
+# -- the loopback doubles as fixtures (shared by every layer's tests) -------------------------------
+@pytest.fixture
+async def openai_double():
+    """An OpenAI-compatible LLM server on a free loopback port (Groq-strict request checks)."""
+    from tests.doubles.openai_server import OpenAIDouble
+
+    async with OpenAIDouble() as d:
+        yield d
+
+
+@pytest.fixture
+async def chzzk_double():
+    """The CHZZK Open API + Socket.IO session double (short pings so drops are noticed quickly)."""
+    from tests.doubles.chzzk_server import ChzzkDouble
+
+    d = await ChzzkDouble(ping_interval_ms=300, ping_timeout_ms=300).start()
+    yield d
+    await d.stop()

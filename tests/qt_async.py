@@ -20,11 +20,3 @@ def qloop(qapp):
         asyncio.set_event_loop(None)
         loop.close()
 
-
-async def until(cond, timeout: float = 5.0, step: float = 0.02) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(step)

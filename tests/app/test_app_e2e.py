@@ -18,7 +18,7 @@ from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
 from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
-from tests.qt_async import until
+from tests.wait import wait_until
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -62,13 +62,13 @@ def test_typed_chat_becomes_draft_and_click_approves(qtbot, qloop, home, llm):
         chat.input.setText("안녕하세요 초코님")  # QTest.keyClicks is ASCII-only
         qtbot.keyClick(chat.input, Qt.Key.Key_Return)
         assert chat.input.text() == ""
-        await until(lambda: win.reply_panel.list.count() == 1)
+        await wait_until(lambda: win.reply_panel.list.count() == 1)
         item_text = win.reply_panel.list.item(0).text()
         assert "반가워요 초코칩" in item_text and "[happy]" in item_text
         assert "초코우유: 안녕하세요 초코님" in item_text
         qtbot.mouseClick(win.reply_panel.approve_btn, Qt.MouseButton.LeftButton)
-        await until(lambda: spk.spoken)
-        await until(lambda: services.pipeline.speaking is None)
+        await wait_until(lambda: spk.spoken)
+        await wait_until(lambda: services.pipeline.speaking is None)
         await stop_services(services)
 
     qloop.run_until_complete(scenario())
@@ -91,20 +91,20 @@ def test_edit_then_skip_and_panic(qtbot, qloop, home, llm):
     async def scenario():
         await start_services(services)
         services.chat.send("a", "첫 번째 질문이에요")
-        await until(lambda: rp.list.count() == 1)
+        await wait_until(lambda: rp.list.count() == 1)
         services.chat.send("b", "두 번째 질문이에요")
-        await until(lambda: rp.list.count() == 2)
+        await wait_until(lambda: rp.list.count() == 2)
         rp.list.setCurrentRow(0)
         qtbot.mouseClick(rp.skip_btn, Qt.MouseButton.LeftButton)
-        await until(lambda: rp.list.count() == 1)
+        await wait_until(lambda: rp.list.count() == 1)
         rp.editor.setPlainText("스트리머가 고친 답변")
         qtbot.mouseClick(rp.approve_btn, Qt.MouseButton.LeftButton)
-        await until(lambda: spk.spoken)
+        await wait_until(lambda: spk.spoken)
         spk.seconds = 5
         services.chat.send("c", "세 번째 질문이에요")
-        await until(lambda: rp.list.count() == 1)
+        await wait_until(lambda: rp.list.count() == 1)
         qtbot.mouseClick(win.panic_button, Qt.MouseButton.LeftButton)
-        await until(lambda: rp.list.count() == 0 and av.calls[-1][0] == "neutral")
+        await wait_until(lambda: rp.list.count() == 0 and av.calls[-1][0] == "neutral")
         await stop_services(services)
 
     qloop.run_until_complete(scenario())
@@ -117,7 +117,7 @@ def test_no_key_shows_banner_linking_settings(qtbot, qloop, home):
 
     async def scenario():
         await start_services(services)
-        await until(lambda: "llm" in services.bus.status)
+        await wait_until(lambda: "llm" in services.bus.status)
         assert win.reply_panel.banner.isVisible()
         with qtbot.waitSignal(win.settings_requested, timeout=1000):
             qtbot.mouseClick(win.reply_panel.banner_btn, Qt.MouseButton.LeftButton)

@@ -158,7 +158,7 @@ def test_welcome_dialog_shows_green_and_red_lines(qtbot, qloop, home, lang):
     dlg.settings_requested.connect(lambda: opened.append(True))
     dlg.show()
     dlg.run_all()
-    qloop.run_until_complete(asyncio.sleep(0.1))
+    qtbot.waitUntil(lambda: {"chat", "llm"} <= set(dlg.results), timeout=5000)
     assert dlg.results["chat"].ok and not dlg.results["llm"].ok
     assert GREEN in dlg.dots["chat"].styleSheet() and RED in dlg.dots["llm"].styleSheet()
     assert dlg.labels["llm"].text() == "broken"

@@ -21,10 +21,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def double():
-    d = await ChzzkDouble().start()
-    yield d
-    await d.stop()
+def double(chzzk_double):
+    return chzzk_double  # the shared double from tests/conftest.py
 
 
 def make_auth(double: ChzzkDouble, port: int, store=None) -> ChzzkAuth:

@@ -17,10 +17,8 @@ from tests.doubles.chzzk_server import ChzzkDouble
 
 
 @pytest.fixture
-async def double():
-    d = await ChzzkDouble(ping_interval_ms=300, ping_timeout_ms=300).start()
-    yield d
-    await d.stop()
+def double(chzzk_double):
+    return chzzk_double  # the shared double from tests/conftest.py
 
 
 def make_source(double: ChzzkDouble, bus: EventBus, tokens: TokenSet | None = None, static: str = "",

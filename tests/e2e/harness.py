@@ -13,7 +13,6 @@ import dataclasses
 import json
 import re
 import threading
-import time
 import wave
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ from aischoco_gui.tts.engines.system import find_espeak
 from tests.doubles.chzzk_server import ChzzkDouble
 from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.vts_server import VTSDouble
+from tests.wait import wait_until
 
 SUMMARY = "지난 방송 요약: 초코는 딸기우유를 좋아하고 시청자 '딸기우유'와 친하다."
 TAROT_READING = {"summary": "새로운 시작이 보여요.", "cards": [{"number": 3, "meaning": "용기"}],
@@ -117,12 +117,11 @@ class Show:
         return list(self.pipeline.queue.pending) if hasattr(self.pipeline.queue, "pending") else []
 
     async def wait(self, cond: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline:
-                states = {k: (v.state.value, v.detail) for k, v in self.bus.status.items()}
-                raise AssertionError(f"timed out waiting for {what}; status={states}; notices={self.notices[-5:]}")
-            await asyncio.sleep(0.02)
+        try:
+            await wait_until(cond, timeout, what, step=0.02)
+        except AssertionError as e:
+            states = {k: (v.state.value, v.detail) for k, v in self.bus.status.items()}
+            raise AssertionError(f"{e}; status={states}; notices={self.notices[-5:]}") from None
 
     async def wait_state(self, name: str, state: ServiceState, timeout: float = 10.0) -> None:
         await self.wait(lambda: self.state(name) == state, timeout, f"{name} {state.value}")

@@ -22,7 +22,7 @@ from aischoco_gui.pipeline.pipeline import Pipeline
 from aischoco_gui.settings import Settings
 from tests.doubles.chzzk_server import ChzzkDouble
 from tests.doubles.services import bare_services
-from tests.qt_async import qloop, until  # noqa: F401
+from tests.qt_async import qloop  # noqa: F401
 
 
 def make_services(home, **settings) -> Services:

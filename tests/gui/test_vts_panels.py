@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -12,7 +11,8 @@ from aischoco_gui.settings import Settings
 from aischoco_gui.vts.factory import make_avatar as build_avatar
 from tests.doubles.services import bare_services
 from tests.doubles.vts_server import VTSDouble
-from tests.vts.test_vts_client import MAPPING, make_avatar, until
+from tests.vts.test_vts_client import MAPPING, make_avatar
+from tests.wait import wait_until
 
 
 async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
@@ -22,7 +22,7 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
         av = make_avatar(vts, tmp_path)
         await av.start()
         try:
-            await until(lambda: av.client.ready and len(vts.injections) > 3)
+            await wait_until(lambda: av.client.ready and len(vts.injections) > 3)
             services = bare_services(Settings(), user_dirs({"AISCHOCO_HOME": str(tmp_path)}), av.bus, avatar=av)
             panel = pose_panel.create_panel(services, None)
             qtbot.addWidget(panel)
@@ -37,9 +37,8 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
             slider.setValue(250)  # like a drag
             assert spin.value() == 0.25
             t_drag = time.monotonic()
-            await asyncio.sleep(0.4)
-            after = [v for t, v in vts.values_of("MouthSmile") if t > t_drag]
-            assert after and after[-1] == 0.25  # previewed live on the avatar
+            await wait_until(lambda: [v for t, v in vts.values_of("MouthSmile") if t > t_drag][-1:] == [0.25],
+                             5, "the preview on the avatar")  # previewed live
             assert "저장" in panel.status.text() or "unsaved" in panel.status.text()
             assert panel.save()
             saved = json.loads(av.config.mapping_path.read_text(encoding="utf-8"))
@@ -54,7 +53,7 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
             assert av.mapping.emotions["happy"]["smile"] == 0.25
             # Add a new custom parameter: created in VTS right away, slider appears; remove it again.
             panel.add_parameter("tail", "AIsChocoTail")
-            await until(lambda: "AIsChocoTail" in vts.custom)
+            await wait_until(lambda: "AIsChocoTail" in vts.custom)
             assert panel._row_of("tail") >= 0
             panel.remove_parameters(["tail"])
             assert panel._row_of("tail") == -1 and "tail" not in av.mapping.parameter_mapping
@@ -89,13 +88,17 @@ async def test_vts_panel_shows_status_and_live_bars(qtbot, tmp_path):
         av = make_avatar(vts, tmp_path)
         await av.start()
         try:
-            await until(lambda: av.client.ready and av.model_name and len(vts.injections) > 10)
+            await wait_until(lambda: av.client.ready and av.model_name and len(vts.injections) > 10)
             services = bare_services(Settings(), user_dirs({"AISCHOCO_HOME": str(tmp_path)}), av.bus, avatar=av)
             panel = vts_panel.create_panel(services, None)
             qtbot.addWidget(panel)
             av.set_emotion("happy")
-            await asyncio.sleep(0.5)
-            panel.refresh()
+
+            def happy_shown() -> bool:
+                panel.refresh()
+                return "MouthSmile" in panel.bars and panel.bars["MouthSmile"][0].value() == 1000
+
+            await wait_until(happy_shown, 5, "the happy pose on the panel")
             assert panel.version.text() == "1.28.15" and panel.model.text() == "Choco"
             assert "Hz" in panel.rate.text()
             assert set(panel.bars) >= {"FaceAngleX", "MouthSmile", "AIsChocoBreath", "MouthOpen"}
@@ -120,7 +123,7 @@ async def test_factory_builds_avatar_that_starts_with_vts_absent(home, qtbot):
     av.config.backoff = av.client.backoff = (0.05, 0.2)
     await av.start()
     try:
-        await until(lambda: bus.status["vts"].state.value == "reconnecting")
+        await wait_until(lambda: bus.status["vts"].state.value == "reconnecting")
         panel = vts_panel.create_panel(services, None)
         qtbot.addWidget(panel)
         panel.refresh()

@@ -14,6 +14,7 @@ from aischoco_gui.overlay.server import CSP, OverlayServer, load_token
 from aischoco_gui.overlay.state import OverlayState
 from aischoco_gui.tarot.feature import TarotFeature
 from tests.overlay_support import TOKEN, SSEReader, served
+from tests.wait import wait_until
 
 
 def chat(text: str, nick: str = "viewer", **kw) -> ChatMessage:
@@ -140,8 +141,7 @@ async def test_push_channel_delivers_deltas_in_order():
             sse = SSEReader(r)
             first = await sse.next()
             assert first["type"] == "state" and first["state"]["viewer_messages"] == []
-            await asyncio.sleep(0.05)
-            assert srv.clients == 1
+            await wait_until(lambda: srv.clients == 1)
             m = chat("푸시 테스트")
             bus.emit(EventKind.CHAT_RECEIVED, message=m)
             ev = await sse.next()
@@ -162,8 +162,7 @@ async def test_push_channel_delivers_deltas_in_order():
                 pass
             ev = await sse.until(lambda e: e["type"] == "state")
             assert ev["state"]["viewer_messages"] == [] and ev["state"]["assistant_messages"] == []
-        await asyncio.sleep(0.05)
-        assert srv.clients == 0
+        await wait_until(lambda: srv.clients == 0)
 
 
 async def test_pause_freezes_then_resume_sends_everything():
@@ -251,11 +250,9 @@ async def test_websocket_push_and_cross_origin_refusal():
         async with s.ws_connect(ws_url, headers={"Origin": srv.url.rstrip("/")}) as ws:
             first = await ws.receive_json(timeout=3)
             assert first[0]["type"] == "state"
-            await asyncio.sleep(0.05)
-            assert srv.clients == 1
+            await wait_until(lambda: srv.clients == 1)
             for i in range(3):
                 bus.emit(EventKind.CHAT_RECEIVED, message=chat(f"ws {i}"))
             batch = await ws.receive_json(timeout=3)  # one loop iteration → one message
             assert [d["entry"]["message"] for d in batch] == ["ws 0", "ws 1", "ws 2"]
-        await asyncio.sleep(0.1)
-        assert srv.clients == 0
+        await wait_until(lambda: srv.clients == 0)

@@ -10,6 +10,7 @@ from aischoco_gui.tarot.cards import DECK
 from aischoco_gui.tarot.engine import TarotEngine, TarotPhase
 from aischoco_gui.tarot.reading import repair_reading
 from aischoco_gui.tarot.request import TarotRequest
+from tests.wait import wait_until
 
 
 def msg(text: str, user: str) -> ChatMessage:
@@ -54,8 +55,8 @@ async def test_requester_only_picks_and_validation():
     assert [c.number for c in t.current.cards] == [7, 23, 61]
     assert [c.position for c in t.current.cards] == ["과거", "현재", "미래"]
     assert t.phase == TarotPhase.INTERPRETING
-    await asyncio.sleep(0.05)
-    assert t.phase == TarotPhase.RESULT and len(llm.calls) == 1
+    await wait_until(lambda: t.phase == TarotPhase.RESULT)
+    assert len(llm.calls) == 1
     vd = t.reading["visual_data"]
     assert vd["yes_no"]["yes"] == 100 and len(vd["radar_dynamic"]) >= 3
     assert [c["number"] for c in t.reading["cards"]] == [7, 23, 61]
@@ -75,10 +76,10 @@ async def test_pick_timeout_cancels_and_next_in_queue_starts():
     assert t.request("id-b", "b", "q2") == "queued"
     assert "대기 1번째" in t.notice
     assert t.request("id-b", "b", "again") == "duplicate"
-    await asyncio.sleep(0.15)
-    assert t.phase == TarotPhase.PICKING and t.current.nickname == "b"  # a timed out, b's turn
-    await asyncio.sleep(0.15)
-    assert t.phase == TarotPhase.IDLE and t.current is None and "시간이 지나" in t.notice
+    await wait_until(lambda: t.current is not None and t.current.nickname == "b")  # a timed out, b's turn
+    assert t.phase == TarotPhase.PICKING
+    await wait_until(lambda: t.phase == TarotPhase.IDLE)  # b times out too
+    assert t.current is None and "시간이 지나" in t.notice
     await t.stop()
 
 
@@ -94,10 +95,10 @@ async def test_one_reading_at_a_time_queue_limit_and_cancel():
     # concurrent: b's numbers do nothing while a is picking
     assert t.handle(msg("1 2 3", "b")) is False
     t.handle(msg("1 2 3", "a"))
-    await asyncio.sleep(0.08)
-    assert t.phase == TarotPhase.RESULT and t.current.nickname == "a"
-    await asyncio.sleep(0.08)
-    assert t.phase == TarotPhase.PICKING and t.current.nickname == "b"
+    await wait_until(lambda: t.phase == TarotPhase.RESULT)
+    assert t.current.nickname == "a"
+    await wait_until(lambda: t.current is not None and t.current.nickname == "b")  # a's result shown, b's turn
+    assert t.phase == TarotPhase.PICKING
     t.handle(msg("!tarot cancel", "b"))
     assert t.phase == TarotPhase.IDLE
     assert [r.question for r in llm.calls] == ["a의 질문"]
@@ -108,15 +109,14 @@ async def test_interpret_failure_and_timeout_are_shown_then_cleared():
     t = engine(FakeLLM(fail=True), error_s=0.05)
     t.handle(msg("!타로 q", "a"))
     t.handle(msg("1 2 3", "a"))
-    await asyncio.sleep(0.02)
-    assert t.phase == TarotPhase.RESULT and t.reading is None and "불러오지 못했" in t.error
-    await asyncio.sleep(0.06)
-    assert t.phase == TarotPhase.IDLE
+    await wait_until(lambda: t.phase == TarotPhase.RESULT)
+    assert t.reading is None and "불러오지 못했" in t.error
+    await wait_until(lambda: t.phase == TarotPhase.IDLE)  # the error is cleared after error_s
     slow = engine(FakeLLM(delay=1.0), interpret_timeout_s=0.05, error_s=0.05)
     slow.handle(msg("!타로 q", "a"))
     slow.handle(msg("4 5 6", "a"))
-    await asyncio.sleep(0.08)
-    assert slow.phase == TarotPhase.RESULT and slow.error
+    await wait_until(lambda: slow.phase == TarotPhase.RESULT)  # interpret_timeout_s, not the 1 s answer
+    assert slow.error and slow.reading is None
     await t.stop()
     await slow.stop()
 

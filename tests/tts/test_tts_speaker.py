@@ -17,6 +17,7 @@ from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.tts.backend import InProcessBackend
 from aischoco_gui.tts.engines.fake import FakeEngine
 from aischoco_gui.tts.speaker import TtsSpeaker
+from tests.wait import wait_until
 
 RATE = 24000
 
@@ -47,10 +48,7 @@ class Rig:
 
 
 async def _wait_done(job, timeout=3.0):
-    t = time.monotonic()
-    while not job.done and time.monotonic() - t < timeout:
-        await asyncio.sleep(0.01)
-    assert job.done
+    await wait_until(lambda: job.done, timeout, "synthesis done")
 
 
 async def test_presynthesized_draft_plays_within_50ms_without_new_synthesis(tmp_path):

@@ -18,6 +18,7 @@ from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar
 from aischoco_gui.vts.client import APIError, VTSClient, discover, load_icon_b64
 from aischoco_gui.vts.poses import PoseMapping
 from tests.doubles.vts_server import VTSDouble
+from tests.wait import wait_until
 
 MAPPING = {
     "parameter_mapping": {"angle_x": "FaceAngleX", "smile": "MouthSmile", "breath": "AIsChocoBreath",
@@ -34,13 +35,7 @@ MAPPING = {
 }
 
 
-async def until(pred, timeout: float = 5.0, step: float = 0.02):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        await asyncio.sleep(step)
-    raise AssertionError("condition not reached in time")
+until = wait_until  # the suite's one wait helper (tests/wait.py)
 
 
 def make_avatar(vts: VTSDouble, tmp_path: Path, mapping: dict | None = None, bus: EventBus | None = None,
