@@ -54,7 +54,6 @@ def start_double() -> tuple[subprocess.Popen, int]:
 
 async def run(args, app) -> dict:
     import aiohttp
-    from aischoco_gui.pipeline.fallbacks import NoAvatar, SilentSpeaker
     from PySide6.QtCore import QEvent, QObject
 
     from aischoco_gui.compose import build_services, start_services, stop_services
@@ -64,6 +63,8 @@ async def run(args, app) -> dict:
     from aischoco_gui.models import ChatMessage
     from aischoco_gui.paths import user_dirs
     from aischoco_gui.settings import Settings
+    from aischoco_gui.tts.silent import SilentSpeaker
+    from aischoco_gui.vts.noavatar import NoAvatar
 
     proc, port = start_double()
     base = f"http://127.0.0.1:{port}"

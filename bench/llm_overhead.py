@@ -27,10 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
-from aischoco_gui.llm.factory import build_reply_generator  # noqa: E402
+from aischoco_gui.llm.factory import make_reply_generator  # noqa: E402
 from aischoco_gui.models import ChatMessage  # noqa: E402
 from aischoco_gui.paths import user_dirs  # noqa: E402
-from aischoco_gui.services import Services  # noqa: E402
 from aischoco_gui.settings import Settings  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from tests.doubles.openai_server import OpenAIDouble, Script, stream_content  # noqa: E402
@@ -52,7 +51,7 @@ async def run_case(base_url: str, home: Path, mode: str, history_tokens: int, n:
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     bus = EventBus()
-    gen = build_reply_generator(Services(settings=s, dirs=dirs, bus=bus))
+    gen = make_reply_generator(s, bus, dirs.config, dirs.history)
     await gen.memory.counter.load_async()
     i = 0
     while gen.memory.total_tokens < history_tokens:

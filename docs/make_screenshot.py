@@ -17,10 +17,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 async def main(app, out: Path) -> None:
-    from aischoco_gui.app import AppController
     from aischoco_gui.compose import build_services, start_services, stop_services
     from aischoco_gui.events import EventBus
     from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.main_window import MainWindow
     from aischoco_gui.paths import user_dirs
     from aischoco_gui.settings import Settings
