@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from aischoco_gui.compose import NoGenerator, Services, build_services, rebuild, start_services, stop_services
-from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.protocols import AvatarDriver, ChatSource, ReplyGenerator, Speaker
@@ -69,8 +69,13 @@ async def test_rebuild_replaces_one_service_while_the_others_run(home):
 
             await rebuild(s, "overlay", new)
             assert s.overlay is not old_overlay and s.overlay.running and not old_overlay.running
-        assert (s.chat, s.speaker, s.avatar) == (chat, speaker, avatar)  # the others kept running
-        assert s.pipeline.chat_source is chat and bus.status["chat"].state is ServiceState.READY
+            await rebuild(s, "chat", new)  # a fresh chat source, started by the running pipeline
+            assert s.chat is not chat and s.pipeline.chat_source is s.chat
+            await wait_until(lambda: bus.status["chat"].state is ServiceState.READY, 5, "new chat source ready")
+            sent = s.chat.send("시청자", "새 채팅 소스에서 안녕!")
+            await wait_until(lambda: any(e.kind is EventKind.CHAT_RECEIVED and e.data["message"] is sent
+                                         for e in bus.recent), 5, "chat from the new source reached the pipeline")
+        assert (s.speaker, s.avatar) == (speaker, avatar)  # the others kept running
     finally:
         await stop_services(s)
 
