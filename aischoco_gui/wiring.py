@@ -74,7 +74,8 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     s.avatar = pick("avatar", "aischoco_gui.vts.factory", "build_avatar", "vts", lambda: NoAvatar(bus))
     queue = ApprovalQueue(settings.approval_mode, settings.auto_approve_seconds)
     s.pipeline = Pipeline(bus, queue, s.chat_filter, s.generator, s.speaker, s.avatar,
-                          batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts)
+                          batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts,
+                          reply_max_chars=settings.reply_max_chars)
     s.chat = pick("chat", "aischoco_gui.chat.factory", "build_chat_source", "chat", None)
     s.pipeline.chat_source = s.chat
     s.overlay = pick("overlay", "aischoco_gui.overlay.factory", "build_overlay", "overlay", None)

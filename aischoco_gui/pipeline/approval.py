@@ -43,6 +43,8 @@ class Draft:
     auto: bool = False  # approved by the timer/auto mode, not by a click
     approved_at: float | None = None
     version: int = 0  # bumped on every text change (pre-synthesis cache key)
+    kind: str = "reply"  # where it came from: chat, tarot, idle, …
+    trimmed: bool = False  # cut to REPLY_MAX_CHARS by the gate
 
     def __post_init__(self) -> None:
         if not self.text:
@@ -93,6 +95,16 @@ class ApprovalQueue:
             if d.id == draft_id:
                 return d
         raise ApprovalError(f"no pending draft {draft_id}")
+
+    @property
+    def held(self) -> list[Draft]:
+        """Flagged drafts: their own lane, waiting for a human, never auto-approved, never blocking."""
+        return [d for d in self.pending if d.flagged]
+
+    @property
+    def waiting(self) -> list[Draft]:
+        """Pending drafts that are not held (these count against the pipeline's pending limit)."""
+        return [d for d in self.pending if not d.flagged]
 
     # -- transitions ----------------------------------------------------------------------
     def add(self, d: Draft, now: float | None = None) -> Draft:
