@@ -151,3 +151,23 @@ async def test_huge_reply_is_capped_and_presynthesis_is_bounded(tts):
         assert sum(len(body["text"]) for _, body in srv.requests) <= 300
     finally:
         await p.stop()
+
+
+async def test_tarot_result_from_the_bus_is_held_in_auto_mode(home):
+    """The real path: a finished reading (overlay event) → draft, with the app's own output filter."""
+    from aischoco_gui.paths import user_dirs
+    from aischoco_gui.settings import Settings
+    from aischoco_gui.wiring import build_services
+
+    bus = EventBus()
+    s = Settings()
+    s.approval_mode = "auto"
+    s.llm_banned_words = "나쁜말"
+    spk = RecordingSpeaker(bus)
+    services = build_services(s, user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                              overrides={"speaker": spk, "avatar": RecordingAvatar(bus), "overlay": None})
+    bus.emit(EventKind.OVERLAY, what="tarot_result", user="별빛", question="이직?",
+             summary="카드가 말해요: 나 쁜 말 을 조심하세요.")
+    d = services.pipeline.queue.pending[-1]
+    assert d.reply.provider == "tarot" and d.flagged and d.state is DraftState.PENDING
+    assert spk.prepared == []
