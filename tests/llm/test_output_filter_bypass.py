@@ -65,3 +65,13 @@ def test_plain_substring_still_matches_and_patterns_see_folded_text():
 def test_hangul_is_not_folded_away():
     assert fold("나쁜말") == "나쁜말"
     assert fold("ㄱㄴ") == fold("\u1100\u1102")  # compatibility jamo == conjoining jamo after NFKC
+
+
+def test_shipped_homoglyph_table_matches_the_unicode_data():
+    pytest.importorskip("confusable_homoglyphs")
+    from aischoco_gui.homoglyphs_table import HOMOGLYPHS
+    from aischoco_gui.wordfilter import table_from_package
+
+    assert HOMOGLYPHS == table_from_package()
+    assert HOMOGLYPHS["\u0430"] == "a" and HOMOGLYPHS["\u03bf"] == "o"
+    assert not any("\uac00" <= k <= "\ud7a3" for k in HOMOGLYPHS)
