@@ -50,4 +50,7 @@ def test_smoke_starts_in_safe_mode_with_an_unwritable_home(tmp_path):
     assert len(safe) == 1 and (safe[0] / "logs" / "aischoco.log").exists()
     log = (safe[0] / "logs" / "aischoco.log").read_text(encoding="utf-8")
     assert "safe mode" in log and str(home) in log
+    # the window's notice (status bar / log panel) names the folder, the temp folder and what to do
+    notice = next(line for line in log.splitlines() if "notice: 안전 모드" in line)
+    assert str(home) in notice and str(safe[0]) in notice and "AISCHOCO_HOME" in notice
     assert not home.exists()  # nothing was written to (or under) the user's folder
