@@ -63,8 +63,9 @@ class Pipeline:
         self.batch_max = batch_max
         self.max_pending = max_pending
         self.retry_backoff = retry_backoff
-        # The gate's output filter: given, or the reply generator's own (``check(text) -> reason | None``).
-        self.output_filter = output_filter if output_filter is not None else getattr(generator, "output_filter", None)
+        # The gate's output filter (``check(text) -> reason | None``): given, else the current reply
+        # generator's own, looked up per draft so a rebuilt generator's new word list applies at once.
+        self.output_filter = output_filter
         self.reply_max_chars = reply_max_chars
         self.backlog: deque[ChatMessage] = deque()
         self.backlog_max = backlog
@@ -220,9 +221,10 @@ class Pipeline:
         through here, so no path skips the filter. ``kind`` names the source (for notes and logs).
         """
         text = reply.text or ""
-        if not reply.flagged and self.output_filter is not None:
+        flt = self.output_filter if self.output_filter is not None else getattr(self.generator, "output_filter", None)
+        if not reply.flagged and flt is not None:
             try:
-                reply.flagged = self.output_filter.check(text)
+                reply.flagged = flt.check(text)
             except Exception:
                 log.exception("output filter failed; holding the %s draft for the streamer", kind)
                 reply.flagged = "output filter failed"
