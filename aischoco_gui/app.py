@@ -13,13 +13,23 @@ from dataclasses import dataclass
 from aischoco_gui import __version__
 from aischoco_gui.compose import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
 from aischoco_gui.events import EventBus
-from aischoco_gui.i18n import set_language, tr
+from aischoco_gui.i18n import register, set_language, tr
 from aischoco_gui.logging_setup import redactor, setup_logging
-from aischoco_gui.paths import UserDirs, user_dirs
+from aischoco_gui.paths import UserDirs, usable_dirs, user_dirs
 from aischoco_gui.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("aischoco")
 T0 = time.perf_counter()
+register({
+    "safe_mode.home_unwritable": (
+        "안전 모드: 폴더에 쓸 수 없어요 ({reason}). 이번 실행의 설정·기록·로그는 임시 폴더 {temp} 에 저장되고 "
+        "원래 폴더는 바꾸지 않아요. 폴더의 쓰기 권한을 확인하거나(읽기 전용·동기화 폴더·USB 잠금) "
+        "AISCHOCO_HOME을 쓸 수 있는 폴더로 바꾼 뒤 다시 시작하세요.",
+        "Safe mode: cannot write to your folder ({reason}). Settings, history and logs of this run go to the "
+        "temporary folder {temp}; your folder is left untouched. Check the folder's write permission "
+        "(read-only, synced or locked drive) or point AISCHOCO_HOME at a writable folder, then restart."),
+    "safe_mode.title": ("안전 모드 (폴더에 쓸 수 없음)", "safe mode (folder not writable)"),
+})
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,8 +50,7 @@ class Startup:
 
 def load_startup() -> Startup:
     """Settings + logging. Bad settings never stop the app: defaults are used and the problems shown."""
-    dirs = user_dirs()
-    dirs.ensure()
+    dirs = usable_dirs(user_dirs())  # an unwritable folder → safe mode in a temp folder, never an exit
     problems: dict[str, str] = {}
     try:
         settings = load_settings(dirs)
@@ -53,6 +62,8 @@ def load_startup() -> Startup:
     set_language(settings.ui_language)
     for k, v in problems.items():
         log.error("setting %s: %s", k, v)
+    if dirs.safe_mode:
+        log.error("safe mode: %s is not writable (%s); this run uses %s", dirs.wanted, dirs.unwritable, dirs.home)
     return Startup(settings, dirs, problems)
 
 
@@ -120,6 +131,13 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     install_welcome(window, services, show=bool(created) and not args.smoke)
     for k, v in startup.problems.items():
         bus.notice(f"{k}: {v}", level="error")
+    if startup.dirs.safe_mode:
+        msg = tr("safe_mode.home_unwritable", reason=startup.dirs.unwritable, temp=startup.dirs.home)
+        bus.notice(msg, level="error")
+        window.setWindowTitle(f"{window.windowTitle()} — {tr('safe_mode.title')}")
+        if args.smoke:
+            print(f"aischoco safe mode: {startup.dirs.unwritable}; using {startup.dirs.home}", file=sys.stderr,
+                  flush=True)
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)

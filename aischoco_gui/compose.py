@@ -159,7 +159,8 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     chat = o["chat"] if "chat" in o else _chat(settings, bus, lambda: auth or auth_from_settings(settings))
     queue = ApprovalQueue(settings.approval_mode, settings.auto_approve_seconds)
     pipeline = Pipeline(bus, queue, chat_filter, generator, speaker, avatar, chat,
-                        batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts)
+                        batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts,
+                        reply_max_chars=settings.reply_max_chars)
     tarot = None
     if settings.tarot_enabled:  # readings go straight to the pipeline's gate (approval, then speech)
         tarot = TarotFeature(bus, llm_interpret(lambda: getattr(pipeline.generator, "client", None)),

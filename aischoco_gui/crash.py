@@ -138,8 +138,8 @@ def install_faulthandler(logs_dir: Path) -> Path | None:
 def report_startup_crash(exc: BaseException) -> Path | None:
     """Best effort for crashes outside the window's hooks (settings not loaded: only patterns redact)."""
     try:
-        from aischoco_gui.paths import user_dirs
+        from aischoco_gui.paths import usable_dirs, user_dirs
 
-        return write_crash_report(user_dirs().logs, exc, context="startup")
+        return write_crash_report(usable_dirs(user_dirs()).logs, exc, context="startup")  # temp if unwritable
     except Exception:
         return None

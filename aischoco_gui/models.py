@@ -92,6 +92,8 @@ class Draft:
     auto: bool = False  # approved by the timer/auto mode, not by a click
     approved_at: float | None = None
     version: int = 0  # bumped on every text change (pre-synthesis cache key)
+    kind: str = "reply"  # where it came from: chat, tarot, idle_talk, …
+    trimmed: bool = False  # cut to REPLY_MAX_CHARS by the gate
 
     def __post_init__(self) -> None:
         if not self.text:

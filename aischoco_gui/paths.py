@@ -7,9 +7,11 @@ existing AIsChoco folder, or use it for portable installs and tests.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,14 @@ class UserDirs:
     data: Path  # history/, assets/voice_samples/, cache/
     logs: Path
     home: Path | None = None  # set when AISCHOCO_HOME is used
+    # Safe mode: the user's folders could not be written; these dirs are a temp stand-in and
+    # ``unwritable`` says which folder failed and why (shown in the window).
+    unwritable: str = ""
+    wanted: Path | None = None  # the folder the user asked for (safe mode only)
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.unwritable)
 
     @property
     def history(self) -> Path:
@@ -69,6 +79,62 @@ class UserDirs:
     def ensure(self) -> None:
         for p in (self.config, self.data, self.logs, self.history, self.voice_samples):
             p.mkdir(parents=True, exist_ok=True)
+
+
+def _probe_writable(folder: Path) -> None:
+    """Raise OSError unless a file can be created and removed in ``folder``."""
+    probe = folder / f".aischoco-write-test-{os.getpid()}"
+    with open(probe, "wb") as f:
+        f.write(b"ok")
+    probe.unlink()
+
+
+def safe_mode_root() -> Path:
+    """Where safe mode keeps its files: a per-user folder under the system temp dir."""
+    who = os.environ.get("USERNAME") or os.environ.get("USER") or str(getattr(os, "getuid", lambda: 0)())
+    return Path(tempfile.gettempdir()) / f"aischoco-safe-mode-{''.join(c for c in who if c.isalnum()) or 'user'}"
+
+
+def usable_dirs(dirs: UserDirs) -> UserDirs:
+    """``dirs`` when they can be created and written; otherwise a safe-mode stand-in under the temp dir.
+
+    A read-only or broken ``AISCHOCO_HOME`` (or user folder) must not stop the app: logs, crash
+    reports and everything written this session go to the temp folder, nothing is written to the
+    user's folders, and ``unwritable`` names the folder and the error for the window. Readable
+    settings (``config/``, ``.env``) and the summary are copied over so the show can go on.
+    """
+    failed: Path | None = None
+    try:
+        for p in (dirs.config, dirs.data, dirs.logs, dirs.history, dirs.voice_samples):
+            failed = p
+            p.mkdir(parents=True, exist_ok=True)
+        for p in (dirs.config, dirs.data, dirs.logs):
+            failed = p
+            _probe_writable(p)
+        return dirs
+    except OSError as e:
+        reason = f"{failed}: {e.strerror or type(e).__name__}"
+    root = safe_mode_root()
+    safe = UserDirs(config=root / "config", data=root / "data", logs=root / "logs", home=root,
+                    unwritable=reason, wanted=dirs.home or dirs.data)
+    safe.ensure()
+    _copy_readable(dirs, safe)
+    logging.getLogger(__name__).error("user folder not writable (%s); safe mode in %s", reason, root)
+    return safe
+
+
+def _copy_readable(src: UserDirs, dst: UserDirs) -> None:
+    """Best effort: bring the user's settings and summary into the safe-mode folder (reads only)."""
+    pairs = [(src.config, dst.config), (src.data / ".env", dst.data / ".env"),
+             (src.history / "summary.json", dst.history / "summary.json")]
+    for a, b in pairs:
+        try:
+            if a.is_dir():
+                shutil.copytree(a, b, dirs_exist_ok=True)
+            elif a.is_file():
+                shutil.copyfile(a, b)
+        except OSError:
+            pass
 
 
 def user_dirs(env: dict[str, str] | None = None) -> UserDirs:

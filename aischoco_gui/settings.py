@@ -107,6 +107,8 @@ class Settings:
     log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS)
     log_max_mb: float = opt(10.0, "LOG_MAX_MB")
     log_backup_count: int = opt(5, "LOG_BACKUP_COUNT")
+    # safety (issue 13)
+    reply_max_chars: int = opt(300, "REPLY_MAX_CHARS")  # every draft is cut to this at a sentence boundary
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -213,6 +215,8 @@ def validate(s: Settings) -> dict[str, str]:
         problems["llm_timeout_s"] = "must be more than 0"
     if s.max_pending_drafts < 1:
         problems["max_pending_drafts"] = "must be at least 1"
+    if s.reply_max_chars < 20:
+        problems["reply_max_chars"] = "must be at least 20"
     dev = s.tts_output_device
     if dev.startswith("wav:") and len(dev) <= 4:
         problems["tts_output_device"] = "wav: needs a file path, e.g. wav:C:/out.wav"

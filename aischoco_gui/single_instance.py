@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 LOCK_FILE = ".aischoco.lock"
 INFO_FILE = ".aischoco.instance"
 ACTIVATE = b"activate"
+MAX_LINE = 256  # "<32 hex token> activate\n" fits many times over; anything longer is not us
 
 
 def _try_lock(f: IO[bytes]) -> bool:
@@ -109,12 +110,15 @@ class InstanceGuard:
                 else:
                     writer.write(b"denied\n")
                 await writer.drain()
-            except (TimeoutError, ConnectionError):
-                pass
+            except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError, OSError) as e:
+                # any local process can connect: an over-long line, garbage or a reset is dropped quietly
+                log.debug("single-instance listener dropped a bad client: %s", type(e).__name__)
             finally:
                 writer.close()
 
-        self._server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        # the reader's limit bounds what one client can make us buffer (readline raises beyond it)
+        self._server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
         port = self._server.sockets[0].getsockname()[1]
         atomic_write_text(self.info_path, json.dumps({"pid": os.getpid(), "port": port, "token": self._token}))
         return port

@@ -21,6 +21,7 @@ from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.chat.parse import plain_text
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import atomic_write_text
+from aischoco_gui.wordfilter import WordMatcher
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ class ChatFilter:
         r = self.rules
         self._words = [w.casefold() for w in r.banned_words if w.strip()]
         self._regex = compile_patterns(r.banned_regex)
+        self._matcher = WordMatcher(self._words, self._regex)
         self._bots = {n.casefold() for n in r.bot_nicknames}
         self._ignored = set(r.ignored_users)
 
@@ -212,10 +214,10 @@ class ChatFilter:
             return "bot"
         text = plain_text(msg.text)
         if r.banned_enabled and (self._words or self._regex):
-            folded = text.casefold()
-            if any(w in folded for w in self._words):
+            # normalised like the reply filter: invisibles, fullwidth, homoglyphs, b.a.d spellings
+            if self._matcher.find_word(text) is not None:
                 return "banned_word"
-            if any(p.search(text) for p in self._regex):
+            if self._matcher.find_pattern(text) is not None:
                 return "banned_regex"
         if msg.is_donation:
             if r.donation_priority:

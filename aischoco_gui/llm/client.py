@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from aischoco_gui.llm.providers import Endpoint
+from aischoco_gui.net import RedirectRefused, httpx_client_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ class LLMClient:
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout_s),
                 limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60.0),
-                trust_env=False,  # never route loopback or API calls through a stray proxy variable
+                # no redirects (the Bearer key goes only to the configured origin), no proxy variables
+                **httpx_client_kwargs(),
             )
         return self._http
 
@@ -256,6 +258,8 @@ class LLMClient:
                 if on_first_byte is not None:
                     on_first_byte(ep)
                 raw = resp.content
+        except RedirectRefused as e:
+            raise LLMError(str(e), status=e.status, retryable=False, endpoint=ep) from e
         except (TimeoutError, httpx.TimeoutException) as e:
             raise LLMError(f"timed out after {self.timeout_s:g} s", retryable=True, endpoint=ep) from e
         except httpx.TransportError as e:
@@ -341,6 +345,8 @@ class LLMClient:
                             finish = ch["finish_reason"]
             finally:
                 await resp.aclose()
+        except RedirectRefused as e:
+            raise LLMError(str(e), status=e.status, retryable=False, endpoint=ep) from e
         except (TimeoutError, httpx.TimeoutException, httpx.TransportError) as e:
             if not parts:
                 kind = "timed out" if isinstance(e, (TimeoutError, httpx.TimeoutException)) else "connection failed"

@@ -8,6 +8,11 @@
 * ``history/summary.json`` = ``{"summary", "timestamp", "message_count"}`` (AIsChoco's format),
   timestamped copies in ``history/summaries/``, manual backups in ``history/backups/``; all writes
   atomic; a corrupt ``summary.json`` is moved aside (``summary.corrupt-<time>.json``) with a warning.
+* The summary is viewer-derived data: it goes into requests as a **user** message (never system).
+* The summary is capped at ``summary_max_tokens`` (default ``hard_limit - keep``): an oversized one
+  (a 300K-character file froze start-up: Qt lays out the history editor's one huge paragraph for
+  tens of seconds, and every request carried 0.9 MB) is trimmed on load to its newest part, the
+  original kept in ``history/backups/``.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class ConversationMemory:
 
     def __init__(self, history_dir: Path, counter: TokenCounter | None = None, *, threshold: int = 7000,
                  keep: int = 5000, hard_limit: int = 8000,
-                 notify: Callable[[str, str], None] | None = None) -> None:
+                 notify: Callable[[str, str], None] | None = None, summary_max_tokens: int = 0) -> None:
         if not (0 < keep < threshold <= hard_limit):
             raise ValueError(f"memory limits must satisfy 0 < keep ({keep}) < threshold ({threshold}) "
                              f"<= hard limit ({hard_limit})")
@@ -64,6 +69,7 @@ class ConversationMemory:
         self.threshold = threshold
         self.keep = keep
         self.hard_limit = hard_limit
+        self.summary_max_tokens = summary_max_tokens or max(256, hard_limit - keep)
         self.notify = notify or (lambda text, level: None)
         self.turns: list[Turn] = []
         self.state = SummaryState()
@@ -149,7 +155,8 @@ class ConversationMemory:
     def context_messages(self, summary_prefix: Callable[[str], str]) -> list[dict[str, str]]:
         msgs: list[dict[str, str]] = []
         if self.state.summary.strip():
-            msgs.append({"role": "system", "content": summary_prefix(self.state.summary)})
+            # user role: the summary was written from viewer chat and must never gain system authority
+            msgs.append({"role": "user", "content": summary_prefix(self.state.summary)})
         msgs.extend({"role": t.role, "content": t.content} for t in self.context_turns())
         return msgs
 
@@ -202,8 +209,45 @@ class ConversationMemory:
             self.notify(f"history/summary.json was unreadable ({e}); {where}; starting without a summary",
                         "warning")
             self.state = SummaryState()
+        original = self.state.summary
+        capped = self.cap_summary(original)
+        if capped != original:
+            self.state.summary = capped
+            self._trimmed_on_load(p, len(original), len(capped))
         self.summary_tokens = self.counter.count(self.state.summary) if self.state.summary else 0
         self._changed()
+
+    def cap_summary(self, text: str) -> str:
+        """``text`` cut to at most ``summary_max_tokens`` (its newest part, from a word boundary).
+
+        Counting is bounded too: at most ``8 × budget`` characters are ever tokenised.
+        """
+        budget = self.summary_max_tokens
+        if len(text) <= budget // 4:  # fewer characters than a quarter of the budget: always fits
+            return text
+        s = text[-budget * 8:] if len(text) > budget * 8 else text
+        n = self.counter.count(s)
+        while n > budget and s:
+            s = s[len(s) - int(len(s) * budget / n * 0.95):]
+            n = self.counter.count(s)
+        if s == text:
+            return text
+        cut = next((i for i, ch in enumerate(s[:200]) if ch.isspace()), -1)
+        return "…" + (s[cut + 1:] if cut >= 0 else s).strip()
+
+    def _trimmed_on_load(self, path: Path, before: int, after: int) -> None:
+        """Keep the oversized original in backups/, then save the trimmed summary (never lose the original)."""
+        try:
+            backup = self.dir / "backups" / f"summary_backup_{_stamp()}_oversized.json"
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            backup.write_bytes(path.read_bytes())
+        except OSError as e:
+            self.notify(f"history/summary.json이 너무 길어 ({before}자) 앞부분을 빼고 {after}자만 써요; "
+                        f"원본은 그대로 두었어요 (백업 실패: {e})", "warning")
+            return
+        self._save_summary()
+        self.notify(f"history/summary.json이 너무 길어 ({before}자) 최근 {after}자만 남겼어요; "
+                    f"원본은 history/backups/{backup.name}", "warning")
 
     def _payload(self) -> str:
         return json.dumps({"summary": self.state.summary, "timestamp": self.state.timestamp,
@@ -236,8 +280,8 @@ class ConversationMemory:
         return True
 
     def set_summary(self, text: str) -> None:
-        """The streamer edited the summary: used by the next request, saved now."""
-        self._set_summary(text.strip(), self.state.message_count, copy=True)
+        """The streamer edited the summary: used by the next request (capped), saved now."""
+        self._set_summary(self.cap_summary(text.strip()), self.state.message_count, copy=True)
 
     def backup(self) -> Path:
         p = self.dir / "backups" / f"summary_backup_{_stamp()}.json"

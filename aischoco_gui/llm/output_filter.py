@@ -10,6 +10,8 @@ import logging
 import re
 from pathlib import Path
 
+from aischoco_gui.wordfilter import WordMatcher
+
 log = logging.getLogger(__name__)
 
 FILTER_FILE = "output_filter.txt"
@@ -17,7 +19,7 @@ FILTER_FILE = "output_filter.txt"
 
 class OutputFilter:
     def __init__(self, words: list[str] | None = None, patterns: list[str] | None = None) -> None:
-        self.words = [w.strip().lower() for w in (words or []) if w.strip()]
+        self.words = [w.strip() for w in (words or []) if w.strip()]
         self.patterns: list[re.Pattern[str]] = []
         self.errors: list[str] = []
         for p in patterns or []:
@@ -25,6 +27,7 @@ class OutputFilter:
                 self.patterns.append(re.compile(p, re.I))
             except re.error as e:
                 self.errors.append(f"bad pattern {p!r}: {e}")
+        self.matcher = WordMatcher(self.words, self.patterns)
 
     @classmethod
     def from_config(cls, words_setting: str, config_dir: Path) -> OutputFilter:
@@ -49,14 +52,11 @@ class OutputFilter:
         return flt
 
     def check(self, text: str) -> str | None:
-        """Reason for flagging, or None."""
-        low = text.lower()
-        compact = re.sub(r"\s+", "", low)
-        for w in self.words:
-            if w in low or w.replace(" ", "") in compact:
-                return f"banned word: {w}"
-        for p in self.patterns:
-            m = p.search(text)
-            if m:
-                return f"banned pattern: {p.pattern}"
+        """Reason for flagging, or None (matching is normalised: see :mod:`aischoco_gui.wordfilter`)."""
+        w = self.matcher.find_word(text)
+        if w is not None:
+            return f"banned word: {w}"
+        p = self.matcher.find_pattern(text)
+        if p is not None:
+            return f"banned pattern: {p.pattern}"
         return None

@@ -10,6 +10,7 @@ everything as text, so this is defence in depth, not the only line.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from collections.abc import Callable
@@ -89,6 +90,9 @@ class OverlayState:
     _listeners: list[Listener] = field(default_factory=list)
     _by_msg: dict[int, dict[str, Any]] = field(default_factory=dict)
     _frozen: dict[str, Any] | None = None
+    _snap_key: tuple[Any, ...] | None = None
+    _snap_body: str = ""  # the cached /api/state document without server_time (starts after "{")
+    snapshot_builds: int = 0  # how often the cached document was rebuilt (tests, benchmarks)
     _next_reply_id: int = 1
 
     # -- observation ----------------------------------------------------------------------
@@ -270,3 +274,19 @@ class OverlayState:
                         server_time=self.clock(), rev=self.rev, **self._provided())
             return snap
         return self._live_snapshot()
+
+    def snapshot_json(self) -> str:
+        """``snapshot()`` as JSON, rebuilt only when something changed (``rev``, pause, streamer toggle,
+        tarot); ``server_time`` is the only per-request part."""
+        # the tarot block is small; comparing it too keeps the cache right even if a change was not announced
+        tarot = json.dumps(self.tarot_getter(), ensure_ascii=False, sort_keys=True, default=str)
+        key = (self.rev, self.paused, self.ignore_streamer_chat, tarot)
+        if key != self._snap_key:
+            snap = self.snapshot()
+            snap.pop("server_time", None)
+            self._snap_body = json.dumps(snap, ensure_ascii=False)[1:]
+            self._snap_key = key
+            self.snapshot_builds += 1
+        sep = "," if self._snap_body != "}" else ""
+        return f'{{"server_time": {self.clock()!r}{sep}{self._snap_body}'
+

@@ -46,6 +46,16 @@ class ApprovalQueue:
                 return d
         raise ApprovalError(f"no pending draft {draft_id}")
 
+    @property
+    def held(self) -> list[Draft]:
+        """Flagged drafts: their own lane, waiting for a human, never auto-approved, never blocking."""
+        return [d for d in self.pending if d.flagged]
+
+    @property
+    def waiting(self) -> list[Draft]:
+        """Pending drafts that are not held (these count against the pipeline's pending limit)."""
+        return [d for d in self.pending if not d.flagged]
+
     # -- transitions ----------------------------------------------------------------------
     def add(self, d: Draft, now: float | None = None) -> Draft:
         self.pending.append(d)

@@ -2,7 +2,12 @@
 
 Chats that arrive while a reply is being generated are merged into the next turn (as the PRD's
 pipeline does). At most ``max_pending`` drafts wait for the streamer; generation pauses beyond
-that. Every stage emits a timestamped event on the bus.
+that (drafts held by the output filter wait in their own lane and do not count). Every stage emits
+a timestamped event on the bus.
+
+One gate to speech: every draft — chat replies, tarot readings, and anything later that wants the
+avatar to speak — is created by :meth:`Pipeline.add_reply`, which runs the output filter, the length
+cap and then the approval queue. Held (flagged) drafts are never pre-synthesised.
 """
 
 from __future__ import annotations
@@ -18,16 +23,36 @@ from aischoco_gui.events import EventBus, EventKind
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
 from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.text import split_sentences
 
 log = logging.getLogger(__name__)
 
 Interceptor = Callable[[ChatMessage], bool]
+DEFAULT_REPLY_MAX_CHARS = 300
+
+
+def cap_text(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` at a sentence boundary (else a word boundary, marked "…")."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    out = ""
+    for sent in split_sentences(text[: max_chars + 1])[:-1]:  # only the head (230 KB cost nothing); last is cut
+        cand = f"{out} {sent}" if out else sent
+        if len(cand) > max_chars:
+            break
+        out = cand
+    if out:
+        return out
+    head = text[: max_chars - 1]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > max_chars // 2 else head).rstrip() + "…"
 
 
 class Pipeline:
     def __init__(self, bus: EventBus, queue: ApprovalQueue, chat_filter: Any, generator: Any, speaker: Any,
                  avatar: Any, chat_source: Any = None, *, batch_max: int = 10, max_pending: int = 3,
-                 backlog: int = 300, retry_backoff: tuple[float, float] = (1.0, 30.0)) -> None:
+                 backlog: int = 300, retry_backoff: tuple[float, float] = (1.0, 30.0),
+                 output_filter: Any = None, reply_max_chars: int = DEFAULT_REPLY_MAX_CHARS) -> None:
         self.bus = bus
         self.queue = queue
         self.chat_filter = chat_filter
@@ -38,6 +63,10 @@ class Pipeline:
         self.batch_max = batch_max
         self.max_pending = max_pending
         self.retry_backoff = retry_backoff
+        # The gate's output filter (``check(text) -> reason | None``): given, else the current reply
+        # generator's own, looked up per draft so a rebuilt generator's new word list applies at once.
+        self.output_filter = output_filter
+        self.reply_max_chars = reply_max_chars
         self.backlog: deque[ChatMessage] = deque()
         self.backlog_max = backlog
         self.dropped = 0  # chat never answered because the backlog overflowed
@@ -139,7 +168,8 @@ class Pipeline:
 
     # -- generation ------------------------------------------------------------------------
     def _has_capacity(self) -> bool:
-        return len(self.queue.pending) + len(self.queue.approved) < self.max_pending
+        """Room for another draft: held (flagged) drafts wait in their own lane and never block the rest."""
+        return len(self.queue.waiting) + len(self.queue.approved) < self.max_pending
 
     async def _generate_loop(self) -> None:
         backoff = self.retry_backoff[0]
@@ -171,7 +201,7 @@ class Pipeline:
             if reply is None or not reply.text.strip():
                 self._commit(batch, None)
             else:
-                self.queue.add(Draft(reply=reply, batch=batch, turn=turn))
+                self.add_reply(reply, batch, kind="chat", turn=turn)
             if self.backlog:
                 self._wake.set()
 
@@ -183,9 +213,33 @@ class Pipeline:
         finally:
             self._gen_task = None
 
-    def add_reply(self, reply, batch: list[ChatMessage] | None = None) -> Draft:
-        """Queue a reply that did not come from the chat LLM turn (e.g. a tarot reading) for approval."""
-        d = Draft(reply=reply, batch=list(batch or []), turn=next(self._turns))
+    def add_reply(self, reply: Any, source_messages: list[ChatMessage] | None = None, *, kind: str = "reply",
+                  turn: int | None = None) -> Draft:
+        """The one gate to speech: output filter (flagging) → length cap → approval queue.
+
+        Everything that wants the avatar to speak (chat replies, tarot readings, idle talk, …) comes
+        through here, so no path skips the filter. ``kind`` names the source (for notes and logs).
+        """
+        text = reply.text or ""
+        flt = self.output_filter if self.output_filter is not None else getattr(self.generator, "output_filter", None)
+        if not reply.flagged and flt is not None:
+            try:
+                reply.flagged = flt.check(text)
+            except Exception:
+                log.exception("output filter failed; holding the %s draft for the streamer", kind)
+                reply.flagged = "output filter failed"
+            if reply.flagged:
+                reply.notes.append(f"flagged: {reply.flagged}")
+        trimmed = False
+        capped = cap_text(text, self.reply_max_chars)
+        if capped != text:
+            trimmed = True
+            log.info("%s reply trimmed from %d to %d characters", kind, len(text), len(capped))
+            reply.text = capped
+            reply.sentences = split_sentences(capped)
+            reply.notes.append(f"trimmed: {len(text)} → {len(capped)} characters (REPLY_MAX_CHARS)")
+        d = Draft(reply=reply, batch=list(source_messages or []), turn=next(self._turns) if turn is None else turn,
+                  kind=kind, trimmed=trimmed)
         self.queue.add(d)
         return d
 
@@ -217,6 +271,8 @@ class Pipeline:
             self._wake.set()
 
     def _prepare(self, d: Draft) -> None:
+        if d.flagged:  # held text is not synthesised before a human approves it (speak() does it then)
+            return
         try:
             self.speaker.prepare(d)
         except Exception:

@@ -59,7 +59,7 @@ class TarotFeature:
         asked = ChatMessage(nickname=req.nickname, text=f"!타로 {req.question}".strip(), source="tarot")
         reply = Reply(text=summary, emotion="excited", sentences=split_sentences(summary), provider="tarot",
                       notes=[f"tarot reading for {req.nickname}"])
-        self.submit(reply, [asked])
+        self.submit(reply, [asked], kind="tarot")
 
     def _on_event(self, ev: Event) -> None:
         if ev.kind is EventKind.PANIC:

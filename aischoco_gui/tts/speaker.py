@@ -206,8 +206,11 @@ class TtsSpeaker:
             self._live_idle.set()
 
     def prepare(self, draft: Draft) -> None:
-        """Synthesise a waiting draft in the background (no-op if this version is already there)."""
-        if self._closed:
+        """Synthesise a waiting draft in the background (no-op if this version is already there).
+
+        Held (flagged) drafts are never synthesised before a human approves them (speak() does it then).
+        """
+        if self._closed or getattr(draft, "flagged", None):
             return
         key = (draft.id, draft.version)
         self._drop(draft.id, keep=key)

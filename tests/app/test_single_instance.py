@@ -102,3 +102,36 @@ async def test_second_app_launch_exits_zero_and_focuses_the_first(home):
     finally:
         await first.aclose()
         first.release()
+
+
+@pytest.mark.parametrize("junk", [b"x" * (70 * 1024) + b"\n", b"x" * (70 * 1024), b"\xff\x00garbage\n", b""])
+async def test_hostile_local_client_is_dropped_quietly(tmp_path, junk):
+    """Issue 13: a line over 64 KiB raised ValueError in the handler (→ crash report); now dropped."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict] = []
+    old = loop.get_exception_handler()
+    loop.set_exception_handler(lambda lp, ctx: errors.append(ctx))
+    first = InstanceGuard(tmp_path)
+    assert first.acquire()
+    port = await first.serve(lambda: None)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(junk)
+            await writer.drain()
+            if not junk.endswith(b"\n"):
+                writer.write_eof()
+            answer = await asyncio.wait_for(reader.read(), 5)  # the listener closes the connection
+        except ConnectionError:
+            answer = b""
+        finally:
+            writer.close()
+        assert answer in (b"", b"denied\n")
+        # the listener survives and still serves the real second launch
+        assert await asyncio.to_thread(InstanceGuard(tmp_path).notify_running, 3.0)
+        assert first.activations == 1
+        assert errors == []  # nothing reached the loop's exception handler (the crash-report path)
+    finally:
+        loop.set_exception_handler(old)
+        await first.aclose()
+        first.release()

@@ -39,8 +39,11 @@ def test_edit_summary_reaches_next_request(qtbot, home):
                 await gen.aclose()
 
         asyncio.run(ask())
-        system = [m["content"] for m in d.requests[-1].messages if m["role"] == "system"]
-        assert "[이전 대화 요약] 시청자 '민수'는 고양이를 키운다." in system
+        # the edited summary travels as data in a user message, never as a system message (issue 13)
+        msgs = d.requests[-1].messages
+        assert any(m["role"] == "user" and "<summary>" in m["content"]
+                   and "시청자 '민수'는 고양이를 키운다." in m["content"] for m in msgs)
+        assert not any(m["role"] == "system" and "고양이를 키운다" in m["content"] for m in msgs)
         bridge.close()
     finally:
         d.stop()

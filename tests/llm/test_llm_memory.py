@@ -157,8 +157,11 @@ async def test_summary_runs_in_background_without_delaying_replies(home):
         assert "<conversation>" in sreq.messages[1]["content"]
         # the next reply carries the summary
         await gen.generate([msg("y", "요약 들어갔나?")], turn + 2)
-        sys_msgs = [m["content"] for m in d.requests[-1].messages if m["role"] == "system"]
-        assert any(c.startswith("[이전 대화 요약] 요약: 시청자들과") for c in sys_msgs)
+        # ... as data in a user message, never in a system message (issue 13)
+        msgs = d.requests[-1].messages
+        assert any(m["role"] == "user" and "<summary>" in m["content"] and "요약: 시청자들과" in m["content"]
+                   for m in msgs)
+        assert not any(m["role"] == "system" and "요약: 시청자들과" in m["content"] for m in msgs)
         await gen.stop()
 
 
