@@ -14,7 +14,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ROLE_VIEWER, ChatMessage
+from aischoco_gui.chat.models import (
+    KIND_DONATION,
+    KIND_SUBSCRIPTION,
+    ROLE_MANAGER,
+    ROLE_STREAMER,
+    ROLE_VIEWER,
+    ChatMessage,
+)
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,32 @@ def _epoch_s(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return f / 1000.0 if f > 1e11 else f
+
+
+def _epoch_ms(v: Any) -> int | None:
+    """The raw CHZZK time in epoch milliseconds (what moderation calls send back), or None."""
+    if v is None or v == "" or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f > 1e11 else int(f * 1000)
+
+
+def _int(v: Any) -> int | None:
+    if v is None or v == "" or isinstance(v, bool):
+        return None
+    try:
+        return int(float(str(v).strip()))
+    except (TypeError, ValueError):
+        return None
+
+
+def role_code(d: dict[str, Any], profile: dict[str, Any]) -> Any:
+    """``userRoleCode`` is top level in CHZZK's CHAT field table; ``profile`` is only a fallback."""
+    code = d.get("userRoleCode")
+    return code if code else profile.get("userRoleCode")
 
 
 def map_role(code: Any) -> str:
@@ -136,7 +169,9 @@ def _badges(profile: dict[str, Any]) -> list[str]:
 # -- official Open API ----------------------------------------------------------------------
 
 def parse_official_chat(raw: Any, source: str = "chzzk") -> ChatMessage:
-    """``CHAT``: channelId, senderChannelId, profile{nickname, badges, userRoleCode}, content, emojis, messageTime."""
+    """``CHAT``: channelId, senderChannelId, chatChannelId, profile{nickname, badges, verifiedMark},
+    userRoleCode (top level; ``profile.userRoleCode`` as a fallback), content, emojis, messageTime.
+    Unknown extra fields are ignored."""
     d = _obj(raw, "CHAT")
     profile = _obj(d.get("profile"), "CHAT.profile")
     if "content" not in d:
@@ -147,10 +182,12 @@ def parse_official_chat(raw: Any, source: str = "chzzk") -> ChatMessage:
         nickname=clean_nickname(_str(profile, "nickname")),
         text=text,
         user_id=_str(d, "senderChannelId"),
-        role=map_role(profile.get("userRoleCode")),
+        role=map_role(role_code(d, profile)),
         badges=_badges(profile),
         emojis=emojis,
         message_time=_epoch_s(d.get("messageTime")),
+        message_time_ms=_epoch_ms(d.get("messageTime")),
+        chat_channel_id=_str(d, "chatChannelId"),
         channel_id=_str(d, "channelId"),
         source=source,
     )
@@ -180,6 +217,33 @@ def parse_official_donation(raw: Any, source: str = "chzzk") -> ChatMessage:
         message_time=_epoch_s(d.get("messageTime")) or time.time(),
         channel_id=_str(d, "channelId"),
         source=source,
+        kind=KIND_DONATION,
+    )
+
+
+def parse_official_subscription(raw: Any, source: str = "chzzk") -> ChatMessage:
+    """``SUBSCRIPTION``: channelId, subscriberChannelId, subscriberNickname, tierNo (1|2), tierName, month.
+
+    CHZZK sends no time field: ``message_time`` is the receive time (wall clock). A subscriber's
+    (tierNo, month) happens once, so sources dedupe on (subscriberChannelId, tierNo, month).
+    """
+    d = _obj(raw, "SUBSCRIPTION")
+    if not (d.get("subscriberChannelId") or d.get("subscriberNickname")):
+        raise MalformedEvent("SUBSCRIPTION: no subscriber")
+    months = _int(d.get("month"))
+    tier = _int(d.get("tierNo"))
+    return ChatMessage(
+        nickname=clean_nickname(_str(d, "subscriberNickname") or "익명"),
+        text="",
+        user_id=_str(d, "subscriberChannelId"),
+        role=ROLE_VIEWER,
+        channel_id=_str(d, "channelId"),
+        source=source,
+        kind=KIND_SUBSCRIPTION,
+        subscription_tier=tier,
+        subscription_tier_name=clean_text(_str(d, "tierName")),
+        subscription_months=months,
+        message_time=time.time(),
     )
 
 
