@@ -4,8 +4,9 @@ Same origin as the session double (:class:`ChzzkDouble`), so one base URL serves
 Like CHZZK: every reply is wrapped ``{"code", "message", "content"}``; a user token (``Bearer``)
 that is not valid → 401 INVALID_TOKEN; a valid token without the endpoint's scope → 403 FORBIDDEN
 (the granted scopes are :attr:`granted_scopes`); a message over 100 characters (UTF-16 units) or
-a malformed body → 400; :attr:`redirect_to` → 307 to that origin; values outside CHZZK's allowed sets (slow mode seconds, follower minutes,
-chat group) → 400; optional per-endpoint rate limits → 429 with ``Retry-After``.
+a malformed body → 400; :attr:`redirect_to` → 307 to that origin; values outside CHZZK's allowed
+sets (slow mode seconds, follower minutes, chat group) → 400;
+optional per-endpoint rate limits → 429 with ``Retry-After``.
 
 Endpoints: ``POST /open/v1/chats/send`` → ``content{messageId}``; ``POST /open/v1/chats/notice``
 ``{message | messageId}``; ``GET``/``PUT /open/v1/chats/settings``; ``POST
