@@ -50,7 +50,7 @@ class FrameGuard:
         if now - self._last_log < self.every_s:
             self._suppressed += 1
             return
-        raw = frame if isinstance(frame, str) else repr(frame)
+        raw = "4" + frame if isinstance(frame, str) else repr(frame)  # as on the wire (Engine.IO message "4")
         more = f" (+{self._suppressed} more dropped since the last line)" if self._suppressed else ""
         log.warning("dropped a Socket.IO frame (%s)%s: %.*s", why, more, MAX_LOGGED_FRAME, raw)
         self._last_log, self._suppressed = now, 0
@@ -76,7 +76,7 @@ def _safe_client_class() -> Any:
             guard = self.frame_guard
             self._binary_packet = None  # never wait for attachments: CHZZK sends no binary events
             if not isinstance(data, str):
-                guard.drop("binary frame", data)
+                guard.drop("empty message" if data is None else "binary frame", data)
                 return
             try:
                 pkt = packet.Packet(encoded_packet=data)

@@ -302,3 +302,20 @@ async def test_token_request_does_not_follow_a_redirect_with_secrets(double, gra
         assert auth.tokens.access_token == "user-token-1"  # nothing from the other origin accepted
     finally:
         await other.stop()
+
+
+async def test_dropped_frames_are_logged_rate_limited(double, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="aischoco_gui.chat.sio_compat")
+    src, st, got = await live(double)
+    try:
+        for _ in range(200):
+            await double.push_frame("42{}")
+        await double.push_chat("after the burst")
+        await wait_for(lambda: len(got) == 1)
+        lines = [r for r in caplog.records if r.name == "aischoco_gui.chat.sio_compat"]
+        assert src._sio.frame_guard.dropped == 200
+        assert 1 <= len(lines) <= 2 and "42{}" in lines[0].getMessage()  # the raw frame, once
+    finally:
+        await src.stop()
