@@ -328,6 +328,9 @@ class ChzzkOfficialChatSource:
                     log.info("CHZZK answered %s on %s; refreshing the token once", status, path)
                     await self.auth.refresh()
                     continue
+                if status == 403 and path == SUBSCRIBE.format(event="chat"):
+                    raise AuthError("CHZZK refused the chat subscription (HTTP 403): the app or the login lacks "
+                                    "the 채팅 메시지 조회 (chat read) scope — grant it and log in with CHZZK again")
                 raise AuthError(f"CHZZK refused the access token (HTTP {status} on {path}): log in with CHZZK again")
             if status >= 300:
                 raise RestError(f"{method} {path}: HTTP {status} {body.get('message') or ''}".strip())

@@ -109,6 +109,7 @@ async def test_refused_chat_scope_is_still_an_error(double):
     try:
         await st.wait(ServiceState.ERROR)
         assert st.count(ServiceState.READY) == 0
+        assert "채팅 메시지 조회" in st.current.last_error
     finally:
         await src.stop()
 
