@@ -113,3 +113,49 @@ async def test_real_socketio2_server_matches(tmp_path: Path):
     finally:
         proc.kill()
         proc.wait()
+
+
+EMITTER_JS = """
+const http = require('http').createServer();
+const io = require('socket.io')(http, {pingInterval: 2000, pingTimeout: 2000});
+io.on('connection', (s) => {
+  s.emit('CHAT', Buffer.from([1, 2, 3]));           // a binary event: 451-[...placeholder] + attachment
+  s.emit('CHAT', JSON.stringify({content: 'good 1'}));
+  s.emit('CHAT');                                    // zero arguments
+  s.emit('CHAT', JSON.stringify({content: 'good 2'}), 'extra');
+  s.emit('CHAT', {nested: Buffer.from('x')}, 'y');   // binary nested in an object
+  s.emit('CHAT', JSON.stringify({content: 'good 3'}));
+});
+http.listen(0, '127.0.0.1', () => console.log(http.address().port));
+"""
+
+
+@pytest.mark.skipif(not (shutil.which("node") and os.environ.get("SOCKETIO2_DIR")),
+                    reason="needs node and SOCKETIO2_DIR with `npm install socket.io@2`")
+async def test_our_client_against_real_socketio2_binary_and_arity(tmp_path: Path):
+    """Our guarded python-socketio 4.x client on the real server: binary events are dropped without
+    eating the next chat; 0/2-argument events reach a *args handler."""
+    from aischoco_gui.chat.sio_compat import new_async_client
+
+    mods = Path(os.environ["SOCKETIO2_DIR"]) / "node_modules"
+    script = tmp_path / "emitter.js"
+    script.write_text(EMITTER_JS)
+    proc = subprocess.Popen(["node", str(script)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "NODE_PATH": str(mods)})
+    sio = new_async_client(reconnection=False, logger=False, engineio_logger=False)
+    got: list[tuple] = []
+    sio.on("CHAT", lambda *a: got.append(a))
+    try:
+        port = int(await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline))
+        await sio.connect(f"http://127.0.0.1:{port}", transports=["websocket"])
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(got) < 4 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        texts = [a[0] if a else None for a in got]
+        assert texts[0] == '{"content":"good 1"}' and got[1] == ()
+        assert got[2] == ('{"content":"good 2"}', "extra") and texts[3] == '{"content":"good 3"}'
+        assert len(got) == 4 and sio.frame_guard.dropped >= 2  # both binary events dropped, nothing eaten
+    finally:
+        await sio.disconnect()
+        proc.kill()
+        proc.wait()
