@@ -142,6 +142,15 @@ class ChzzkAuth:
         return bool(self._tokens and self._tokens.access_token) or bool(self.static_token)
 
     @property
+    def granted_scope(self) -> str:
+        """The scopes CHZZK named in the last token reply ("" if unknown, e.g. a token from .env).
+
+        CHZZK's account-interlock URL takes no scope parameter: the scopes are those ticked for the
+        app in CHZZK's developer center. ``chzzk_api.missing_scopes(auth.granted_scope, action…)``
+        says which an action still lacks."""
+        return self._tokens.scope if self._tokens else ""
+
+    @property
     def can_refresh(self) -> bool:
         return bool(self._tokens and self._tokens.refresh_token and self.client_id and self.client_secret)
 

@@ -239,3 +239,13 @@ def test_missing_scopes_from_the_token_reply():
     granted = "채팅 메시지 조회 채팅 메시지 전송 후원 조회"
     assert missing_scopes(granted, "send_chat") == set()
     assert missing_scopes(granted, "send_chat", "blind_message", "restrict") == {"채팅 메시지 숨기기", "활동 제한"}
+
+
+async def test_granted_scope_from_the_token_reply_tells_what_is_missing(double):
+    double.granted_scopes = {"채팅 메시지 조회", "채팅 메시지 전송"}
+    double.valid_codes.add("code-1")
+    auth = ChzzkAuth(base_url=double.base_url, client_id=double.client_id, client_secret=double.client_secret,
+                     store=MemoryTokenStore())
+    await auth.exchange_code("code-1", "state-1")
+    assert missing_scopes(auth.granted_scope, "send_chat") == set()
+    assert missing_scopes(auth.granted_scope, "send_chat", "set_notice") == {"채팅 공지 등록"}
