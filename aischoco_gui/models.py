@@ -25,6 +25,10 @@ ROLE_STREAMER = "streamer"
 ROLE_MANAGER = "manager"
 ROLE_VIEWER = "viewer"
 
+KIND_CHAT = "chat"
+KIND_DONATION = "donation"
+KIND_SUBSCRIPTION = "subscription"
+
 
 @dataclass
 class ChatMessage:
@@ -44,10 +48,23 @@ class ChatMessage:
     filtered_reason: str | None = None  # set when a filter dropped it (still shown dimmed)
     processed: bool = False  # answered by the AI (overlay dims it)
     priority: bool = False  # jump the batch queue (donations, "answer this now")
+    kind: str = "chat"  # KIND_CHAT | KIND_DONATION | KIND_SUBSCRIPTION
+    # CHZZK identifies a message for moderation by (chatChannelId, messageTime, senderChannelId);
+    # ``user_id`` holds senderChannelId and ``message_time_ms`` the raw messageTime.
+    chat_channel_id: str = ""
+    message_time_ms: int | None = None
+    # SUBSCRIPTION events (kind == "subscription"): tierNo, tierName, month
+    subscription_tier: int | None = None
+    subscription_tier_name: str = ""
+    subscription_months: int | None = None
 
     @property
     def is_donation(self) -> bool:
         return self.donation_amount is not None
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.kind == KIND_SUBSCRIPTION
 
     @property
     def is_streamer(self) -> bool:

@@ -1,10 +1,17 @@
 """CHZZK Open API chat source (``CHAT_SOURCE=chzzk``), DESIGN.md §4.1.
 
 One session = fresh session URL from REST → Socket.IO (Engine.IO 3, websocket) connect → wait for
-``SYSTEM connected`` → ``POST subscribe/chat`` and ``subscribe/donation`` with the session key →
-``SYSTEM subscribed`` = live. A session URL is single-use, so every reconnect starts over from
-REST. 401/403 from REST refreshes the user token once per attempt; a second refusal is a clear
-error that waits for the streamer to log in again (``restart()``).
+``SYSTEM connected`` → ``POST subscribe/chat`` (then ``donation`` and ``subscription``) with the
+session key → ``SYSTEM subscribed`` = live. A session URL is single-use, so every reconnect starts
+over from REST. 401/403 from REST refreshes the user token once per attempt; a second refusal is a
+clear error that waits for the streamer to log in again (``restart()``).
+
+Only chat is required: a refused donation or subscription subscription (401/403, the scope was
+not granted) shows one notice and the source stays live with chat. A refused Socket.IO connect
+(``44`` error packet → ``connect_error``) ends the session at once so the next attempt takes a
+fresh session URL after the backoff delay. Event handlers take ``*args``: the real Socket.IO 2
+server can emit an event with zero or several arguments; the first is the payload, the rest is
+logged and skipped. Credentialed requests never follow redirects (issue 13).
 """
 
 from __future__ import annotations
@@ -20,9 +27,14 @@ import aiohttp
 
 from aischoco_gui.chat import strings  # noqa: F401 (registers UI text)
 from aischoco_gui.chat.backoff import Backoff
-from aischoco_gui.chat.models import ChatMessage
+from aischoco_gui.chat.models import KIND_SUBSCRIPTION, ChatMessage
 from aischoco_gui.chat.oauth import AuthError, ChzzkAuth
-from aischoco_gui.chat.parse import parse_official_chat, parse_official_donation, safe_parse
+from aischoco_gui.chat.parse import (
+    parse_official_chat,
+    parse_official_donation,
+    parse_official_subscription,
+    safe_parse,
+)
 from aischoco_gui.chat.sio_compat import new_async_client
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import tr
@@ -35,6 +47,9 @@ SESSION_CLIENT = "/open/v1/sessions/auth/client"
 SESSION_USER = "/open/v1/sessions/auth"
 SUBSCRIBE = "/open/v1/sessions/events/subscribe/{event}"
 _CLOSED = "__closed__"
+_REFUSED = "__connect_refused__"
+REQUIRED_EVENTS = frozenset({"chat"})
+OPTIONAL_NOTICE = {"donation": "chat.notice.donation_refused", "subscription": "chat.notice.subscription_refused"}
 
 
 class SessionEnded(Exception):
@@ -58,9 +73,14 @@ class Deduper:
         self.dropped = 0
 
     def seen(self, msg: ChatMessage) -> bool:
-        if msg.message_time is None:
+        if msg.kind == KIND_SUBSCRIPTION:  # no time field; a subscriber's (tier, month) happens once
+            if not msg.user_id or msg.subscription_months is None:
+                return False
+            key: tuple = (KIND_SUBSCRIPTION, msg.user_id, msg.subscription_tier, msg.subscription_months)
+        elif msg.message_time is None:
             return False
-        key = (msg.user_id, msg.message_time, msg.text, msg.donation_amount)
+        else:
+            key = (msg.user_id, msg.message_time, msg.text, msg.donation_amount)
         if key in self._seen:
             self.dropped += 1
             return True
@@ -75,7 +95,7 @@ class ChzzkOfficialChatSource:
 
     def __init__(self, bus: EventBus, auth: ChzzkAuth, *, base_url: str, client_id: str = "",
                  client_secret: str = "", backoff: Backoff | None = None, step_timeout_s: float = 10.0,
-                 events: tuple[str, ...] = ("chat", "donation")) -> None:
+                 events: tuple[str, ...] = ("chat", "donation", "subscription")) -> None:
         self.bus = bus
         self.auth = auth
         self.base_url = base_url.rstrip("/")
@@ -93,6 +113,9 @@ class ChzzkOfficialChatSource:
         self._sio: Any = None
         self._run_task: asyncio.Task | None = None
         self._warned_types: set[str] = set()
+        self._refused_noticed: set[str] = set()
+        self.refused_events: set[str] = set()  # optional subscriptions CHZZK refused in the last session
+        self.skipped_args = 0  # extra/missing event arguments seen (logged, skipped)
         self._live = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -171,7 +194,10 @@ class ChzzkOfficialChatSource:
         sio = new_async_client(reconnection=False, logger=False, engineio_logger=False)
         self._sio = sio
 
-        def on_system(data: Any) -> None:
+        def on_system(*args: Any) -> None:
+            data = self._payload("SYSTEM", args)
+            if data is None:
+                return
             try:
                 d = json.loads(data) if isinstance(data, str) else data
                 if not isinstance(d, dict):
@@ -182,9 +208,11 @@ class ChzzkOfficialChatSource:
             queue.put_nowait((str(d.get("type", "")), d.get("data") or {}))
 
         sio.on("SYSTEM", on_system)
-        sio.on("CHAT", lambda data: self._deliver(parse_official_chat, data))
-        sio.on("DONATION", lambda data: self._deliver(parse_official_donation, data))
-        sio.on("disconnect", lambda: queue.put_nowait((_CLOSED, {})))
+        sio.on("CHAT", lambda *a: self._deliver(parse_official_chat, "CHAT", a))
+        sio.on("DONATION", lambda *a: self._deliver(parse_official_donation, "DONATION", a))
+        sio.on("SUBSCRIPTION", lambda *a: self._deliver(parse_official_subscription, "SUBSCRIPTION", a))
+        sio.on("disconnect", lambda *a: queue.put_nowait((_CLOSED, {})))
+        sio.on("connect_error", lambda *a: queue.put_nowait((_REFUSED, {"reason": repr(a)[:300]})))
 
         await asyncio.wait_for(sio.connect(url, transports=["websocket"]), self.step_timeout_s)
         self.sessions_opened += 1
@@ -193,6 +221,7 @@ class ChzzkOfficialChatSource:
         if not key:
             raise SessionEnded("SYSTEM connected without a sessionKey")
         pending = {e.upper() for e in self.events}
+        self.refused_events = set()
         for event in self.events:
             await self._subscribe(event, str(key))
         while "CHAT" in pending:
@@ -217,6 +246,8 @@ class ChzzkOfficialChatSource:
     def _handle_system(self, type_: str, d: dict[str, Any]) -> None:
         if type_ == _CLOSED:
             raise SessionEnded("socket closed")
+        if type_ == _REFUSED:
+            raise SessionEnded(f"Socket.IO connect refused: {d.get('reason', '')}")
         if type_ == "revoked":
             raise Revoked(f"revoked: {json.dumps(d, ensure_ascii=False)[:200]}")
         if type_ == "unsubscribed":
@@ -231,7 +262,18 @@ class ChzzkOfficialChatSource:
             self._warned_types.add(type_)
             self.bus.notice(tr("chat.notice.unknown_system", type=type_), "warning")
 
-    def _deliver(self, parser: Callable[..., ChatMessage], data: Any) -> None:
+    def _payload(self, event: str, args: tuple[Any, ...]) -> Any:
+        """The first argument of an event; zero arguments → None, extra ones are logged and skipped."""
+        if len(args) != 1:
+            self.skipped_args += 1
+            log.info("CHZZK %s event with %d arguments; using the first, skipping the rest: %.300r",
+                     event, len(args), args)
+        return args[0] if args else None
+
+    def _deliver(self, parser: Callable[..., ChatMessage], event: str, args: tuple[Any, ...]) -> None:
+        data = self._payload(event, args)
+        if data is None:
+            return
         msg = safe_parse(parser, data, self.name)
         if msg is None or self.dedup.seen(msg):
             return
@@ -252,12 +294,19 @@ class ChzzkOfficialChatSource:
     async def _request(self, method: str, path: str, headers: dict[str, str],
                        params: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
         assert self._http is not None
-        try:
-            async with self._http.request(method, self.base_url + path, headers=headers, params=params) as r:
+        try:  # never follow a redirect: these requests carry Client-Secret or the user token
+            async with self._http.request(method, self.base_url + path, headers=headers, params=params,
+                                          allow_redirects=False) as r:
                 text = await r.text()
                 status = r.status
+                location = r.headers.get("Location", "")
         except (TimeoutError, aiohttp.ClientError) as e:
             raise RestError(f"{method} {path}: {type(e).__name__}") from None
+        if 300 <= status < 400:
+            log.warning("CHZZK answered %s %s with HTTP %s to %.200s; not following it with credentials",
+                        method, path, status, location)
+            raise RestError(f"{method} {path}: CHZZK answered a redirect (HTTP {status}) to {location[:200]!r}; "
+                            "credentials are never sent after a redirect — check CHZZK_OPENAPI_BASE")
         try:
             body = json.loads(text) if text.strip() else {}
         except ValueError:
@@ -279,6 +328,9 @@ class ChzzkOfficialChatSource:
                     log.info("CHZZK answered %s on %s; refreshing the token once", status, path)
                     await self.auth.refresh()
                     continue
+                if status == 403 and path == SUBSCRIBE.format(event="chat"):
+                    raise AuthError("CHZZK refused the chat subscription (HTTP 403): the app or the login lacks "
+                                    "the 채팅 메시지 조회 (chat read) scope — grant it and log in with CHZZK again")
                 raise AuthError(f"CHZZK refused the access token (HTTP {status} on {path}): log in with CHZZK again")
             if status >= 300:
                 raise RestError(f"{method} {path}: HTTP {status} {body.get('message') or ''}".strip())
@@ -301,4 +353,22 @@ class ChzzkOfficialChatSource:
         return str(url)
 
     async def _subscribe(self, event: str, session_key: str) -> None:
-        await self._with_user_token("POST", SUBSCRIBE.format(event=event), {"sessionKey": session_key})
+        path = SUBSCRIBE.format(event=event)
+        if event in REQUIRED_EVENTS:
+            await self._with_user_token("POST", path, {"sessionKey": session_key})
+            return
+        # optional: a refusal means the scope was not granted (the token just worked for chat), so
+        # no refresh — one notice, and chat stays live
+        token = await self.auth.access_token()
+        status, body = await self._request("POST", path, {"Authorization": f"Bearer {token}"},
+                                           {"sessionKey": session_key})
+        if status in (401, 403):
+            self.refused_events.add(event)
+            log.warning("CHZZK refused subscribe/%s (HTTP %s %s); continuing with chat only",
+                        event, status, body.get("message") or "")
+            if event not in self._refused_noticed:
+                self._refused_noticed.add(event)
+                self.bus.notice(tr(OPTIONAL_NOTICE.get(event, "chat.notice.event_refused"), event=event), "warning")
+            return
+        if status >= 300:
+            raise RestError(f"POST {path}: HTTP {status} {body.get('message') or ''}".strip())

@@ -6,6 +6,9 @@ Protocol (DESIGN.md §4.1): poll ``{api}/polling/v2/channels/{id}/live-status`` 
 ``{game}/nng_main/v1/chats/access-token``, open ``wss://kr-ss{N}.chat.naver.com/chat``, send
 cmd 100 (CONNECT, auth READ), answer server ping cmd 0 with cmd 10000 (and ping it ourselves),
 read cmd 93101 (chat) / 93102 (donation) whose ``profile`` and ``extras`` are JSON strings.
+93102 also carries subscriptions and system messages: each item is dispatched on ``msgTypeCode``
+(:func:`~aischoco_gui.chat.parse.unofficial_kind`), so a subscription is a subscription message and
+a system message is skipped — neither is ever shown or answered as a ₩0 donation.
 Every endpoint is configurable so tests point it at a loopback double.
 """
 
@@ -22,7 +25,7 @@ import aiohttp
 from aischoco_gui.chat import strings  # noqa: F401 (registers UI text)
 from aischoco_gui.chat.backoff import Backoff
 from aischoco_gui.chat.models import ChatMessage
-from aischoco_gui.chat.parse import parse_unofficial_item, safe_parse
+from aischoco_gui.chat.parse import parse_unofficial_item, safe_parse, unofficial_kind
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.tasks import TaskGroup
@@ -62,6 +65,7 @@ class ChzzkUnofficialChatSource:
         self.tasks = TaskGroup("chat", bus)
         self.chat_channel_id = ""
         self.received = 0
+        self.skipped = 0  # system messages and unknown msgTypeCodes
         self._on_message: Callable[[ChatMessage], None] | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -201,7 +205,13 @@ class ChzzkUnofficialChatSource:
                     log.warning("skipping malformed cmd %s: %.500s", cmd, msg.data)
                     continue
                 for item in items:
-                    m = safe_parse(parse_unofficial_item, item, cmd == CMD_DONATION, self.name)
+                    kind = unofficial_kind(item, cmd == CMD_DONATION)
+                    if kind is None:
+                        self.skipped += 1
+                        log.info("skipping cmd %s item (msgTypeCode %r)", cmd,
+                                 item.get("msgTypeCode", item.get("messageTypeCode")))
+                        continue
+                    m = safe_parse(parse_unofficial_item, item, kind, self.name)
                     if m is not None and self._on_message is not None:
                         self.received += 1
                         self._on_message(m)

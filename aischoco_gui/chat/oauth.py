@@ -142,6 +142,15 @@ class ChzzkAuth:
         return bool(self._tokens and self._tokens.access_token) or bool(self.static_token)
 
     @property
+    def granted_scope(self) -> str:
+        """The scopes CHZZK named in the last token reply ("" if unknown, e.g. a token from .env).
+
+        CHZZK's account-interlock URL takes no scope parameter: the scopes are those ticked for the
+        app in CHZZK's developer center. ``chzzk_api.missing_scopes(auth.granted_scope, action…)``
+        says which an action still lacks."""
+        return self._tokens.scope if self._tokens else ""
+
+    @property
     def can_refresh(self) -> bool:
         return bool(self._tokens and self._tokens.refresh_token and self.client_id and self.client_secret)
 
@@ -206,9 +215,15 @@ class ChzzkAuth:
 
     async def _token_request(self, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.base_url}/auth/v1/token"
-        try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as s, s.post(url, json=body) as r:
+        try:  # the body carries clientSecret and the refresh token: never follow a redirect with it
+            async with aiohttp.ClientSession(timeout=self.timeout) as s, \
+                    s.post(url, json=body, allow_redirects=False) as r:
                 text = await r.text()
+                if 300 <= r.status < 400:
+                    where = r.headers.get("Location", "")[:200]
+                    log.warning("CHZZK token endpoint answered HTTP %s to %s; not following it", r.status, where)
+                    raise AuthError(f"CHZZK token endpoint answered a redirect (HTTP {r.status}) to {where!r}; "
+                                    "the client secret is never sent after a redirect — check CHZZK_OPENAPI_BASE")
                 if r.status in (400, 401, 403):
                     raise AuthError(f"CHZZK refused the token request (HTTP {r.status}): log in with CHZZK again")
                 if r.status >= 300:

@@ -14,7 +14,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ROLE_VIEWER, ChatMessage
+from aischoco_gui.chat.models import (
+    KIND_DONATION,
+    KIND_SUBSCRIPTION,
+    ROLE_MANAGER,
+    ROLE_STREAMER,
+    ROLE_VIEWER,
+    ChatMessage,
+)
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,32 @@ def _epoch_s(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return f / 1000.0 if f > 1e11 else f
+
+
+def _epoch_ms(v: Any) -> int | None:
+    """The raw CHZZK time in epoch milliseconds (what moderation calls send back), or None."""
+    if v is None or v == "" or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f > 1e11 else int(f * 1000)
+
+
+def _int(v: Any) -> int | None:
+    if v is None or v == "" or isinstance(v, bool):
+        return None
+    try:
+        return int(float(str(v).strip()))
+    except (TypeError, ValueError):
+        return None
+
+
+def role_code(d: dict[str, Any], profile: dict[str, Any]) -> Any:
+    """``userRoleCode`` is top level in CHZZK's CHAT field table; ``profile`` is only a fallback."""
+    code = d.get("userRoleCode")
+    return code if code else profile.get("userRoleCode")
 
 
 def map_role(code: Any) -> str:
@@ -136,7 +169,9 @@ def _badges(profile: dict[str, Any]) -> list[str]:
 # -- official Open API ----------------------------------------------------------------------
 
 def parse_official_chat(raw: Any, source: str = "chzzk") -> ChatMessage:
-    """``CHAT``: channelId, senderChannelId, profile{nickname, badges, userRoleCode}, content, emojis, messageTime."""
+    """``CHAT``: channelId, senderChannelId, chatChannelId, profile{nickname, badges, verifiedMark},
+    userRoleCode (top level; ``profile.userRoleCode`` as a fallback), content, emojis, messageTime.
+    Unknown extra fields are ignored."""
     d = _obj(raw, "CHAT")
     profile = _obj(d.get("profile"), "CHAT.profile")
     if "content" not in d:
@@ -147,10 +182,12 @@ def parse_official_chat(raw: Any, source: str = "chzzk") -> ChatMessage:
         nickname=clean_nickname(_str(profile, "nickname")),
         text=text,
         user_id=_str(d, "senderChannelId"),
-        role=map_role(profile.get("userRoleCode")),
+        role=map_role(role_code(d, profile)),
         badges=_badges(profile),
         emojis=emojis,
         message_time=_epoch_s(d.get("messageTime")),
+        message_time_ms=_epoch_ms(d.get("messageTime")),
+        chat_channel_id=_str(d, "chatChannelId"),
         channel_id=_str(d, "channelId"),
         source=source,
     )
@@ -180,13 +217,77 @@ def parse_official_donation(raw: Any, source: str = "chzzk") -> ChatMessage:
         message_time=_epoch_s(d.get("messageTime")) or time.time(),
         channel_id=_str(d, "channelId"),
         source=source,
+        kind=KIND_DONATION,
     )
 
 
-# -- unofficial cmd protocol (93101 chat, 93102 donation) ------------------------------------
+def parse_official_subscription(raw: Any, source: str = "chzzk") -> ChatMessage:
+    """``SUBSCRIPTION``: channelId, subscriberChannelId, subscriberNickname, tierNo (1|2), tierName, month.
 
-def parse_unofficial_item(item: Any, donation: bool, source: str = "chzzk-unofficial") -> ChatMessage:
-    """One entry of a 93101/93102 ``bdy`` list; ``profile`` and ``extras`` are JSON strings."""
+    CHZZK sends no time field: ``message_time`` is the receive time (wall clock). A subscriber's
+    (tierNo, month) happens once, so sources dedupe on (subscriberChannelId, tierNo, month).
+    """
+    d = _obj(raw, "SUBSCRIPTION")
+    if not (d.get("subscriberChannelId") or d.get("subscriberNickname")):
+        raise MalformedEvent("SUBSCRIPTION: no subscriber")
+    months = _int(d.get("month"))
+    tier = _int(d.get("tierNo"))
+    return ChatMessage(
+        nickname=clean_nickname(_str(d, "subscriberNickname") or "익명"),
+        text="",
+        user_id=_str(d, "subscriberChannelId"),
+        role=ROLE_VIEWER,
+        channel_id=_str(d, "channelId"),
+        source=source,
+        kind=KIND_SUBSCRIPTION,
+        subscription_tier=tier,
+        subscription_tier_name=clean_text(_str(d, "tierName")),
+        subscription_months=months,
+        message_time=time.time(),
+    )
+
+
+# -- unofficial cmd protocol (93101 chat, 93102 donation and other paid/system messages) ------
+
+# msgTypeCode (``messageTypeCode`` in recent-chat replies), as CHZZK's web client and the peer
+# libraries (kimcore/chzzk, chzzkpy) name them. 93102 carries donations *and* subscriptions and
+# system messages, so the kind comes from msgTypeCode, never from the cmd alone.
+MSG_TEXT, MSG_IMAGE, MSG_STICKER, MSG_VIDEO, MSG_RICH = 1, 2, 3, 4, 5
+MSG_DONATION, MSG_SUBSCRIPTION, MSG_SYSTEM = 10, 11, 30
+CHAT_TYPE_CODES = frozenset({MSG_TEXT, MSG_IMAGE, MSG_STICKER, MSG_VIDEO, MSG_RICH})
+
+
+def unofficial_kind(item: Any, cmd_is_donation: bool) -> str | None:
+    """``chat`` / ``donation`` / ``subscription`` for one cmd item, or None to skip it (system
+    messages, notices, unknown codes). Without a code, 93101 is chat and 93102 a donation only when
+    its extras carry a payAmount."""
+    if not isinstance(item, dict):
+        return "chat"  # let the parser report the malformed item
+    code = _int(item.get("msgTypeCode", item.get("messageTypeCode")))
+    if code is None:
+        if not cmd_is_donation:
+            return "chat"
+        try:
+            has_amount = "payAmount" in _obj(item.get("extras"), "extras")
+        except MalformedEvent:
+            return None
+        return KIND_DONATION if has_amount else None
+    if code == MSG_DONATION:
+        return KIND_DONATION
+    if code == MSG_SUBSCRIPTION:
+        return KIND_SUBSCRIPTION
+    if code in CHAT_TYPE_CODES and not cmd_is_donation:
+        return "chat"
+    return None
+
+
+def parse_unofficial_item(item: Any, donation: bool | str, source: str = "chzzk-unofficial") -> ChatMessage:
+    """One entry of a 93101/93102 ``bdy`` list; ``profile`` and ``extras`` are JSON strings.
+
+    ``donation`` is the kind (``"chat"``, ``"donation"``, ``"subscription"``; a bool means chat or
+    donation). Subscriptions carry ``extras{month, tierNo, tierName}``.
+    """
+    kind = (KIND_DONATION if donation else "chat") if isinstance(donation, bool) else donation
     if not isinstance(item, dict):
         raise MalformedEvent(f"cmd item: expected an object, got {type(item).__name__}")
     profile = _obj(item.get("profile"), "profile")
@@ -195,20 +296,31 @@ def parse_unofficial_item(item: Any, donation: bool, source: str = "chzzk-unoffi
     uid = _str(item, "uid") or _str(item, "userId")
     if uid == "anonymous":
         uid = ""
+    paid = kind in (KIND_DONATION, KIND_SUBSCRIPTION)
     msg = ChatMessage(
-        nickname=clean_nickname(_str(profile, "nickname") or ("익명" if donation else "")),
+        nickname=clean_nickname(_str(profile, "nickname") or ("익명" if paid else "")),
         text=text,
         user_id=uid,
-        role=map_role(profile.get("userRoleCode")),
+        role=map_role(role_code(item, profile)),
         badges=_badges(profile),
         emojis=used_emojis(text, _emojis(extras.get("emojis"))),
         message_time=_epoch_s(item.get("msgTime") or item.get("messageTime")),
+        message_time_ms=_epoch_ms(item.get("msgTime") or item.get("messageTime")),
+        chat_channel_id=_str(item, "cid"),
         channel_id=_str(extras, "streamingChannelId"),
         source=source,
     )
-    if donation:
-        msg.donation_amount = _amount(extras.get("payAmount", 0))
+    if kind == KIND_DONATION:
+        if "payAmount" not in extras:
+            raise MalformedEvent("donation without payAmount")
+        msg.kind = KIND_DONATION
+        msg.donation_amount = _amount(extras.get("payAmount"))
         msg.donation_type = _str(extras, "donationType", "CHAT").upper() or "CHAT"
+    elif kind == KIND_SUBSCRIPTION:
+        msg.kind = KIND_SUBSCRIPTION
+        msg.subscription_months = _int(extras.get("month"))
+        msg.subscription_tier = _int(extras.get("tierNo"))
+        msg.subscription_tier_name = clean_text(_str(extras, "tierName"))
     return msg
 
 

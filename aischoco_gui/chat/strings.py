@@ -18,6 +18,12 @@ register({
                             "CHZZK needs CHZZK_CLIENT_ID/SECRET and a login (or CHZZK_ACCESS_TOKEN)"),
     "chat.notice.unknown_system": ("CHZZK에서 알 수 없는 SYSTEM 메시지: {type}",
                                    "CHZZK sent an unknown SYSTEM type: {type}"),
+    "chat.notice.donation_refused": ("후원 구독 권한 없음 — 채팅만 받습니다",
+                                     "No permission for donation events — receiving chat only"),
+    "chat.notice.subscription_refused": ("구독 이벤트 권한 없음 — 구독 알림 없이 계속합니다",
+                                         "No permission for subscription events — continuing without them"),
+    "chat.notice.event_refused": ("{event} 구독 권한 없음 — 채팅은 계속 받습니다",
+                                  "No permission for {event} events — chat continues"),
     "chat.unofficial_warning": (
         "비공식 채팅 읽기(chzzk-unofficial)를 사용 중입니다. CHZZK가 허용하지 않는 방식이며 언제든 막힐 수 있어요. "
         "가능하면 공식 Open API(CHAT_SOURCE=chzzk)를 쓰세요.",

@@ -42,7 +42,7 @@ async def test_connect_subscribe_live_and_parse(double):
     try:
         await st.wait(ServiceState.READY)
         assert st.states[0].state == ServiceState.CONNECTING
-        assert {e for w, e in double.log if w == "subscribe"} == {"CHAT", "DONATION"}
+        assert {e for w, e in double.log if w == "subscribe"} == {"CHAT", "DONATION", "SUBSCRIPTION"}
         await wait_for(lambda: len(double.subscribed("DONATION")) == 1, what="donation subscribed")
         await double.push_chat("안녕하세요 {:d_1:}", nickname="매니저", role="streaming_chat_manager",
                                emojis={"d_1": "https://nng.example/d_1.png", "unused": "https://x/u.png"})

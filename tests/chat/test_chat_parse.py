@@ -123,3 +123,46 @@ def test_unofficial_item_with_json_string_profile_and_extras():
     assert don.donation_amount == 2000 and don.user_id == "" and don.nickname == "익명"
     with pytest.raises(MalformedEvent):
         parse_unofficial_item({"msg": "x", "profile": "{nope"}, donation=False)
+
+
+def test_top_level_role_wins_over_profile_and_extra_fields_are_ignored():
+    from aischoco_gui.chat.parse import parse_official_chat as parse
+
+    d = json.loads(CHAT)
+    d["userRoleCode"] = "streamer"  # top level (CHZZK's field table); profile says common_user
+    d["somethingNew"] = [{"x": 1}]
+    m = parse(json.dumps(d))
+    assert m.role == ROLE_STREAMER and m.chat_channel_id == "N1xyz" and m.user_id == "sender-123"
+    assert m.message_time_ms == d["messageTime"]
+    d["userRoleCode"] = None
+    assert parse(json.dumps(d)).role == ROLE_VIEWER  # falls back to profile
+
+
+def test_official_subscription():
+    from aischoco_gui.chat.parse import parse_official_subscription
+
+    m = parse_official_subscription(json.dumps({"channelId": "ch", "subscriberChannelId": "s-1",
+                                                "subscriberNickname": "구독\u200b자", "tierNo": 2,
+                                                "tierName": "티어 2", "month": "13", "extra": True}))
+    assert (m.kind, m.nickname, m.user_id, m.subscription_tier, m.subscription_months) == \
+        ("subscription", "구독자", "s-1", 2, 13)
+    assert not m.is_donation and m.text == ""
+    with pytest.raises(MalformedEvent):
+        parse_official_subscription(json.dumps({"channelId": "ch"}))
+
+
+@pytest.mark.parametrize("item,cmd_donation,kind", [
+    ({"msgTypeCode": 1}, False, "chat"),
+    ({"msgTypeCode": 10}, True, "donation"),
+    ({"msgTypeCode": 11}, True, "subscription"),
+    ({"msgTypeCode": 30}, True, None),
+    ({"msgTypeCode": 1}, True, None),
+    ({"messageTypeCode": 11}, False, "subscription"),
+    ({"extras": json.dumps({"payAmount": 1000})}, True, "donation"),
+    ({"extras": json.dumps({"description": "system"})}, True, None),
+    ({}, False, "chat"),
+])
+def test_unofficial_kind(item, cmd_donation, kind):
+    from aischoco_gui.chat.parse import unofficial_kind
+
+    assert unofficial_kind(item, cmd_donation) == kind

@@ -115,3 +115,33 @@ async def test_stop_is_quick(udouble):
     t = asyncio.get_running_loop().time()
     await src.stop()
     assert asyncio.get_running_loop().time() - t < 1.0
+
+
+async def test_93102_dispatches_on_msg_type_code(udouble):
+    """Subscriptions and system messages share cmd 93102 with donations: never a ₩0 donation."""
+    from aischoco_gui.chat.models import KIND_DONATION, KIND_SUBSCRIPTION
+
+    bus = EventBus()
+    st = StatusLog(bus)
+    got = []
+    src = make(udouble, bus)
+    await src.start(got.append)
+    try:
+        await st.wait(ServiceState.READY)
+        await udouble.push_system("누군가 구독권을 선물했어요")
+        await udouble.push_subscription("구독자B", month=12, tier_no=2, tier_name="티어 2", text="1년째!")
+        await udouble.push_paid(99, {"whatever": True})  # an unknown code: skipped, not a donation
+        await udouble.push_donation("진짜 후원", 5000)
+        await udouble.push_chat("끝")
+        await wait_for(lambda: len(got) == 3)
+        await asyncio.sleep(0.05)
+        assert [m.kind for m in got] == [KIND_SUBSCRIPTION, KIND_DONATION, "chat"]
+        sub, don, _ = got
+        assert not sub.is_donation and sub.donation_amount is None
+        assert (sub.nickname, sub.subscription_months, sub.subscription_tier, sub.subscription_tier_name,
+                sub.text) == ("구독자B", 12, 2, "티어 2", "1년째!")
+        assert don.donation_amount == 5000 and don.is_donation
+        assert [m for m in got if m.is_donation and not m.donation_amount] == []
+        assert src.skipped == 2
+    finally:
+        await src.stop()

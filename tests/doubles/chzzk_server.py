@@ -4,9 +4,13 @@ REST (aiohttp):
 - ``GET /open/v1/sessions/auth/client`` (headers ``Client-Id``/``Client-Secret``) and
   ``GET /open/v1/sessions/auth`` (``Authorization: Bearer``) → ``{"code":200,"message":null,
   "content":{"url": ...}}``. Each URL is single-use and expires after ``session_ttl_s``.
-- ``POST /open/v1/sessions/events/subscribe/{chat,donation}?sessionKey=…`` (Bearer) → 200 and
-  ``SYSTEM subscribed`` on that session's socket.
+- ``POST /open/v1/sessions/events/subscribe/{chat,donation,subscription}?sessionKey=…`` (Bearer)
+  → 200 and ``SYSTEM subscribed`` on that session's socket; 401 INVALID_TOKEN for an unknown token,
+  403 FORBIDDEN when the event's scope (:data:`EVENT_SCOPES`) is not in :attr:`granted_scopes`.
 - ``POST /auth/v1/token`` (authorization_code / refresh_token grants).
+- :attr:`redirect_to` (an origin): the session and token endpoints answer 307 there instead, the way
+  a hijacked DNS / proxy would; :class:`RecordingOrigin` records what such an origin receives.
+- The action endpoints of the Open API live in ``tests/doubles/chzzk_api_server.py``.
 
 Socket: Socket.IO 2.x = **Engine.IO 3** over **websocket only** (``/socket.io/?auth=…&EIO=3&
 transport=websocket``): open packet ``0{"sid",…}``, ``40``, client-driven pings ``2`` → ``3``,
@@ -14,6 +18,13 @@ clients that stop pinging are dropped, events ``42["SYSTEM","<json string>"]``,
 ``42["CHAT","<json string>"]``, ``42["DONATION","<json string>"]``. Long-polling is answered with
 HTTP 400: CHZZK serves websocket and our client connects with ``transports=['websocket']``, so a
 polling fallback would only add code that production never runs.
+
+Like the real Socket.IO 2 server (engine.io 3.6.2 / socket.io 2.5.1, checked with node — see
+``tests/chat/test_socketio2_reference.py``): the ``EIO`` query value is not checked, an EIO=4 (or
+version-less) client gets the same EIO=3 handshake and is dropped when it does not ping; a refused
+connect is ``44"<message>"`` instead of ``40`` (the engine connection stays open); a server-side
+disconnect sends ``41`` before closing; events may carry zero or several arguments
+(:meth:`push_args`); arbitrary frames, binary ones too (:meth:`push_frame`).
 
 Controls for tests and the flood bench: :meth:`push_chat`, :meth:`push_donation`, :meth:`drop_all`,
 :meth:`expire_sessions`, :attr:`fail_next_rest`, :meth:`send_system`, :attr:`answer_pings`.
@@ -29,6 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+EVENT_SCOPES = {"CHAT": "채팅 메시지 조회", "DONATION": "후원 조회", "SUBSCRIPTION": "구독 조회"}
 
 
 @dataclass
@@ -48,7 +61,8 @@ class Session:
     subscriptions: set[str] = field(default_factory=set)
     last_ping: float = field(default_factory=time.monotonic)
     sent_events: int = 0
-    closed: bool = False
+    closed: bool = False  # no more events (refused or closing)
+    ended: bool = False  # the websocket handler returned
 
 
 class ChzzkDouble:
@@ -67,6 +81,9 @@ class ChzzkDouble:
         self.valid_refresh: dict[str, str] = {"refresh-1": "user-token-1"}
         self.valid_codes: set[str] = set()
         self.refresh_works = True
+        self.granted_scopes: set[str] = set(EVENT_SCOPES.values())  # what the user token may do
+        self.refuse_connects = 0  # the next N socket connects get ``44"..."`` instead of ``40``
+        self.redirect_to = ""  # an origin: session/token endpoints answer 307 there
         self.urls: dict[str, SessionUrl] = {}
         self.sessions: dict[str, Session] = {}
         self.log: list[tuple[str, Any]] = []  # (what, detail) for assertions
@@ -88,6 +105,7 @@ class ChzzkDouble:
         app.router.add_get("/open/v1/sessions/auth", self._session_user)
         app.router.add_post("/open/v1/sessions/events/subscribe/{event}", self._subscribe)
         app.router.add_post("/auth/v1/token", self._token)
+        self.add_routes(app)
         app.router.add_get("/socket.io/", self._socket)
         app.router.add_post("/_control/flood", self._control_flood)
         app.router.add_get("/_control/stats", self._control_stats)
@@ -97,6 +115,9 @@ class ChzzkDouble:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return self
+
+    def add_routes(self, app: web.Application) -> None:
+        """Hook for subclasses that serve more of the Open API on the same origin."""
 
     async def stop(self) -> None:
         await self.drop_all()
@@ -109,6 +130,12 @@ class ChzzkDouble:
     @staticmethod
     def _wrap(content: Any, code: int = 200, message: str | None = None, status: int = 200) -> web.Response:
         return web.json_response({"code": code, "message": message, "content": content}, status=status)
+
+    def _redirect(self, request: web.Request) -> web.Response | None:
+        if self.redirect_to:
+            self.log.append(("redirected", request.path))
+            return web.Response(status=307, headers={"Location": self.redirect_to.rstrip("/") + request.path_qs})
+        return None
 
     def _failing(self) -> web.Response | None:
         if self.fail_next_rest:
@@ -130,7 +157,7 @@ class ChzzkDouble:
 
     # -- REST -------------------------------------------------------------------------------
     async def _session_client(self, request: web.Request) -> web.Response:
-        if (r := self._failing()) is not None:
+        if (r := self._redirect(request) or self._failing()) is not None:
             return r
         h = request.headers
         if h.get("Client-Id") != self.client_id or h.get("Client-Secret") != self.client_secret:
@@ -138,7 +165,7 @@ class ChzzkDouble:
         return self._wrap({"url": self._new_url("client")})
 
     async def _session_user(self, request: web.Request) -> web.Response:
-        if (r := self._failing()) is not None:
+        if (r := self._redirect(request) or self._failing()) is not None:
             return r
         if not self._bearer_ok(request):
             return self._wrap(None, 401, "INVALID_TOKEN", 401)
@@ -152,8 +179,11 @@ class ChzzkDouble:
         if not self._bearer_ok(request):
             self.log.append(("subscribe_401", event))
             return self._wrap(None, 401, "INVALID_TOKEN", 401)
-        if event not in ("CHAT", "DONATION"):
+        if event not in EVENT_SCOPES:
             return self._wrap(None, 404, "NOT_FOUND", 404)
+        if EVENT_SCOPES[event] not in self.granted_scopes:
+            self.log.append(("subscribe_403", event))
+            return self._wrap(None, 403, "FORBIDDEN", 403)
         key = request.query.get("sessionKey", "")
         sess = next((s for s in self.sessions.values() if s.session_key == key and not s.closed), None)
         if sess is None:
@@ -164,6 +194,8 @@ class ChzzkDouble:
         return self._wrap(None)
 
     async def _token(self, request: web.Request) -> web.Response:
+        if (r := self._redirect(request)) is not None:
+            return r
         body = await request.json()
         self.log.append(("token", body.get("grantType")))
         if body.get("clientId") != self.client_id or body.get("clientSecret") != self.client_secret:
@@ -184,13 +216,13 @@ class ChzzkDouble:
         self.valid_access.add(access)
         self.valid_refresh[refresh] = access
         return self._wrap({"accessToken": access, "refreshToken": refresh, "tokenType": "Bearer",
-                           "expiresIn": "86400", "scope": "채팅 메시지 조회"})
+                           "expiresIn": "86400", "scope": " ".join(sorted(self.granted_scopes))})
 
     # -- socket (Engine.IO 3 over websocket) -------------------------------------------------
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         q = request.query
-        if q.get("EIO") != "3":
-            return web.Response(status=400, text="only EIO=3")
+        # engine.io 3 does not check EIO: an EIO=4 client gets the EIO=3 handshake below
+        self.log.append(("eio", q.get("EIO", "")))
         if q.get("transport") != "websocket":
             return web.Response(status=400, text="this double serves the websocket transport only")
         su = self.urls.get(q.get("auth", ""))
@@ -205,9 +237,15 @@ class ChzzkDouble:
         self.log.append(("connected", sess.sid))
         await ws.send_str("0" + json.dumps({"sid": sess.sid, "upgrades": [], "pingInterval": self.ping_interval_ms,
                                             "pingTimeout": self.ping_timeout_ms}))
-        await ws.send_str("40")
-        await self._emit(sess, "SYSTEM", {"type": "connected", "data": {"sessionKey": sess.session_key}})
-        watchdog = asyncio.get_running_loop().create_task(self._watchdog(sess))
+        if self.refuse_connects > 0:  # socket.io 2: middleware error → 44 instead of 40, engine stays open
+            self.refuse_connects -= 1
+            sess.closed = True  # no events for this one
+            self.log.append(("connect_refused", sess.sid))
+            await ws.send_str('44"Not authorized"')
+        else:
+            await ws.send_str("40")
+            await self._emit(sess, "SYSTEM", {"type": "connected", "data": {"sessionKey": sess.session_key}})
+        watchdog = asyncio.get_running_loop().create_task(self._watchdog(sess, ws))
         self._tasks.add(watchdog)
         try:
             async for msg in ws:
@@ -222,6 +260,7 @@ class ChzzkDouble:
                     break
         finally:
             sess.closed = True
+            sess.ended = True
             watchdog.cancel()
             self._tasks.discard(watchdog)
             self.sessions.pop(sess.sid, None)
@@ -230,13 +269,13 @@ class ChzzkDouble:
                 await ws.close()
         return ws
 
-    async def _watchdog(self, sess: Session) -> None:
+    async def _watchdog(self, sess: Session, ws: web.WebSocketResponse) -> None:
         limit = (self.ping_interval_ms + self.ping_timeout_ms) / 1000.0
-        while not sess.closed:
+        while not ws.closed and not sess.ended:
             await asyncio.sleep(limit / 4)
             if time.monotonic() - sess.last_ping > limit:
                 self.log.append(("ping_timeout", sess.sid))
-                await sess.ws.close()
+                await ws.close()
                 return
 
     async def _emit(self, sess: Session, event: str, payload: dict[str, Any]) -> bool:
@@ -278,6 +317,29 @@ class ChzzkDouble:
                    "donatorNickname": nickname, "payAmount": str(amount), "donationText": text, "emojis": {}}
         return await self.push_raw("DONATION", payload)
 
+    async def push_subscription(self, nickname: str = "구독자", *, subscriber: str = "user-7", tier_no: int = 1,
+                                tier_name: str = "티어 1", month: int = 1) -> int:
+        payload = {"channelId": self.channel_id, "subscriberChannelId": subscriber, "subscriberNickname": nickname,
+                   "tierNo": tier_no, "tierName": tier_name, "month": month}
+        return await self.push_raw("SUBSCRIPTION", payload)
+
+    async def push_args(self, event: str, *args: Any) -> int:
+        """Emit ``event`` with any number of arguments (the real server can send 0 or 2)."""
+        frame = "42" + json.dumps([event, *args], ensure_ascii=False)
+        return await self.push_frame(frame, event)
+
+    async def push_frame(self, frame: str | bytes, event: str = "CHAT") -> int:
+        """Send one raw websocket frame (text or binary) to every session subscribed to ``event``."""
+        n = 0
+        targets = [s for s in self.sessions.values() if not s.closed] if event == "SYSTEM" else self.subscribed(event)
+        for s in targets:
+            if isinstance(frame, bytes):
+                await s.ws.send_bytes(frame)
+            else:
+                await s.ws.send_str(frame)
+            n += 1
+        return n
+
     async def push_raw(self, event: str, payload: Any) -> int:
         n = 0
         for s in self.subscribed(event):
@@ -296,12 +358,16 @@ class ChzzkDouble:
                 n += 1
         return n
 
-    async def drop_all(self) -> int:
-        """Close every socket from the server side (network drop / server restart)."""
+    async def drop_all(self, graceful: bool = False) -> int:
+        """Close every socket from the server side: a network drop / server restart, or with
+        ``graceful`` a Socket.IO ``socket.disconnect(true)``, which sends ``41`` first."""
         n = 0
         for s in list(self.sessions.values()):
             s.closed = True
             if not s.ws.closed:
+                if graceful:
+                    await s.ws.send_str("41")
+                    self.log.append(("sent_41", s.sid))
                 await s.ws.close()
             n += 1
         return n
@@ -350,6 +416,45 @@ class ChzzkDouble:
     async def _control_stats(self, request: web.Request) -> web.Response:
         return web.json_response({"sent": self.flood_sent, "done": self.flood_done,
                                   "sessions": len(self.sessions), "subscribed": len(self.subscribed("CHAT"))})
+
+
+class RecordingOrigin:
+    """Another loopback origin that records every request it receives (headers and body) and
+    answers like a token endpoint would, so a test can see whether a secret followed a redirect."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> RecordingOrigin:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._any)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _any(self, request: web.Request) -> web.Response:
+        body = await request.text()
+        self.requests.append({"method": request.method, "path": request.path, "headers": dict(request.headers),
+                              "body": body})
+        return web.json_response({"code": 200, "message": None,
+                                  "content": {"url": "http://127.0.0.1:1/?auth=stolen", "accessToken": "evil",
+                                              "refreshToken": "evil-r", "expiresIn": 86400}})
+
+    def saw(self, secret: str) -> bool:
+        return any(secret in r["body"] or any(secret in v for v in r["headers"].values()) for r in self.requests)
 
 
 async def _serve() -> None:

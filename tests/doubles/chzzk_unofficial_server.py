@@ -145,6 +145,27 @@ class ChzzkUnofficialDouble:
         return await self._broadcast({"svcid": "game", "ver": "1", "cmd": 93102, "tid": None,
                                       "cid": self.chat_channel_id, "bdy": [item]})
 
+    async def push_paid(self, msg_type_code: int, extras: dict[str, Any], *, text: str = "", nickname: str = "구독자",
+                        uid: str = "u-5") -> int:
+        """A 93102 item with any ``msgTypeCode``: 10 donation, 11 subscription, 30 system message —
+        CHZZK sends all of them on the same cmd."""
+        item = {"svcid": "game", "cid": self.chat_channel_id, "uid": uid,
+                "profile": json.dumps({"nickname": nickname, "userRoleCode": "common_user"}, ensure_ascii=False),
+                "msg": text, "msgTypeCode": msg_type_code, "msgStatusType": "NORMAL",
+                "extras": json.dumps({"streamingChannelId": self.channel_id, **extras}, ensure_ascii=False),
+                "msgTime": int(time.time() * 1000)}
+        return await self._broadcast({"svcid": "game", "ver": "1", "cmd": 93102, "tid": None,
+                                      "cid": self.chat_channel_id, "bdy": [item]})
+
+    async def push_subscription(self, nickname: str = "구독자", *, month: int = 3, tier_no: int = 1,
+                                tier_name: str = "티어 1", text: str = "") -> int:
+        return await self.push_paid(11, {"month": month, "tierNo": tier_no, "tierName": tier_name,
+                                         "nickname": nickname}, text=text, nickname=nickname)
+
+    async def push_system(self, text: str = "방송 알림") -> int:
+        return await self.push_paid(30, {"description": text, "styleType": 1, "params": {}}, text=text,
+                                    nickname="")
+
     async def push_frame(self, frame: Any) -> int:
         n = 0
         for _cid, ws in list(self.clients):
