@@ -30,7 +30,10 @@ def test_split_keeps_sentences_and_words_under_100(text):
     parts = split_for_chat(text)
     assert len(parts) >= 2
     assert all(0 < chat_len(p) <= 100 for p in parts)
-    assert all(p[-1] in ".!?~" for p in parts)  # every sentence is shorter than 100: cut between sentences
+    if text is KO:  # every sentence is shorter than 100: cut only between sentences
+        assert all(p[-1] in ".!?~" for p in parts)
+    else:  # the 2nd sentence is longer than 100: it alone is split, between words
+        assert parts[0].endswith("day!") and parts[-1] == "Stay tuned and follow the channel so you do not miss it."
     assert words_intact(text, parts)
 
 
