@@ -28,6 +28,7 @@ MAX_VIEWER = 60
 MAX_ASSISTANT = 20
 MAX_EMOJIS = 20
 FADE_AFTER_S = 600.0  # messages older than 10 minutes fade out (the page does the fading)
+ALERT_SECONDS = 6.0  # how long a donation/subscription alert stays up
 
 # Filter reasons whose messages are still shown (dimmed). Anything else a filter rejected
 # (banned words, spam, links, …) is not put on stream.
@@ -89,6 +90,7 @@ class OverlayState:
     _by_msg: dict[int, dict[str, Any]] = field(default_factory=dict)
     _frozen: dict[str, Any] | None = None
     _next_reply_id: int = 1
+    alert: dict[str, Any] | None = None  # the latest alert (pages show it while it is recent)
 
     # -- observation ----------------------------------------------------------------------
     def listen(self, fn: Listener) -> Callable[[], None]:
@@ -192,6 +194,7 @@ class OverlayState:
         self.viewer.clear()
         self.assistant.clear()
         self._by_msg.clear()
+        self.alert = None
         self._frozen = None
         self._emit({"type": "state", "state": self._live_snapshot()})
 
@@ -234,6 +237,24 @@ class OverlayState:
             self._frozen = None
             self._emit({"type": "state", "state": self._live_snapshot()})
 
+    # -- donation / subscription alert ----------------------------------------------------
+    def push_alert(self, kind: str, nickname: str, *, amount: int | None = None, tier_no: int | None = None,
+                   tier_name: str = "", months: int | None = None, text: str = "",
+                   duration_s: float = ALERT_SECONDS) -> dict[str, Any]:
+        """Show a donation/subscription alert for ``duration_s`` (the page renders it as text only)."""
+        entry = {
+            "id": self._next_reply_id, "kind": "subscription" if kind == "subscription" else "donation",
+            "user": clean_nickname(nickname), "text": clean_display_text(text or "", MAX_TEXT).replace("\n", " "),
+            "amount": amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            "tier_no": tier_no if isinstance(tier_no, int) else None,
+            "tier_name": clean_display_text(tier_name or "", 32), "months": months if isinstance(months, int) else None,
+            "ts": self.clock(), "duration_s": max(0.5, min(float(duration_s), 60.0)),
+        }
+        self._next_reply_id += 1
+        self.alert = entry
+        self._emit({"type": "alert", "entry": entry})
+        return entry
+
     def tarot_changed(self) -> None:
         self._emit({"type": "tarot", "tarot": self.tarot_getter()})
 
@@ -244,6 +265,7 @@ class OverlayState:
             "assistant_messages": [dict(e) for e in self.assistant],
             "ignore_streamer_chat": self.ignore_streamer_chat,
             "tarot": self.tarot_getter(),
+            "alert": self.alert,
             "view": self.view.to_json(),
             "paused": self.paused,
             "server_time": self.clock(),
