@@ -22,9 +22,13 @@ class ShowLine:
 
 
 class Submit(Protocol):
-    """The one gate to speech: filters, then the approval queue (``Pipeline.add_reply`` behind it)."""
+    """The one gate to speech: filters, then the approval queue (``Pipeline.add_reply`` behind it).
 
-    def __call__(self, text: str, emotion: str, kind: str) -> Any: ...
+    ``source`` are the chat messages the line answers (a donation for a thanks), so memory records
+    the turn. Returns the draft (anything with a ``flagged`` attribute) or None when it was refused.
+    """
+
+    def __call__(self, text: str, emotion: str, kind: str, source: list[Any] | None = None) -> Any: ...
 
 
 class LineGenerator(Protocol):

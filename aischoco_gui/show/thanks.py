@@ -11,11 +11,18 @@ field falls back to the Korean defaults for that field alone and says why, namin
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aischoco_gui.show.base import data_block
+from aischoco_gui.show.base import LineGenerator, Submit, data_block
+from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_nickname
+
+log = logging.getLogger(__name__)
+KIND = "thanks"
 
 DEFAULT_DONATION_LEVELS = (
     "1000:닉네임을 불러 한 문장으로 짧고 밝게 고마워하기;"
@@ -159,3 +166,76 @@ def render_prompt(t: Thanks) -> str:
         data["text"] = t.text
     instruction = f"반응 크기 {t.level}/{t.levels} — {t.instruction}"
     return data_block(title, instruction, data)
+
+
+def fallback_line(t: Thanks) -> str:
+    """What is queued when the LLM cannot be reached (still filtered and approved like any draft)."""
+    nick = clean_nickname(t.nickname, 20)
+    if t.kind == "subscription":
+        return f"{nick}님, {t.months}개월 구독 정말 고마워요!" if (t.months or 1) > 1 else f"{nick}님, 구독 고마워요!"
+    return f"{nick}님, 후원 정말 고마워요!"
+
+
+class ThanksLane:
+    """The priority lane for donations and subscriptions.
+
+    As a pipeline interceptor (:meth:`intercept`) it takes donation / subscription messages out of
+    the chat batch and asks the LLM right away for a thanks scaled by :class:`ThanksPolicy`, so they
+    do not wait behind a chat burst. The draft goes through the submit gate (kind ``thanks``),
+    is moved to the front of the queue (``prioritize``), and with ``auto_approve`` is approved at
+    once unless the output filter flagged it (flagged drafts always wait for the streamer).
+    """
+
+    def __init__(self, policy: ThanksPolicy, *, generate: LineGenerator, submit: Submit,
+                 classify: Callable[[Any], Thanks | None] | None = None,
+                 prioritize: Callable[[Any], None] | None = None, approve: Callable[[Any], None] | None = None,
+                 auto_approve: bool = False, on_error: Callable[[str], None] | None = None,
+                 tasks: TaskGroup | None = None) -> None:
+        self.policy = policy
+        self.generate = generate
+        self.submit = submit
+        self.classify = classify or self.donation_of
+        self.prioritize = prioritize
+        self.approve = approve
+        self.auto_approve = auto_approve
+        self.on_error = on_error
+        self.tasks = tasks or TaskGroup("thanks")
+
+    def donation_of(self, msg: Any) -> Thanks | None:
+        """Default classifier: a :class:`ChatMessage` with a donation amount. Subscriptions need the
+        chat source's subscription fields: pass a ``classify`` that maps them with
+        :meth:`ThanksPolicy.for_subscription`."""
+        amount = getattr(msg, "donation_amount", None)
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            return self.policy.for_donation(amount, getattr(msg, "nickname", ""), getattr(msg, "text", ""))
+        return None
+
+    def intercept(self, msg: Any) -> bool:
+        """Pipeline interceptor: True (consumed) for donations/subscriptions, which get their own draft."""
+        t = self.classify(msg)
+        if t is None:
+            return False
+        self.tasks.spawn(self.thank(t, [msg]), f"thanks-{getattr(msg, 'id', '')}")
+        return True
+
+    async def thank(self, t: Thanks, source: list[Any] | None = None) -> Any:
+        """Generate and queue one scaled thanks; returns the draft (or None when the gate refused it)."""
+        try:
+            line = await self.generate(render_prompt(t))
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning("thanks generation failed: %s", e)
+            if self.on_error is not None:
+                self.on_error(f"thanks: {e}; a plain thank-you is queued instead")
+            line = None
+        text, emotion = (line.text, line.emotion) if line is not None and line.text.strip() else (fallback_line(t),
+                                                                                                  "happy")
+        draft = self.submit(text, emotion, KIND, source=source)
+        if draft is None:
+            return None
+        if self.prioritize is not None:
+            self.prioritize(draft)
+        if self.auto_approve and self.approve is not None and not getattr(draft, "flagged", None):
+            self.approve(draft)
+        return draft

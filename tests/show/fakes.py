@@ -30,9 +30,21 @@ class Gate:
     """Records what reached the approval gate."""
 
     drafts: list[tuple[str, str, str]] = field(default_factory=list)
+    sources: list[list] = field(default_factory=list)
+    flag_words: tuple[str, ...] = ()
 
-    def __call__(self, text: str, emotion: str, kind: str) -> None:
+    def __call__(self, text: str, emotion: str, kind: str, source: list | None = None) -> FakeDraft:
         self.drafts.append((text, emotion, kind))
+        self.sources.append(list(source or []))
+        hit = next((w for w in self.flag_words if w in text), None)
+        return FakeDraft(len(self.drafts), text, f"banned word: {hit}" if hit else None)
+
+
+@dataclass
+class FakeDraft:
+    id: int
+    text: str
+    flagged: str | None = None
 
 
 @dataclass
