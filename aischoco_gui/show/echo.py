@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aischoco_gui.events import Event, EventKind
+from aischoco_gui.i18n import tr
+from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import Clock
 from aischoco_gui.text import clean_display_text, split_sentences
 
@@ -141,6 +143,10 @@ class TokenBucket:
 class EchoError:
     message: str  # the chat message that was not posted
     error: str  # the API's answer / exception text
+
+    def describe(self) -> str:
+        """The text to show the streamer next to the echo toggle."""
+        return tr("show.echo.failed", error=self.error, message=self.message)
 
 
 class ChatEcho:

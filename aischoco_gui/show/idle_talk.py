@@ -19,7 +19,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aischoco_gui.events import Event, EventKind
+from aischoco_gui.i18n import tr
 from aischoco_gui.paths import shipped_path
+from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import Clock, LineGenerator, ShowLine, Submit, data_block
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,7 @@ class IdleTalk:
         except Exception as e:
             log.warning("idle talk generation failed: %s", e)
             if self.on_error is not None:
-                self.on_error(f"idle talk: {e}")
+                self.on_error(tr("show.idle.failed", error=e))
             return None
         finally:
             self._generating = False

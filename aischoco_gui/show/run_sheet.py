@@ -25,7 +25,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aischoco_gui.i18n import tr
 from aischoco_gui.paths import atomic_write_text
+from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import LineGenerator, Submit, data_block
 
 log = logging.getLogger(__name__)
@@ -96,18 +98,18 @@ def load_run_sheet(path: Path, now: Callable[[], datetime] = datetime.now) -> tu
         aside = path.with_name(f"{path.name}.corrupt-{now():%Y%m%d-%H%M%S}")
         try:
             path.replace(aside)
-            notices.append(f"run sheet {path.name} was unreadable ({e}); moved aside to {aside.name}")
+            notices.append(tr("show.run_sheet.corrupt", name=path.name, error=e, aside=aside.name))
         except OSError as e2:
-            notices.append(f"run sheet {path.name} is unreadable ({e}) and could not be moved aside: {e2}")
+            notices.append(tr("show.run_sheet.unmovable", name=path.name, error=f"{e}; {e2}"))
         return [], notices
     cues: list[Cue] = []
     for i, d in enumerate(raw[:MAX_CUES], 1):
         try:
             cues.append(Cue.from_json(d))
         except CueError as e:
-            notices.append(f"run sheet cue {i} skipped: {e}")
+            notices.append(tr("show.run_sheet.bad_cue", n=i, error=e))
     if len(raw) > MAX_CUES:
-        notices.append(f"run sheet: only the first {MAX_CUES} cues are used")
+        notices.append(tr("show.run_sheet.too_many", n=MAX_CUES))
     return cues, notices
 
 
@@ -211,7 +213,7 @@ class RunSheet:
         except Exception as e:
             log.warning("run sheet cue %s: LLM failed: %s; using the text as written", c.id, e)
             if self.on_error is not None:
-                self.on_error(f"run sheet: {e}; the cue text is queued as written")
+                self.on_error(tr("show.run_sheet.llm_failed", error=e))
             line = None
         if line is None or not line.text.strip():
             self.submit(c.text.strip(), "neutral", KIND)

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aischoco_gui.i18n import tr
+from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import LineGenerator, Submit, data_block
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_nickname
@@ -227,7 +229,7 @@ class ThanksLane:
         except Exception as e:
             log.warning("thanks generation failed: %s", e)
             if self.on_error is not None:
-                self.on_error(f"thanks: {e}; a plain thank-you is queued instead")
+                self.on_error(tr("show.thanks.failed", error=e))
             line = None
         text, emotion = (line.text, line.emotion) if line is not None and line.text.strip() else (fallback_line(t),
                                                                                                   "happy")

@@ -1,0 +1,24 @@
+"""UI strings of the show tools (Korean first, English too)."""
+
+from __future__ import annotations
+
+from aischoco_gui.i18n import register
+
+register({
+    "show.kind.thanks": ("감사", "Thanks"),
+    "show.kind.idle_talk": ("잡담", "Idle talk"),
+    "show.kind.run_sheet": ("진행표", "Run sheet"),
+    "show.idle.failed": ("잡담 제안 실패: {error}", "Idle talk failed: {error}"),
+    "show.thanks.failed": ("감사 멘트 생성 실패: {error} — 기본 감사 인사를 대신 넣었어요",
+                           "Thanks generation failed: {error} — a plain thank-you was queued instead"),
+    "show.run_sheet.llm_failed": ("진행표 멘트 생성 실패: {error} — 적어 둔 문장을 그대로 넣었어요",
+                                  "Run sheet phrasing failed: {error} — the cue text was queued as written"),
+    "show.run_sheet.corrupt": ("진행표 파일 {name}을(를) 읽을 수 없어 {aside}(으)로 옮겼어요: {error}",
+                               "Run sheet {name} was unreadable ({error}); moved aside to {aside}"),
+    "show.run_sheet.unmovable": ("진행표 파일 {name}을(를) 읽을 수 없고 옮기지도 못했어요: {error}",
+                                 "Run sheet {name} is unreadable ({error}) and could not be moved aside"),
+    "show.run_sheet.bad_cue": ("진행표 {n}번 항목을 건너뛰었어요: {error}", "Run sheet cue {n} skipped: {error}"),
+    "show.run_sheet.too_many": ("진행표는 앞의 {n}개 항목만 사용해요", "Run sheet: only the first {n} cues are used"),
+    "show.echo.failed": ("채팅 전송 실패: {error} (메시지: {message})",
+                         "Chat echo failed: {error} (message: {message})"),
+})
