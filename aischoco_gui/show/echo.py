@@ -55,12 +55,26 @@ def _cut_words(text: str, limit: int) -> list[str]:
         cand = f"{cur} {word}" if cur else word
         if chat_len(cand) <= limit:
             cur = cand
+            continue
+        head, rest = _clause_break(cur)
+        tail = f"{rest} {word}" if rest else word
+        if head and chat_len(tail) <= limit:  # end the message after a comma rather than mid-clause
+            out.append(head)
+            cur = tail
         else:
             out.append(cur)
             cur = word
     if cur:
         out.append(cur)
     return out
+
+
+def _clause_break(s: str) -> tuple[str, str]:
+    """Split ``s`` after its last clause comma in the second half (``("", s)`` when there is none)."""
+    for i in range(len(s) - 1, len(s) // 2, -1):
+        if s[i] == " " and s[i - 1] in ",，、;":
+            return s[:i], s[i + 1:]
+    return "", s
 
 
 def _clean(text: str) -> str:

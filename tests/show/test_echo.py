@@ -34,6 +34,7 @@ def test_split_keeps_sentences_and_words_under_100(text):
         assert all(p[-1] in ".!?~" for p in parts)
     else:  # the 2nd sentence is longer than 100: it alone is split, between words
         assert parts[0].endswith("day!") and parts[-1] == "Stay tuned and follow the channel so you do not miss it."
+        assert parts[1].endswith("next weekend,")  # the long sentence is broken after a comma, not mid-clause
     assert words_intact(text, parts)
 
 
@@ -130,3 +131,10 @@ async def test_send_error_is_reported_and_the_rest_of_that_reply_dropped():
 def test_bad_mode_is_refused():
     with pytest.raises(ValueError, match="split or trim"):
         ChatEcho(Sender(FakeClock()), mode="cut")
+
+
+def test_trim_without_a_short_first_sentence_cuts_between_words():
+    text = " ".join(["가나다라마바"] * 30) + "."
+    m = trim_for_chat(text)
+    assert chat_len(m) <= 100 and m.endswith("…")
+    assert all(w == "가나다라마바" for w in m[:-1].split())  # whole words only
