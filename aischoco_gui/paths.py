@@ -150,7 +150,7 @@ def user_dirs(env: dict[str, str] | None = None) -> UserDirs:
     )
 
 
-SHIPPED_CONFIG_FILES = ("character.txt", "pose_mapping.json", ".env.example")
+SHIPPED_CONFIG_FILES = ("character.txt", "pose_mapping.json", ".env.example", "idle_topics.txt")
 
 
 def install_defaults(dirs: UserDirs) -> list[Path]:

@@ -109,6 +109,16 @@ class Settings:
     log_backup_count: int = opt(5, "LOG_BACKUP_COUNT")
     # safety (issue 13)
     reply_max_chars: int = opt(300, "REPLY_MAX_CHARS")  # every draft is cut to this at a sentence boundary
+    # show tools (aischoco_gui/show/; README "Show tools")
+    chzzk_chat_echo: str = opt("off", "CHZZK_CHAT_ECHO", choices=("off", "on"), dialog=True)
+    chat_echo_mode: str = opt("split", "CHAT_ECHO_MODE", choices=("split", "trim"), dialog=True)
+    chat_echo_min_interval_s: float = opt(2.0, "CHAT_ECHO_MIN_INTERVAL_SECONDS")
+    chat_echo_burst: int = opt(2, "CHAT_ECHO_BURST")
+    idle_talk_seconds: float = opt(0.0, "IDLE_TALK_SECONDS", dialog=True)  # 0 = off
+    thanks_donation_levels: str = opt("", "THANKS_DONATION_LEVELS", dialog=True)  # "" = Korean defaults
+    thanks_subscription_levels: str = opt("", "THANKS_SUBSCRIPTION_LEVELS", dialog=True)  # "" = defaults
+    thanks_auto_approve: bool = opt(False, "THANKS_AUTO_APPROVE", dialog=True)
+    run_sheet_enabled: bool = opt(False, "RUN_SHEET_ENABLED", dialog=True)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -217,6 +227,13 @@ def validate(s: Settings) -> dict[str, str]:
         problems["max_pending_drafts"] = "must be at least 1"
     if s.reply_max_chars < 20:
         problems["reply_max_chars"] = "must be at least 20"
+    # show tools
+    if s.idle_talk_seconds < 0:
+        problems["idle_talk_seconds"] = "must be 0 (off) or more"
+    if s.chat_echo_min_interval_s < 0:
+        problems["chat_echo_min_interval_s"] = "must be 0 or more"
+    if s.chat_echo_burst < 1:
+        problems["chat_echo_burst"] = "must be at least 1"
     dev = s.tts_output_device
     if dev.startswith("wav:") and len(dev) <= 4:
         problems["tts_output_device"] = "wav: needs a file path, e.g. wav:C:/out.wav"

@@ -271,6 +271,10 @@ class OverlayServer:
                 log.error("overlay resource missing: %s", p)
         self._files = files
 
+    def push_alert(self, kind: str, nickname: str, **kw: Any) -> dict[str, Any]:
+        """A donation/subscription alert on the overlay (see ``OverlayState.push_alert``)."""
+        return self.state.push_alert(kind, nickname, **kw)
+
     # -- bus → state ----------------------------------------------------------------------
     def _on_event(self, ev: Event) -> None:
         k, d = ev.kind, ev.data

@@ -29,6 +29,7 @@ MAX_VIEWER = 60
 MAX_ASSISTANT = 20
 MAX_EMOJIS = 20
 FADE_AFTER_S = 600.0  # messages older than 10 minutes fade out (the page does the fading)
+ALERT_SECONDS = 6.0  # how long a donation/subscription alert stays up
 
 # Filter reasons whose messages are still shown (dimmed). Anything else a filter rejected
 # (banned words, spam, links, …) is not put on stream.
@@ -94,6 +95,7 @@ class OverlayState:
     _snap_body: str = ""  # the cached /api/state document without server_time (starts after "{")
     snapshot_builds: int = 0  # how often the cached document was rebuilt (tests, benchmarks)
     _next_reply_id: int = 1
+    alert: dict[str, Any] | None = None  # the latest alert (pages show it while it is recent)
 
     # -- observation ----------------------------------------------------------------------
     def listen(self, fn: Listener) -> Callable[[], None]:
@@ -197,6 +199,7 @@ class OverlayState:
         self.viewer.clear()
         self.assistant.clear()
         self._by_msg.clear()
+        self.alert = None
         self._frozen = None
         self._emit({"type": "state", "state": self._live_snapshot()})
 
@@ -239,6 +242,24 @@ class OverlayState:
             self._frozen = None
             self._emit({"type": "state", "state": self._live_snapshot()})
 
+    # -- donation / subscription alert ----------------------------------------------------
+    def push_alert(self, kind: str, nickname: str, *, amount: int | None = None, tier_no: int | None = None,
+                   tier_name: str = "", months: int | None = None, text: str = "",
+                   duration_s: float = ALERT_SECONDS) -> dict[str, Any]:
+        """Show a donation/subscription alert for ``duration_s`` (the page renders it as text only)."""
+        entry = {
+            "id": self._next_reply_id, "kind": "subscription" if kind == "subscription" else "donation",
+            "user": clean_nickname(nickname), "text": clean_display_text(text or "", MAX_TEXT).replace("\n", " "),
+            "amount": amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            "tier_no": tier_no if isinstance(tier_no, int) else None,
+            "tier_name": clean_display_text(tier_name or "", 32), "months": months if isinstance(months, int) else None,
+            "ts": self.clock(), "duration_s": max(0.5, min(float(duration_s), 60.0)),
+        }
+        self._next_reply_id += 1
+        self.alert = entry
+        self._emit({"type": "alert", "entry": entry})
+        return entry
+
     def tarot_changed(self) -> None:
         self.provider_changed("tarot")
 
@@ -259,6 +280,7 @@ class OverlayState:
             "assistant_messages": [dict(e) for e in self.assistant],
             "ignore_streamer_chat": self.ignore_streamer_chat,
             **self._provided(),
+            "alert": self.alert,
             "view": self.view.to_json(),
             "paused": self.paused,
             "server_time": self.clock(),
@@ -277,10 +299,10 @@ class OverlayState:
 
     def snapshot_json(self) -> str:
         """``snapshot()`` as JSON, rebuilt only when something changed (``rev``, pause, streamer toggle,
-        tarot); ``server_time`` is the only per-request part."""
-        # the tarot block is small; comparing it too keeps the cache right even if a change was not announced
-        tarot = json.dumps(self.tarot_getter(), ensure_ascii=False, sort_keys=True, default=str)
-        key = (self.rev, self.paused, self.ignore_streamer_chat, tarot)
+        feature blocks such as tarot); ``server_time`` is the only per-request part."""
+        # feature blocks are small; comparing them too keeps the cache right even if a change was not announced
+        provided = json.dumps(self._provided(), ensure_ascii=False, sort_keys=True, default=str)
+        key = (self.rev, self.paused, self.ignore_streamer_chat, provided)
         if key != self._snap_key:
             snap = self.snapshot()
             snap.pop("server_time", None)

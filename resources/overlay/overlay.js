@@ -88,6 +88,31 @@
     return li;
   }
 
+  // Donation / subscription alert: text only (textContent), up for entry.duration_s seconds.
+  const alertBox = document.getElementById("alert");
+  let alertShown = null, alertTimer = null;
+  function showAlert(e) {
+    if (!e || !alertBox || alertShown === e.id) return;
+    const dur = typeof e.duration_s === "number" ? e.duration_s : 6;
+    const left = (typeof e.ts === "number" ? e.ts + dur - (Date.now() / 1000 + clockOffset) : dur);
+    if (left <= 0) return;  // an old alert from a state snapshot: not shown again
+    alertShown = e.id;
+    alertBox.className = "alert alert-" + (e.kind === "subscription" ? "subscription" : "donation");
+    alertBox.querySelector(".alert-nick").textContent = String(e.user || "");
+    let what;
+    if (e.kind === "subscription") {
+      const tier = e.tier_name ? String(e.tier_name) : (typeof e.tier_no === "number" ? "티어 " + e.tier_no : "");
+      what = " 구독" + (tier ? " · " + tier : "") + (typeof e.months === "number" ? " · " + e.months + "개월" : "");
+    } else {
+      what = typeof e.amount === "number" ? " 🧀 " + e.amount.toLocaleString("ko-KR") : " 후원";
+    }
+    alertBox.querySelector(".alert-what").textContent = what;
+    alertBox.querySelector(".alert-text").textContent = String(e.text || "");
+    alertBox.hidden = false;
+    if (alertTimer) clearTimeout(alertTimer);
+    alertTimer = setTimeout(function () { alertBox.hidden = true; alertTimer = null; }, Math.min(left, 60) * 1000);
+  }
+
   function findItem(list, id) {
     for (const li of list.children) if (li.dataset.id === String(id)) return li;
     return null;
@@ -145,6 +170,7 @@
     markLatest();
     applyConfig(s);
     document.body.classList.toggle("paused", !!s.paused);
+    if (s.alert) showAlert(s.alert);
     fade();
   }
 
@@ -182,6 +208,9 @@
         break;
       case "state":
         onState(d.state);
+        break;
+      case "alert":
+        showAlert(d.entry);
         break;
     }
   }

@@ -81,6 +81,37 @@ async def test_hostile_chat_is_inert_in_a_real_browser(tmp_path):
         assert png_size(shot) == (1280, 720)
 
 
+async def test_hostile_donation_and_subscription_alerts_are_inert_and_go_away():
+    async with served() as (srv, bus, _flt), Chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(srv.url + "?obs", wait_for="document.body && document.body.dataset.transport === 'push'")
+        nick = "<img src=x onerror=__pwned=8>\u202e치즈"  # fits the 32-character nickname cap
+        text = "</div><script>window.__pwned=9</script><svg onload=\"window.__pwned=10\">"
+        srv.push_alert("donation", nick, amount=50000, text=text, duration_s=1.5)
+        await page.wait_js("!document.getElementById('alert').hidden")
+        await asyncio.sleep(0.3)  # give any injected handler time to fire
+        dom = await page.eval("""(() => {
+            const a = document.getElementById('alert');
+            return {pwned: window.__pwned === undefined ? null : window.__pwned,
+                    nick: a.querySelector('.alert-nick').textContent, what: a.querySelector('.alert-what').textContent,
+                    text: a.querySelector('.alert-text').textContent, children: a.querySelectorAll('*').length,
+                    cls: a.className, injected: document.querySelectorAll('img, svg, script:not([src])').length};
+        })()""")
+        assert dom["pwned"] is None and dom["injected"] == 0
+        assert dom["nick"] == "<img src=x onerror=__pwned=8>치즈"  # shown as text, bidi override gone
+        assert dom["text"] == text and dom["what"] == " 🧀 50,000" and dom["cls"] == "alert alert-donation"
+        assert dom["children"] == 4  # head, nick, what, text: nothing was parsed out of the strings
+        await page.wait_js("document.getElementById('alert').hidden", timeout=5)  # goes away by itself
+        srv.push_alert("subscription", "<b>구독자</b>", tier_no=2, tier_name="<i>골드</i>", months=24,
+                       duration_s=5)
+        await page.wait_js("!document.getElementById('alert').hidden")
+        what = await page.eval("document.querySelector('#alert .alert-what').textContent")
+        assert what == " 구독 · <i>골드</i> · 24개월"
+        assert await page.eval("document.querySelector('#alert .alert-nick').textContent") == "<b>구독자</b>"
+        page2 = await browser.new_page()  # a page opened later sees the current alert once, not old ones
+        await page2.goto(srv.url + "?transport=poll", wait_for="!document.getElementById('alert').hidden")
+
+
 async def test_push_falls_back_to_polling_and_back():
     async with served() as (srv, bus, _flt), Chromium() as browser:
         page = await browser.new_page()
