@@ -9,14 +9,14 @@ import logging
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aischoco_gui import __version__
 from aischoco_gui.events import EventBus
 from aischoco_gui.i18n import set_language, tr
 from aischoco_gui.logging_setup import redactor, setup_logging
 from aischoco_gui.paths import UserDirs, user_dirs
-from aischoco_gui.settings import Settings, SettingsError, load_settings
+from aischoco_gui.settings import Settings, load_settings_report
 from aischoco_gui.wiring import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
 
 log = logging.getLogger("aischoco")
@@ -37,24 +37,22 @@ class Startup:
     settings: Settings
     dirs: UserDirs
     problems: dict[str, str]
+    report: list = field(default_factory=list)  # settings.SettingProblem, for the window's banner
 
 
 def load_startup() -> Startup:
-    """Settings + logging. Bad settings never stop the app: defaults are used and the problems shown."""
+    """Settings + logging. Bad settings never stop the app: each bad field alone falls back, every
+    other value is kept, nothing is written, and the problems are shown in a banner."""
     dirs = user_dirs()
     dirs.ensure()
-    problems: dict[str, str] = {}
-    try:
-        settings = load_settings(dirs)
-    except SettingsError as e:
-        problems = e.problems
-        settings = Settings()
+    settings, report = load_settings_report(dirs)
+    problems = {p.field or p.source: f"{p.env or p.source} ({p.source}): {p.message}" for p in report}
     setup_logging(dirs.logs, settings.log_console_level, settings.log_max_mb, settings.log_backup_count)
     redactor.add(*settings.secrets())
     set_language(settings.ui_language)
     for k, v in problems.items():
         log.error("setting %s: %s", k, v)
-    return Startup(settings, dirs, problems)
+    return Startup(settings, dirs, problems, report)
 
 
 @functools.cache
@@ -165,8 +163,8 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
     install_welcome(window, services, show=bool(created) and not args.smoke)
-    for k, v in startup.problems.items():
-        bus.notice(f"{k}: {v}", level="error")
+    from aischoco_gui.gui.settings_banner import show_settings_banner
+    show_settings_banner(window, startup.report)
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)
