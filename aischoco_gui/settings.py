@@ -186,11 +186,12 @@ class SettingProblem:
     def describe(self) -> str:
         """One line for the user: label (ENV), bad value, source, and the value used instead."""
         if not self.field:
-            return tr("setting.problem_file", source=self.source, message=self.message)
+            return tr("setting.problem_file", source=self.source, message=self.message)  # OS/JSON text
         used = self.used if self.used != "" else tr("setting.empty")
         key = "setting.problem_default" if self.used_source == "default" else "setting.problem_fallback"
-        return tr(key, label=self.label, env=self.env, value=self.value, source=self.source,
-                  used=used, used_source=self.used_source, message=self.message)
+        st = settings_text
+        return tr(key, label=self.label, env=self.env, value=self.value, source=st.source_text(self.source),
+                  used=used, used_source=st.source_text(self.used_source), message=st.localize_problem(self.message))
 
 
 def field_label(name: str) -> str:

@@ -211,3 +211,51 @@ register({
     "setting.problem_file": ("설정 파일 {source}을(를) 읽을 수 없어 건너뛰었어요 (파일은 그대로 둡니다): {message}",
                              "Could not read the settings file {source}; skipped it (the file is left as is): {message}"),
 })
+
+
+# The core's validation messages are English (they go to logs); the UI shows them in the UI language.
+_PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"expected true/false, got (?P<v>.*)", "켜기/끄기(true/false) 값이어야 해요 (입력: {v})"),
+    (r"expected a whole number, got (?P<v>.*)", "정수여야 해요 (입력: {v})"),
+    (r"expected a number, got (?P<v>.*)", "숫자여야 해요 (입력: {v})"),
+    (r"must be one of (?P<c>.*) \(got (?P<v>.*)\)", "다음 중 하나여야 해요: {c} (입력: {v})"),
+    (r"not an http\(s\) URL: (?P<v>.*)", "http:// 또는 https:// 로 시작하는 주소여야 해요 (입력: {v})"),
+    (r"not a ws:// URL: (?P<v>.*)", "ws:// 또는 wss:// 로 시작하는 주소여야 해요 (입력: {v})"),
+    (r"port must be 0–65535 \(got (?P<v>.*)\)", "포트는 0–65535 사이여야 해요 (입력: {v})"),
+    (r"must be 0 \(off\) or more", "0(끔) 이상이어야 해요"),
+    (r"must be more than 0", "0보다 커야 해요"),
+    (r"must be at least 1", "1 이상이어야 해요"),
+    (r"wav: needs a file path.*", "wav: 뒤에 파일 경로가 필요해요 (예: wav:C:/out.wav)"),
+)
+
+
+def localize_problem(message: str) -> str:
+    """A validation message in the UI language (Korean text for the known English messages)."""
+    import re  # noqa: PLC0415
+
+    from aischoco_gui.i18n import language  # noqa: PLC0415
+
+    if language() != "ko":
+        return message
+    for pattern, ko in _PROBLEM_PATTERNS:
+        m = re.fullmatch(pattern, message)
+        if m:
+            return ko.format(**m.groupdict())
+    return message
+
+
+register({
+    "setting.source.environment": ("환경 변수", "environment"),
+    "setting.source.settings dialog": ("설정 창", "settings dialog"),
+    "setting.source.credential store": ("OS 자격 증명 저장소", "OS credential store"),
+    "setting.source.this session only": ("이번 실행만", "this session only"),
+    "setting.source.default": ("기본값", "default"),
+})
+
+
+def source_text(source: str) -> str:
+    """A settings layer name in the UI language (file paths stay as they are)."""
+    from aischoco_gui.i18n import all_keys, tr  # noqa: PLC0415
+
+    key = f"setting.source.{source}"
+    return tr(key) if key in all_keys() else source

@@ -138,7 +138,7 @@ def test_settings_dialog_validates(qtbot, home):
     qtbot.addWidget(dlg)
     dlg.editors["vts_url"].setText("localhost:8001")
     assert dlg.try_save() is False
-    assert dlg.errors["vts_url"].text().startswith("not a ws://")
+    assert dlg.errors["vts_url"].text().startswith("ws:// 또는 wss://")  # shown in the UI language (ko)
     dlg.editors["vts_url"].setText("ws://192.0.2.1:8001")
     dlg.editors["groq_model"].setText("llama-3.3-70b-versatile")
     assert dlg.try_save() is True
