@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("aischoco")
     app.setApplicationVersion(__version__)
+    from aischoco_gui.gui.qt_i18n import install_qt_translations
+    install_qt_translations(app, startup.settings.ui_language)  # Korean standard buttons and dialogs
     app.setQuitOnLastWindowClosed(False)
     try:
         with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import Event, EventKind, ServiceState, ServiceStatus
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.i18n import emotion_label, register, tr
 from aischoco_gui.llm.models import DEFAULT_EMOTIONS
 from aischoco_gui.pipeline.approval import ApprovalError, Draft
 
@@ -86,7 +86,8 @@ class ReplyPanel(QWidget):
         self.editor.setObjectName("reply_editor")
         self.editor.setMaximumHeight(110)
         self.emotion = QComboBox(self)
-        self.emotion.addItems(list(DEFAULT_EMOTIONS))
+        for emo in DEFAULT_EMOTIONS:
+            self.emotion.addItem(emotion_label(emo), emo)
         self.meta = QLabel("", self)
         self.meta.setWordWrap(True)
 
@@ -228,14 +229,16 @@ class ReplyPanel(QWidget):
             self.editor.setPlainText(d.text)
             self.editor.document().setModified(False)
             self.editor.setProperty("draft_id", d.id)
-        self.emotion.setCurrentText(d.emotion)
+        if self.emotion.findData(d.emotion) < 0:
+            self.emotion.addItem(emotion_label(d.emotion), d.emotion)
+        self.emotion.setCurrentIndex(self.emotion.findData(d.emotion))
         r = d.reply
         self.meta.setText(tr("reply.meta", provider=r.provider, model=r.model, latency=r.latency_s)
                           + ("".join(f"\n{n}" for n in r.notes)))
 
     # -- actions --------------------------------------------------------------------------
     def _edited_text(self, d: Draft) -> tuple[str, str]:
-        return self.editor.toPlainText().strip(), self.emotion.currentText()
+        return self.editor.toPlainText().strip(), str(self.emotion.currentData() or d.emotion)
 
     def approve_selected(self) -> None:
         d = self.selected()
@@ -297,7 +300,7 @@ class ReplyPanel(QWidget):
         if st.name == "llm":
             self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
             if st.state is ServiceState.NOT_CONFIGURED and st.detail:
-                self.banner.setText(f"{tr('reply.no_key')} ({st.detail})")
+                self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
 
 
 def create_panel(services, bridge) -> QWidget:

@@ -1,0 +1,39 @@
+"""Qt's own translations (standard buttons, message boxes, file dialogs, context menus) in the UI
+language: ``qtbase_ko.qm`` ships inside PySide6 (``Qt/translations``), also in the frozen build."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+log = logging.getLogger(__name__)
+_installed: list[QTranslator] = []
+
+
+def translations_dir() -> Path:
+    return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+
+
+def install_qt_translations(app: QCoreApplication, lang: str) -> bool:
+    """Load ``qtbase_<lang>.qm`` into ``app`` (replacing an earlier one); English needs none.
+
+    Returns True when a translation is active. Also sets the default locale, so number formats and
+    Qt's own dialogs agree with the UI language.
+    """
+    for t in _installed:
+        app.removeTranslator(t)
+    _installed.clear()
+    QLocale.setDefault(QLocale(QLocale.Language.Korean if lang == "ko" else QLocale.Language.English,
+                               QLocale.Country.SouthKorea if lang == "ko" else QLocale.Country.UnitedStates))
+    if lang == "en":
+        return False
+    t = QTranslator(app)
+    if not t.load(f"qtbase_{lang}", str(translations_dir())):
+        log.warning("Qt's translation qtbase_%s.qm not found in %s: standard buttons stay English",
+                    lang, translations_dir())
+        return False
+    app.installTranslator(t)
+    _installed.append(t)
+    return True
