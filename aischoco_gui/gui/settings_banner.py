@@ -51,6 +51,7 @@ class SettingsBanner(QWidget):
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.addWidget(lab)
+        text.addStretch(1)
         self.settings_button = QPushButton(tr("banner.open_settings"), self)
         self.settings_button.clicked.connect(lambda _=False: self.settings_requested.emit())
         self.dismiss_button = QPushButton(tr("banner.dismiss"), self)

@@ -5,6 +5,7 @@ and fail on English words that are not names (VTS, OBS, CHZZK, …); Qt's own bu
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListView,
     QTabBar,
     QTableView,
     QTreeView,
@@ -29,6 +31,7 @@ from aischoco_gui.i18n import set_language
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
 from aischoco_gui.wiring import build_services, start_services, stop_services
+from tests.doubles.openai_server import OpenAIDouble, Script
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
 from tests.qt_async import until
 
@@ -70,6 +73,9 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
             out += [(where, w.itemText(i)) for i in range(w.count())]
         elif isinstance(w, QLineEdit) and not w.text():
             out.append((where, w.placeholderText()))
+        elif isinstance(w, QListView) and w.model() is not None:  # e.g. reply drafts "[기쁨] …"
+            m = w.model()
+            out += [(where + ".item", str(m.data(m.index(r, 0)) or "")) for r in range(m.rowCount())]
         elif isinstance(w, (QTableView, QTreeView)) and w.model() is not None:
             m = w.model()
             out += [(where + ".header", str(m.headerData(c, Qt.Orientation.Horizontal) or ""))
@@ -118,7 +124,14 @@ def test_settings_dialog_has_no_english_in_korean_mode(qtbot, home, korean):
     assert not sorted(set(found)), "\n".join(sorted(set(found)))
 
 
-def test_main_window_has_no_english_in_korean_mode(qtbot, qloop, home, korean):
+@pytest.fixture
+def llm():
+    d = OpenAIDouble.start_in_thread()
+    yield d
+    d.stop()
+
+
+def test_main_window_has_no_english_in_korean_mode(qtbot, qloop, home, korean, llm):
     from aischoco_gui.app import AppController
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.main_window import MainWindow
@@ -126,10 +139,11 @@ def test_main_window_has_no_english_in_korean_mode(qtbot, qloop, home, korean):
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     settings = dataclasses.replace(Settings(), tts_engine="fake", tts_output_device="null", overlay_port=0,
-                                   vts_url="ws://127.0.0.1:9")
+                                   vts_url="ws://127.0.0.1:9", llm_base_url=llm.base_url, groq_api_key="k")
     bus = EventBus()
     services = build_services(settings, dirs, bus, overrides={"speaker": RecordingSpeaker(bus),
                                                               "avatar": RecordingAvatar(bus)})
+    llm.script(Script(content=json.dumps({"emotion": "happy", "response": "반가워요 초코칩!"}, ensure_ascii=False)))
     bridge = Bridge(bus)
     win = MainWindow(services, bridge)
     win.controller = AppController(services, win, bridge)
@@ -139,6 +153,9 @@ def test_main_window_has_no_english_in_korean_mode(qtbot, qloop, home, korean):
     async def scenario():
         await start_services(services)
         await until(lambda: "chat" in bus.status and "llm" in bus.status)
+        services.chat.send("민수", "안녕하세요")  # a draft in the reply list
+        await until(lambda: len(services.pipeline.queue.pending) == 1)
+        win.reply_panel.list.setCurrentRow(0)  # selected: its meta line and editor show too
         found = list(leaks(win))
         for dock in win.findChildren(QDockWidget):  # each tabbed dock once in front
             dock.raise_()

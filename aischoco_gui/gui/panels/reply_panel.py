@@ -24,6 +24,7 @@ from aischoco_gui.events import Event, EventKind, ServiceState, ServiceStatus
 from aischoco_gui.i18n import emotion_label, register, tr
 from aischoco_gui.llm.models import DEFAULT_EMOTIONS
 from aischoco_gui.pipeline.approval import ApprovalError, Draft
+from aischoco_gui.settings_text import choice_key
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class ReplyPanel(QWidget):
 
     def _item_text(self, d: Draft) -> str:
         chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
-        lines = [f"[{d.emotion}] {d.text}", tr("reply.for_chat", chat=chat)]
+        lines = [f"[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         if d.flagged:
             lines.insert(0, tr("reply.flagged", reason=d.flagged))
         left = self.queue.seconds_left(d)
@@ -233,7 +234,9 @@ class ReplyPanel(QWidget):
             self.emotion.addItem(emotion_label(d.emotion), d.emotion)
         self.emotion.setCurrentIndex(self.emotion.findData(d.emotion))
         r = d.reply
-        self.meta.setText(tr("reply.meta", provider=r.provider, model=r.model, latency=r.latency_s)
+        key = choice_key("llm_provider", r.provider)  # "custom" → 직접 지정; names like Groq stay
+        provider = tr(key) if key else r.provider
+        self.meta.setText(tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s)
                           + ("".join(f"\n{n}" for n in r.notes)))
 
     # -- actions --------------------------------------------------------------------------
