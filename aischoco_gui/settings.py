@@ -68,15 +68,15 @@ class Settings:
     chzzk_chat_ws_url: str = opt("wss://kr-ss{server}.chat.naver.com/chat", "CHZZK_CHAT_WS_URL")  # unofficial
     chzzk_live_poll_s: float = opt(30.0, "CHZZK_LIVE_POLL_SECONDS")
     chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS")
-    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS")
+    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS", dialog=True)
     chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True)
     chat_recent_size: int = opt(50, "CHAT_RECENT_SIZE")
     # llm
     groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True)
     groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True)
     llm_base_url: str = opt("https://api.groq.com/openai/v1", "LLM_BASE_URL", dialog=True)
-    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT")
-    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES")
+    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT", dialog=True)
+    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES", dialog=True)
     llm_provider: str = opt("auto", "LLM_PROVIDER", dialog=True,
                             choices=("auto", "groq", "cerebras", "openai", "ollama", "llamacpp", "custom"))
     llm_mode: str = opt("auto", "LLM_MODE", choices=("auto", "json", "stream"), dialog=True)
@@ -95,10 +95,10 @@ class Settings:
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
-    tts_fallback: str = opt("system", "TTS_FALLBACK")  # engines tried after the primary, comma separated
+    tts_fallback: str = opt("system", "TTS_FALLBACK", dialog=True)  # engines tried after the primary, comma separated
     qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
-    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE")
-    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE")  # espeak-ng voice for the offline engine
+    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE", dialog=True)
+    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE", dialog=True)  # espeak-ng voice for the offline engine
     # avatar
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
     lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
@@ -109,14 +109,14 @@ class Settings:
     # pipeline
     approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True)
     auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True)  # 0 = off
-    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS")
-    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES")
-    tarot_enabled: bool = opt(False, "TAROT_ENABLED")
+    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS", dialog=True)
+    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES", dialog=True)
+    tarot_enabled: bool = opt(False, "TAROT_ENABLED", dialog=True)
     # ui / logging
     ui_language: str = opt("ko", "UI_LANGUAGE", choices=UI_LANGUAGES, dialog=True)
-    log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS)
-    log_max_mb: float = opt(10.0, "LOG_MAX_MB")
-    log_backup_count: int = opt(5, "LOG_BACKUP_COUNT")
+    log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS, dialog=True)
+    log_max_mb: float = opt(10.0, "LOG_MAX_MB", dialog=True)
+    log_backup_count: int = opt(5, "LOG_BACKUP_COUNT", dialog=True)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

@@ -64,7 +64,7 @@ def test_typed_chat_becomes_draft_and_click_approves(qtbot, qloop, home, llm):
         assert chat.input.text() == ""
         await until(lambda: win.reply_panel.list.count() == 1)
         item_text = win.reply_panel.list.item(0).text()
-        assert "반가워요 초코칩" in item_text and "[happy]" in item_text
+        assert "반가워요 초코칩" in item_text and "[기쁨]" in item_text  # emotion shown by its Korean name
         assert "초코우유: 안녕하세요 초코님" in item_text
         qtbot.mouseClick(win.reply_panel.approve_btn, Qt.MouseButton.LeftButton)
         await until(lambda: spk.spoken)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.i18n import emotion_label, register, tr
 
 log = logging.getLogger(__name__)
 
@@ -245,10 +245,10 @@ def readable_turn(role: str, content: str) -> str:
             d = json.loads(content)
             if isinstance(d, dict) and "response" in d:
                 emo = d.get("emotion")
-                return f"[{emo}] {d['response']}" if emo else str(d["response"])
+                return f"[{emotion_label(str(emo))}] {d['response']}" if emo else str(d["response"])
         if role == "assistant" and content.startswith("[") and "]\n" in content:
             emo, text = content[1:].split("]\n", 1)
-            return f"[{emo}] {text}"
+            return f"[{emotion_label(emo)}] {text}"
     except (ValueError, TypeError):
         pass
     return content
