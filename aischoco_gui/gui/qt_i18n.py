@@ -12,8 +12,12 @@ log = logging.getLogger(__name__)
 _installed: list[QTranslator] = []
 
 
-def translations_dir() -> Path:
-    return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+def translations_dirs() -> list[Path]:
+    """Where Qt's .qm files may be: Qt's own idea, then the PySide6 package (frozen builds)."""
+    import PySide6  # noqa: PLC0415
+
+    return [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+            Path(PySide6.__file__).parent / "Qt" / "translations"]
 
 
 def install_qt_translations(app: QCoreApplication, lang: str) -> bool:
@@ -30,9 +34,10 @@ def install_qt_translations(app: QCoreApplication, lang: str) -> bool:
     if lang == "en":
         return False
     t = QTranslator(app)
-    if not t.load(f"qtbase_{lang}", str(translations_dir())):
+    dirs = translations_dirs()
+    if not any(t.load(f"qtbase_{lang}", str(d)) for d in dirs):
         log.warning("Qt's translation qtbase_%s.qm not found in %s: standard buttons stay English",
-                    lang, translations_dir())
+                    lang, ", ".join(map(str, dirs)))
         return False
     app.installTranslator(t)
     _installed.append(t)

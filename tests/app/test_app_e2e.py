@@ -164,3 +164,19 @@ def test_smoke_exits_zero(tmp_path):
     assert r.stdout.strip().splitlines()[-1] == "aischoco ready"
     assert (tmp_path / "h" / "logs" / "aischoco.log").exists()
     assert (tmp_path / "h" / "config" / "character.txt").exists()
+
+
+def test_smoke_with_a_bad_setting_keeps_the_others(tmp_path):
+    """APPROVAL_MODE=sometimes no longer resets every setting: the app starts with the others kept
+    (LOG_CONSOLE_LEVEL=INFO shows the INFO start-up line on the console) and logs the problem."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_"))}
+    env.update(AISCHOCO_HOME=str(tmp_path / "h"), QT_QPA_PLATFORM="offscreen", OVERLAY_PORT="0",
+               TTS_OUTPUT_DEVICE="null", VTS_URL="ws://127.0.0.1:9", APPROVAL_MODE="sometimes",
+               LOG_CONSOLE_LEVEL="INFO")
+    r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"],
+                       capture_output=True, text=True, env=env, timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "aischoco ready"
+    log = (tmp_path / "h" / "logs" / "aischoco.log").read_text(encoding="utf-8")
+    assert "APPROVAL_MODE" in log and "sometimes" in log
+    assert "ready in" in r.stderr  # LOG_CONSOLE_LEVEL=INFO kept (it used to fall back to WARNING with the rest)

@@ -174,3 +174,35 @@ def test_no_keyring_cancel_keeps_dialog_open_and_stores_nothing(qtbot, dirs, hom
     s = load_settings(dirs, env={})
     assert s.groq_api_key == "" and s.groq_model == "other-model"
     assert isinstance(dlg.editors["groq_api_key"], QLineEdit)
+
+
+def test_store_that_silently_drops_the_secret_is_detected(qtbot, dirs):
+    """A backend that accepts set_password but keeps nothing (seen on misconfigured Linux desktops)
+    is not a null backend, so only the read-back check finds it: the user is still asked."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Dropping(KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            return None
+
+        def set_password(self, service, username, password):
+            pass
+
+        def delete_password(self, service, username):
+            pass
+
+    old = keyring.get_keyring()
+    keyring.set_keyring(Dropping())
+    try:
+        set_language("ko")
+        assert settings_mod.keyring_available()  # it looks like a real store …
+        dlg = make(qtbot, dirs)
+        _type_key_and_save(qtbot, dlg)  # … but the question still comes
+        qtbot.mouseClick(dlg.file_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dlg.result() == dlg.DialogCode.Accepted)
+        assert load_settings(dirs, env={}).groq_api_key == "gsk_typed_123"
+    finally:
+        keyring.set_keyring(old)
