@@ -107,8 +107,8 @@ class Settings:
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)
     # pipeline
-    approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True)
-    auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True)  # 0 = off
+    approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True, restart=False)
+    auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True, restart=False)  # 0 = off
     max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS", dialog=True)
     batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES", dialog=True)
     tarot_enabled: bool = opt(False, "TAROT_ENABLED", dialog=True)

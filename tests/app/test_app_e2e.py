@@ -180,3 +180,27 @@ def test_smoke_with_a_bad_setting_keeps_the_others(tmp_path):
     log = (tmp_path / "h" / "logs" / "aischoco.log").read_text(encoding="utf-8")
     assert "APPROVAL_MODE" in log and "sometimes" in log
     assert "ready in" in r.stderr  # LOG_CONSOLE_LEVEL=INFO kept (it used to fall back to WARNING with the rest)
+
+
+def test_live_fields_apply_on_save_without_restart_tag(qtbot, qloop, home):
+    """Fields marked restart=False (approval mode, auto-approve) carry no "재시작 필요" tag and do
+    apply as soon as the dialog is saved; the others keep the tag."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    services, win, spk, av = make_window(qtbot, home, None)
+
+    async def scenario():
+        await start_services(services)
+        win.settings_requested.emit()
+        dlg = win.controller.settings_dialog
+        assert "approval_mode" not in dlg.restart_tags and "auto_approve_seconds" not in dlg.restart_tags
+        assert "vts_url" in dlg.restart_tags
+        cb = dlg.editors["approval_mode"]
+        cb.setCurrentIndex(cb.findData("auto"))
+        dlg.editors["auto_approve_seconds"].setValue(4.0)
+        qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        await until(lambda: services.pipeline.queue.mode == "auto")
+        assert services.pipeline.queue.auto_after_s == 4.0
+        await stop_services(services)
+
+    qloop.run_until_complete(scenario())
