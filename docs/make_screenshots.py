@@ -113,7 +113,7 @@ async def shoot(app, lang: str) -> None:
         (env_dir / ".env").write_text("APPROVAL_MODE=sometimes\nOVERLAY_PORT=abc\nGROQ_MODEL=my-model\n")
         report = load_settings_report(dirs, env={}, cwd=env_dir, use_keyring=False)[1]
         banner = SettingsBanner(report)
-        banner.resize(SCREEN[0], banner.sizeHint().height())
+        banner.resize(SCREEN[0], banner.heightForWidth(SCREEN[0]))
         banner.show()
         await asyncio.sleep(0.05)
         save(banner, f"settings_banner_{lang}.png")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QToolBar, QVBoxLayout, QWidget
 
 from aischoco_gui.i18n import register, tr
@@ -63,6 +63,19 @@ class SettingsBanner(QWidget):
         lay.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         lay.addWidget(self.dismiss_button, 0, Qt.AlignmentFlag.AlignTop)
         self.setVisible(bool(self.problems))
+
+    # Word-wrapped labels make the default size hint tall and narrow; size to the width we have.
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        width = max(self.width(), 640)
+        return QSize(super().sizeHint().width(), self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(super().minimumSizeHint().width(), self.heightForWidth(max(self.width(), 640)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self.heightForWidth(self.width()) != self.height():
+            self.updateGeometry()
 
     def dismiss(self) -> None:
         self.hide()

@@ -27,6 +27,11 @@ def test_banner_lists_each_problem_and_dismisses(qtbot, home, tmp_path):
     assert "승인 방식" in text and "APPROVAL_MODE" in text and "sometimes" in text and "manual" in text
     assert "오버레이 포트" in text and "abc" in text and "8765" in text
     assert "2" in banner.title.text()
+    win.resize(1366, 600)
+    qtbot.waitUntil(lambda: banner.width() > 1000)
+    # sized to its text at the window's width, not the tall narrow default of word-wrapped labels
+    qtbot.waitUntil(lambda: banner.height() <= banner.heightForWidth(banner.width()) + 4)
+    assert banner.height() < 150
     with qtbot.waitSignal(banner.dismissed):
         qtbot.mouseClick(banner.dismiss_button, Qt.MouseButton.LeftButton)
     assert not banner.isVisible()
