@@ -382,6 +382,20 @@ def store_secret_in_file(dirs: UserDirs, name: str, value: str) -> Path:
     return path
 
 
+def secret_location(dirs: UserDirs, name: str, use_keyring: bool = True) -> str | None:
+    """Where the dialog-kept value of secret field ``name`` lives now: :data:`SESSION_SOURCE`,
+    ``"credential store"``, the path of ``secrets.env``, or None (not kept by the app)."""
+    env = {f.name: f.metadata["env"] for f in setting_fields()}[name]
+    if _session_secrets.get(name):
+        return SESSION_SOURCE
+    if use_keyring and keyring_get(env):
+        return "credential store"
+    path = secrets_file(dirs)
+    if path.exists() and dotenv_values(path).get(env):
+        return str(path)
+    return None
+
+
 def keyring_available() -> bool:
     """False when keyring is missing or its backend is the null/fail one (nothing would be kept)."""
     kr = _keyring()

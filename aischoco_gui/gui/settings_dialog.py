@@ -42,6 +42,7 @@ from aischoco_gui.settings import (
     keep_secret_for_session,
     keyring_available,
     save_dialog_settings,
+    secret_location,
     secrets_file,
     setting_fields,
     store_secret_in_file,
@@ -205,7 +206,9 @@ class SettingsDialog(QDialog):
         label.setToolTip(tip)
 
     def _secret_hint(self, name: str, keyring_ok: bool) -> str:
-        src = self.settings.sources.get(name)
+        # where it is kept now (it may have been saved since these settings were loaded), else its source
+        # (no keyring call here: a locked store could prompt or block the UI thread)
+        src = secret_location(self.dirs, name, use_keyring=False) or self.settings.sources.get(name)
         if src == "credential store":
             return tr("settings.secret.keyring")
         if src == SESSION_SOURCE:

@@ -139,6 +139,8 @@ def test_no_keyring_choose_session_only(qtbot, dirs, home):
         assert dlg.secret_choice == "session" and dlg.warnings == {}
         assert load_settings(dirs, env={}).groq_api_key == "gsk_typed_123"
         assert not any("gsk_typed" in p.read_text(errors="ignore") for p in home.rglob("*") if p.is_file())
+        again = make(qtbot, dirs)  # opened again from the same (old) settings: says where the key is
+        assert again.secret_hints["groq_api_key"].text() == "이번 실행 동안만 기억 (어디에도 저장 안 됨)"
     finally:
         settings_mod.keep_secret_for_session("groq_api_key", "")
 
