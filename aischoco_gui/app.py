@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aischoco_gui import __version__
 from aischoco_gui.compose import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
@@ -16,7 +16,7 @@ from aischoco_gui.events import EventBus
 from aischoco_gui.i18n import register, set_language, tr
 from aischoco_gui.logging_setup import redactor, setup_logging
 from aischoco_gui.paths import UserDirs, usable_dirs, user_dirs
-from aischoco_gui.settings import Settings, SettingsError, load_settings
+from aischoco_gui.settings import Settings, load_settings_report
 
 log = logging.getLogger("aischoco")
 T0 = time.perf_counter()
@@ -46,17 +46,15 @@ class Startup:
     settings: Settings
     dirs: UserDirs
     problems: dict[str, str]
+    report: list = field(default_factory=list)  # settings.SettingProblem, for the window's banner
 
 
 def load_startup() -> Startup:
-    """Settings + logging. Bad settings never stop the app: defaults are used and the problems shown."""
+    """Settings + logging. Bad settings never stop the app: each bad field alone falls back, every
+    other value is kept, nothing is written, and the problems are shown in a banner."""
     dirs = usable_dirs(user_dirs())  # an unwritable folder → safe mode in a temp folder, never an exit
-    problems: dict[str, str] = {}
-    try:
-        settings = load_settings(dirs)
-    except SettingsError as e:
-        problems = e.problems
-        settings = Settings()
+    settings, report = load_settings_report(dirs)
+    problems = {p.field or p.source: f"{p.env or p.source} ({p.source}): {p.message}" for p in report}
     setup_logging(dirs.logs, settings.log_console_level, settings.log_max_mb, settings.log_backup_count)
     redactor.add(*settings.secrets())
     set_language(settings.ui_language)
@@ -64,7 +62,7 @@ def load_startup() -> Startup:
         log.error("setting %s: %s", k, v)
     if dirs.safe_mode:
         log.error("safe mode: %s is not writable (%s); this run uses %s", dirs.wanted, dirs.unwritable, dirs.home)
-    return Startup(settings, dirs, problems)
+    return Startup(settings, dirs, problems, report)
 
 
 def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> None:
@@ -129,8 +127,8 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
     install_welcome(window, services, show=bool(created) and not args.smoke)
-    for k, v in startup.problems.items():
-        bus.notice(f"{k}: {v}", level="error")
+    from aischoco_gui.gui.settings_banner import show_settings_banner
+    show_settings_banner(window, startup.report)
     if startup.dirs.safe_mode:
         msg = tr("safe_mode.home_unwritable", reason=startup.dirs.unwritable, temp=startup.dirs.home)
         bus.notice(msg, level="error")
@@ -189,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("aischoco")
     app.setApplicationVersion(__version__)
+    from aischoco_gui.gui.qt_i18n import install_qt_translations
+    install_qt_translations(app, startup.settings.ui_language)  # Korean standard buttons and dialogs
     app.setQuitOnLastWindowClosed(False)
     try:
         with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:

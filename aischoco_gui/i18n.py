@@ -69,3 +69,18 @@ register({
     "service.audio": ("오디오", "Audio"),
     "service.memory": ("대화 기억", "Memory"),
 })
+
+register({
+    "emotion.happy": ("기쁨", "happy"),
+    "emotion.sad": ("슬픔", "sad"),
+    "emotion.angry": ("화남", "angry"),
+    "emotion.surprised": ("놀람", "surprised"),
+    "emotion.neutral": ("보통", "neutral"),
+    "emotion.excited": ("신남", "excited"),
+})
+
+
+def emotion_label(name: str) -> str:
+    """Readable name of an emotion; a user's own emotion (from pose_mapping.json) shows as written."""
+    key = f"emotion.{name}"
+    return tr(key) if key in _strings else name

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from aischoco_gui import settings_text  # noqa: F401  (registers the human labels of every field)
+from aischoco_gui.i18n import tr
 from aischoco_gui.paths import UserDirs, atomic_write_text, user_dirs
 
 log = logging.getLogger(__name__)
@@ -27,12 +30,18 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "aischoco"
 UI_SETTINGS_FILE = "ui_settings.json"
 USER_SETTINGS_FILE = "settings.json"
+SECRETS_FILE = "secrets.env"  # plain-text fallback for secrets, only when the user chooses it (0600)
+SESSION_SOURCE = "this session only"
 
 
 def opt(default: Any, env: str, *, secret: bool = False, choices: tuple[str, ...] | None = None,
-        dialog: bool = False) -> Any:
-    """Declare a setting: its default, environment name and how it is validated/stored."""
-    meta = {"env": env, "secret": secret, "choices": choices, "dialog": dialog}
+        dialog: bool = False, restart: bool = True) -> Any:
+    """Declare a setting: its default, environment name and how it is validated/stored.
+
+    ``restart``: the running app picks a change up only after a restart (the dialog says so next to
+    the field); ``False`` once the composition root applies the field live.
+    """
+    meta = {"env": env, "secret": secret, "choices": choices, "dialog": dialog, "restart": restart}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -59,14 +68,14 @@ class Settings:
     chzzk_chat_ws_url: str = opt("wss://kr-ss{server}.chat.naver.com/chat", "CHZZK_CHAT_WS_URL")  # unofficial
     chzzk_live_poll_s: float = opt(30.0, "CHZZK_LIVE_POLL_SECONDS")
     chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS")
-    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS")
+    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS", dialog=True)
     chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True)
     # llm
     groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True)
     groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True)
     llm_base_url: str = opt("https://api.groq.com/openai/v1", "LLM_BASE_URL", dialog=True)
-    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT")
-    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES")
+    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT", dialog=True)
+    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES", dialog=True)
     llm_provider: str = opt("auto", "LLM_PROVIDER", dialog=True,
                             choices=("auto", "groq", "cerebras", "openai", "ollama", "llamacpp", "custom"))
     llm_mode: str = opt("auto", "LLM_MODE", choices=("auto", "json", "stream"), dialog=True)
@@ -85,10 +94,10 @@ class Settings:
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
-    tts_fallback: str = opt("system", "TTS_FALLBACK")  # engines tried after the primary, comma separated
+    tts_fallback: str = opt("system", "TTS_FALLBACK", dialog=True)  # engines tried after the primary, comma separated
     qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
-    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE")
-    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE")  # espeak-ng voice for the offline engine
+    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE", dialog=True)
+    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE", dialog=True)  # espeak-ng voice for the offline engine
     # avatar
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
     lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
@@ -97,16 +106,16 @@ class Settings:
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)
     # pipeline
-    approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True)
-    auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True)  # 0 = off
-    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS")
-    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES")
-    tarot_enabled: bool = opt(False, "TAROT_ENABLED")
+    approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True, restart=False)
+    auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True, restart=False)  # 0 = off
+    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS", dialog=True)
+    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES", dialog=True)
+    tarot_enabled: bool = opt(False, "TAROT_ENABLED", dialog=True)
     # ui / logging
     ui_language: str = opt("ko", "UI_LANGUAGE", choices=UI_LANGUAGES, dialog=True)
-    log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS)
-    log_max_mb: float = opt(10.0, "LOG_MAX_MB")
-    log_backup_count: int = opt(5, "LOG_BACKUP_COUNT")
+    log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS, dialog=True)
+    log_max_mb: float = opt(10.0, "LOG_MAX_MB", dialog=True)
+    log_backup_count: int = opt(5, "LOG_BACKUP_COUNT", dialog=True)
     # safety (issue 13)
     reply_max_chars: int = opt(300, "REPLY_MAX_CHARS")  # every draft is cut to this at a sentence boundary
     # show tools (aischoco_gui/show/; README "Show tools")
@@ -154,11 +163,54 @@ class Settings:
 
 
 class SettingsError(ValueError):
-    """One or more settings are invalid; ``problems`` maps field name → message."""
+    """One or more settings are invalid; ``problems`` maps field name → message.
 
-    def __init__(self, problems: dict[str, str]):
+    ``settings`` holds what start-up uses instead: every valid value kept, each bad field fallen
+    back on its own; ``report`` lists the problems for the window's banner.
+    """
+
+    def __init__(self, problems: dict[str, str], settings: Settings | None = None,
+                 report: list[SettingProblem] | None = None):
         self.problems = problems
+        self.settings = settings
+        self.report = report or []
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad value: where it came from and what is used instead (secrets are masked)."""
+
+    field: str  # "" for a whole file that could not be read
+    env: str
+    source: str
+    value: str
+    used: str
+    used_source: str  # "default" or the layer whose value is used
+    message: str
+
+    @property
+    def label(self) -> str:
+        """The field's human label in the current UI language."""
+        return field_label(self.field) if self.field else tr("setting.file_unreadable")
+
+    def describe(self) -> str:
+        """One line for the user: label (ENV), bad value, source, and the value used instead."""
+        if not self.field:
+            return tr("setting.problem_file", source=self.source, message=self.message)  # OS/JSON text
+        used = self.used if self.used != "" else tr("setting.empty")
+        key = "setting.problem_default" if self.used_source == "default" else "setting.problem_fallback"
+        st = settings_text
+        return tr(key, label=self.label, env=self.env, value=self.value, source=st.source_text(self.source),
+                  used=used, used_source=st.source_text(self.used_source), message=st.localize_problem(self.message))
+
+
+def field_label(name: str) -> str:
+    """Human label of a field (never its raw name when a label is registered)."""
+    from aischoco_gui.i18n import all_keys  # noqa: PLC0415
+
+    key = f"setting.{name}"
+    return tr(key) if key in all_keys() else name
 
 
 def setting_fields() -> list:
@@ -286,7 +338,7 @@ def keyring_set(name: str, value: str) -> bool:
 
 # -- loading -------------------------------------------------------------------------------
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path, problems: list[SettingProblem] | None = None) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
@@ -296,68 +348,207 @@ def _read_json(path: Path) -> dict[str, Any]:
         return data
     except (ValueError, OSError) as e:
         log.warning("ignoring unreadable settings file %s: %s", path, e)
+        if problems is not None:
+            problems.append(SettingProblem("", "", str(path), "", "", "", str(e)))
         return {}
 
 
-def load_settings(dirs: UserDirs | None = None, env: dict[str, str] | None = None,
-                  cwd: Path | None = None, use_keyring: bool = True) -> Settings:
-    """Build settings from all layers. Raises :class:`SettingsError` listing every bad value."""
+# Secrets typed in the dialog when the user chose "keep only for this session": never written anywhere.
+_session_secrets: dict[str, str] = {}
+
+
+def keep_secret_for_session(name: str, value: str) -> None:
+    """Keep a secret (field name) in memory for this run only; later loads in this process see it."""
+    if value:
+        _session_secrets[name] = value
+    else:
+        _session_secrets.pop(name, None)
+
+
+def secrets_file(dirs: UserDirs) -> Path:
+    return dirs.config / SECRETS_FILE
+
+
+def store_secret_in_file(dirs: UserDirs, name: str, value: str) -> Path:
+    """Write a secret (field name) to ``secrets.env`` in the config dir, readable by the owner only.
+
+    The user chose this when no OS credential store was available. Written atomically; the file is
+    created with mode 0600 (on Windows the per-user config folder is what protects it).
+    """
+    env = {f.name: f.metadata["env"] for f in setting_fields()}[name]
+    path = secrets_file(dirs)
+    current = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
+    if value:
+        current[env] = value
+    else:
+        current.pop(env, None)
+    lines = ["# aischoco secrets in plain text (chosen in the settings dialog: no OS credential store).",
+             "# Anyone who can read this file can use these keys. Delete it to forget them."]
+    for k, v in current.items():
+        lines.append(f'{k}="' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def secret_location(dirs: UserDirs, name: str, use_keyring: bool = True) -> str | None:
+    """Where the dialog-kept value of secret field ``name`` lives now: :data:`SESSION_SOURCE`,
+    ``"credential store"``, the path of ``secrets.env``, or None (not kept by the app)."""
+    env = {f.name: f.metadata["env"] for f in setting_fields()}[name]
+    if _session_secrets.get(name):
+        return SESSION_SOURCE
+    if use_keyring and keyring_get(env):
+        return "credential store"
+    path = secrets_file(dirs)
+    if path.exists() and dotenv_values(path).get(env):
+        return str(path)
+    return None
+
+
+def keyring_available() -> bool:
+    """False when keyring is missing or its backend is the null/fail one (nothing would be kept)."""
+    kr = _keyring()
+    if kr is None:
+        return False
+    try:
+        mod = type(kr.get_keyring()).__module__
+    except Exception:
+        return False
+    return not mod.startswith(("keyring.backends.null", "keyring.backends.fail"))
+
+
+def _field_ok(f, raw: Any) -> tuple[Any, str | None]:
+    """Coerce and validate one field on its own: (value, None) or (None, message)."""
+    try:
+        value = _coerce(f, raw)
+    except ValueError as e:
+        return None, str(e)
+    probe = Settings()
+    setattr(probe, f.name, value)
+    msg = validate(probe).get(f.name)
+    return (None, msg) if msg else (value, None)
+
+
+def _shown(f, v: Any) -> str:
+    if f.metadata.get("secret") and v not in (None, ""):
+        return "***"
+    return str(v)
+
+
+def load_settings_report(dirs: UserDirs | None = None, env: dict[str, str] | None = None,
+                         cwd: Path | None = None, use_keyring: bool = True) -> tuple[Settings, list[SettingProblem]]:
+    """Build settings from all layers, validating each field on its own.
+
+    A bad value never costs the others: the field falls back to the next lower layer that has a
+    valid value, else its default, and the problem is reported. Nothing is written.
+    """
     env = dict(os.environ) if env is None else env
     dirs = dirs or user_dirs(env)
     by_env = {f.metadata["env"]: f for f in setting_fields()}
     by_name = {f.name: f for f in setting_fields()}
-    raw: dict[str, tuple[Any, str]] = {}
+    layers: dict[str, list[tuple[Any, str]]] = {}  # field → [(raw, source)], lowest layer first
+    report: list[SettingProblem] = []
 
     def apply(values: dict[str, Any], source: str, keys: str) -> None:
         for k, v in values.items():
             f = by_env.get(k) if keys == "env" else (by_name.get(k) or by_env.get(k))
             if f is not None and v is not None:
-                raw[f.name] = (v, source)
+                layers.setdefault(f.name, []).append((v, source))
 
-    apply(_read_json(dirs.config / USER_SETTINGS_FILE), str(dirs.config / USER_SETTINGS_FILE), "name")
+    user_json = dirs.config / USER_SETTINGS_FILE
+    apply(_read_json(user_json, report), str(user_json), "name")
     for p in dirs.env_files(cwd):
         if p.exists():
             apply({k: v for k, v in dotenv_values(p).items() if v is not None}, str(p), "env")
     apply(env, "environment", "env")
-    ui = _read_json(dirs.config / UI_SETTINGS_FILE)
+    ui = _read_json(dirs.config / UI_SETTINGS_FILE, report)
     apply({k: v for k, v in ui.items() if k in by_name and not by_name[k].metadata.get("secret")},
           "settings dialog", "name")
+    sf = secrets_file(dirs)
+    if sf.exists():
+        apply({k: v for k, v in dotenv_values(sf).items()
+               if v and k in by_env and by_env[k].metadata.get("secret")}, str(sf), "env")
     if use_keyring:
         for f in setting_fields():
             if f.metadata.get("secret") and f.metadata.get("dialog"):
                 v = keyring_get(f.metadata["env"])
                 if v:
-                    raw[f.name] = (v, "credential store")
+                    layers.setdefault(f.name, []).append((v, "credential store"))
+    for name, v in _session_secrets.items():
+        layers.setdefault(name, []).append((v, SESSION_SOURCE))
 
     s = Settings()
-    problems: dict[str, str] = {}
-    for name, (v, source) in raw.items():
-        try:
-            setattr(s, name, _coerce(by_name[name], v))
-            s.sources[name] = source
-        except ValueError as e:
-            problems[name] = f"{by_name[name].metadata['env']} ({source}): {e}"
-    problems.update({k: v for k, v in validate(s).items() if k not in problems})
-    if problems:
-        raise SettingsError(problems)
+    for name, candidates in layers.items():
+        f = by_name[name]
+        bad: list[tuple[Any, str, str]] = []
+        for raw, source in reversed(candidates):
+            value, msg = _field_ok(f, raw)
+            if msg is None:
+                setattr(s, name, value)
+                s.sources[name] = source
+                break
+            bad.append((raw, source, msg))
+        used, used_source = getattr(s, name), s.sources.get(name, "default")
+        for raw, source, msg in bad:
+            report.append(SettingProblem(name, f.metadata["env"], source, _shown(f, raw), _shown(f, used),
+                                         used_source, msg))
+    for p in report:
+        if p.field:
+            log.warning("setting %s (%s) from %s is invalid (%s); using %r from %s",
+                        p.field, p.env, p.source, p.message, p.used, p.used_source)
+    return s, report
+
+
+def load_settings(dirs: UserDirs | None = None, env: dict[str, str] | None = None,
+                  cwd: Path | None = None, use_keyring: bool = True) -> Settings:
+    """Build settings from all layers. Raises :class:`SettingsError` listing every bad value
+    (its ``settings`` are the per-field fallbacks to use instead)."""
+    s, report = load_settings_report(dirs, env, cwd, use_keyring)
+    field_problems = [p for p in report if p.field]
+    if field_problems:
+        problems: dict[str, str] = {}
+        for p in field_problems:
+            line = f"{p.env} ({p.source}): {p.message}"
+            problems[p.field] = problems[p.field] + "; " + line if p.field in problems else line
+        raise SettingsError(problems, s, report)
     return s
 
 
 def save_dialog_settings(dirs: UserDirs, values: dict[str, Any], use_keyring: bool = True) -> dict[str, str]:
-    """Persist values edited in the settings dialog. Secrets go to the credential store only.
+    """Persist values edited in the settings dialog: only the given (changed) fields are written,
+    every other entry of ``ui_settings.json`` stays as it was, valid or not.
+    Secrets go to the credential store only.
 
-    Returns a map of secret field → warning for secrets that could not be stored.
+    Returns a map of secret field → warning for secrets that could not be stored; the caller asks
+    the user what to do with them (:func:`keep_secret_for_session`, :func:`store_secret_in_file`).
     """
     by_name = {f.name: f for f in setting_fields()}
-    current = _read_json(dirs.config / UI_SETTINGS_FILE)
+    path = dirs.config / UI_SETTINGS_FILE
+    unreadable: list[SettingProblem] = []
+    current = _read_json(path, unreadable)
+    if unreadable:  # never replace a file we could not read: keep it aside for the user
+        backup = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
+        os.replace(path, backup)
+        log.warning("kept the unreadable %s as %s", path, backup)
     warnings: dict[str, str] = {}
     for name, v in values.items():
         f = by_name[name]
         if f.metadata.get("secret"):
             if not use_keyring or not keyring_set(f.metadata["env"], str(v)):
-                warnings[name] = "no OS credential store available; set it in .env instead"
+                warnings[name] = "no OS credential store available"
             continue
         current[name] = v
     dirs.config.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(dirs.config / UI_SETTINGS_FILE, json.dumps(current, ensure_ascii=False, indent=2))
+    atomic_write_text(path, json.dumps(current, ensure_ascii=False, indent=2))
     return warnings

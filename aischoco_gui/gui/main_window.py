@@ -29,7 +29,7 @@ register({
     "panic.tooltip": ("말하기 중지, 대기열 비우기, 아바타 중립", "Stop speech, clear the queue, avatar to neutral"),
     "panel.chat": ("채팅", "Chat"),
     "panel.replies": ("AI 답변", "AI replies"),
-    "panel.pose": ("감정 · 포즈", "Emotion & pose"),
+    "panel.pose": ("감정 · 포즈", "Emotion · pose"),  # no "&": tabbed dock titles treat it as a mnemonic
     "panel.latency": ("TTS 지연", "TTS latency"),
     "panel.vts": ("VTS 상태", "VTS status"),
     "panel.history": ("대화 요약", "History summary"),

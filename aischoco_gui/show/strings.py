@@ -5,16 +5,6 @@ from __future__ import annotations
 from aischoco_gui.i18n import register
 
 register({
-    # settings dialog labels (the dialog looks up "settings.<field>")
-    "settings.chzzk_chat_echo": ("채팅으로 답장 올리기", "Post replies to chat"),
-    "settings.chat_echo_mode": ("긴 답장 채팅 처리 (split=나눠 보내기, trim=줄이기)",
-                                "Long replies in chat (split / trim)"),
-    "settings.idle_talk_seconds": ("채팅이 조용하면 잡담 제안 (초, 0=끔)", "Idle talk after quiet chat (s, 0=off)"),
-    "settings.thanks_donation_levels": ("후원 감사 단계 (₩:지시;…)", "Donation thanks levels (₩:instruction;…)"),
-    "settings.thanks_subscription_levels": ("구독 감사 단계 (개월:지시;…)", "Subscription thanks levels (months:…)"),
-    "settings.thanks_auto_approve": ("감사 멘트 자동 승인 (필터에 걸린 것은 대기)",
-                                     "Auto-approve thanks (flagged ones still wait)"),
-    "settings.run_sheet_enabled": ("진행표 사용", "Use the run sheet"),
     "show.kind.thanks": ("감사", "Thanks"),
     "show.kind.idle_talk": ("잡담", "Idle talk"),
     "show.kind.run_sheet": ("진행표", "Run sheet"),

@@ -64,7 +64,7 @@ def test_typed_chat_becomes_draft_and_click_approves(qtbot, qloop, home, llm):
         assert chat.input.text() == ""
         await wait_until(lambda: win.reply_panel.list.count() == 1)
         item_text = win.reply_panel.list.item(0).text()
-        assert "반가워요 초코칩" in item_text and "[happy]" in item_text
+        assert "반가워요 초코칩" in item_text and "[기쁨]" in item_text  # emotion shown by its Korean name
         assert "초코우유: 안녕하세요 초코님" in item_text
         qtbot.mouseClick(win.reply_panel.approve_btn, Qt.MouseButton.LeftButton)
         await wait_until(lambda: spk.spoken)
@@ -138,7 +138,7 @@ def test_settings_dialog_validates(qtbot, home):
     qtbot.addWidget(dlg)
     dlg.editors["vts_url"].setText("localhost:8001")
     assert dlg.try_save() is False
-    assert dlg.errors["vts_url"].text().startswith("not a ws://")
+    assert dlg.errors["vts_url"].text().startswith("ws:// 또는 wss://")  # shown in the UI language (ko)
     dlg.editors["vts_url"].setText("ws://192.0.2.1:8001")
     dlg.editors["groq_model"].setText("llama-3.3-70b-versatile")
     assert dlg.try_save() is True
@@ -164,3 +164,43 @@ def test_smoke_exits_zero(tmp_path):
     assert r.stdout.strip().splitlines()[-1] == "aischoco ready"
     assert (tmp_path / "h" / "logs" / "aischoco.log").exists()
     assert (tmp_path / "h" / "config" / "character.txt").exists()
+
+
+def test_smoke_with_a_bad_setting_keeps_the_others(tmp_path):
+    """APPROVAL_MODE=sometimes no longer resets every setting: the app starts with the others kept
+    (LOG_CONSOLE_LEVEL=INFO shows the INFO start-up line on the console) and logs the problem."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_"))}
+    env.update(AISCHOCO_HOME=str(tmp_path / "h"), QT_QPA_PLATFORM="offscreen", OVERLAY_PORT="0",
+               TTS_OUTPUT_DEVICE="null", VTS_URL="ws://127.0.0.1:9", APPROVAL_MODE="sometimes",
+               LOG_CONSOLE_LEVEL="INFO")
+    r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"],
+                       capture_output=True, text=True, env=env, timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "aischoco ready"
+    log = (tmp_path / "h" / "logs" / "aischoco.log").read_text(encoding="utf-8")
+    assert "APPROVAL_MODE" in log and "sometimes" in log
+    assert "ready in" in r.stderr  # LOG_CONSOLE_LEVEL=INFO kept (it used to fall back to WARNING with the rest)
+
+
+def test_live_fields_apply_on_save_without_restart_tag(qtbot, qloop, home):
+    """Fields marked restart=False (approval mode, auto-approve) carry no "재시작 필요" tag and do
+    apply as soon as the dialog is saved; the others keep the tag."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    services, win, spk, av = make_window(qtbot, home, None)
+
+    async def scenario():
+        await start_services(services)
+        win.settings_requested.emit()
+        dlg = win.controller.settings_dialog
+        assert "approval_mode" not in dlg.restart_tags and "auto_approve_seconds" not in dlg.restart_tags
+        assert "vts_url" in dlg.restart_tags
+        cb = dlg.editors["approval_mode"]
+        cb.setCurrentIndex(cb.findData("auto"))
+        dlg.editors["auto_approve_seconds"].setValue(4.0)
+        qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        await wait_until(lambda: services.pipeline.queue.mode == "auto")
+        assert services.pipeline.queue.auto_after_s == 4.0
+        await stop_services(services)
+
+    qloop.run_until_complete(scenario())

@@ -16,7 +16,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[2] / "aischoco_gui"
 ADAPTERS = ("chat", "llm", "tts", "stt", "vts", "overlay")
 BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "protocols", "logging_setup",
-          "frozen", "audio", "wordfilter", "homoglyphs_table", "net", ""}  # "": the package itself
+          "frozen", "audio", "wordfilter", "homoglyphs_table", "net", "settings_text", ""}  # "": the package itself
 QT = ("PySide6", "qasync", "shiboken6")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from PySide6.QtCore import Qt
 
@@ -75,3 +76,14 @@ def test_unreadable_backup_is_reported_not_fatal(qtbot, home):
     qtbot.addWidget(panel)
     qtbot.mouseClick(panel.restore_btn, Qt.MouseButton.LeftButton)
     assert "JSONDecodeError" in panel.message.text() or "실패" in panel.message.text()
+
+
+def test_history_table_shows_readable_text_not_json(qtbot, home):
+    gen, services = make_generator(home, "http://127.0.0.1:9/v1")
+    gen.commit([msg("민수", "안녕 <b>초코</b>"), msg("지은", "고양이 좋아")], "안녕하세요!")
+    panel = create_panel(services, Bridge(services.bus))
+    qtbot.addWidget(panel)
+    cells = [panel.table.item(r, 2).text() for r in range(panel.table.rowCount())]
+    assert cells[0].endswith("] 안녕하세요!") and not re.search("[A-Za-z]", cells[0]), cells[0]  # "[보통] …"
+    assert "민수: 안녕 <b>초코</b>" in cells[1] and "지은: 고양이 좋아" in cells[1]
+    assert not any("{" in c or '"nick"' in c or '"response"' in c for c in cells), cells

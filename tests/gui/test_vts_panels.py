@@ -26,7 +26,7 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
             services = bare_services(Settings(), user_dirs({"AISCHOCO_HOME": str(tmp_path)}), av.bus, avatar=av)
             panel = pose_panel.create_panel(services, None)
             qtbot.addWidget(panel)
-            panel.emotion.setCurrentText("happy")
+            panel.select_emotion("happy")
             r = panel._row_of("smile")
             assert r >= 0
             slider = panel.table.cellWidget(r, panel.COL_SLIDER)
@@ -58,7 +58,7 @@ async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
             panel.remove_parameters(["tail"])
             assert panel._row_of("tail") == -1 and "tail" not in av.mapping.parameter_mapping
             # Preview a transition: starts from the default pose and moves toward the emotion.
-            panel.emotion.setCurrentText("sad")
+            panel.select_emotion("sad")
             panel.preview_transition()
             assert av.emotion == "sad"
         finally:

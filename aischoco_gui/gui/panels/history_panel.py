@@ -7,6 +7,7 @@ The memory lives on the event loop thread (the Qt thread under qasync); the pane
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -26,11 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.i18n import emotion_label, register, tr
 
 log = logging.getLogger(__name__)
 
 register({
+    "history.donation": ("후원 {amount}", "donation {amount}"),
     "history.summary": ("대화 요약 (다음 요청부터 적용)", "Conversation summary (used from the next request)"),
     "history.summary_info": ("요약 {tokens} 토큰 · 요약된 메시지 {count}개 · {ts}",
                              "summary {tokens} tokens · {count} messages summarized · {ts}"),
@@ -164,7 +166,10 @@ class HistoryPanel(QWidget):
             role = tr("history.role_user") if t.role == "user" else tr("history.role_assistant")
             self.table.setItem(row, 0, QTableWidgetItem(role))
             self.table.setItem(row, 1, QTableWidgetItem(str(t.tokens)))
-            self.table.setItem(row, 2, QTableWidgetItem(t.content.replace("\n", " ")[:300]))
+            text = readable_turn(t.role, t.content)
+            item = QTableWidgetItem(text.replace("\n", " ")[:300])
+            item.setToolTip(text[:2000])
+            self.table.setItem(row, 2, item)
         self._fill_backups()
 
     def _fill_backups(self) -> None:
@@ -222,6 +227,31 @@ class HistoryPanel(QWidget):
     def _disarm_clear(self) -> None:
         self._clear_armed = False
         self.clear_btn.setText(tr("history.clear"))
+
+
+def readable_turn(role: str, content: str) -> str:
+    """What a memory turn says, for people: the chat batch as "nick: text" lines, the AI's reply as
+    "[emotion] reply" — not the JSON the LLM is sent. Anything else is shown as it is."""
+    try:
+        if role == "user" and "[" in content:
+            items = json.loads(content[content.index("["):content.rindex("]") + 1])
+            if isinstance(items, list) and all(isinstance(i, dict) and "text" in i for i in items):
+                lines = []
+                for i in items:
+                    extra = f" ({tr('history.donation', amount=i['donation'])})" if i.get("donation") else ""
+                    lines.append(f"{i.get('nick', '?')}: {i['text']}{extra}")
+                return "\n".join(lines)
+        if role == "assistant" and content.lstrip().startswith("{"):
+            d = json.loads(content)
+            if isinstance(d, dict) and "response" in d:
+                emo = d.get("emotion")
+                return f"[{emotion_label(str(emo))}] {d['response']}" if emo else str(d["response"])
+        if role == "assistant" and content.startswith("[") and "]\n" in content:
+            emo, text = content[1:].split("]\n", 1)
+            return f"[{emotion_label(emo)}] {text}"
+    except (ValueError, TypeError):
+        pass
+    return content
 
 
 def create_panel(services, bridge) -> QWidget:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import emotion_label, tr
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
 
@@ -70,7 +70,7 @@ class PosePanel(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
 
-        self.emotion.currentTextChanged.connect(self._emotion_changed)
+        self.emotion.currentIndexChanged.connect(lambda _i: self._emotion_changed(self.current_emotion()))
         self.preview_btn.clicked.connect(self.preview_transition)
         self.ease.toggled.connect(self._curve_changed)
         self.add_btn.clicked.connect(self._ask_add)
@@ -86,20 +86,21 @@ class PosePanel(QWidget):
         return self.avatar.mapping
 
     def reload(self) -> None:
-        current = self.emotion.currentText()
+        current = self.current_emotion()
         self._building = True
         self.emotion.clear()
-        self.emotion.addItems(list(self.mapping.emotions))
+        for emo in self.mapping.emotions:
+            self.emotion.addItem(emotion_label(emo), emo)
         self.ease.setChecked(self.mapping.curve == "ease")
         self._building = False
         if current in self.mapping.emotions:
-            self.emotion.setCurrentText(current)
+            self.emotion.setCurrentIndex(self.emotion.findData(current))
         self._rebuild_rows()
 
     def _rebuild_rows(self) -> None:
         self._building = True
         m = self.mapping
-        emo = self.emotion.currentText()
+        emo = self.current_emotion()
         pose = m.emotions.get(emo, {})
         names = m.logical_names()
         self.table.setRowCount(len(names))
@@ -177,7 +178,7 @@ class PosePanel(QWidget):
 
     def set_value(self, logical: str, value: float) -> None:
         """Store the value for the selected emotion and show it on the avatar right away."""
-        emo = self.emotion.currentText()
+        emo = self.current_emotion()
         if not emo:
             return
         self.mapping.emotions.setdefault(emo, {})[logical] = round(float(value), 4)
@@ -195,6 +196,13 @@ class PosePanel(QWidget):
             self.mapping.curve = "ease" if on else "linear"
             self._dirty()
 
+    def current_emotion(self) -> str:
+        """The selected emotion's name (the combo shows its readable label)."""
+        return str(self.emotion.currentData() or "")
+
+    def select_emotion(self, emo: str) -> None:
+        self.emotion.setCurrentIndex(self.emotion.findData(emo))
+
     def _emotion_changed(self, emo: str) -> None:
         if self._building or not emo:
             return
@@ -203,7 +211,7 @@ class PosePanel(QWidget):
 
     def preview_transition(self) -> None:
         """Go to the default pose instantly, then transition to the selected emotion as on stream."""
-        emo = self.emotion.currentText()
+        emo = self.current_emotion()
         m = self.mapping
         self.avatar.preview_values(m.pose_by_id(m.default), seconds=0.0)
         self.avatar.preview_emotion(emo)
@@ -257,7 +265,7 @@ class PosePanel(QWidget):
     def revert(self) -> None:
         self.avatar.revert_mapping()
         self.reload()
-        self.avatar.preview_emotion(self.emotion.currentText() or self.mapping.default)
+        self.avatar.preview_emotion(self.current_emotion() or self.mapping.default)
         self.status.setText("")
 
     def save(self) -> bool:

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.i18n import emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
 from aischoco_gui.pipeline.approval import ApprovalError
+from aischoco_gui.settings_text import choice_key
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ class ReplyPanel(QWidget):
         self.editor.setObjectName("reply_editor")
         self.editor.setMaximumHeight(110)
         self.emotion = QComboBox(self)
-        self.emotion.addItems(list(DEFAULT_EMOTIONS))
+        for emo in DEFAULT_EMOTIONS:
+            self.emotion.addItem(emotion_label(emo), emo)
         self.meta = QLabel("", self)
         self.meta.setWordWrap(True)
 
@@ -173,7 +175,7 @@ class ReplyPanel(QWidget):
 
     def _item_text(self, d: Draft) -> str:
         chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
-        lines = [f"[{d.emotion}] {d.text}", tr("reply.for_chat", chat=chat)]
+        lines = [f"[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         if d.flagged:
             lines.insert(0, tr("reply.flagged", reason=d.flagged))
         left = self.queue.seconds_left(d)
@@ -235,14 +237,18 @@ class ReplyPanel(QWidget):
             self.editor.setPlainText(d.text)
             self.editor.document().setModified(False)
             self.editor.setProperty("draft_id", d.id)
-        self.emotion.setCurrentText(d.emotion)
+        if self.emotion.findData(d.emotion) < 0:
+            self.emotion.addItem(emotion_label(d.emotion), d.emotion)
+        self.emotion.setCurrentIndex(self.emotion.findData(d.emotion))
         r = d.reply
-        self.meta.setText(tr("reply.meta", provider=r.provider, model=r.model, latency=r.latency_s)
+        key = choice_key("llm_provider", r.provider)  # "custom" → 직접 지정; names like Groq stay
+        provider = tr(key) if key else r.provider
+        self.meta.setText(tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s)
                           + ("".join(f"\n{n}" for n in r.notes)))
 
     # -- actions --------------------------------------------------------------------------
     def _edited_text(self, d: Draft) -> tuple[str, str]:
-        return self.editor.toPlainText().strip(), self.emotion.currentText()
+        return self.editor.toPlainText().strip(), str(self.emotion.currentData() or d.emotion)
 
     def approve_selected(self) -> None:
         d = self.selected()
@@ -315,7 +321,7 @@ class ReplyPanel(QWidget):
         if st.name == "llm":
             self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
             if st.state is ServiceState.NOT_CONFIGURED and st.detail:
-                self.banner.setText(f"{tr('reply.no_key')} ({st.detail})")
+                self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
 
 
 def create_panel(services, bridge) -> QWidget:

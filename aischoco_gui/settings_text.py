@@ -1,0 +1,299 @@
+# ruff: noqa: E501  (a table of UI text: Korean lines are read whole, not wrapped)
+"""Human text for settings: label and tooltip of every field (Korean, English), the dialog tab each
+belongs to, and readable names for choice values. Qt-free, so the core can name a field in a
+problem report and the dialog, banner and README use the same words.
+
+Keys: ``setting.<field>`` (label), ``setting.<field>.tip`` (tooltip), ``setting.choice.<field>.<value>``.
+"""
+
+from __future__ import annotations
+
+from aischoco_gui.i18n import register
+
+# Dialog tabs, in order.
+GROUPS: tuple[str, ...] = ("chat", "ai", "voice", "avatar", "overlay", "advanced")
+
+# field → (tab, 한국어 label, English label, 한국어 tooltip, English tooltip)
+FIELDS: dict[str, tuple[str, str, str, str, str]] = {
+    "chat_source": ("chat", "채팅 소스", "Chat source",
+                    "어디서 채팅을 받을지: 치지직 공식 API, 비공식(읽기 전용), 리허설(직접 입력).",
+                    "Where chat comes from: CHZZK official API, unofficial (read-only), rehearsal (type it yourself)."),
+    "chzzk_client_id": ("chat", "치지직 클라이언트 ID", "CHZZK client ID",
+                        "치지직 개발자 센터에서 발급받은 애플리케이션 ID.",
+                        "Application ID from the CHZZK developer center."),
+    "chzzk_client_secret": ("chat", "치지직 클라이언트 시크릿", "CHZZK client secret",
+                            "치지직 애플리케이션 비밀 키. 파일이 아니라 OS 자격 증명 저장소에 보관해요.",
+                            "CHZZK application secret. Kept in the OS credential store, not in a file."),
+    "chzzk_redirect_uri": ("chat", "치지직 리디렉션 주소", "CHZZK redirect URI",
+                           "치지직 로그인 후 돌아올 주소. 개발자 센터에 등록한 값과 같아야 해요.",
+                           "Where CHZZK login returns to; must match the one registered in the developer center."),
+    "chzzk_channel_id": ("chat", "치지직 채널 ID", "CHZZK channel ID",
+                         "채팅을 읽을 채널의 ID (방송 주소 끝부분).", "ID of the channel to read (end of its address)."),
+    "chzzk_access_token": ("chat", "치지직 액세스 토큰", "CHZZK access token",
+                           "로그인으로 받은 사용자 토큰.", "User token obtained by logging in."),
+    "chzzk_openapi_base": ("advanced", "치지직 공식 API 주소", "CHZZK official API base",
+                           "테스트용으로만 바꾸세요.", "Change only for testing."),
+    "chzzk_api_base": ("advanced", "치지직 방송 상태 API 주소", "CHZZK live-status API base",
+                       "비공식 경로에서 씀.", "Used by the unofficial path."),
+    "chzzk_game_api_base": ("advanced", "치지직 채팅 토큰 API 주소", "CHZZK chat-token API base",
+                            "비공식 경로에서 씀.", "Used by the unofficial path."),
+    "chzzk_chat_ws_url": ("advanced", "치지직 채팅 서버 주소", "CHZZK chat server address",
+                          "비공식 경로에서 씀.", "Used by the unofficial path."),
+    "chzzk_live_poll_s": ("advanced", "방송 상태 확인 간격 (초)", "Live status poll interval (s)",
+                          "비공식 경로에서 방송 상태를 확인하는 간격.", "How often the unofficial path checks the live status."),
+    "chat_reconnect_base_s": ("advanced", "채팅 재연결 첫 대기 (초)", "Chat reconnect first wait (s)",
+                              "연결이 끊기면 이만큼 기다린 뒤 다시 연결하고, 실패할수록 늘려요.",
+                              "Wait before reconnecting after a drop; grows with each failure."),
+    "chat_reconnect_max_s": ("advanced", "채팅 재연결 최대 대기 (초)", "Chat reconnect longest wait (s)",
+                             "재연결 대기 시간의 상한.", "Upper bound of the reconnect wait."),
+    "chat_panel_max": ("chat", "채팅 창에 남길 메시지 수", "Messages kept in the chat panel",
+                       "이보다 오래된 채팅은 화면에서 지워져요 (기록에는 남아요).",
+                       "Older chat is removed from the panel (not from the history)."),
+    "chat_recent_size": ("advanced", "최근 채팅 수", "Recent chat size",
+                         "AI에게 맥락으로 주는 최근 채팅 개수.", "How many recent chat lines the AI sees as context."),
+    "groq_api_key": ("ai", "LLM API 키 (Groq)", "LLM API key (Groq)",
+                     "Groq 콘솔에서 만든 키. OS 자격 증명 저장소에 보관해요.",
+                     "Key from the Groq console. Kept in the OS credential store."),
+    "groq_model": ("ai", "LLM 모델", "LLM model",
+                   "답변을 만들 모델 이름, 예: openai/gpt-oss-120b.", "Model that writes replies, e.g. openai/gpt-oss-120b."),
+    "llm_base_url": ("ai", "LLM 서버 주소", "LLM server address",
+                     "OpenAI 호환 서버의 주소 (기본: Groq).", "Address of an OpenAI-compatible server (default: Groq)."),
+    "llm_timeout_s": ("ai", "LLM 응답 제한 시간 (초)", "LLM timeout (s)",
+                      "이 시간 안에 답이 없으면 다시 시도해요.", "Retry when no answer arrives within this time."),
+    "llm_max_retries": ("advanced", "LLM 재시도 횟수", "LLM retries",
+                        "실패했을 때 다시 시도하는 횟수.", "How often a failed request is retried."),
+    "llm_provider": ("ai", "LLM 제공자", "LLM provider",
+                     "자동이면 서버 주소로 판단해요.", "Automatic: decided from the server address."),
+    "llm_mode": ("ai", "LLM 응답 방식", "LLM reply mode",
+                 "JSON(한 번에) 또는 스트리밍(문장마다 먼저 말하기). 자동이면 모델에 맞춰요.",
+                 "JSON (all at once) or streaming (speak sentence by sentence). Automatic picks per model."),
+    "llm_fallbacks": ("ai", "대체 LLM", "Fallback LLMs",
+                      "첫 서버가 안 될 때 차례로 쓸 서버, 쉼표로 구분 (예: cerebras, ollama=qwen2.5:7b).",
+                      "Servers tried in turn when the first fails, comma separated (e.g. cerebras, ollama=qwen2.5:7b)."),
+    "cerebras_api_key": ("ai", "Cerebras API 키", "Cerebras API key",
+                         "대체 LLM으로 Cerebras를 쓸 때만 필요해요.", "Only needed when Cerebras is a fallback."),
+    "openai_api_key": ("ai", "OpenAI API 키", "OpenAI API key",
+                       "대체 LLM으로 OpenAI를 쓸 때만 필요해요.", "Only needed when OpenAI is a fallback."),
+    "llm_max_tokens": ("advanced", "LLM 최대 토큰", "LLM max tokens",
+                       "한 답변에 쓸 수 있는 최대 토큰 수.", "Most tokens one reply may use."),
+    "llm_temperature": ("advanced", "LLM 온도", "LLM temperature",
+                        "0보다 작으면 제공자 기본값.", "Below 0: the provider's default."),
+    "llm_retry_backoff_s": ("advanced", "LLM 재시도 대기 (초)", "LLM retry backoff (s)",
+                            "재시도 전에 기다리는 시간.", "Wait before a retry."),
+    "llm_emotions": ("advanced", "감정 목록", "Emotions",
+                     "비우면 pose_mapping.json의 감정을 써요.", "Empty: the emotions of pose_mapping.json."),
+    "llm_banned_words": ("ai", "금지어", "Banned words",
+                         "AI 답변에 나오면 보류할 단어, 쉼표로 구분.", "Words that hold an AI reply back, comma separated."),
+    "history_summary_threshold": ("ai", "요약 시작 토큰 수", "Summarise from (tokens)",
+                                  "대화 기억이 이만큼 쌓이면 오래된 부분을 요약해요.",
+                                  "When the memory reaches this many tokens, the oldest part is summarised."),
+    "history_keep_tokens": ("ai", "요약 후 남길 토큰 수", "Keep after summary (tokens)",
+                            "요약한 뒤 그대로 남기는 최근 대화의 양.", "Recent turns kept verbatim after a summary."),
+    "history_max_tokens": ("ai", "대화 기억 최대 토큰", "Memory hard limit (tokens)",
+                           "요청에 넣는 대화 기억의 상한.", "Most memory sent with a request."),
+    "tts_engine": ("voice", "음성 엔진", "Voice engine",
+                   "qwen(로컬 GPU), remote(원격 서버), system(오프라인 기본 음성). 자동이면 쓸 수 있는 것 중 가장 좋은 것.",
+                   "qwen (local GPU), remote (server), system (offline OS voice). Automatic: the best available."),
+    "tts_remote_url": ("voice", "원격 음성 서버 주소", "Remote voice server",
+                       "다른 PC의 TTS 서버 주소, 예: http://192.168.0.10:8000.",
+                       "TTS server on another PC, e.g. http://192.168.0.10:8000."),
+    "tts_output_device": ("voice", "오디오 출력 장치", "Audio output device",
+                          "목소리를 내보낼 장치 (예: VB-Cable). wav:경로 는 파일로 저장, null 은 버림.",
+                          "Device for the voice (e.g. VB-Cable). wav:PATH writes a file, null discards."),
+    "tts_fallback": ("advanced", "대체 음성 엔진", "Fallback voice engines",
+                     "주 엔진이 안 될 때 차례로 쓸 엔진, 쉼표로 구분.", "Engines tried after the main one, comma separated."),
+    "qwen_tts_model": ("voice", "Qwen 음성 모델", "Qwen voice model",
+                       "모델 이름 또는 폴더 (1.7B 또는 0.6B).", "Model name or folder (1.7B or 0.6B)."),
+    "qwen_tts_device": ("advanced", "Qwen 실행 장치", "Qwen device",
+                        "예: cuda:0, cpu.", "E.g. cuda:0, cpu."),
+    "tts_system_voice": ("advanced", "오프라인 음성", "Offline voice",
+                         "오프라인 엔진(espeak-ng)의 목소리, 예: ko.", "Voice of the offline engine (espeak-ng), e.g. ko."),
+    "vts_url": ("avatar", "VTube Studio 주소", "VTube Studio address",
+                "VTube Studio API 주소, 기본 ws://localhost:8001.", "VTube Studio API address, default ws://localhost:8001."),
+    "lipsync_mode": ("avatar", "입 모양 방식", "Lip sync",
+                     "목소리 크기로 입을 직접 움직이거나, VTS 마이크 입력(VB-Cable)을 써요.",
+                     "Move the mouth from the voice level, or use VTS's microphone input (VB-Cable)."),
+    "vts_idle_motion": ("avatar", "대기 중 움직임", "Idle motion",
+                        "말하지 않을 때 숨쉬기처럼 조금씩 움직여요.", "Small breathing-like motion while silent."),
+    "overlay_host": ("overlay", "오버레이 접속 허용 주소", "Overlay bind address",
+                     "127.0.0.1 이면 이 PC에서만 열려요.", "127.0.0.1: reachable from this PC only."),
+    "overlay_port": ("overlay", "오버레이 포트", "Overlay port",
+                     "OBS 브라우저 소스가 여는 포트 (0 = 빈 포트 아무거나).",
+                     "Port the OBS browser source opens (0 = any free port)."),
+    "approval_mode": ("chat", "승인 방식", "Approval mode",
+                      "수동: 답변마다 직접 승인. 자동: 바로 또는 몇 초 뒤 자동 승인.",
+                      "Manual: approve each reply. Automatic: approve at once or after some seconds."),
+    "auto_approve_seconds": ("chat", "자동 승인 대기 (초, 0 = 끔)", "Auto-approve after (s, 0 = off)",
+                             "답변이 대기열에 이만큼 머물면 자동 승인해요.",
+                             "A reply waiting this long in the queue is approved automatically."),
+    "max_pending_drafts": ("advanced", "대기 답변 최대 수", "Most waiting replies",
+                           "승인을 기다리는 답변이 이만큼이면 새 답변을 만들지 않아요.",
+                           "No new replies while this many wait for approval."),
+    "batch_max_messages": ("advanced", "한 번에 읽는 채팅 수", "Chat batch size",
+                           "AI에게 한 번에 보내는 채팅의 최대 개수.", "Most chat lines sent to the AI at once."),
+    "tarot_enabled": ("chat", "타로 코너", "Tarot corner",
+                      "시청자가 타로 점을 요청할 수 있어요.", "Viewers can ask for a tarot reading."),
+    "ui_language": ("advanced", "화면 언어", "UI language",
+                    "앱의 표시 언어.", "Language of the app."),
+    "log_console_level": ("advanced", "콘솔 로그 수준", "Console log level",
+                          "콘솔에 보여줄 최소 수준 (파일에는 모두 남아요).",
+                          "Lowest level shown on the console (the file keeps everything)."),
+    "log_max_mb": ("advanced", "로그 파일 크기 (MB)", "Log file size (MB)",
+                   "이 크기가 되면 새 로그 파일을 시작해요.", "Start a new log file at this size."),
+    "log_backup_count": ("advanced", "보관할 로그 파일 수", "Log files kept",
+                         "오래된 로그 파일을 몇 개까지 남길지.", "How many old log files are kept."),
+    "reply_max_chars": ("advanced", "답변 최대 길이 (글자)", "Longest reply (characters)",
+                        "모든 답변(채팅, 타로, 잡담…)을 이 길이에서 문장 단위로 잘라요.",
+                        "Every draft (chat reply, tarot, idle talk…) is cut to this at a sentence boundary."),
+    # show tools (aischoco_gui/show/)
+    "chzzk_chat_echo": ("chat", "채팅으로 답장 올리기", "Post replies to chat",
+                        "말한 답변을 치지직 채팅에도 올려요 (100자 이하, 채팅 쓰기 권한 필요).",
+                        "Posts each spoken reply to CHZZK chat (≤ 100 characters; needs the chat-write scope)."),
+    "chat_echo_mode": ("chat", "긴 답장 채팅 처리", "Long replies in chat",
+                       "나눠 보내기: 문장 단위로 여러 메시지. 줄이기: 한 메시지로 줄이고 …을 붙여요.",
+                       "Split: several messages on sentence boundaries. Trim: one message ending in …."),
+    "chat_echo_min_interval_s": ("advanced", "채팅 답장 최소 간격 (초)", "Chat echo minimum interval (s)",
+                                 "채팅으로 올리는 메시지 사이의 최소 간격.", "Least time between posted chat messages."),
+    "chat_echo_burst": ("advanced", "채팅 답장 연속 허용 수", "Chat echo burst",
+                        "쉬었다가 한 번에 올릴 수 있는 메시지 수.", "Messages that may go out at once after a pause."),
+    "idle_talk_seconds": ("chat", "조용할 때 잡담 제안 (초, 0=끔)", "Idle talk after quiet chat (s, 0 = off)",
+                          "이만큼 채팅이 없으면 주제 목록에서 잡담 한 줄을 제안해요 (승인 대기열로).",
+                          "After this long without usable chat, propose one small-talk line (to the approval queue)."),
+    "thanks_donation_levels": ("chat", "후원 감사 단계", "Donation thanks levels",
+                               "금액:지시;… 형식. 비워 두면 기본 단계를 써요.",
+                               "amount:instruction;… — empty uses the built-in levels."),
+    "thanks_subscription_levels": ("chat", "구독 감사 단계", "Subscription thanks levels",
+                                   "개월:지시;… 형식. 비워 두면 기본 단계를 써요.",
+                                   "months:instruction;… — empty uses the built-in levels."),
+    "thanks_auto_approve": ("chat", "감사 멘트 자동 승인", "Auto-approve thanks",
+                            "후원·구독 감사는 바로 승인해요. 필터에 걸린 것은 그래도 기다려요.",
+                            "Thanks for donations and subscriptions are approved at once; flagged ones still wait."),
+    "run_sheet_enabled": ("chat", "진행표 사용", "Use the run sheet",
+                          "config/run_sheet.json의 시간별 멘트를 때가 되면 초안으로 만들어요.",
+                          "Timed cues from config/run_sheet.json become drafts at their time."),
+}
+
+# Readable names for choice values; "" always has one, so no combo shows a blank entry.
+CHOICES: dict[tuple[str, str], tuple[str, str]] = {
+    ("*", ""): ("자동 / 설정 안 함", "Automatic / not set"),
+    ("chat_source", ""): ("자동 (치지직 설정 전엔 리허설)", "Automatic (rehearsal until CHZZK is set up)"),
+    ("chat_source", "rehearsal"): ("리허설 (직접 입력)", "Rehearsal (type chat yourself)"),
+    ("chat_source", "chzzk"): ("치지직 공식 API", "CHZZK official API"),
+    ("chat_source", "chzzk-unofficial"): ("치지직 비공식 (읽기 전용)", "CHZZK unofficial (read-only)"),
+    ("approval_mode", "manual"): ("수동 승인", "Manual"),
+    ("approval_mode", "auto"): ("자동 승인", "Automatic"),
+    ("llm_provider", "auto"): ("자동", "Automatic"),
+    ("llm_provider", "custom"): ("직접 지정", "Custom"),
+    ("llm_provider", "groq"): ("Groq", "Groq"),
+    ("llm_provider", "cerebras"): ("Cerebras", "Cerebras"),
+    ("llm_provider", "openai"): ("OpenAI", "OpenAI"),
+    ("llm_provider", "ollama"): ("Ollama (로컬)", "Ollama (local)"),
+    ("llm_provider", "llamacpp"): ("llama.cpp (로컬)", "llama.cpp (local)"),
+    ("llm_mode", "auto"): ("자동", "Automatic"),
+    ("llm_mode", "json"): ("JSON (한 번에)", "JSON (all at once)"),
+    ("llm_mode", "stream"): ("스트리밍 (문장마다)", "Streaming (per sentence)"),
+    ("lipsync_mode", "envelope"): ("목소리 크기로 직접", "From the voice level"),
+    ("lipsync_mode", "vts-mic"): ("VTS 마이크 입력", "VTS microphone input"),
+    ("ui_language", "ko"): ("한국어", "Korean"),
+    ("ui_language", "en"): ("영어", "English"),
+    ("tts_engine", "qwen"): ("Qwen (로컬 GPU)", "Qwen (local GPU)"),
+    ("tts_engine", "remote"): ("원격 서버", "Remote server"),
+    ("tts_engine", "system"): ("오프라인 기본 음성", "Offline OS voice"),
+    ("tts_engine", "fake"): ("시험용 (소리 없음)", "Test (silent)"),
+    ("tts_output_device", ""): ("시스템 기본 장치", "System default device"),
+    ("tts_output_device", "null"): ("버림 (소리 없음)", "Discard (no sound)"),
+    ("chzzk_chat_echo", "off"): ("끔", "Off"),
+    ("chzzk_chat_echo", "on"): ("켬", "On"),
+    ("chat_echo_mode", "split"): ("나눠 보내기", "Split"),
+    ("chat_echo_mode", "trim"): ("줄이기", "Trim"),
+    ("log_console_level", "DEBUG"): ("디버그", "Debug"),
+    ("log_console_level", "INFO"): ("정보", "Info"),
+    ("log_console_level", "WARNING"): ("경고", "Warning"),
+    ("log_console_level", "ERROR"): ("오류", "Error"),
+    ("log_console_level", "CRITICAL"): ("치명적", "Critical"),
+}
+
+
+def group_of(name: str) -> str:
+    entry = FIELDS.get(name)
+    return entry[0] if entry else "advanced"
+
+
+def choice_key(name: str, value: str) -> str | None:
+    """The i18n key that names ``value`` of field ``name`` (None: show the value itself)."""
+    if (name, value) in CHOICES:
+        return f"setting.choice.{name}.{value}"
+    if value == "":
+        return "setting.choice.*."
+    return None
+
+
+register({f"setting.{n}": (v[1], v[2]) for n, v in FIELDS.items()})
+register({f"setting.{n}.tip": (v[3], v[4]) for n, v in FIELDS.items()})
+register({f"setting.choice.{n}.{v}": t for (n, v), t in CHOICES.items()})
+register({
+    "group.chat": ("방송/채팅", "Stream/Chat"),
+    "group.ai": ("AI", "AI"),
+    "group.voice": ("음성", "Voice"),
+    "group.avatar": ("아바타", "Avatar"),
+    "group.overlay": ("오버레이", "Overlay"),
+    "group.advanced": ("고급", "Advanced"),
+    "setting.empty": ("(비어 있음)", "(empty)"),
+    "setting.file_unreadable": ("설정 파일", "Settings file"),
+    "setting.problem_default": (
+        "{label} ({env}): {source}의 값 “{value}”이(가) 올바르지 않아 기본값 “{used}”을(를) 씁니다 — {message}",
+        "{label} ({env}): “{value}” from {source} is not valid; using the default “{used}” — {message}"),
+    "setting.problem_fallback": (
+        "{label} ({env}): {source}의 값 “{value}”이(가) 올바르지 않아 {used_source}의 “{used}”을(를) 씁니다 — {message}",
+        "{label} ({env}): “{value}” from {source} is not valid; using “{used}” from {used_source} — {message}"),
+    "setting.problem_file": ("설정 파일 {source}을(를) 읽을 수 없어 건너뛰었어요 (파일은 그대로 둡니다): {message}",
+                             "Could not read the settings file {source}; skipped it (the file is left as is): {message}"),
+})
+
+
+# The core's validation messages are English (they go to logs); the UI shows them in the UI language.
+_PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"expected true/false, got (?P<v>.*)", "켜기/끄기(true/false) 값이어야 해요 (입력: {v})"),
+    (r"expected a whole number, got (?P<v>.*)", "정수여야 해요 (입력: {v})"),
+    (r"expected a number, got (?P<v>.*)", "숫자여야 해요 (입력: {v})"),
+    (r"must be one of (?P<c>.*) \(got (?P<v>.*)\)", "다음 중 하나여야 해요: {c} (입력: {v})"),
+    (r"not an http\(s\) URL: (?P<v>.*)", "http:// 또는 https:// 로 시작하는 주소여야 해요 (입력: {v})"),
+    (r"not a ws:// URL: (?P<v>.*)", "ws:// 또는 wss:// 로 시작하는 주소여야 해요 (입력: {v})"),
+    (r"port must be 0–65535 \(got (?P<v>.*)\)", "포트는 0–65535 사이여야 해요 (입력: {v})"),
+    (r"must be 0 \(off\) or more", "0(끔) 이상이어야 해요"),
+    (r"must be more than 0", "0보다 커야 해요"),
+    (r"must be at least 1", "1 이상이어야 해요"),
+    (r"wav: needs a file path.*", "wav: 뒤에 파일 경로가 필요해요 (예: wav:C:/out.wav)"),
+)
+
+
+def localize_problem(message: str) -> str:
+    """A validation message in the UI language (Korean text for the known English messages)."""
+    import re  # noqa: PLC0415
+
+    from aischoco_gui.i18n import language  # noqa: PLC0415
+
+    if language() != "ko":
+        return message
+    for pattern, ko in _PROBLEM_PATTERNS:
+        m = re.fullmatch(pattern, message)
+        if m:
+            return ko.format(**m.groupdict())
+    return message
+
+
+register({
+    "setting.source.environment": ("환경 변수", "environment"),
+    "setting.source.settings dialog": ("설정 창", "settings dialog"),
+    "setting.source.credential store": ("OS 자격 증명 저장소", "OS credential store"),
+    "setting.source.this session only": ("이번 실행만", "this session only"),
+    "setting.source.default": ("기본값", "default"),
+})
+
+
+def source_text(source: str) -> str:
+    """A settings layer name in the UI language (file paths stay as they are)."""
+    from aischoco_gui.i18n import all_keys, tr  # noqa: PLC0415
+
+    key = f"setting.source.{source}"
+    return tr(key) if key in all_keys() else source

@@ -1,0 +1,147 @@
+"""Render the control room at 1366×768 in Korean and English into docs/screenshots/ (offscreen,
+``QWidget.grab()``), with loopback stand-ins for Groq and VTube Studio:
+
+- ``main_<lang>.png``: the main window after a few chats (drafts waiting, a donation highlighted)
+- ``settings_<lang>_<tab>.png``: the settings dialog, one picture per tab
+- ``settings_banner_<lang>.png``: the banner shown when a setting in ``.env`` is invalid
+- ``setup_check_<lang>.png``: the first-run setup check
+
+Run:  PYTHONPATH=$PWD QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
+(Korean glyphs need a CJK font, e.g. Debian's fonts-noto-cjk.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"  # never touch the real store
+OUT = ROOT / "docs" / "screenshots"
+SCREEN = (1366, 768)
+TASKBAR = 40  # what a Windows taskbar leaves of 768
+
+
+async def until(cond, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond() and loop.time() < end:
+        await asyncio.sleep(0.05)
+
+
+def fit(widget, w: int = SCREEN[0], h: int = SCREEN[1] - TASKBAR) -> None:
+    widget.resize(min(w, max(widget.minimumSizeHint().width(), 1)) if widget.minimumSizeHint().width() > w else w,
+                  h)
+
+
+def save(widget, name: str) -> Path:
+    path = OUT / name
+    widget.grab().save(str(path))
+    size = widget.size()
+    print(f"{path.relative_to(ROOT)}  {size.width()}×{size.height()}")
+    return path
+
+
+async def shoot(app, lang: str) -> None:
+    from aischoco_gui.compose import build_services, start_services, stop_services
+    from aischoco_gui.events import EventBus
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
+    from aischoco_gui.gui.main_window import MainWindow
+    from aischoco_gui.gui.qt_i18n import install_qt_translations
+    from aischoco_gui.gui.settings_banner import SettingsBanner
+    from aischoco_gui.gui.settings_dialog import SettingsDialog
+    from aischoco_gui.gui.welcome import open_welcome
+    from aischoco_gui.i18n import set_language
+    from aischoco_gui.paths import user_dirs
+    from aischoco_gui.settings import Settings, load_settings_report
+    from aischoco_gui.settings_text import GROUPS
+    from tests.doubles.openai_server import OpenAIDouble, Script
+    from tests.doubles.vts_server import VTSDouble
+
+    set_language(lang)
+    install_qt_translations(app, lang)
+    home = Path(tempfile.mkdtemp())
+    dirs = user_dirs({"AISCHOCO_HOME": str(home)})
+    dirs.ensure()
+    async with OpenAIDouble() as llm, VTSDouble() as vts:
+        replies = [("happy", "초코우유님 안녕! 오늘도 와줘서 정말 고마워요."),
+                   ("excited", "새벽감성님 첫 후원 고마워요! 목소리 칭찬이라니 너무 좋다!"),
+                   ("neutral", "저녁은 떡볶이 먹었어요. 초코칩들은 뭐 먹었어요?")]
+        llm.script(*(Script(content=json.dumps({"emotion": e, "response": r}, ensure_ascii=False))
+                     for e, r in replies))
+        s = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="demo", vts_url=vts.url,
+                                tts_engine="fake", tts_output_device="null", overlay_port=0, ui_language=lang)
+        bus = EventBus()
+        services = build_services(s, dirs, bus)
+        bridge = Bridge(bus)
+        win = MainWindow(services, bridge)
+        win.controller = AppController(services, win, bridge)
+        fit(win)
+        win.show()
+        await start_services(services)
+        chat = services.chat
+        chat.send("초코우유", "안녕하세요 초코님! 오늘 방송 기대돼요")
+        await until(lambda: len(services.pipeline.queue.pending) >= 1)
+        chat.send("새벽감성", "첫 후원이에요! 목소리 너무 좋아요", donation=1000)
+        await until(lambda: len(services.pipeline.queue.pending) >= 2)
+        chat.send("밤하늘", "오늘 저녁 뭐 드셨어요?")
+        chat.send("게임장인", "어제 하던 게임 이어서 해요? ㅋㅋ")
+        await until(lambda: len(services.pipeline.queue.pending) >= 3)
+        await until(lambda: "vts" in bus.status and bus.status["vts"].settled)
+        win.docks["pose"].raise_()
+        await asyncio.sleep(0.3)  # let the UI timers repaint once
+        save(win, f"main_{lang}.png")
+
+        dlg = SettingsDialog(services.settings, dirs, win, use_keyring=False)
+        dlg.resize(min(dlg.sizeHint().width() + 80, SCREEN[0]), min(720, SCREEN[1] - TASKBAR))
+        dlg.show()
+        for i, g in enumerate(g for g in GROUPS if g in dlg.tab_pages and dlg.tabs.indexOf(dlg.tab_pages[g]) >= 0):
+            dlg.tabs.setCurrentWidget(dlg.tab_pages[g])
+            await asyncio.sleep(0.05)
+            save(dlg, f"settings_{lang}_{i + 1}_{g}.png")
+        dlg.close()
+
+        env_dir = Path(tempfile.mkdtemp())
+        (env_dir / ".env").write_text("APPROVAL_MODE=sometimes\nOVERLAY_PORT=abc\nGROQ_MODEL=my-model\n")
+        report = load_settings_report(dirs, env={}, cwd=env_dir, use_keyring=False)[1]
+        banner = SettingsBanner(report)
+        banner.resize(SCREEN[0], banner.heightForWidth(SCREEN[0]))
+        banner.show()
+        await asyncio.sleep(0.05)
+        save(banner, f"settings_banner_{lang}.png")
+        banner.close()
+
+        welcome = open_welcome(win, services)
+        await until(lambda: len(welcome.results) >= len(welcome.checks))
+        await asyncio.sleep(0.05)
+        save(welcome, f"setup_check_{lang}.png")
+        welcome.close()
+
+        win.close()
+        await stop_services(services)
+        bridge.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 1:  # one clean process per language (services and workers start fresh)
+        import subprocess
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        for lang in ("ko", "en"):
+            subprocess.run([sys.executable, __file__, lang], check=True)
+        sys.exit(0)
+    from PySide6.QtWidgets import QApplication
+    from qasync import QEventLoop
+
+    app = QApplication([])
+    app.setQuitOnLastWindowClosed(False)  # closing the Korean window must not end the English run
+    with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as r:
+        r.run(shoot(app, sys.argv[1]))
