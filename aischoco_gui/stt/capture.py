@@ -189,6 +189,7 @@ class MicCapture:
         if t is not None and t is not threading.current_thread():
             t.join(timeout=1.0)
         self.level_dbfs = SILENCE_DBFS
+        self._resampler = None
         self.data_ready.set()  # wake a reader so it notices
 
     def healthy(self) -> bool:

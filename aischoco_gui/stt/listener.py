@@ -205,7 +205,7 @@ class MicListener:
             if c is not None:
                 c.close()
 
-    def _open(self, spec: Any, attempt: int) -> MicCapture | None:
+    def _open(self, spec: Any, attempt: int, lost: bool) -> MicCapture | None:
         cap = MicCapture(spec, sd_module=self._sd)
         try:
             cap.open()
@@ -213,7 +213,7 @@ class MicListener:
             with contextlib.suppress(Exception):
                 cap.close()
             err = f"{type(e).__name__}: {e}" if not isinstance(e, (OSError, ValueError, RuntimeError)) else str(e)
-            self._status_ts(ServiceState.ERROR if attempt <= 1 else ServiceState.RECONNECTING,
+            self._status_ts(ServiceState.ERROR if attempt <= 1 and not lost else ServiceState.RECONNECTING,
                             f"microphone unavailable: {spec.device or spec.path or 'default'}", error=err,
                             attempt=attempt)
             return None
@@ -240,6 +240,7 @@ class MicListener:
         delay = self.cfg.reconnect_base_s
         next_health = 0.0
         was_open = False
+        lost = False  # the device was open once: failures now are "reconnecting", not "error"
         utt: dict[str, bool] = {}
 
         def t_of(pos: int) -> float:
@@ -251,7 +252,7 @@ class MicListener:
                 attempt += 1
                 if attempt > 1:
                     self._rescan()
-                cap = self._open(spec, attempt)
+                cap = self._open(spec, attempt, lost)
                 if cap is None:
                     if self._stop.wait(delay):
                         break
@@ -270,6 +271,7 @@ class MicListener:
                     label = cap.label
                     cap.close()
                     self._capture = None
+                    lost = True
                     if seg.in_speech:
                         seg.reset()
                         self.counters["dropped_gate"] += 1
