@@ -90,19 +90,22 @@ async def test_ptt_only_while_the_key_is_held(tmp_path):
 
 
 async def test_ptt_release_ends_the_utterance_at_once(tmp_path):
-    sp = make_speech(tmp_path, (PHRASE_A,), lead_s=0.3, tail_s=1.5)
+    """With a hang-over longer than any test, only the key release can end the utterance."""
+    sp = make_speech(tmp_path, (PHRASE_A,), lead_s=0.3, tail_s=0.3)
     async with SttDouble(key=KEY) as d:
-        rig = Rig(d, tmp_path, mode="ptt", input_device=f"wav:{sp.path}", vad=VadConfig(hangover_ms=3000))
+        rig = Rig(d, tmp_path, mode="ptt", input_device=f"wav:{sp.path}",
+                  vad=VadConfig(hangover_ms=600_000, max_utterance_s=600))
         lis = rig.listener
         lis.set_ptt(True)
         await lis.start()
-        await until(lambda: lis.in_speech, timeout=10)
-        await until(lambda: not lis.in_speech or lis._capture.wav_done, timeout=10)
-        lis.set_ptt(False)  # well before the 3 s hang-over would end it
+        await until(lambda: lis._capture is not None and lis._capture.wav_done, timeout=10)
+        assert lis.in_speech and d.requests == []
+        lis.set_ptt(False)
         await until(lambda: lis.counters["sent"] >= 1, timeout=10)
-        assert lis._capture is not None and not lis._capture.wav_done or len(d.requests) == 1
         await lis.stop()
     assert len(rig.calls) == 1
+    a, b = sp.spans[0]
+    assert rig.calls[0][2] - rig.calls[0][1] == pytest.approx(b - a, abs=0.3)
 
 
 async def test_director_whisper_is_marked_private(tmp_path):

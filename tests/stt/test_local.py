@@ -1,0 +1,84 @@
+"""The local Whisper engine up to the model download (faster-whisper is not installed here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aischoco_gui.stt.engines import SttError, SttUnavailable
+from aischoco_gui.stt.local import COMPLETE_MARK, MODEL_FILES, LocalWhisper, ensure_model, repo_for
+
+FILES = {"config.json": 600, "preprocessor_config.json": 300, "model.bin": 40_000, "tokenizer.json": 2_000,
+         "vocabulary.json": 1_000}
+
+
+class FakeHub:
+    """Stands in for ``huggingface_hub.snapshot_download`` (the network layer): writes the files into
+    ``local_dir`` in chunks, driving ``tqdm_class`` the way the hub client does (one byte bar per file)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[dict] = []
+        self.fail = fail
+
+    def __call__(self, *, repo_id: str, local_dir: str, allow_patterns: list[str], tqdm_class: type) -> str:
+        self.calls.append({"repo_id": repo_id, "local_dir": local_dir, "allow_patterns": allow_patterns})
+        if self.fail:
+            raise ConnectionError("hub unreachable")
+        for name, size in FILES.items():
+            with tqdm_class(total=size, unit="B", unit_scale=True, desc=name, disable=True) as bar:
+                with open(Path(local_dir) / name, "wb") as f:
+                    for i in range(0, size, 8192):
+                        n = min(8192, size - i)
+                        f.write(b"\0" * n)
+                        bar.update(n)
+        return local_dir
+
+
+def test_model_names_map_to_faster_whisper_repositories():
+    assert repo_for("large-v3-turbo") == "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
+    assert repo_for("small") == "Systran/faster-whisper-small"
+    assert repo_for("me/my-ct2-whisper") == "me/my-ct2-whisper"
+    with pytest.raises(SttError, match="unknown local speech model"):
+        repo_for("whisper-9000")
+
+
+def test_first_use_downloads_into_the_cache_with_progress_then_reuses_it(tmp_path):
+    hub = FakeHub()
+    progress: list[tuple[int, int, str]] = []
+    path = ensure_model("small", tmp_path / "stt-models", lambda *a: progress.append(a), download=hub)
+    assert path == tmp_path / "stt-models" / "Systran--faster-whisper-small"
+    assert (path / "model.bin").stat().st_size == FILES["model.bin"] and (path / COMPLETE_MARK).exists()
+    assert hub.calls[0]["repo_id"] == "Systran/faster-whisper-small"
+    assert hub.calls[0]["allow_patterns"] == MODEL_FILES
+    bin_progress = [p for p in progress if p[1] == FILES["model.bin"]]
+    assert bin_progress[-1][0] == FILES["model.bin"] and len(bin_progress) == 5  # 40 kB in 8 kB chunks
+    assert all(label == "Systran/faster-whisper-small" for *_, label in progress)
+    assert ensure_model("small", tmp_path / "stt-models", download=hub) == path
+    assert len(hub.calls) == 1  # complete in the cache: no second download
+
+
+def test_interrupted_download_is_resumed_not_trusted(tmp_path):
+    target = tmp_path / "Systran--faster-whisper-small"
+    target.mkdir()
+    (target / "model.bin").write_bytes(b"\0" * 10)  # a partial file, no completion mark
+    hub = FakeHub()
+    ensure_model("small", tmp_path, download=hub)
+    assert len(hub.calls) == 1 and (target / COMPLETE_MARK).exists()
+
+
+def test_download_failure_is_an_error_with_the_cause(tmp_path):
+    with pytest.raises(SttError, match="hub unreachable"):
+        ensure_model("small", tmp_path, download=FakeHub(fail=True))
+    assert not (tmp_path / "Systran--faster-whisper-small" / COMPLETE_MARK).exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is not None, reason="faster-whisper installed")
+async def test_without_faster_whisper_the_engine_says_how_to_install_and_downloads_nothing(tmp_path):
+    hub = FakeHub()
+    eng = LocalWhisper("small", tmp_path, download=hub)
+    with pytest.raises(SttUnavailable, match=r"stt-local"):
+        await eng.transcribe(np.zeros(16000, np.float32), language="ko")
+    assert hub.calls == []
