@@ -126,6 +126,7 @@ class MicCapture:
         self.overflows = 0  # samples dropped because the reader fell behind
         self.wav_done = False  # wav: the whole file has been delivered
         self.last_callback = time.monotonic()
+        self.t_start = 0.0  # wav: monotonic time at which the file's first sample was delivered
         self._stream: Any = None
         self._finished = False
         self._thread: threading.Thread | None = None
@@ -226,7 +227,7 @@ class MicCapture:
         dt = n / self.rate
         silence = np.zeros(n, dtype=np.float32)
         i = 0
-        next_t = time.monotonic()
+        next_t = self.t_start = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
             if next_t > now:
