@@ -113,14 +113,16 @@ class MicCapture:
     """
 
     def __init__(self, spec: str | InputSpec, *, block_s: float = 0.020, capacity_s: float = 10.0,
-                 sd_module: Any = None) -> None:
+                 wake_s: float = 0.032, sd_module: Any = None) -> None:
         self.spec = spec if isinstance(spec, InputSpec) else parse_input_spec(spec)
         self.block_s = block_s
         self.capacity_s = capacity_s
+        self.wake_s = wake_s  # the reader is woken when this much audio is buffered (one VAD frame)
         self._sd = sd_module
         self.rate = STT_RATE  # source rate once open
         self.label = self.spec.kind
         self.ring = RingBuffer(int(STT_RATE * capacity_s))
+        self.wake_samples = int(STT_RATE * wake_s)
         self.data_ready = threading.Event()
         self.level_dbfs = SILENCE_DBFS  # written by the producer, read by anyone (a float: atomic)
         self.overflows = 0  # samples dropped because the reader fell behind
@@ -171,6 +173,7 @@ class MicCapture:
     def _setup_rate(self, rate: int) -> None:
         self.rate = int(rate)
         self.ring = RingBuffer(int(self.rate * self.capacity_s))
+        self.wake_samples = int(self.rate * self.wake_s)
         if self.rate != STT_RATE:
             import soxr  # noqa: PLC0415 (lazy: only when the source is not 16 kHz)
 
@@ -213,7 +216,8 @@ class MicCapture:
             self.overflows += len(x) - n
         self.level_dbfs = dbfs(x)
         self.last_callback = time.monotonic()
-        self.data_ready.set()
+        if self.ring.available >= self.wake_samples:  # wake the reader once per VAD frame, not per block
+            self.data_ready.set()
 
     def _callback(self, indata, frames, time_info, status) -> None:  # PortAudio thread
         x = indata[:, 0] if getattr(indata, "ndim", 1) == 2 else indata

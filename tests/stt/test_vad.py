@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aischoco_gui.stt.vad import FRAME, Discarded, Onset, Segmenter, SileroVad, Utterance, VadConfig
+from aischoco_gui.stt.vad import FRAME, Discarded, Onset, Segmenter, SileroVad, Utterance, VadConfig, VadUnavailable
 from tests.stt.speech import PHRASE_A, RATE, at_16k, make_speech
 
 
@@ -32,13 +32,21 @@ def feed_all(seg: Segmenter, x: np.ndarray, chunk: int = 320) -> list:
     return out
 
 
+def backend(name: str) -> SileroVad:
+    try:
+        return SileroVad(name)
+    except VadUnavailable as e:
+        pytest.skip(str(e))
+
+
 @pytest.mark.espeak
-def test_silero_cuts_one_korean_utterance_at_the_speech(tmp_path):
+@pytest.mark.parametrize("name", ["lite", "pysilero"])
+def test_silero_cuts_one_korean_utterance_at_the_speech(tmp_path, name):
     sp = make_speech(tmp_path, (PHRASE_A,), lead_s=1.0, tail_s=2.0)
     from aischoco_gui.audio.pcm import read_wav_file
 
     x, rate = read_wav_file(sp.path)
-    events = feed_all(Segmenter(SileroVad()), at_16k(x, rate))
+    events = feed_all(Segmenter(backend(name)), at_16k(x, rate))
     utts = [e for e in events if isinstance(e, Utterance)]
     assert len(utts) == 1, events
     (u,) = utts
@@ -49,11 +57,12 @@ def test_silero_cuts_one_korean_utterance_at_the_speech(tmp_path):
     assert [type(e) for e in events] == [Onset, Utterance]
 
 
-def test_silence_and_noise_are_not_speech():
+@pytest.mark.parametrize("name", ["lite", "pysilero"])
+def test_silence_and_noise_are_not_speech(name):
     rng = np.random.default_rng(1)
     quiet = np.zeros(RATE * 3, dtype=np.float32)
     hiss = (0.01 * rng.standard_normal(RATE * 3)).astype(np.float32)
-    seg = Segmenter(SileroVad())
+    seg = Segmenter(backend(name))
     assert feed_all(seg, quiet) == [] and feed_all(seg, hiss) == []
 
 
