@@ -36,6 +36,10 @@ class SpeechToText(Protocol):
 
     name: str
 
+    def problem(self) -> str:
+        """Why this engine cannot run now ("" when it can): checked before the microphone opens."""
+        ...
+
     async def transcribe(self, audio: np.ndarray, *, language: str = "") -> Transcript: ...
 
     async def aclose(self) -> None: ...

@@ -157,6 +157,10 @@ class MicListener:
         if self.engine is None:
             self._status(ServiceState.NOT_CONFIGURED, "no speech-to-text engine")
             return
+        why = self.engine.problem()
+        if why:  # nothing could be transcribed: do not open the microphone at all
+            self._status(ServiceState.NOT_CONFIGURED, "speech-to-text not available", error=why)
+            return
         try:
             vad = self._vad_factory()
         except Exception as e:

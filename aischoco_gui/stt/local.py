@@ -13,6 +13,7 @@ written on. The download path is tested against a stand-in for the hub client.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import time
 from collections.abc import Callable
@@ -136,6 +137,11 @@ class LocalWhisper:
         self._download = download
         self._model: Any = None
         self._lock = asyncio.Lock()
+
+    def problem(self) -> str:
+        if importlib.util.find_spec("faster_whisper") is None:
+            return f"the local speech engine needs faster-whisper: {INSTALL_HINT}"
+        return ""
 
     def _load(self) -> Any:
         try:

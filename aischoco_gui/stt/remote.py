@@ -72,6 +72,9 @@ class RemoteWhisper:
                                              follow_redirects=False)
         return self._client
 
+    def problem(self) -> str:
+        return "" if self.api_key else "no API key for speech-to-text (STT_API_KEY or GROQ_API_KEY)"
+
     async def transcribe(self, audio: np.ndarray, *, language: str = "") -> Transcript:
         if not self.api_key:
             raise SttUnavailable("no API key for speech-to-text (STT_API_KEY or GROQ_API_KEY)")

@@ -20,7 +20,7 @@ from tests.qt_async import until
 from tests.stt.speech import PHRASE_A, PHRASE_B, RATE, make_speech, sound_span
 
 KEY = "gsk_test_stt"
-pytestmark = pytest.mark.espeak
+pytestmark = [pytest.mark.espeak, pytest.mark.slow]
 
 
 class Rig:
@@ -206,4 +206,16 @@ async def test_off_opens_nothing_and_sends_nothing(tmp_path):
             await rig.listener.start()
             assert rig.listener._thread is None and rig.statuses[-1].state == state
             await rig.listener.stop()
+    assert d.requests == []
+
+
+async def test_an_engine_that_cannot_run_keeps_the_microphone_closed(tmp_path):
+    async with SttDouble(key=KEY) as d:
+        rig = Rig(d, tmp_path, mode="cohost", input_device="wav:/nonexistent.wav")
+        rig.listener.engine.api_key = ""  # no Groq key and no STT_API_KEY
+        await rig.listener.start()
+        st = rig.statuses[-1]
+        assert st.state == ServiceState.NOT_CONFIGURED and "no API key" in st.last_error
+        assert rig.listener._thread is None
+        await rig.listener.stop()
     assert d.requests == []

@@ -82,3 +82,24 @@ async def test_without_faster_whisper_the_engine_says_how_to_install_and_downloa
     with pytest.raises(SttUnavailable, match=r"stt-local"):
         await eng.transcribe(np.zeros(16000, np.float32), language="ko")
     assert hub.calls == []
+
+
+def test_factory_reports_download_progress_and_retries_on_the_bus(tmp_path):
+    from aischoco_gui.events import EventBus, ServiceState
+    from aischoco_gui.stt.factory import build_engine
+
+    bus = EventBus()
+    eng = build_engine("local", bus, base_url="", api_key="", model="", local_model="small", cache_dir=tmp_path)
+    assert isinstance(eng, LocalWhisper) and eng.cache_dir == tmp_path / "stt-models"
+    ensure_model("small", eng.cache_dir, eng.on_progress, download=FakeHub())
+    st = bus.status["stt"]
+    assert st.state == ServiceState.CONNECTING and "100%" in st.detail
+    if importlib.util.find_spec("faster_whisper") is None:
+        assert "stt-local" in eng.problem()
+    rem = build_engine("remote", bus, base_url="http://127.0.0.1:9/v1", api_key="k", model="m", local_model="",
+                       cache_dir=tmp_path)
+    rem.on_retry(429, 1.5, 1)
+    st = bus.status["stt"]
+    assert st.state == ServiceState.DEGRADED and "429" in st.detail and "1.5" in st.detail
+    with pytest.raises(ValueError):
+        build_engine("cloud", bus, base_url="", api_key="", model="", local_model="", cache_dir=tmp_path)
