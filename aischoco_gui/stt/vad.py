@@ -137,6 +137,7 @@ class Segmenter:
     def reset(self) -> None:
         """Forget everything in flight (echo gate, PTT released without speech); positions go on."""
         self.vad.reset()
+        self.pos += len(self._pending)  # dropped, but stream positions stay in step with the audio
         self._pending = np.zeros(0, dtype=np.float32)
         self._pre.clear()
         self._frames = []

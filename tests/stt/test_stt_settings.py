@@ -41,3 +41,15 @@ def test_bad_values_are_named(home, env, name):
     with pytest.raises(SettingsError) as ei:
         load(home, env)
     assert list(ei.value.problems) == [name]
+
+
+def test_every_microphone_setting_is_in_the_readme_table():
+    from pathlib import Path
+
+    from aischoco_gui.settings import setting_fields
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    names = [f.metadata["env"] for f in setting_fields() if f.metadata["env"].startswith(("MIC_", "STT_", "BARGE_"))]
+    assert len(names) >= 10
+    assert [n for n in names if f"`{n}`" not in table] == []

@@ -114,3 +114,11 @@ def test_flush_ends_the_utterance_now():
     assert [type(e) for e in feed_all(seg, np.zeros(FRAME * 20, np.float32))] == [Onset]
     (u,) = seg.flush()
     assert isinstance(u, Utterance) and u.end == 20 * FRAME
+
+
+def test_reset_keeps_stream_positions_in_step():
+    seg = Segmenter(Scripted([0.0] * 10 + [0.9] * 10), VadConfig(preroll_ms=0))
+    seg.feed(np.zeros(FRAME * 3 + 100, np.float32))
+    seg.reset()  # the 100 pending samples are dropped but were heard
+    (on,) = [e for e in seg.feed(np.zeros(FRAME * 10, np.float32)) if isinstance(e, Onset)]
+    assert seg.pos == FRAME * 13 + 100 and on.pos == FRAME * 10 + 100
