@@ -1,21 +1,28 @@
 """Local Whisper (faster-whisper / CTranslate2), the optional ``[stt-local]`` extra.
 
-The model is fetched on first use into ``<data>/cache/stt-models/<name>`` with progress reported
-through ``on_progress(done_bytes, total_bytes, label)``. The files and repositories are the ones
+The model runs in a worker process (``aischoco_gui.stt.worker``), never in the GUI process. It is
+fetched on first use into ``<data>/cache/stt-models/<name>`` with progress reported through
+``on_progress(done_bytes, total_bytes, label)``. The files and repositories are the ones
 faster-whisper itself downloads (``faster_whisper.utils.download_model``); we call the Hugging Face
-hub client directly so that progress reaches the UI. faster-whisper is imported only when the
-engine is used; without it the engine says how to install it and downloads nothing.
+hub client directly so that progress reaches the UI. faster-whisper is imported only in the
+worker; without it the engine says how to install it and downloads nothing.
 
 Not run here: neither faster-whisper nor a Whisper model was available on the machine this was
-written on. The download path is tested against a stand-in for the hub client.
+written on. The download path and the worker's HTTP service are tested against stand-ins for the
+hub client and for faster-whisper's ``WhisperModel``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import json
 import logging
+import secrets
+import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from aischoco_gui.stt.engines import SttError, SttUnavailable, Transcript
+from aischoco_gui.stt.remote import RemoteWhisper
 
 log = logging.getLogger(__name__)
 
@@ -123,19 +131,30 @@ def ensure_model(model: str, cache_dir: Path, on_progress: Progress | None = Non
 
 
 class LocalWhisper:
-    """:class:`SpeechToText` on faster-whisper; loads (and fetches) the model on first use."""
+    """:class:`SpeechToText` on faster-whisper in a worker process (``aischoco_gui.stt.worker``).
+
+    The first :meth:`transcribe` (or :meth:`load`) starts the worker, which fetches the model
+    (progress forwarded to ``on_progress``), loads it and serves the OpenAI transcription contract on
+    127.0.0.1 with a per-run token; requests then go through :class:`RemoteWhisper`."""
 
     name = "local"
 
     def __init__(self, model: str, cache_dir: Path, *, device: str = "auto", compute_type: str = "default",
-                 on_progress: Progress | None = None, download: Downloader | None = None) -> None:
+                 on_progress: Progress | None = None, timeout_s: float = 60.0, start_timeout_s: float = 1800.0,
+                 python: str | None = None, env: dict[str, str] | None = None) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir)
         self.device = device
         self.compute_type = compute_type
         self.on_progress = on_progress
-        self._download = download
-        self._model: Any = None
+        self.timeout_s = timeout_s
+        self.start_timeout_s = start_timeout_s  # covers the first download
+        self.python = python or sys.executable
+        self.env = env
+        self.proc: asyncio.subprocess.Process | None = None
+        self._client: RemoteWhisper | None = None
+        self._stderr: deque[str] = deque(maxlen=20)
+        self._io: list[asyncio.Task] = []
         self._lock = asyncio.Lock()
 
     def problem(self) -> str:
@@ -143,31 +162,90 @@ class LocalWhisper:
             return f"the local speech engine needs faster-whisper: {INSTALL_HINT}"
         return ""
 
-    def _load(self) -> Any:
-        try:
-            from faster_whisper import WhisperModel  # noqa: PLC0415 (optional extra, heavy)
-        except ImportError:
-            raise SttUnavailable(f"the local speech engine needs faster-whisper: {INSTALL_HINT}") from None
-        path = ensure_model(self.model_name, self.cache_dir, self.on_progress, self._download)
-        return WhisperModel(str(path), device=self.device, compute_type=self.compute_type)
-
     async def load(self) -> None:
         async with self._lock:
-            if self._model is None:
-                self._model = await asyncio.to_thread(self._load)
+            if self._client is not None and self.proc is not None and self.proc.returncode is None:
+                return
+            await self._stop_worker()
+            await self._start_worker()
+
+    async def _start_worker(self) -> None:
+        token = secrets.token_urlsafe(24)
+        cmd = [self.python, "-m", "aischoco_gui.stt.worker", "--model", self.model_name, "--cache",
+               str(self.cache_dir), "--device", self.device, "--compute-type", self.compute_type]
+        proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
+                                                    stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.PIPE, env=self.env)
+        self.proc = proc
+        assert proc.stdin is not None and proc.stdout is not None
+        self._io.append(asyncio.get_running_loop().create_task(self._drain_stderr(proc), name="stt:worker-stderr"))
+        proc.stdin.write((token + "\n").encode())
+        await proc.stdin.drain()
+        deadline = time.monotonic() + self.start_timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), max(0.1, left))
+            except TimeoutError:
+                await self._stop_worker()
+                raise SttError(f"the local speech worker did not start within {self.start_timeout_s:.0f}s") from None
+            if not line:
+                await proc.wait()
+                tail = " | ".join(self._stderr)[-400:]
+                await self._stop_worker()
+                raise SttError(f"the local speech worker exited (code {proc.returncode}): {tail}")
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            ev = msg.get("event")
+            if ev == "progress" and self.on_progress is not None:
+                try:
+                    self.on_progress(int(msg["done"]), int(msg["total"]), str(msg.get("label", "")))
+                except Exception:
+                    log.exception("stt download progress callback failed")
+            elif ev == "error":
+                await self._stop_worker()
+                cls = SttUnavailable if msg.get("unavailable") else SttError
+                raise cls(str(msg.get("message", "local speech worker failed")))
+            elif ev == "ready":
+                self._client = RemoteWhisper(f"http://127.0.0.1:{int(msg['port'])}/v1", token, self.model_name,
+                                             timeout_s=self.timeout_s, max_retries=0)
+                return
+
+    async def _drain_stderr(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                self._stderr.append(line)
+                log.debug("stt worker: %s", line)
 
     async def transcribe(self, audio: np.ndarray, *, language: str = "") -> Transcript:
         await self.load()
-        t0 = time.monotonic()
+        assert self._client is not None
+        tr = await self._client.transcribe(audio, language=language)
+        tr.engine = self.name
+        return tr
 
-        def run() -> str:
-            segments, _info = self._model.transcribe(audio, language=language or None, beam_size=1,
-                                                     vad_filter=False, condition_on_previous_text=False)
-            return "".join(s.text for s in segments)
-
-        text = await asyncio.to_thread(run)
-        return Transcript(text=text.strip(), engine=self.name, latency_s=time.monotonic() - t0,
-                          extra={"model": self.model_name})
+    async def _stop_worker(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.returncode is None:
+            if proc.stdin is not None:
+                with contextlib.suppress(Exception):
+                    proc.stdin.close()  # the worker exits when stdin closes
+            try:
+                await asyncio.wait_for(proc.wait(), 3.0)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+        for t in self._io:
+            t.cancel()
+        self._io.clear()
 
     async def aclose(self) -> None:
-        self._model = None
+        await self._stop_worker()

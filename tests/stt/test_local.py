@@ -75,13 +75,64 @@ def test_download_failure_is_an_error_with_the_cause(tmp_path):
     assert not (tmp_path / "Systran--faster-whisper-small" / COMPLETE_MARK).exists()
 
 
+STAND_INS = Path(__file__).resolve().parent / "stand_ins"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(tmp_path, *layers: str) -> dict[str, str]:
+    import os
+
+    path = os.pathsep.join([*(str(STAND_INS / x) for x in layers), str(ROOT)])
+    return {**os.environ, "PYTHONPATH": path, "FAKE_HUB_LOG": str(tmp_path / "hub.log")}
+
+
 @pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is not None, reason="faster-whisper installed")
-async def test_without_faster_whisper_the_engine_says_how_to_install_and_downloads_nothing(tmp_path):
-    hub = FakeHub()
-    eng = LocalWhisper("small", tmp_path, download=hub)
+async def test_without_faster_whisper_the_worker_says_how_to_install_and_downloads_nothing(tmp_path):
+    eng = LocalWhisper("small", tmp_path / "models", env=worker_env(tmp_path, "hub"))
+    assert "stt-local" in eng.problem()
     with pytest.raises(SttUnavailable, match=r"stt-local"):
         await eng.transcribe(np.zeros(16000, np.float32), language="ko")
-    assert hub.calls == []
+    await eng.aclose()
+    assert not (tmp_path / "hub.log").exists() and not (tmp_path / "models").exists()
+
+
+async def test_worker_fetches_the_model_with_progress_then_serves_transcriptions(tmp_path):
+    """A real worker process; only the hub client and faster-whisper's WhisperModel are stand-ins."""
+    progress: list[tuple[int, int, str]] = []
+    eng = LocalWhisper("large-v3-turbo", tmp_path / "models", on_progress=lambda *a: progress.append(a),
+                       env=worker_env(tmp_path, "hub", "whisper"))
+    try:
+        audio = np.zeros(24000, np.float32)
+        audio[100] = 0.5
+        tr = await eng.transcribe(audio, language="ko")
+        assert tr.engine == "local"
+        assert tr.text == "24000 samples, language ko, peak 0.50"  # the WAV went through intact
+        proc = eng.proc
+        assert proc is not None and proc.returncode is None
+        tr2 = await eng.transcribe(audio[:16000], language="")
+        assert tr2.text.startswith("16000 samples, language None") and eng.proc is proc  # one worker
+    finally:
+        await eng.aclose()
+    assert proc.returncode is not None  # closing stdin ended it
+    folder = tmp_path / "models" / "mobiuslabsgmbh--faster-whisper-large-v3-turbo"
+    assert (folder / "model.bin").exists() and (folder / COMPLETE_MARK).exists()
+    assert (tmp_path / "hub.log").read_text().split() == ["mobiuslabsgmbh/faster-whisper-large-v3-turbo"]
+    model_bin = [p for p in progress if p[1] == 40_000]
+    assert model_bin[-1][0] == 40_000 and model_bin[-1][2] == "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
+    # second start: the cache is complete, no download
+    eng = LocalWhisper("large-v3-turbo", tmp_path / "models", env=worker_env(tmp_path, "hub", "whisper"))
+    try:
+        await eng.load()
+    finally:
+        await eng.aclose()
+    assert len((tmp_path / "hub.log").read_text().split()) == 1
+
+
+async def test_worker_failure_is_reported_with_its_cause(tmp_path):
+    eng = LocalWhisper("whisper-9000", tmp_path / "models", env=worker_env(tmp_path, "hub", "whisper"))
+    with pytest.raises(SttError, match="unknown local speech model"):
+        await eng.load()
+    await eng.aclose()
 
 
 def test_factory_reports_download_progress_and_retries_on_the_bus(tmp_path):
