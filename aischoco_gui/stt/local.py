@@ -64,7 +64,8 @@ def repo_for(model: str) -> str:
 
 
 def _progress_class(on_progress: Progress | None, label: str) -> type:
-    """A tqdm-compatible class (what the hub client drives) that forwards byte counts."""
+    """A tqdm-compatible class (what the hub client drives) that forwards its counts: bytes where the
+    hub client reports bytes, else files (hub versions differ in which bars use ``tqdm_class``)."""
     try:
         from tqdm.auto import tqdm as base  # noqa: PLC0415 (a dependency of huggingface_hub)
     except ImportError:
@@ -73,7 +74,7 @@ def _progress_class(on_progress: Progress | None, label: str) -> type:
     class Bar(base):  # type: ignore[misc, valid-type]
         def update(self, n: float | None = 1) -> Any:
             r = super().update(n)
-            if on_progress is not None and getattr(self, "unit", "") == "B":
+            if on_progress is not None:
                 try:
                     on_progress(int(self.n), int(self.total or 0), label)
                 except Exception:
