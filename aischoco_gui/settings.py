@@ -128,6 +128,23 @@ class Settings:
     thanks_subscription_levels: str = opt("", "THANKS_SUBSCRIPTION_LEVELS", dialog=True)  # "" = defaults
     thanks_auto_approve: bool = opt(False, "THANKS_AUTO_APPROVE", dialog=True)
     run_sheet_enabled: bool = opt(False, "RUN_SHEET_ENABLED", dialog=True)
+    # co-host microphone / speech-to-text (DESIGN.md §4.7)
+    mic_mode: str = opt("off", "MIC_MODE", choices=("off", "cohost", "ptt"), dialog=True)
+    stt_input_device: str = opt("off", "STT_INPUT_DEVICE", dialog=True)  # name, index, wav:PATH, off
+    stt_engine: str = opt("remote", "STT_ENGINE", choices=("remote", "local"), dialog=True)
+    stt_base_url: str = opt("", "STT_BASE_URL", dialog=True)  # "" = LLM_BASE_URL
+    stt_api_key: str = opt("", "STT_API_KEY", secret=True, dialog=True)  # "" = GROQ_API_KEY
+    stt_model: str = opt("whisper-large-v3-turbo", "STT_MODEL", dialog=True)
+    stt_language: str = opt("ko", "STT_LANGUAGE", dialog=True)
+    stt_timeout_s: float = opt(15.0, "STT_TIMEOUT")
+    stt_vad_threshold: float = opt(0.5, "STT_VAD_THRESHOLD")
+    stt_vad_hangover_ms: int = opt(500, "STT_VAD_HANGOVER_MS", dialog=True)
+    stt_vad_min_ms: int = opt(250, "STT_VAD_MIN_MS")
+    stt_vad_preroll_ms: int = opt(300, "STT_VAD_PREROLL_MS")
+    stt_vad_max_s: float = opt(20.0, "STT_VAD_MAX_SECONDS")
+    barge_in: str = opt("off", "BARGE_IN", choices=("off", "duck", "stop"), dialog=True)
+    barge_in_duck_gain: float = opt(0.2, "BARGE_IN_DUCK_GAIN")
+    stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -160,6 +177,16 @@ class Settings:
     def secrets(self) -> list[str]:
         """Secret values currently set (for redaction)."""
         return [getattr(self, f.name) for f in fields(self) if f.metadata.get("secret") and getattr(self, f.name)]
+
+    @property
+    def effective_stt_base_url(self) -> str:
+        """``STT_BASE_URL``, else the LLM base URL (Groq serves Whisper there too)."""
+        return self.stt_base_url or self.llm_base_url
+
+    @property
+    def effective_stt_api_key(self) -> str:
+        """``STT_API_KEY``, else the LLM key."""
+        return self.stt_api_key or self.groq_api_key
 
 
 class SettingsError(ValueError):
@@ -289,6 +316,21 @@ def validate(s: Settings) -> dict[str, str]:
     dev = s.tts_output_device
     if dev.startswith("wav:") and len(dev) <= 4:
         problems["tts_output_device"] = "wav: needs a file path, e.g. wav:C:/out.wav"
+    if s.stt_base_url:
+        u = urlparse(s.stt_base_url)
+        if u.scheme not in ("http", "https") or not u.netloc:
+            problems["stt_base_url"] = f"not an http(s) URL: {s.stt_base_url!r}"
+    if s.stt_input_device.lower().startswith("wav:") and not s.stt_input_device[4:].strip():
+        problems["stt_input_device"] = "wav: needs a file path, e.g. wav:C:/voice.wav"
+    for name in ("stt_vad_hangover_ms", "stt_vad_min_ms", "stt_vad_preroll_ms"):
+        if getattr(s, name) < 0:
+            problems[name] = "must be 0 or more"
+    if not 0.0 < s.stt_vad_threshold < 1.0:
+        problems["stt_vad_threshold"] = "must be between 0 and 1"
+    if s.stt_vad_max_s <= 0:
+        problems["stt_vad_max_s"] = "must be more than 0"
+    if not 0.0 <= s.barge_in_duck_gain <= 1.0:
+        problems["barge_in_duck_gain"] = "must be between 0 and 1"
     return problems
 
 

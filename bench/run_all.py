@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak")
+BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen")
 START, END = "<!-- perf-table:start -->", "<!-- perf-table:end -->"
 
 
@@ -163,6 +163,16 @@ def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, s
                     f"(end RSS {_g(so, 'end', 'rss_mb')} MB)", "flat"))
     else:
         failed("soak", "soak")
+    stt = r("stt_listen")
+    if stt:
+        i, lt = stt["idle"], stt["latency"]
+        out.append((f"microphone listening to silence ({i['seconds']:.0f} s): CPU of the process, mic off → on",
+                     f"{i['cpu_pct_mic_off']} % → {i['cpu_pct_listening']} % of one core", "small (runs for hours)"))
+        out.append((f"microphone end of speech → transcription request p50 / p99 ({lt['hangover_ms']} ms VAD "
+                    "hang-over included)", f"{lt['end_of_speech_to_request_ms']['p50']} / "
+                    f"{lt['end_of_speech_to_request_ms']['p99']} ms", "hang-over + tens of ms"))
+    else:
+        failed("stt_listen", "microphone listening")
     if startup.get("ready_s_median") is not None:
         out.append(("startup to `aischoco ready` (`--smoke`, offscreen, median of "
                     f"{startup['ok']}): in-process / wall",

@@ -175,6 +175,9 @@ class AudioOutput:
         self._closing = False
         self.error = ""
         self.state = ServiceState.OFF
+        self._gain = 1.0  # applied by the consumer; set_gain() moves it towards _gain_target
+        self._gain_target = 1.0
+        self._gain_step = 1.0  # per sample
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -296,6 +299,18 @@ class AudioOutput:
         self.hold = False
         return dropped
 
+    def set_gain(self, gain: float, ramp_ms: float = 5.0) -> None:
+        """Duck (or restore) the output from any thread; the next block rendered starts the ramp,
+        and a ramp no longer than one block reaches ``gain`` within that block (barge-in)."""
+        g = min(1.0, max(0.0, float(gain)))
+        n = max(1.0, float(ramp_ms) / 1000.0 * self.rate)
+        self._gain_step = max(abs(g - self._gain) / n, 1e-9)
+        self._gain_target = g
+
+    @property
+    def gain(self) -> float:
+        return self._gain_target
+
     @property
     def buffered_s(self) -> float:
         return self.ring.available / self.rate
@@ -315,8 +330,20 @@ class AudioOutput:
                     self._starved = True
             elif n == len(out):
                 self._starved = False
+        if self._gain != 1.0 or self._gain_target != 1.0:
+            self._apply_gain(out)
         self.meter.feed(out, t_first)
         return n
+
+    def _apply_gain(self, out: np.ndarray) -> None:
+        g0, target = self._gain, self._gain_target
+        if g0 == target:
+            out *= g0
+            return
+        k = np.arange(1, len(out) + 1, dtype=np.float32) * self._gain_step
+        ramp = np.minimum(g0 + k, target) if target > g0 else np.maximum(g0 - k, target)
+        out *= ramp
+        self._gain = float(ramp[-1])
 
     # -- envelope ---------------------------------------------------------------------------
     def mouth_level(self, now: float | None = None) -> float:

@@ -186,8 +186,12 @@ def test_full_show(qtbot, qloop, home):  # noqa: F811
     vts = result["vts"]
     smile = vts.values_of("MouthSmile")
     assert len(smile) > 60
-    steps = [abs(b[1] - a[1]) for a, b in zip(smile[5:], smile[6:], strict=False)]
-    assert max(steps) <= 0.25, max(steps)  # no jumps: transitions, never a snap
+    # no jumps: transitions, never a snap. A step may be as large as the fastest transition allows
+    # over the gap between two frames (a 0.3 s eased move of the full range: ≤ 5/s), or 0.25 — so a
+    # frame delayed by a busy machine is not mistaken for a snap, and a real snap still fails.
+    jumps = [(round(b[1] - a[1], 3), round(b[0] - a[0], 3)) for a, b in zip(smile[5:], smile[6:], strict=False)
+             if abs(b[1] - a[1]) > max(0.25, 5.5 * (b[0] - a[0]))]
+    assert not jumps, jumps
     vals = [v for _, v in smile]
     assert max(vals) >= 0.9 and min(vals) <= 0.1  # happy (1.0) and sad/angry (0.0) poses were reached
     windows, open_at = [], {}

@@ -1,0 +1,140 @@
+"""OpenAI-compatible transcription client (Groq Whisper and friends).
+
+``POST {base}/audio/transcriptions`` as multipart form data: ``file`` (a 16 kHz mono 16-bit WAV),
+``model``, ``language``, ``response_format=json`` → ``{"text": ...}``. Bearer key. Redirects are
+never followed automatically: a same-origin 307/308 is repeated once, a redirect to another origin
+is refused (the key must not leave for a host the user did not configure). 429 and 5xx are retried
+with backoff, honouring ``retry-after``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import numpy as np
+
+from aischoco_gui.audio.pcm import wav_bytes
+from aischoco_gui.stt.capture import STT_RATE
+from aischoco_gui.stt.engines import SttError, SttUnavailable, Transcript
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+RetryNotice = Callable[[int, float, int], None]  # (status, delay_s, attempt)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    u = urlsplit(url)
+    port = u.port or {"http": 80, "https": 443}.get(u.scheme)
+    return u.scheme, (u.hostname or "").lower(), port
+
+
+class RemoteWhisper:
+    """:class:`SpeechToText` over HTTP. ``on_retry(status, delay_s, attempt)`` reports backoff."""
+
+    name = "remote"
+
+    def __init__(self, base_url: str, api_key: str, model: str = "whisper-large-v3-turbo", *,
+                 timeout_s: float = 15.0, max_retries: int = 3, backoff_s: float = 0.5,
+                 max_backoff_s: float = 20.0, on_retry: RetryNotice | None = None) -> None:
+        self.url = base_url.rstrip("/") + "/audio/transcriptions"
+        self.api_key = api_key
+        self.model = model
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.on_retry = on_retry
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout_s, connect=5.0),
+                                             follow_redirects=False)
+        return self._client
+
+    def problem(self) -> str:
+        return "" if self.api_key else "no API key for speech-to-text (STT_API_KEY or GROQ_API_KEY)"
+
+    async def transcribe(self, audio: np.ndarray, *, language: str = "") -> Transcript:
+        if not self.api_key:
+            raise SttUnavailable("no API key for speech-to-text (STT_API_KEY or GROQ_API_KEY)")
+        wav = wav_bytes(audio, STT_RATE)
+        data = {"model": self.model, "response_format": "json"}
+        if language:
+            data["language"] = language
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        url = self.url
+        redirected = False
+        attempt = 0
+        while True:
+            attempt += 1
+            t0 = time.monotonic()
+            try:
+                r = await self._http().post(url, data=data, files={"file": ("speech.wav", wav, "audio/wav")},
+                                            headers=headers)
+            except httpx.TimeoutException as e:
+                err = SttError(f"transcription timed out after {self.timeout_s:g}s ({type(e).__name__})",
+                               retryable=True)
+                status, delay_hint = None, None
+            except httpx.HTTPError as e:
+                err = SttError(f"transcription request failed: {type(e).__name__}: {e}", retryable=True)
+                status, delay_hint = None, None
+            else:
+                if r.status_code in (301, 302, 303, 307, 308):
+                    loc = r.headers.get("location", "")
+                    target = urljoin(url, loc)
+                    if not loc or _origin(target) != _origin(url) or redirected or r.status_code not in (307, 308):
+                        raise SttError(f"transcription server redirected to {target or '?'} "
+                                       f"(HTTP {r.status_code}); not followed: the key stays with "
+                                       f"{urlsplit(url).netloc}. Fix STT_BASE_URL.", status=r.status_code)
+                    redirected, url = True, target
+                    attempt -= 1
+                    continue
+                if r.status_code == 200:
+                    try:
+                        body = r.json()
+                        text = str(body["text"])
+                    except (ValueError, KeyError, TypeError):
+                        raise SttError(f"transcription answer is not {{\"text\": …}}: {r.text[:200]!r}",
+                                       status=200) from None
+                    return Transcript(text=text.strip(), engine=self.name, latency_s=time.monotonic() - t0,
+                                      attempts=attempt, extra={"model": self.model})
+                status = r.status_code
+                delay_hint = _retry_after(r.headers.get("retry-after"))
+                err = SttError(f"transcription server answered HTTP {status}: {r.text[:200]}", status=status,
+                               retryable=status in RETRY_STATUS)
+                if status in (401, 403):
+                    raise SttUnavailable(f"speech-to-text key rejected (HTTP {status})", status=status)
+            if not err.retryable or attempt > self.max_retries:
+                raise err
+            delay = delay_hint if delay_hint is not None else self.backoff_s * 2 ** (attempt - 1)
+            delay = min(self.max_backoff_s, delay)
+            log.info("stt: %s; retry %d in %.1fs", err, attempt, delay)
+            if self.on_retry is not None:
+                self.on_retry(status or 0, delay, attempt)
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
