@@ -16,8 +16,8 @@ from aischoco_gui.stt.listener import ListenerConfig, MicListener
 from aischoco_gui.stt.vad import VadConfig
 from tests.doubles.mic_sounddevice import FakeMicPortAudio
 from tests.doubles.stt_server import Script, SttDouble
-from tests.wait import wait_until as until
 from tests.stt.speech import PHRASE_A, PHRASE_B, RATE, make_speech, sound_span
+from tests.wait import wait_until as until
 
 KEY = "gsk_test_stt"
 pytestmark = [pytest.mark.espeak, pytest.mark.slow]
