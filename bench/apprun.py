@@ -32,6 +32,8 @@ from tests.doubles.openai_server import OpenAIDouble, Script  # noqa: E402
 from tests.doubles.tts_servers import OpenAiSpeechServer  # noqa: E402
 from tests.doubles.vts_server import VTSDouble  # noqa: E402
 
+# The app under test: this checkout, or another tree (e.g. an export of an older commit for "before").
+APP_ROOT = Path(os.environ.get("BENCH_APP_ROOT") or ROOT)
 CLK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -59,7 +61,7 @@ class Doubles:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_", "LLM_", "OVERLAY_", "APPROVAL", "CHAT_"))}
         env.update(
-            AISCHOCO_HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+            AISCHOCO_HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(APP_ROOT),
             CHAT_SOURCE="chzzk", CHZZK_OPENAPI_BASE=self.chzzk.base_url, CHZZK_CLIENT_ID=self.chzzk.client_id,
             CHZZK_CLIENT_SECRET=self.chzzk.client_secret, CHZZK_ACCESS_TOKEN="user-token-1",
             LLM_BASE_URL=self.llm.base_url, GROQ_API_KEY="test-key", GROQ_MODEL="llama-3.3-70b-versatile",
@@ -91,7 +93,7 @@ class App:
     @classmethod
     def start(cls, env: dict[str, str], args: tuple[str, ...] = ()) -> App:
         home = Path(env["AISCHOCO_HOME"])
-        proc = subprocess.Popen([sys.executable, "-m", "aischoco_gui", *args], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "aischoco_gui", *args], cwd=APP_ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         app = cls(proc, home)
         threading.Thread(target=app._read, daemon=True).start()

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+APP_ROOT = Path(os.environ.get("BENCH_APP_ROOT") or ROOT)  # e.g. an export of an older commit ("before")
 
 BARE = r"""
 import os, sys, time
@@ -46,14 +47,14 @@ app.exec()
 def base_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_", "LLM_"))}
     env.update(AISCHOCO_HOME=str(home), QT_QPA_PLATFORM="offscreen", OVERLAY_PORT="0", TTS_OUTPUT_DEVICE="null",
-               VTS_URL="ws://127.0.0.1:9", AISCHOCO_TRACE_STARTUP="1", PYTHONPATH=str(ROOT))
+               VTS_URL="ws://127.0.0.1:9", AISCHOCO_TRACE_STARTUP="1", PYTHONPATH=str(APP_ROOT))
     return env
 
 
 def app_once() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"], cwd=APP_ROOT,
                            capture_output=True, text=True, env=base_env(Path(tmp) / "h"), timeout=120)
         wall = time.perf_counter() - t0
     m = re.search(r"window shown ([0-9.]+)", r.stdout)
@@ -74,7 +75,7 @@ def importtime_top(n: int = 15) -> list[tuple[str, float]]:
     code = ("import aischoco_gui.app, aischoco_gui.wiring; import PySide6.QtWidgets; "
             "import aischoco_gui.gui.main_window, aischoco_gui.gui.welcome")
     r = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=120,
-                       cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"})
+                       cwd=APP_ROOT, env={**os.environ, "PYTHONPATH": str(APP_ROOT), "QT_QPA_PLATFORM": "offscreen"})
     rows = []
     for line in r.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
