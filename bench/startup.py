@@ -44,18 +44,18 @@ app.exec()
 """
 
 
-def base_env(home: Path) -> dict[str, str]:
+def base_env(home: Path, root: Path = APP_ROOT) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_", "LLM_"))}
     env.update(AISCHOCO_HOME=str(home), QT_QPA_PLATFORM="offscreen", OVERLAY_PORT="0", TTS_OUTPUT_DEVICE="null",
-               VTS_URL="ws://127.0.0.1:9", AISCHOCO_TRACE_STARTUP="1", PYTHONPATH=str(APP_ROOT))
+               VTS_URL="ws://127.0.0.1:9", AISCHOCO_TRACE_STARTUP="1", PYTHONPATH=str(root))
     return env
 
 
-def app_once() -> dict:
+def app_once(root: Path = APP_ROOT) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"], cwd=APP_ROOT,
-                           capture_output=True, text=True, env=base_env(Path(tmp) / "h"), timeout=120)
+        r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"], cwd=root,
+                           capture_output=True, text=True, env=base_env(Path(tmp) / "h", root), timeout=120)
         wall = time.perf_counter() - t0
     m = re.search(r"window shown ([0-9.]+)", r.stdout)
     ok = r.returncode == 0 and "aischoco ready" in r.stdout
@@ -94,10 +94,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="n=3")
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--label", default="")
+    ap.add_argument("--before-root", default="", help="another tree (e.g. `git archive` of the base commit) "
+                    "started in the same rounds, so before and after see the same machine load")
     a = ap.parse_args()
     n = a.n or (3 if a.quick else 10)
-    apps, bares = [], []
+    apps, bares, befores = [], [], []
     for i in range(n):
+        if a.before_root:
+            befores.append(app_once(Path(a.before_root)))
+            b = befores[-1]
+            print(f"round {i + 1} before: window {b['window_s']} s, ready "
+                  f"{b['ready_wall_s'] and round(b['ready_wall_s'], 3)} s", flush=True)
         apps.append(app_once())
         bares.append(bare_once())
         x = apps[-1]
@@ -111,7 +118,15 @@ def main() -> None:
            "window_s_min_max": [min(filter(None, win), default=None), max(filter(None, win), default=None)],
            "errors": [x["error"] for x in apps if x["error"]],
            "imports_top_s": importtime_top(),
+           "load_avg": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
            "target": "window shown ≤ 1.0 s and ≤ 4× a bare PySide6 window"}
+    if befores:
+        res["before"] = {"root": a.before_root, "window_s": [b["window_s"] for b in befores],
+                         "ready_wall_s": [b["ready_wall_s"] and round(b["ready_wall_s"], 3) for b in befores],
+                         "window_s_median": med([b["window_s"] for b in befores]),
+                         "ready_wall_s_median": med([b["ready_wall_s"] for b in befores])}
+        print(f"before: window shown median {res['before']['window_s_median']} s, ready median "
+              f"{res['before']['ready_wall_s_median']} s")
     if res["window_s_median"] and res["bare_window_s_median"]:
         res["ratio_window_vs_bare"] = round(res["window_s_median"] / res["bare_window_s_median"], 2)
     print(f"window shown median {res['window_s_median']} s (min/max {res['window_s_min_max']}), ready median "
