@@ -124,7 +124,8 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         def first(x: dict[str, Any] | None, key: str) -> str:
             if not x or not x.get("first"):
                 return ""
-            return f"first {x['first'][key]} ms · later median {x['later_median'][key]} ms"
+            n = f" (median of {x['starts']} starts)" if x.get('starts', 1) > 1 else ""
+            return f"first{n} {x['first'][key]} ms · later median {x['later_median'][key]} ms"
         out.append((f"chat → LLM request on the wire (LLM double {fr['llm_delay_ms']:.0f} ms)",
                     first(frb, "chat_to_llm_wire_ms"), first(fr, "chat_to_llm_wire_ms"), "first = later"))
         out.append(("chat → first WAV byte (remote TTS double, `wav:` sink)", first(frb, "chat_to_first_wav_byte_ms"),
