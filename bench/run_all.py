@@ -106,7 +106,8 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         a_w, a_r = startup_cells(st)
         b_w, b_r = startup_cells(stb)
         if st.get("before"):  # measured in the same rounds: fairer than an older file
-            b_w = f"{st['before']['window_s_median']} s (same rounds)"
+            bw = [x for x in st["before"]["window_s"] if x is not None]
+            b_w = f"{st['before']['window_s_median']} s ({min(bw, default='?')}–{max(bw, default='?')}, same rounds)"
             b_r = f"{st['before']['ready_wall_s_median']} s (same rounds)"
         out.append((f"start-up: process start → main window shown (median of {st['n']}, min–max)", b_w, a_w,
                     "≤ 1.0 s, ≤ 4× bare"))
