@@ -7,7 +7,9 @@ Per reply, timed in this process on one clock:
 
 * chat → LLM request **on the wire**: the double's receive time of the request body, minus the
   moment the chat event was pushed onto the CHZZK socket;
-* chat → first WAV byte: the first time the WAV file grows past its previous size.
+* chat → first WAV byte: the first time the WAV file grows past its previous size;
+* LLM answer → TTS request on the wire: the TTS double's receive stamp minus (the LLM double's
+  receive stamp + its fixed delay): parse, draft, approval, GUI notification and the TTS send.
 
 The first reply after start is compared with the later ones (the issue: first is 55–85 ms slower).
 A first reply happens once per start, so ``--starts N`` starts the app N times (a fresh home each).
@@ -53,6 +55,7 @@ def run(replies: int, llm_delay_s: float) -> list[dict]:
         time.sleep(2.0)  # services settle (TTS probe, tokenizer) like a streamer who starts the show
         for i in range(replies):
             n_req = len(d.llm.requests)
+            n_tts = len(d.tts.request_times)
             size0 = wav_size(wav)
             t0 = time.perf_counter()
             d.push_chat(f"초코야 안녕 {i + 1}번째 질문이야")
@@ -67,10 +70,15 @@ def run(replies: int, llm_delay_s: float) -> list[dict]:
                 time.sleep(0.0005)
             if wire is None and len(d.llm.requests) > n_req:
                 wire = d.llm.requests[n_req].t - t0
+            to_tts = None
+            if len(d.llm.requests) > n_req and len(d.tts.request_times) > n_tts:
+                to_tts = d.tts.request_times[n_tts] - (d.llm.requests[n_req].t + llm_delay_s)
             rows.append({"reply": i + 1, "chat_to_llm_wire_ms": wire and round(wire * 1000, 1),
-                         "chat_to_first_wav_byte_ms": first and round(first * 1000, 1)})
+                         "chat_to_first_wav_byte_ms": first and round(first * 1000, 1),
+                         "llm_answer_to_tts_wire_ms": to_tts and round(to_tts * 1000, 1)})
             print(f"reply {i + 1}: chat → LLM request on the wire {rows[-1]['chat_to_llm_wire_ms']} ms, "
-                  f"→ first WAV byte {rows[-1]['chat_to_first_wav_byte_ms']} ms", flush=True)
+                  f"→ first WAV byte {rows[-1]['chat_to_first_wav_byte_ms']} ms; LLM answer → TTS request on the wire "
+                  f"{rows[-1]['llm_answer_to_tts_wire_ms']} ms", flush=True)
             # wait for the speech to finish (the file stops growing) before the next chat
             last, still = wav_size(wav), time.monotonic()
             while time.monotonic() - still < 0.6 and time.monotonic() < deadline + 20:
@@ -103,6 +111,7 @@ def main() -> None:
     later = [r for rs in per_start for r in rs[1:]]
     later_w = [r["chat_to_llm_wire_ms"] for r in later if r["chat_to_llm_wire_ms"] is not None]
     later_f = [r["chat_to_first_wav_byte_ms"] for r in later if r["chat_to_first_wav_byte_ms"] is not None]
+    all_tts = [r["llm_answer_to_tts_wire_ms"] for r in firsts + later if r.get("llm_answer_to_tts_wire_ms") is not None]
 
     def med(key: str) -> float | None:
         xs = [r[key] for r in firsts if r[key] is not None]
@@ -114,6 +123,8 @@ def main() -> None:
                      "chat_to_first_wav_byte_ms": med("chat_to_first_wav_byte_ms"),
                      "all_wire_ms": [r["chat_to_llm_wire_ms"] for r in firsts],
                      "all_wav_ms": [r["chat_to_first_wav_byte_ms"] for r in firsts]} if firsts else None,
+           "llm_answer_to_tts_wire_ms": {"p50": round(statistics.median(all_tts), 1) if all_tts else None,
+                                         "min": min(all_tts, default=None), "max": max(all_tts, default=None)},
            "later_median": {"chat_to_llm_wire_ms": round(statistics.median(later_w), 1) if later_w else None,
                             "chat_to_first_wav_byte_ms": round(statistics.median(later_f), 1) if later_f else None},
            "target": "first reply as fast as the later ones; app share ≤ ~10 ms over LLM + TTS"}
@@ -122,6 +133,8 @@ def main() -> None:
           f"first WAV byte {f and f['chat_to_first_wav_byte_ms']}"
           f" ms; later (median of {len(later_f)}): wire {lm['chat_to_llm_wire_ms']} ms, first WAV byte "
           f"{lm['chat_to_first_wav_byte_ms']} ms")
+    t = res["llm_answer_to_tts_wire_ms"]
+    print(f"LLM answer → TTS request on the wire: p50 {t['p50']} ms (min {t['min']}, max {t['max']})")
     out = ROOT / "bench" / "results" / "first_reply.json"
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")

@@ -131,6 +131,12 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     first(frb, "chat_to_llm_wire_ms"), first(fr, "chat_to_llm_wire_ms"), "first = later"))
         out.append(("chat → first WAV byte (remote TTS double, `wav:` sink)", first(frb, "chat_to_first_wav_byte_ms"),
                     first(fr, "chat_to_first_wav_byte_ms"), "first = later"))
+
+        def to_tts(x: dict[str, Any] | None) -> str:
+            t = (x or {}).get("llm_answer_to_tts_wire_ms") or {}
+            return f"p50 {t['p50']} ms ({t['min']}–{t['max']})" if t.get("p50") is not None else ""
+        out.append(("LLM answer → TTS request on the wire (parse, draft, auto-approve, GUI, TTS send)", to_tts(frb),
+                    to_tts(fr), "a few ms"))
     vj, vjb = r("vts_jitter"), before("vts_jitter")
     if vj:
         def gaps(x: dict[str, Any] | None) -> str:
