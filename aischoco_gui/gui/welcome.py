@@ -93,7 +93,8 @@ class WelcomeDialog(QDialog):
             self.dots[name], self.labels[name], self.fix_buttons[name] = dot, msg, fix
         buttons = QHBoxLayout()
         again = QPushButton(tr("welcome.recheck_all"))
-        again.clicked.connect(self.run_all)
+        again.setObjectName("welcome_check_all")
+        again.clicked.connect(lambda _=False: self.run_all(paid=True))  # a click: the paid checks too
         close = QPushButton(tr("welcome.close"))
         close.clicked.connect(self.close)
         buttons.addStretch(1)

@@ -55,6 +55,8 @@ def test_welcome_on_first_start_runs_only_the_free_checks(qtbot, qloop, home):  
         assert dlg.results["llm"].ok, dlg.results["llm"].message
         assert dlg.results["tts"].ok, dlg.results["tts"].message
         assert len(llm.requests) == 1 and len(tts.requests) == 1
+        dlg.findChild(type(dlg.fix_buttons["llm"]), "welcome_check_all").click()  # "check all": paid ones too
+        qloop.run_until_complete(until(lambda: len(llm.requests) == 2 and len(tts.requests) == 2, timeout=20))
         dlg.close()
     finally:
         qloop.run_until_complete(backend.aclose())
