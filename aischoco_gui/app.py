@@ -110,6 +110,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
+    from aischoco_gui.gui.startup_trace import trace_window_shown
     from aischoco_gui.gui.welcome import install_welcome
 
     bus = EventBus()
@@ -123,6 +124,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     controller = AppController(services, window, bridge)
     window.controller = controller
     window.show()
+    trace_window_shown(window)
     created = services.installed_defaults
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))

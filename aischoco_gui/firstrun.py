@@ -15,14 +15,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import aiohttp
-
 from aischoco_gui.i18n import register, tr
 
 log = logging.getLogger(__name__)
 
 TEST_PHRASE = "안녕하세요, 테스트예요."
 CHECKS = ("chat", "llm", "tts", "vts", "overlay")
+# Checks that cost the user money (an LLM request) or GPU time (a synthesis): never run on their own,
+# only when the streamer presses "test" (or "check all") in the dialog.
+PAID = ("llm", "tts")
 # What the dialog's button does for each part when the check is red (green: "retry" re-runs it).
 FIXES = {"chat": "login", "llm": "settings", "tts": "settings", "vts": "retry", "overlay": "copy_url"}
 
@@ -49,6 +50,8 @@ register({
     "firstrun.vts.failed": ("VTube Studio에 연결할 수 없어요 ({url}): {error}. VTS에서 API를 켜 주세요",
                             "Cannot reach VTube Studio ({url}): {error}. Enable the API in VTS settings"),
     "firstrun.overlay.ok": ("OBS 브라우저 소스 URL: {url}", "OBS browser source URL: {url}"),
+    "firstrun.paid.idle": ("'테스트'를 누르면 확인해요 (요청/합성 1회, 비용이 들 수 있어요)",
+                           "Press 'Test' to check (one request / synthesis; may cost money)"),
     "firstrun.overlay.failed": ("오버레이 서버가 응답하지 않아요 ({url}): {error}",
                                 "Overlay server does not answer ({url}): {error}"),
 })
@@ -184,6 +187,8 @@ async def check_overlay(url: str, timeout_s: float = 5.0) -> CheckResult:
     """The overlay page answers 200 at the URL the streamer pastes into OBS."""
     if not url:
         return CheckResult(False, tr("firstrun.overlay.failed", url="-", error="not running"))
+    import aiohttp  # noqa: PLC0415 (off the start path: the welcome module is imported at start)
+
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s), trust_env=False) as s:
             async with s.get(url) as r:

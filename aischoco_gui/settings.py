@@ -10,9 +10,11 @@ unchanged. Add a setting by adding a field with :func:`opt`.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -336,13 +338,61 @@ def validate(s: Settings) -> dict[str, str]:
 
 # -- credential store ----------------------------------------------------------------------
 
-def _keyring():
-    try:
-        import keyring  # noqa: PLC0415 (optional backend probing is slow on some systems)
+def _no_store_possible() -> bool:
+    """Linux without a D-Bus session (headless, CI, containers): Secret Service and KWallet cannot
+    answer, so importing keyring (~0.1 s) would only find out the same thing."""
+    return (sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+            and not os.environ.get("PYTHON_KEYRING_BACKEND"))
 
-        return keyring
+
+def _platform_backend(kr: Any) -> Any:
+    """The OS credential store for this platform, chosen directly: keyring's own discovery imports
+    and probes every backend (the macOS one included, on Linux and Windows too) on first use."""
+    try:
+        if sys.platform == "win32":
+            from keyring.backends.Windows import WinVaultKeyring  # noqa: PLC0415
+
+            return WinVaultKeyring()
+        if sys.platform == "darwin":
+            from keyring.backends.macOS import Keyring as MacKeyring  # noqa: PLC0415
+
+            return MacKeyring()
+        from keyring.backends import SecretService, kwallet  # noqa: PLC0415
+
+        for cls in (SecretService.Keyring, kwallet.DBusKeyring):
+            try:
+                cls.priority  # noqa: B018 (raises when this store is not usable here)
+            except Exception:
+                continue
+            return cls()
+    except Exception as e:  # unexpected keyring layout: let keyring discover
+        log.debug("keyring backend choice failed: %s", type(e).__name__)
+    return None
+
+
+@functools.cache
+def _load_keyring() -> Any:
+    try:
+        import keyring  # noqa: PLC0415 (off the import path of the app; see _platform_backend)
+        import keyring.core  # noqa: PLC0415
     except Exception:  # pragma: no cover - keyring missing
         return None
+    configured = getattr(keyring.core, "_keyring_backend", None) is not None
+    if not configured and not os.environ.get("PYTHON_KEYRING_BACKEND"):
+        try:
+            chosen = keyring.core.load_config()  # the user's keyringrc.cfg wins
+        except Exception:
+            chosen = None
+        chosen = chosen or _platform_backend(keyring)
+        if chosen is not None:
+            keyring.core.set_keyring(chosen)
+    return keyring
+
+
+def _keyring() -> Any:
+    if "keyring" not in sys.modules and _no_store_possible():
+        return None
+    return _load_keyring()
 
 
 def keyring_get(name: str) -> str:

@@ -235,7 +235,7 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("mic_mode", "cohost"): ("코호스트 (말할 때마다)", "Co-host (every utterance)"),
     ("mic_mode", "ptt"): ("눌러서 말하기", "Push-to-talk"),
     ("stt_engine", "remote"): ("원격 서버", "Remote server"),
-    ("stt_engine", "local"): ("로컬 (이 PC에서)", "Local (on this PC)"),
+    ("stt_engine", "local"): ("로컬 (이 컴퓨터)", "Local (on this PC)"),
     ("barge_in", "off"): ("무시", "Ignore"),
     ("barge_in", "duck"): ("AI 소리 줄이기", "Lower the AI"),
     ("barge_in", "stop"): ("AI 멈추기", "Stop the AI"),

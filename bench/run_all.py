@@ -1,9 +1,11 @@
 """Run every benchmark and rewrite the README's performance table.
 
 Runs each ``bench/<name>.py`` (``--quick`` is passed on), reads its ``bench/results/<name>.json``,
-measures startup time to ``aischoco ready`` (``python -m aischoco_gui --smoke`` offscreen, 3 runs),
-and writes the table between ``<!-- perf-table:start -->`` and ``<!-- perf-table:end -->`` in
+(start-up, idle CPU, first reply, VTS jitter and qasync sends are benches of their own that start the
+real app in a subprocess), and writes the table between ``<!-- perf-table:start -->`` and ``<!-- perf-table:end -->`` in
 README.md (if the markers are missing the table is printed and nothing is written).
+A "before" column comes from ``bench/results/<name>.before.json`` where a bench saved one
+(``--label before``, run on the base commit, e.g. with ``BENCH_APP_ROOT`` = a ``git archive`` export).
 Saves everything to bench/results/run_all.json.
 
 Usage: ``.venv/bin/python bench/run_all.py [--quick] [--skip NAME ...] [--no-readme]``
@@ -15,11 +17,8 @@ import argparse
 import json
 import os
 import platform
-import re
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +26,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen")
+BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen",
+           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send")
 START, END = "<!-- perf-table:start -->", "<!-- perf-table:end -->"
 
 
@@ -68,30 +68,6 @@ def run_bench(name: str, quick: bool, timeout: float) -> dict[str, Any]:
     return out
 
 
-def startup_times(runs: int = 3) -> dict[str, Any]:
-    """Wall time from process start to ``aischoco ready`` and the app's own ``startup N s`` line."""
-    walls, own, errors = [], [], []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ", "CHZZK", "TTS_", "VTS_"))}
-            env.update(AISCHOCO_HOME=str(Path(tmp) / "h"), QT_QPA_PLATFORM="offscreen", OVERLAY_PORT="0",
-                       TTS_OUTPUT_DEVICE="null", VTS_URL="ws://127.0.0.1:9")
-            t0 = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "aischoco_gui", "--smoke", "--smoke-timeout", "40"],
-                               cwd=ROOT, capture_output=True, text=True, env=env, timeout=90)
-            wall = time.perf_counter() - t0
-            if r.returncode != 0 or "aischoco ready" not in r.stdout:
-                errors.append((r.stdout + r.stderr)[-500:])
-                continue
-            walls.append(wall)
-            m = re.search(r"startup ([0-9.]+)s", r.stderr)
-            if m:
-                own.append(float(m.group(1)))
-    return {"runs": runs, "ok": len(walls), "wall_s": [round(w, 2) for w in walls],
-            "ready_s": [round(x, 2) for x in own], "ready_s_median": round(statistics.median(own), 2) if own else None,
-            "wall_s_median": round(statistics.median(walls), 2) if walls else None, "errors": errors}
-
-
 def _g(d: Any, *path: Any, default: Any = None) -> Any:
     for k in path:
         try:
@@ -99,6 +75,85 @@ def _g(d: Any, *path: Any, default: Any = None) -> Any:
         except (KeyError, IndexError, TypeError):
             return default
     return d
+
+
+def before(name: str) -> dict[str, Any] | None:
+    p = RESULTS / f"{name}.before.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+    except ValueError:
+        return None
+
+
+def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(what, before, measured, target) rows of the issue-18 benches."""
+    out: list[tuple[str, str, str, str]] = []
+
+    def r(name: str) -> dict[str, Any] | None:
+        return _g(res, name, "result")
+
+    def startup_cells(x: dict[str, Any] | None) -> tuple[str, str]:
+        if not x:
+            return "", ""
+        w = f"{x['window_s_median']} s ({x['window_s_min_max'][0]}–{x['window_s_min_max'][1]})" \
+            if x.get("window_s_min_max") else f"{x.get('window_s_median')} s"
+        ratio = f" = {x['ratio_window_vs_bare']}× a bare window ({x['bare_window_s_median']} s)" \
+            if x.get("ratio_window_vs_bare") else ""
+        return w + ratio, f"{x.get('ready_wall_s_median')} s"
+
+    st, stb = r("startup"), before("startup")
+    if st:
+        a_w, a_r = startup_cells(st)
+        b_w, b_r = startup_cells(stb)
+        if st.get("before"):  # measured in the same rounds: fairer than an older file
+            bw = [x for x in st["before"]["window_s"] if x is not None]
+            b_w = f"{st['before']['window_s_median']} s ({min(bw, default='?')}–{max(bw, default='?')}, same rounds)"
+            b_r = f"{st['before']['ready_wall_s_median']} s (same rounds)"
+        out.append((f"start-up: process start → main window shown (median of {st['n']}, min–max)", b_w, a_w,
+                    "≤ 1.0 s, ≤ 4× bare"))
+        out.append(("start-up: process start → `aischoco ready` (`--smoke`, wall, median)", b_r, a_r,
+                    "services behind the window"))
+    ic, icb = r("idle_cpu"), before("idle_cpu")
+    if ic:
+        def idle(x: dict[str, Any] | None) -> str:
+            return "" if not x else (f"{x['cpu_pct_median']} % ({x['cpu_pct_min']}–{x['cpu_pct_max']}, "
+                                     f"n={len(x['runs'])})")
+        out.append((f"idle CPU, app + children, VTS connected, overlay up, {ic.get('output', 'wav')} sink, "
+                    f"{ic['seconds_per_run']:.0f} s windows (% of one core)", idle(icb), idle(ic), "≤ 2 %"))
+    fr, frb = r("first_reply"), before("first_reply")
+    if fr:
+        def first(x: dict[str, Any] | None, key: str) -> str:
+            if not x or not x.get("first"):
+                return ""
+            n = f" (median of {x['starts']} starts)" if x.get('starts', 1) > 1 else ""
+            return f"first{n} {x['first'][key]} ms · later median {x['later_median'][key]} ms"
+        out.append((f"chat → LLM request on the wire (LLM double {fr['llm_delay_ms']:.0f} ms)",
+                    first(frb, "chat_to_llm_wire_ms"), first(fr, "chat_to_llm_wire_ms"), "first = later"))
+        out.append(("chat → first WAV byte (remote TTS double, `wav:` sink)", first(frb, "chat_to_first_wav_byte_ms"),
+                    first(fr, "chat_to_first_wav_byte_ms"), "first = later"))
+
+        def to_tts(x: dict[str, Any] | None) -> str:
+            t = (x or {}).get("llm_answer_to_tts_wire_ms") or {}
+            return f"p50 {t['p50']} ms ({t['min']}–{t['max']})" if t.get("p50") is not None else ""
+        out.append(("LLM answer → TTS request on the wire (parse, draft, auto-approve, GUI, TTS send)", to_tts(frb),
+                    to_tts(fr), "a few ms"))
+    vj, vjb = r("vts_jitter"), before("vts_jitter")
+    if vj:
+        def gaps(x: dict[str, Any] | None) -> str:
+            if not x:
+                return ""
+            return (f"idle {x['idle']['rate_hz']} Hz p99 {x['idle']['gap_ms_p99']} ms · chat "
+                    f"{x['chat']['rate_hz']} Hz p99 {x['chat']['gap_ms_p99']} ms (max {x['chat']['gap_ms_max']})")
+        out.append((f"VTS frame gaps of the real app, idle vs {vj['chat_rate_per_s']:.0f} chats/s (replies spoken)",
+                    gaps(vjb), gaps(vj), "30 Hz, p99 ≤ 40 ms"))
+    qs = r("qasync_send")
+    if qs:
+        cells = {f"{x['loop']}/{x['client']}": x for x in qs["rows"]}
+        txt = " · ".join(f"{k} {v['wire_ms_p50']}/{v['wire_ms_p99']} ms ({v['callbacks_per_request']} cb)"
+                         for k, v in cells.items())
+        out.append(("HTTP send on the loop: call → request on the wire p50/p99 (loop callbacks per request)", "",
+                    txt, "qasync ≈ asyncio"))
+    return out
 
 
 def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -115,9 +170,10 @@ def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, s
     llm = r("llm_overhead")
     if llm:
         for row in llm.get("results", []):
-            out.append((f"LLM stage overhead ({row['mode']}, {row['history_tokens']} history tokens): batch → "
-                        "request sent / first byte → first sentence, p50 / p99",
-                        f"{row['to_sent']['p50_ms']:.2f} / {row['to_sent']['p99_ms']:.2f} ms · "
+            out.append((f"LLM stage overhead ({row['mode']}, {row['history_tokens']} history tokens, "
+                        f"{llm.get('loop', 'asyncio')} loop): batch → request on the wire / first byte → "
+                        "first sentence, p50 / p99",
+                        f"{row['to_server']['p50_ms']:.2f} / {row['to_server']['p99_ms']:.2f} ms · "
                         f"{row['to_first_sentence']['p50_ms']:.2f} / {row['to_first_sentence']['p99_ms']:.2f} ms",
                         "single-digit ms"))
     else:
@@ -173,22 +229,24 @@ def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, s
                     f"{lt['end_of_speech_to_request_ms']['p99']} ms", "hang-over + tens of ms"))
     else:
         failed("stt_listen", "microphone listening")
-    if startup.get("ready_s_median") is not None:
-        out.append(("startup to `aischoco ready` (`--smoke`, offscreen, median of "
-                    f"{startup['ok']}): in-process / wall",
-                    f"{startup['ready_s_median']} s / {startup['wall_s_median']} s", ""))
-    else:
-        out.append(("startup to `aischoco ready`", "not measured (--smoke failed)", ""))
     return out
 
 
-def table(rws: list[tuple[str, str, str]], m: dict[str, Any], quick: bool) -> str:
+def table(rws: list[tuple[str, str, str]], m: dict[str, Any], quick: bool,
+          rws4: list[tuple[str, str, str, str]] | None = None) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = (f"Measured {when} by `bench/run_all.py{' --quick' if quick else ''}` on {m['cpu']}, {m['cores']} cores, "
             f"{m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}.\n\n")
     lines = ["| what | measured | target |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rws]
-    return head + "\n".join(lines) + "\n"
+    text = head + "\n".join(lines) + "\n"
+    if rws4:
+        text += ("\nPerformance and footprint (issue 18): *before* = the base commit (`bench/results/*.before.json`,"
+                 " or the same rounds where a bench runs both), *after* = this checkout. The machine is shared:"
+                 " see each bench's JSON for every run and the spread.\n\n")
+        text += "| what | before | after | target |\n|---|---|---|---|\n"
+        text += "\n".join(f"| {a} | {b or '—'} | {c} | {d} |" for a, b, c, d in rws4) + "\n"
+    return text
 
 
 def write_readme(text: str, readme: Path) -> bool:
@@ -218,10 +276,9 @@ def main() -> int:
         print(f"running {name}{' --quick' if a.quick else ''} …", flush=True)
         res[name] = run_bench(name, a.quick, a.timeout)
         print(f"  rc={res[name]['rc']} in {res[name]['seconds']} s", flush=True)
-    print("startup (--smoke × 3) …", flush=True)
-    startup = startup_times(3)
+    startup: dict[str, Any] = {}
     m = machine()
-    text = table(rows(res, startup), m, a.quick)
+    text = table(rows(res, startup), m, a.quick, new_rows(res))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "run_all.json").write_text(json.dumps(
         {"when": datetime.now(UTC).isoformat(timespec="seconds"), "quick": a.quick, "machine": m,

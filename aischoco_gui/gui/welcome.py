@@ -2,7 +2,9 @@
 
 Shown on the first start (when the shipped defaults were just copied) and from Help → Setup
 checks. The checks themselves live in the Qt-free :mod:`aischoco_gui.firstrun`; this dialog runs
-them as tasks on the qasync loop (never a nested modal loop) and updates the rows.
+them as tasks on the qasync loop (never a nested modal loop) and updates the rows. Opening the
+dialog runs only the free checks: the LLM request and the test synthesis (``firstrun.PAID``) run
+when the streamer presses their "test" button or "check all".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aischoco_gui import firstrun
-from aischoco_gui.firstrun import FIXES, CheckResult
+from aischoco_gui.firstrun import FIXES, PAID, CheckResult
 from aischoco_gui.i18n import register, tr
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ register({
     "welcome.part.overlay": ("OBS 오버레이", "OBS overlay"),
     "welcome.checking": ("확인 중…", "Checking…"),
     "welcome.retry": ("다시 확인", "Retry"),
+    "welcome.test": ("테스트", "Test"),
     "welcome.fix.settings": ("설정 열기", "Open settings"),
     "welcome.fix.login": ("로그인", "Log in"),
     "welcome.fix.retry": ("연결", "Connect"),
@@ -81,7 +84,8 @@ class WelcomeDialog(QDialog):
             fix = QPushButton(tr(f"welcome.fix.{FIXES.get(name, 'retry')}"))
             fix.setObjectName(f"welcome_{name}_fix")
             fix.clicked.connect(lambda _=False, n=name: self.fix(n))
-            retry = QPushButton(tr("welcome.retry"))
+            retry = QPushButton(tr("welcome.test" if name in PAID else "welcome.retry"))
+            retry.setObjectName(f"welcome_{name}_retry")
             retry.clicked.connect(lambda _=False, n=name: self.run_check(n))
             for col, w in enumerate((dot, title, msg, fix, retry)):
                 grid.addWidget(w, row, col)
@@ -89,7 +93,8 @@ class WelcomeDialog(QDialog):
             self.dots[name], self.labels[name], self.fix_buttons[name] = dot, msg, fix
         buttons = QHBoxLayout()
         again = QPushButton(tr("welcome.recheck_all"))
-        again.clicked.connect(self.run_all)
+        again.setObjectName("welcome_check_all")
+        again.clicked.connect(lambda _=False: self.run_all(paid=True))  # a click: the paid checks too
         close = QPushButton(tr("welcome.close"))
         close.clicked.connect(self.close)
         buttons.addStretch(1)
@@ -99,9 +104,13 @@ class WelcomeDialog(QDialog):
         self.resize(820, 360)
 
     # -- checks --------------------------------------------------------------------------
-    def run_all(self) -> None:
+    def run_all(self, paid: bool = True) -> None:
+        """Run every check; with ``paid=False`` the ones that cost money/GPU wait for their button."""
         for name in self.checks:
-            self.run_check(name)
+            if paid or name not in PAID:
+                self.run_check(name)
+            elif name not in self.results and name not in self._tasks:
+                self._set(name, None, tr("firstrun.paid.idle"))
 
     def run_check(self, name: str) -> None:
         old = self._tasks.get(name)
@@ -122,7 +131,7 @@ class WelcomeDialog(QDialog):
             self._set(name, res.ok, res.message)
         except RuntimeError:  # dialog already deleted
             return
-        if all(t.done() for t in self._tasks.values()) and len(self.results) >= len(self.checks):
+        if all(t.done() for t in self._tasks.values()) and all(n in self.results for n in self._tasks):
             self.finished_checks.emit()
 
     def _set(self, name: str, ok: bool | None, message: str) -> None:
@@ -171,7 +180,7 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
             dlg.settings_requested.connect(settings_sig.emit)
         window.welcome_dialog = dlg
         dlg.show()
-        dlg.run_all()
+        dlg.run_all(paid=False)  # a fresh start must not spend money: LLM / TTS tests wait for a click
     dlg.raise_()
     dlg.activateWindow()
     return dlg

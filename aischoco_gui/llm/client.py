@@ -134,6 +134,22 @@ class LLMClient:
             await self._http.aclose()
             self._http = None
 
+    async def preconnect(self, timeout_s: float = 3.0) -> bool:
+        """Build the HTTP client and open its pooled connection to the first endpoint now (DNS, TCP,
+        TLS), so the first reply of the show is as fast as the later ones. Sends a free
+        ``GET {base}/models`` (no completion, no tokens). Never raises; False when nobody answered."""
+        eps = self.configured_endpoints
+        if not eps:
+            return False
+        ep = eps[0]
+        try:
+            r = await self.http.get(f"{ep.base_url.rstrip('/')}/models", headers=self._headers(ep), timeout=timeout_s)
+            await r.aread()
+            return True
+        except Exception as e:  # only a warm-up: the real request reports real problems
+            log.debug("LLM pre-connect to %s failed: %s", ep.describe(), type(e).__name__)
+            return False
+
     @property
     def configured_endpoints(self) -> list[Endpoint]:
         return [e for e in self.endpoints if e.configured]

@@ -114,6 +114,7 @@ class LLMReplyGenerator:
         else:
             ep = self.client.configured_endpoints[0]
             self._report(ServiceState.READY, ep.describe())
+            self.tasks.spawn(self.client.preconnect(), "llm-preconnect")  # first reply as fast as the tenth
         if not self.memory.counter.ready:
             self.tasks.spawn(self._load_tokenizer(), "load-tokenizer")
 

@@ -63,6 +63,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any  # parsed JSON (or the raw text when it was not JSON)
     t: float  # time.perf_counter() when the body had been read
+    peer: Any = None  # the client's (host, port): one per TCP connection
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -86,6 +87,8 @@ class OpenAIDouble:
         self.host = host
         self.port = port
         self.requests: list[RecordedRequest] = []
+        self.models_requests: list[RecordedRequest] = []  # GET /v1/models (free: no completion)
+        self.connections: list[Any] = []  # each client TCP connection (peer address), in order of first use
         self.default = Script()
         self.responder: Callable[[Any], Script | None] | None = None
         self._queue: deque[Script] = deque()
@@ -110,6 +113,8 @@ class OpenAIDouble:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
+            self.models_requests.clear()
+            self.connections.clear()
 
     def _next_script(self, body: Any) -> Script:
         with self._lock:
@@ -179,7 +184,15 @@ class OpenAIDouble:
             self._thread = None
 
     # -- handlers ----------------------------------------------------------------------------
+    def _peer(self, request: web.Request) -> Any:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer not in self.connections:
+            self.connections.append(peer)
+        return peer
+
     async def _models(self, request: web.Request) -> web.Response:
+        self.models_requests.append(RecordedRequest(request.path, dict(request.headers), None, time.perf_counter(),
+                                                    self._peer(request)))
         return web.json_response({"object": "list", "data": [{"id": "double-model", "object": "model"}]})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -188,7 +201,8 @@ class OpenAIDouble:
             body: Any = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        self.requests.append(RecordedRequest(request.path, dict(request.headers), body, time.perf_counter()))
+        self.requests.append(RecordedRequest(request.path, dict(request.headers), body, time.perf_counter(),
+                                             self._peer(request)))
         s = self._next_script(body)
         if s.delay_s:
             await asyncio.sleep(s.delay_s)

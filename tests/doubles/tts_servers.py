@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import numpy as np
 from aiohttp import web
@@ -32,6 +33,7 @@ class _Base:
         self.runner: web.AppRunner | None = None
         self.port = 0
         self.requests: list[tuple[str, dict]] = []
+        self.request_times: list[float] = []  # time.perf_counter() when each synthesis request's body was read
 
     @property
     def url(self) -> str:
@@ -92,6 +94,7 @@ class AischocoTtsServer(_Base):
             if not isinstance(body.get("text"), str):  # FastAPI would answer 422 here
                 return web.json_response({"detail": "text: field required"}, status=422)
             self.requests.append(("/synthesize", body))
+            self.request_times.append(time.perf_counter())
             x = self.engine.render(body["text"], body.get("emotion", "neutral"))
             return web.Response(body=wav_bytes(x, self.engine.sample_rate), content_type="audio/wav")
 
@@ -117,6 +120,7 @@ class OpenAiSpeechServer(_Base):
             if not body.get("input"):
                 return web.json_response({"error": "input required"}, status=400)
             self.requests.append(("/v1/audio/speech", body))
+            self.request_times.append(time.perf_counter())
             x = self.engine.render(body["input"])
             resp = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
             await resp.prepare(request)

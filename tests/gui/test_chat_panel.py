@@ -151,3 +151,13 @@ def test_login_action_real_redirect(qtbot, qloop, home):  # noqa: F811
     ok, tokens, notices = qloop.run_until_complete(go())
     assert ok and tokens.access_token == "user-token-2"
     assert any("CHAT_SOURCE=chzzk" in n for n in notices)
+
+
+def test_flush_timer_sleeps_while_no_chat_arrives(qtbot):
+    from aischoco_gui.gui.panels.chat_panel import ChatListModel
+
+    model = ChatListModel(cap=10, flush_ms=20)
+    assert not model._timer.isActive()  # idle: no 20 Hz wake
+    model.append(ChatMessage(nickname="a", text="hi"))
+    assert model._timer.isActive()
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and not model._timer.isActive(), timeout=2000)

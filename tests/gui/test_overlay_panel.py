@@ -61,3 +61,19 @@ def test_no_overlay_service_says_so(qtbot):
     w = create_panel(SimpleNamespace(overlay=None), Bridge(EventBus()))
     qtbot.addWidget(w)
     assert "오버레이" in w.text()
+
+
+def test_preview_repaints_only_after_a_change_while_visible(qtbot):
+    panel, overlay, state, flt, bus = make(qtbot)
+    assert not panel.timer.isActive()  # idle: no 2 Hz repaint
+    state.add_chat(ChatMessage(nickname="a", text="hidden panel"))
+    assert not panel.timer.isActive()  # not visible: nothing scheduled
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not panel.timer.isActive()
+    state.add_chat(ChatMessage(nickname="a", text="hello"))
+    assert panel.timer.isActive()  # one repaint scheduled (coalesced, at most 2 Hz)
+    qtbot.waitUntil(lambda: not panel.timer.isActive(), timeout=2000)
+    panel.hide()
+    state.add_chat(ChatMessage(nickname="a", text="again"))
+    assert not panel.timer.isActive()

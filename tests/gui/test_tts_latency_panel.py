@@ -36,5 +36,43 @@ def test_panel_plots_metrics_from_the_bus(qtbot):
     xs, ys = panel.curves["engine_first_chunk_s"].getData()
     assert list(xs) == [1, 2, 3] and [round(y) for y in ys] == [200, 100, 300]
     assert "200 ms" in panel.summary.text() and "2" in panel.summary.text()
+    panel.show()
+    qtbot.waitExposed(panel)
+    bus.emit(EventKind.SPEECH_STARTED, turn=2, draft=None)  # the meter wakes while speech plays
     qtbot.waitUntil(lambda: panel.mouth.value() == 50, timeout=1000)
+    bridge.close()
+
+
+def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
+    """No 20 Hz mouth timer and no redraw timer unless something changed and the panel is visible;
+    pyqtgraph is not imported to build the panel (it loads behind the shown window)."""
+    from aischoco_gui.gui.bridge import Bridge  # noqa: PLC0415
+    from aischoco_gui.gui.panels.latency_panel import create_panel  # noqa: PLC0415
+
+    bus = EventBus()
+    level = [0.0]
+    services = SimpleNamespace(bus=bus, latency_history=LatencyHistory(),
+                               speaker=SimpleNamespace(mouth_level=lambda: level[0]))
+    bridge = Bridge(bus)
+    panel = create_panel(services, bridge)
+    qtbot.addWidget(panel)
+    assert panel.plot is None  # built later, off the start path
+    bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=None)
+    bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, rtf=0.5, underruns=0)
+    assert not panel._mouth_timer.isActive() and not panel._plot_timer.isActive()  # hidden: nothing ticks
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.waitUntil(lambda: panel.plot is not None and not panel._plot_timer.isActive(), timeout=5000)
+    assert [round(y) for y in panel.curves["engine_first_chunk_s"].getData()[1]] == [200]
+    qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # shown but silent: asleep
+    level[0] = 0.4
+    bus.emit(EventKind.SPEECH_STARTED, turn=2, draft=None)
+    assert panel._mouth_timer.isActive()
+    qtbot.waitUntil(lambda: panel.mouth.value() == 40, timeout=1000)
+    level[0] = 0.0
+    qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # a second of silence: asleep
+    assert panel.mouth.value() == 0
+    bus.emit(EventKind.SPEECH_STARTED, turn=3, draft=None)
+    panel.hide()
+    assert not panel._mouth_timer.isActive() and not panel._plot_timer.isActive()
     bridge.close()

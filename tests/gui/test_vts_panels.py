@@ -104,6 +104,12 @@ async def test_vts_panel_shows_status_and_live_bars(qtbot, tmp_path):
             assert set(panel.bars) >= {"FaceAngleX", "MouthSmile", "AIsChocoBreath", "MouthOpen"}
             bar, label = panel.bars["MouthSmile"]
             assert bar.value() == 1000 and label.text().startswith("1.000")
+            assert not panel.timer.isActive()  # not shown: no 5 Hz refresh
+            panel.show()
+            qtbot.waitExposed(panel)
+            assert panel.timer.isActive()
+            panel.hide()
+            assert not panel.timer.isActive()
         finally:
             await av.stop()
 

@@ -80,15 +80,17 @@ class ChatListModel(QAbstractListModel):
         self._incoming: list[ChatMessage] = []
         self._timer = QTimer(self)
         self._timer.setInterval(flush_ms)
-        self._timer.timeout.connect(self.flush)
-        self._timer.start()
+        self._timer.timeout.connect(self.flush)  # runs only while messages arrive (no 20 Hz wake when idle)
         self.on_flushed = None  # optional callback(list[ChatMessage]) for measurements
 
     def append(self, msg: ChatMessage) -> None:
         self._incoming.append(msg)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def flush(self) -> None:
         if not self._incoming:
+            self._timer.stop()  # quiet for a tick: sleep until the next message
             return
         new, self._incoming = self._incoming[-self.cap:], []
         overflow = len(self.rows) + len(new) - self.cap

@@ -1,15 +1,20 @@
 """TTS latency graph: per utterance, chat→reply, engine first chunk, chunk→device, approve→sound,
 real-time factor and underruns, with medians over a rolling window.
 
-Bus events only append to a history; a timer redraws at 4 Hz (and the mouth meter at 20 Hz),
-so a burst of events never stalls the UI. pyqtgraph is imported when the panel is built.
+Bus events only append to a history; a timer redraws at most at 4 Hz (and the mouth meter at
+20 Hz while speech plays), only while the panel is visible, so a burst of events never stalls the
+UI and an idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is
+imported in a background thread once the window is up, and the graph is built when it is loaded
+(or on the first redraw, whichever comes first).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from aischoco_gui.events import EventKind
@@ -33,28 +38,35 @@ COLORS = ("#8e8e8e", "#e07a5f", "#3d85c6", "#6aa84f")
 PLOT_POINTS = 100  # downsampled view: the last 100 utterances
 
 
+log = logging.getLogger(__name__)
+PREWARM_DELAY_MS = 300  # after the first show: the window paints first, then pyqtgraph loads behind it
+
+
+def _import_pyqtgraph() -> Any:
+    import pyqtgraph as pg  # noqa: PLC0415 (heavy: kept off the start path)
+
+    return pg
+
+
 class LatencyPanel(QWidget):
+    _plot_module_loaded = Signal()
+
     def __init__(self, history: LatencyHistory, mouth_level: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        import pyqtgraph as pg  # noqa: PLC0415 (heavy: only when the panel is shown)
-
         self.history = history
         self._mouth_level = mouth_level
         self._dirty = True
+        self._prewarm_started = False
         lay = QVBoxLayout(self)
+        self._lay = lay
         self.title = QLabel(tr("latency.title"))
         lay.addWidget(self.title)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setMinimumHeight(140)
-        self.plot.showGrid(x=False, y=True, alpha=0.3)
-        self.plot.addLegend(offset=(5, 5))
-        self.plot.setClipToView(True)
-        self.plot.setDownsampling(auto=True, mode="peak")
-        self.curves = {}
-        for (key, _), color in zip(STAGES, COLORS, strict=True):
-            self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
-                                              symbolBrush=color, name=tr(f"latency.stage.{key}"))
-        lay.addWidget(self.plot, 1)
+        self.plot: Any = None  # pyqtgraph PlotWidget, built by _ensure_plot()
+        self.curves: dict[str, Any] = {}
+        self._plot_slot = QWidget()
+        self._plot_slot.setMinimumHeight(140)
+        lay.addWidget(self._plot_slot, 1)
+        self._plot_module_loaded.connect(self._on_plot_module_loaded)
         self.summary = QLabel(tr("latency.empty"))
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setWordWrap(True)
@@ -68,20 +80,93 @@ class LatencyPanel(QWidget):
         row.addWidget(self.mouth, 1)
         lay.addLayout(row)
         self._plot_timer = QTimer(self)
+        # redraw at most 4 Hz, only after new numbers came in and only while visible
+        self._plot_timer.setSingleShot(True)
+        self._plot_timer.setInterval(250)
         self._plot_timer.timeout.connect(self.refresh)
-        self._plot_timer.start(250)
+        # The mouth meter ticks at 20 Hz only while the panel is visible and speech is playing: it
+        # wakes on speech events and goes back to sleep after a second of silence.
         self._mouth_timer = QTimer(self)
+        self._mouth_timer.setInterval(50)
         self._mouth_timer.timeout.connect(self._update_mouth)
-        if mouth_level is not None:
-            self._mouth_timer.start(50)
+        self._quiet_ticks = 0
+
+    def _ensure_plot(self) -> None:
+        if self.plot is not None:
+            return
+        pg = _import_pyqtgraph()
+        plot = pg.PlotWidget(background="w")
+        plot.setMinimumHeight(140)
+        plot.showGrid(x=False, y=True, alpha=0.3)
+        plot.addLegend(offset=(5, 5))
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        for (key, _), color in zip(STAGES, COLORS, strict=True):
+            self.curves[key] = plot.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
+                                         symbolBrush=color, name=tr(f"latency.stage.{key}"))
+        self._lay.replaceWidget(self._plot_slot, plot)
+        self._plot_slot.deleteLater()
+        self.plot = plot
+        self._dirty = True
+
+    def _prewarm(self) -> None:
+        """Import pyqtgraph in a thread; the graph is built on the GUI thread when it is loaded."""
+        def load() -> None:
+            try:
+                _import_pyqtgraph()
+            except Exception:  # the panel shows the error when it builds the plot
+                log.exception("pyqtgraph failed to import")
+            try:
+                self._plot_module_loaded.emit()
+            except RuntimeError:  # panel already deleted
+                pass
+
+        threading.Thread(target=load, name="pyqtgraph-import", daemon=True).start()
+
+    def _on_plot_module_loaded(self) -> None:
+        try:
+            self._ensure_plot()
+        except Exception as e:
+            log.exception("latency graph failed")
+            self.summary.setText(f"{type(e).__name__}: {e}")
+            return
+        self.refresh()
+
+    def _schedule_refresh(self) -> None:
+        if self._dirty and self.isVisible() and not self._plot_timer.isActive():
+            self._plot_timer.start()
+
+    def _wake_mouth(self) -> None:
+        if self._mouth_level is not None and self.isVisible() and not self._mouth_timer.isActive():
+            self._quiet_ticks = 0
+            self._mouth_timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not self._prewarm_started:
+            self._prewarm_started = True
+            QTimer.singleShot(PREWARM_DELAY_MS, self._prewarm)
+        self._schedule_refresh()
+        self._wake_mouth()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._plot_timer.stop()
+        self._mouth_timer.stop()
+        super().hideEvent(event)
 
     def add_metrics(self, metrics: dict) -> None:
         self.history.add(metrics)
         self._dirty = True
+        self._schedule_refresh()
+
+    def wake_mouth(self, *_args: object) -> None:
+        """Speech started: run the mouth meter until a second of silence."""
+        self._wake_mouth()
 
     def refresh(self) -> None:
         if not self._dirty:
             return
+        self._ensure_plot()
         self._dirty = False
         for key, curve in self.curves.items():
             xs, ys = self.history.series(key, last=PLOT_POINTS)
@@ -100,8 +185,13 @@ class LatencyPanel(QWidget):
 
     def _update_mouth(self) -> None:
         try:
-            self.mouth.setValue(int(100 * float(self._mouth_level())))
+            value = int(100 * float(self._mouth_level()))
         except Exception:
+            self._mouth_timer.stop()
+            return
+        self.mouth.setValue(value)
+        self._quiet_ticks = self._quiet_ticks + 1 if value == 0 else 0
+        if self._quiet_ticks >= 20:  # a second of silence: sleep until the next speech event
             self._mouth_timer.stop()
 
 
@@ -114,4 +204,5 @@ def create_panel(services: Any, bridge: Any) -> QWidget:
             if ev.kind is EventKind.TTS_METRICS:
                 panel.add_metrics(ev.data.get("metrics") or ev.data)
     bridge.tts_metrics.connect(panel.add_metrics)
+    bridge.speech_started.connect(panel.wake_mouth)
     return panel

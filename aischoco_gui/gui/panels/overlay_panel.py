@@ -157,9 +157,29 @@ class OverlayPanel(QWidget):
         self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
         self.theme.currentIndexChanged.connect(lambda _i: self.state.set_view(theme=self.theme.currentData()))
         bridge.status.connect(self._on_status)
+        # Repaint the preview at most twice a second, only after the overlay state changed and only
+        # while the panel is visible: an idle (or hidden) panel costs nothing.
         self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(500)
         self.timer.timeout.connect(self.preview.update)
-        self.timer.start(500)
+        unlisten = self.state.listen(lambda _delta: self._state_changed())
+        self.destroyed.connect(lambda *_: unlisten())
+
+    def _state_changed(self) -> None:
+        try:
+            if self.isVisible() and not self.timer.isActive():
+                self.timer.start()
+        except RuntimeError:  # the panel is already deleted
+            pass
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.preview.update()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.timer.stop()
+        super().hideEvent(event)
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)

@@ -76,8 +76,16 @@ class VTSPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(200)
         self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        self.refresh()  # the timer runs only while the panel is visible (showEvent / hideEvent)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
         self.refresh()
+        self.timer.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.timer.stop()
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         s = self.avatar.snapshot()

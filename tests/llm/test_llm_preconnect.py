@@ -1,0 +1,42 @@
+"""The LLM client is built and connected at start: the first reply reuses that connection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.doubles.openai_server import OpenAIDouble
+from tests.llm_helpers import make_generator, msg
+
+
+async def until(cond, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not cond():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met"
+        await asyncio.sleep(0.01)
+
+
+async def test_start_preconnects_and_the_first_reply_reuses_the_connection(home):
+    async with OpenAIDouble() as d:
+        gen, _ = make_generator(home, d.base_url)
+        await gen.start()
+        # the warm-up is a free GET /models: no completion is requested (nothing is spent)
+        await until(lambda: len(d.models_requests) == 1)
+        assert d.requests == []
+        warm_peer = d.models_requests[0].peer
+        await gen.generate([msg("a", "안녕")], 1)
+        assert len(d.requests) == 1
+        assert d.requests[0].peer == warm_peer  # same TCP connection: no connect on the first reply
+        assert d.connections == [warm_peer]
+        await gen.stop()
+
+
+async def test_preconnect_failure_is_quiet_and_the_reply_still_works(home):
+    async with OpenAIDouble() as d:
+        gen, _ = make_generator(home, d.base_url)
+        port = d.port
+    # the server is gone: the warm-up fails without raising or changing the status
+    assert await gen.client.preconnect(timeout_s=1.0) is False
+    async with OpenAIDouble(port=port) as d2:
+        r = await gen.generate([msg("a", "hi")], 1)
+        assert r.text and len(d2.requests) == 1
+    await gen.aclose()
