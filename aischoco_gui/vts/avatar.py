@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.client import (
@@ -49,6 +50,7 @@ class AvatarConfig:
     plugin_developer: str = "aischoco"
     lipsync_mode: str = "envelope"
     idle_enabled: bool = True
+    face_found: bool = True  # VTS_FACE_FOUND: with false and no webcam, VTS treats the face as lost
     hz: float = 30.0
     weight_ramp_s: float = 0.5
     retry_excluded_s: float = 5.0
@@ -121,6 +123,8 @@ class VTSAvatar:
         self.model_loaded = False
         self.hotkeys: list[dict[str, Any]] = []
         self.custom_created: list[str] = []
+        self.missing: set[str] = set()  # mapped ids the loaded model/VTS does not have (453): skipped
+        self._loop_error = ""
         self.state = ServiceState.OFF
         self.state_detail = ""
         self.last_error = ""
@@ -277,11 +281,34 @@ class VTSAvatar:
         except (APIError, TimeoutError) as e:
             self._error(f"could not subscribe to model changes: {e}", notice=False)
         self._excluded_at.clear()
-        self.mixer.excluded.clear()
+        self.mixer.excluded = set(self.missing)
         self.mixer.take_control(self._now())
+        self._publish_ready()
+
+    def _ready_detail(self) -> str:
         detail = f"VTS {self.vts_version} · {self.model_name or 'no model loaded'}"
+        if self.missing:
+            detail += " · " + tr("vts.missing_params", ids=", ".join(sorted(self.missing)))
+        return detail
+
+    def _publish_ready(self) -> None:
+        detail = self._ready_detail()
         self.state, self.state_detail = ServiceState.READY, detail
-        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name)
+        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name,
+                            missing=sorted(self.missing))
+
+    def _set_missing(self, missing: set[str]) -> None:
+        """Skip mapped parameters VTS does not have; name each once (notice + status detail)."""
+        new, changed = missing - self.missing, missing != self.missing
+        self.mixer.excluded -= self.missing - missing
+        self.missing = set(missing)
+        self.mixer.excluded |= self.missing
+        for pid in sorted(new):
+            self._excluded_at.pop(pid, None)
+            logical = ", ".join(lg for lg in self.mapping.logical_names() if self.mapping.parameter_id(lg) == pid)
+            self._error(tr("vts.param_missing", id=pid, logical=logical or pid))
+        if self.state is ServiceState.READY and changed:
+            self._publish_ready()
 
     async def _create_custom_parameters(self) -> None:
         for pid in self.mapping.custom_ids():
@@ -312,9 +339,8 @@ class VTSAvatar:
                 except (KeyError, TypeError, ValueError):
                     continue
             self.mixer.set_ranges(ranges)
-            missing = [pid for pid in self.mixer.channels if pid not in ranges]
-            if missing:
-                self._error(f"VTS does not know these parameters: {', '.join(missing)}", notice=False)
+            if ranges:  # an empty list means VTS told us nothing; don't skip everything on that
+                self._set_missing({pid for pid in self.mixer.channels if pid not in ranges})
             if self.model_loaded:
                 hk = await self.client.request("HotkeysInCurrentModelRequest")
                 self.hotkeys = list(hk.get("availableHotkeys") or [])
@@ -331,9 +357,7 @@ class VTSAvatar:
         self.model_name = str(data.get("modelName", "")) if self.model_loaded else ""
         await self._refresh_model()
         if self.state is ServiceState.READY:
-            self.bus.set_status("vts", ServiceState.READY, f"VTS {self.vts_version} · "
-                                f"{self.model_name or 'no model loaded'}", version=self.vts_version,
-                                model=self.model_name)
+            self._publish_ready()
 
     # -- expressions -----------------------------------------------------------------------
     async def _trigger_expression(self, emotion: str, spec: dict[str, Any]) -> None:
@@ -382,7 +406,15 @@ class VTSAvatar:
         while True:
             now = self._now()
             self.stats.tick(now)
-            self._tick(now)
+            try:
+                self._tick(now)
+            except Exception as e:  # never die silently: show it, keep ticking
+                text = f"{type(e).__name__}: {e}"
+                if text != self._loop_error:
+                    log.exception("VTS mixer tick failed")
+                    self._loop_error = text
+                    self.state, self.state_detail = ServiceState.ERROR, f"avatar mixer error: {text}"
+                    self.bus.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
             next_t += self.period
             delay = next_t - self._now()
             if delay < -self.period:  # far behind (suspended machine, blocked loop): resync
@@ -394,7 +426,8 @@ class VTSAvatar:
         for pid, t in list(self._excluded_at.items()):
             if now - t > self.config.retry_excluded_s:
                 del self._excluded_at[pid]
-                self.mixer.excluded.discard(pid)
+                if pid not in self.missing:
+                    self.mixer.excluded.discard(pid)
         frame = self.mixer.frame(now, self._mouth_level(now))
         if not frame or not self.client.ready:
             return
@@ -408,7 +441,8 @@ class VTSAvatar:
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
         try:
             fut = await self.client.send("InjectParameterDataRequest",
-                                         {"faceFound": False, "mode": "set", "parameterValues": frame})
+                                         {"faceFound": self.config.face_found, "mode": "set",
+                                          "parameterValues": frame})
         except NotConnected:
             return
         self.stats.frames_sent += 1
@@ -422,8 +456,15 @@ class VTSAvatar:
             return
         self.injections_failed += 1
         if isinstance(e, APIError) and e.error_id in (ERR_PARAM_OWNED, ERR_PARAM_NOT_FOUND):
-            named = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
-            bad = named or []
+            bad = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
+            if e.error_id == ERR_PARAM_NOT_FOUND:
+                # Missing until the model or the mapping changes: skip it, don't retry on a timer.
+                if bad:
+                    self._set_missing(self.missing | set(bad))
+                elif not any(t.get_name() == "vts:refresh-model" for t in self.tasks.tasks):
+                    self._error(str(e), notice=False)  # VTS did not say which: ask for its parameter list
+                    self.tasks.spawn(self._refresh_model(), "refresh-model")
+                return
             now = self._now()
             for pid in bad:
                 if pid not in self.mixer.excluded:
