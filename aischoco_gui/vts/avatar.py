@@ -1,5 +1,8 @@
 """The VTube Studio avatar driver: owns the client and runs the 30 Hz pose mixer loop.
 
+Mixing, idle motion, lip sync and VTS I/O live here; editing the pose mapping (preview, save,
+revert, ranges for the sliders) is :mod:`aischoco_gui.vts.pose_editor`.
+
 Implements :class:`aischoco_gui.protocols.AvatarDriver`. All methods the pipeline calls are
 synchronous and instant (they only change mixer targets); the one mixer task sends a single
 ``InjectParameterDataRequest`` per tick and never waits for VTS's reply.
@@ -13,7 +16,6 @@ import logging
 import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +34,11 @@ from aischoco_gui.vts.client import (
     NotConnected,
     VTSClient,
 )
+from aischoco_gui.vts.framestats import FrameStats
 from aischoco_gui.vts.idle import IdleMotion
 from aischoco_gui.vts.lipsync import LIPSYNC_MODES, synthetic_envelope
 from aischoco_gui.vts.mixer import ParamRange, PoseMixer, Transition
-from aischoco_gui.vts.poses import PoseMapping, save_mapping
+from aischoco_gui.vts.poses import PoseMapping
 
 log = logging.getLogger(__name__)
 
@@ -60,36 +63,6 @@ class AvatarConfig:
     seed: int | None = None
 
 
-class FrameStats:
-    """Tick intervals of the mixer loop → frame rate and jitter (p50/p99 of |interval - period|)."""
-
-    def __init__(self, period: float, window: int = 300) -> None:
-        self.period = period
-        self.intervals: deque[float] = deque(maxlen=window)
-        self.last: float | None = None
-        self.frames_sent = 0
-        self.frames_dropped = 0
-
-    def tick(self, t: float) -> None:
-        if self.last is not None:
-            self.intervals.append(t - self.last)
-        self.last = t
-
-    def summary(self) -> dict[str, float]:
-        iv = sorted(self.intervals)
-        if not iv:
-            return {"fps": 0.0, "interval_p50_ms": 0.0, "interval_p99_ms": 0.0, "jitter_p99_ms": 0.0}
-        mean = sum(iv) / len(iv)
-        jit = sorted(abs(x - self.period) for x in iv)
-
-        def pct(xs: list[float], q: float) -> float:
-            return xs[min(len(xs) - 1, int(q * len(xs)))]
-
-        return {"fps": 1.0 / mean if mean > 0 else 0.0, "interval_p50_ms": pct(iv, 0.5) * 1000,
-                "interval_p99_ms": pct(iv, 0.99) * 1000, "jitter_p50_ms": pct(jit, 0.5) * 1000,
-                "jitter_p99_ms": pct(jit, 0.99) * 1000}
-
-
 class VTSAvatar:
     name = "vts"
 
@@ -98,7 +71,6 @@ class VTSAvatar:
         self.config = config
         self.tasks = TaskGroup("vts", bus)
         self.mapping = mapping or PoseMapping()
-        self.saved_mapping = self.mapping.copy()
         self.client = VTSClient(config.url, config.token_path, plugin_name=config.plugin_name,
                                 plugin_developer=config.plugin_developer, icon_b64=config.icon_b64,
                                 on_state=self._on_client_state, on_ready=self._on_ready,
@@ -234,28 +206,17 @@ class VTSAvatar:
             raise ValueError(f"lip sync mode must be one of {', '.join(LIPSYNC_MODES)}")
         self.mixer.set_lipsync_mode(mode, self._now())
 
-    # -- pose editing (the pose panel) -----------------------------------------------------
-    def preview_values(self, values: dict[str, float], seconds: float = 0.1) -> None:
-        """Move parameters (by VTS id) now, for live slider tuning."""
+    # -- mapping and ranges (the pose editor, vts/pose_editor.py, drives these) -----------------
+    def move_parameters(self, values: dict[str, float], seconds: float = 0.1) -> None:
+        """Move parameters (by VTS id) now, linearly over ``seconds`` (live slider tuning)."""
         self.mixer.set_pose(values, self._now(), seconds, "linear")
 
-    def preview_emotion(self, emotion: str) -> None:
-        self.set_emotion(emotion)
-
     def set_mapping(self, mapping: PoseMapping) -> None:
-        """Use an edited mapping (not saved yet); new custom parameters are created right away."""
+        """Drive with this mapping from now on; new custom parameters are created right away."""
         self.mapping = mapping
         self._apply_mapping()
         if self.client.ready:
             self.tasks.spawn(self._create_custom_parameters(), "create-params")
-
-    def save_mapping(self) -> None:
-        save_mapping(self.config.mapping_path, self.mapping)
-        self.saved_mapping = self.mapping.copy()
-
-    def revert_mapping(self) -> PoseMapping:
-        self.set_mapping(self.saved_mapping.copy())
-        return self.mapping
 
     def parameter_range(self, pid: str) -> ParamRange:
         if pid in self.mapping.custom_parameters and pid not in self.mixer.ranges:
@@ -263,8 +224,9 @@ class VTSAvatar:
             return ParamRange(c.min, c.max, c.default)
         return self.mixer.range_of(pid)
 
-    def available_parameters(self) -> list[str]:
-        return sorted(set(self.mixer.ranges) | set(self.mapping.custom_ids()))
+    def known_parameters(self) -> list[str]:
+        """Input parameter ids VTS reported for the loaded model (empty before connecting)."""
+        return sorted(self.mixer.ranges)
 
     # -- VTS session set-up ----------------------------------------------------------------
     async def _on_ready(self) -> None:
