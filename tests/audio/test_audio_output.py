@@ -20,6 +20,15 @@ from tests.doubles.tts_servers import tone
 from tests.doubles.tts_sounddevice import FakePortAudio
 
 
+async def until(pred, timeout: float = 5.0, step: float = 0.01) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError("condition not reached in time")
+
+
 def test_ring_wraps_and_clears():
     r = RingBuffer(10)
     assert r.write(np.arange(8, dtype=np.float32)) == 8
@@ -182,3 +191,32 @@ async def test_device_sink_plays_then_recovers_after_unplug():
     assert await asyncio.wait_for(fut, 2) is not None
     await out.close()
     assert ServiceState.RECONNECTING in states
+
+
+async def test_clocked_sink_sleeps_in_silence_and_wakes_for_audio(tmp_path):
+    """Issue 18: no 100 Hz tick while silent; a write wakes it and plays; cancel still works."""
+    out = AudioOutput(f"wav:{tmp_path / 'o.wav'}", None, rate=24000)
+    await out.start()
+    try:
+        sink = out.sink
+        await until(lambda: sink.sleeping)
+        ticks = sink.blocks
+        await asyncio.sleep(0.3)  # time itself is under test: 30 blocks would have ticked before
+        assert sink.blocks == ticks and sink.sleeping
+        fut = out.expect("a")
+        out.write(tone(0.05, 24000), mark="a")
+        assert await asyncio.wait_for(fut, 2.0) is not None  # woke and played it
+        assert sink.wakeups == 1
+        await until(lambda: sink.sleeping)
+        # cancel while playing: the rest is dropped, the end marker resolves as dropped
+        first, end = out.expect("b"), out.expect("b-end")
+        out.write(tone(2.0, 24000), mark="b")
+        out.mark("b-end")
+        await asyncio.wait_for(first, 2.0)
+        out.clear()
+        assert await asyncio.wait_for(end, 2.0) is None
+        await until(lambda: sink.sleeping)
+    finally:
+        await out.close()
+    frames = wave.open(str(tmp_path / "o.wav")).getnframes()
+    assert frames < 24000  # of 2.05 s written, well under 1 s was played before the cancel
