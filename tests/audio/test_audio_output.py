@@ -47,7 +47,7 @@ def test_streaming_resampler_matches_one_shot_and_keeps_pitch():
     x = tone(0.5, 22050, 300.0)
     whole = resample(x, 22050, 48000)
     rs = StreamResampler(22050, 48000)
-    parts = np.concatenate([rs.process(x[i:i + 777]) for i in range(0, len(x), 777)])
+    parts = np.concatenate([rs.process(x[i:i + 777]) for i in range(0, len(x), 777)] + [rs.flush()])
     assert abs(len(parts) - len(whole)) <= 1
     n = min(len(parts), len(whole))
     assert np.max(np.abs(parts[:n] - whole[:n])) < 1e-4
@@ -55,6 +55,23 @@ def test_streaming_resampler_matches_one_shot_and_keeps_pitch():
     peak_hz = np.argmax(spec) * 48000 / len(whole)
     assert abs(peak_hz - 300.0) < 5
     assert abs(len(whole) - 0.5 * 48000) <= 2
+
+
+def test_downsampling_48k_to_16k_filters_a_10k_tone_instead_of_folding_it():
+    """Issue 12: 10 kHz is above 16 kHz's Nyquist (8 kHz); a resampler without an anti-alias filter
+    folds it to 6 kHz at nearly full level. A 1 kHz tone must pass untouched."""
+    hi, lo = tone(1.0, 48000, 10000.0, amp=0.5), tone(1.0, 48000, 1000.0, amp=0.5)
+    for make in (lambda x: resample(x, 48000, 16000),
+                 lambda x: (lambda rs: np.concatenate([rs.process(x[i:i + 1000]) for i in range(0, len(x), 1000)]
+                                                      + [rs.flush()]))(StreamResampler(48000, 16000))):
+        y_hi, y_lo = make(hi), make(lo)
+        assert abs(len(y_hi) - 16000) <= 2
+        core = slice(800, 15200)  # ignore the filter's edges
+        assert rms(y_hi[core]) < 0.01 * rms(hi)  # attenuated by more than 40 dB
+        spec = np.abs(np.fft.rfft(y_hi[core] * np.hanning(len(y_hi[core]))))
+        freqs = np.fft.rfftfreq(len(y_hi[core]), 1 / 16000)
+        assert spec[np.abs(freqs - 6000) < 50].max() < 0.01 * spec.sum() + 1e-3  # no alias at 6 kHz
+        assert abs(rms(y_lo[core]) - rms(lo)) < 0.01
 
 
 def test_output_spec_parsing():
