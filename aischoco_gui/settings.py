@@ -86,6 +86,7 @@ class Settings:
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
     tts_remote_model: str = opt("tts-1", "TTS_REMOTE_MODEL")  # `model` for OpenAI-style /v1/audio/speech
+    tts_remote_api_key: str = opt("", "TTS_REMOTE_API_KEY", secret=True)  # Bearer key for a hosted TTS server
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
     tts_fallback: str = opt("system", "TTS_FALLBACK")  # engines tried after the primary, comma separated
     qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
