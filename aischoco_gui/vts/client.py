@@ -366,9 +366,11 @@ class VTSClient:
                 self._state(ServiceState.READY, "connected and authenticated")
                 if self.on_ready:
                     await self.on_ready()
-                waiter = asyncio.get_running_loop().create_task(self._reauth.wait())
-                await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
+                waiter = asyncio.get_running_loop().create_task(self._reauth.wait(), name="vts:reauth-wait")
+                try:
+                    await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
                 if self._reauth.is_set() and not reader.done():
                     self._reauth.clear()
                     self._state(ServiceState.CONNECTING, "VTS asked us to authenticate again")
