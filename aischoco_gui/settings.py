@@ -95,6 +95,8 @@ class Settings:
     # tts / audio
     tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
     tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
+    tts_remote_model: str = opt("tts-1", "TTS_REMOTE_MODEL")  # `model` for OpenAI-style /v1/audio/speech
+    tts_remote_api_key: str = opt("", "TTS_REMOTE_API_KEY", secret=True)  # Bearer key for a hosted TTS server
     tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
     tts_fallback: str = opt("system", "TTS_FALLBACK", dialog=True)  # engines tried after the primary, comma separated
     qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
@@ -104,6 +106,7 @@ class Settings:
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
     lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
     vts_idle_motion: bool = opt(True, "VTS_IDLE_MOTION", dialog=True)
+    vts_face_found: bool = opt(True, "VTS_FACE_FOUND")  # off for streamers who run webcam tracking alongside
     # overlay
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)

@@ -7,6 +7,7 @@ has no ``__init__.py`` on purpose: a regular package named ``packaging`` would s
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -48,6 +49,11 @@ THIRD_PARTY_HIDDEN = [
     "json_repair",
     "pyqtgraph",
 ]
+# The offline SAPI5 voice (`<exe> --tts-worker` on Windows, extra `system-voice`): pyttsx3 loads its
+# driver by name and the driver uses comtypes.
+PLATFORM_HIDDEN = {
+    "win32": ["pyttsx3", "pyttsx3.drivers", "pyttsx3.drivers.sapi5", "comtypes", "comtypes.client"],
+}
 KEYRING_BACKENDS = {
     "win32": ["keyring.backends.Windows"],
     "darwin": ["keyring.backends.macOS"],
@@ -76,8 +82,27 @@ PY_EXCLUDES = [
     "pyqtgraph.jupyter", "OpenGL", "cupy", "numba", "pandas", "h5py", "tests", "bench",
 ]
 # The worker bundle needs torch & co. but none of the GUI.
-WORKER_EXCLUDES = ["PySide6", "shiboken6", "pyqtgraph", "qasync", "tkinter", "_tkinter", "matplotlib", "IPython",
-                   "pytest", "tests", "bench"]
+WORKER_GUI_EXCLUDES = ["PySide6", "shiboken6", "pyqtgraph", "qasync", "tkinter", "_tkinter", "pytest", "tests",
+                       "bench"]
+# qwen-tts 0.1.1 depends on gradio only for its demo (`qwen_tts/cli/demo.py`, the `qwen-tts-demo`
+# script); the engine (qwen_tts.inference / qwen_tts.core) imports torch, transformers, librosa,
+# soundfile. gradio and what only gradio pulls in stay out of the worker bundle (issue 12).
+WORKER_DEMO_EXCLUDES = ["gradio", "gradio_client", "fastapi", "uvicorn", "starlette", "sse_starlette",
+                        "altair", "plotly", "pandas", "matplotlib", "ffmpy", "pydub", "orjson", "semantic_version",
+                        "tomlkit", "typer", "IPython", "jupyter", "notebook", "ipykernel"]
+WORKER_EXCLUDES = WORKER_GUI_EXCLUDES + WORKER_DEMO_EXCLUDES
+# Packages collected whole (code + data + metadata) into the worker, minus the demo submodules.
+WORKER_COLLECT = ("qwen_tts", "faster_qwen3_tts", "transformers", "soundfile")
+WORKER_SKIP_SUBMODULES = ("qwen_tts.cli", "faster_qwen3_tts.demo", "faster_qwen3_tts.examples")
+WORKER_HIDDEN = ["aischoco_gui.tts.engines.qwen", "aischoco_gui.tts.engines.faster_qwen",
+                 "aischoco_gui.tts.engines.system", "aischoco_gui.tts.engines.fake"]
+
+
+def worker_module_wanted(name: str) -> bool:
+    """``filter_submodules`` for ``collect_all`` in the worker spec: no demo/CLI modules (they import gradio)."""
+    if any(name == m or name.startswith(m + ".") for m in WORKER_SKIP_SUBMODULES):
+        return False
+    return not any(name == m or name.startswith(m + ".") for m in WORKER_EXCLUDES)
 
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
@@ -96,7 +121,9 @@ def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
 
 def hidden_imports(platform: str = sys.platform) -> list[str]:
     key = "linux" if platform.startswith("linux") else platform
-    return LAZY_MODULES + THIRD_PARTY_HIDDEN + KEYRING_BACKENDS.get(key, [])
+    # optional extras: only when installed (the Windows workflow installs `system-voice`)
+    extra = [m for m in PLATFORM_HIDDEN.get(key, []) if importlib.util.find_spec(m.split(".")[0]) is not None]
+    return LAZY_MODULES + THIRD_PARTY_HIDDEN + KEYRING_BACKENDS.get(key, []) + extra
 
 
 def excludes() -> list[str]:

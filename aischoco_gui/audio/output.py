@@ -35,7 +35,15 @@ EnvelopeListener = Callable[[EnvelopePoint], None]
 
 
 class _ClockedSink:
-    """Consumes the ring at real-time pace in its own thread (``wav:PATH`` and ``null``)."""
+    """Consumes the ring at real-time pace in its own thread (``wav:PATH`` and ``null``).
+
+    In silence (ring empty, no marker pending, no utterance in progress) for ``SLEEP_AFTER_BLOCKS``
+    blocks the thread sleeps on ``out._wake`` instead of ticking every block; a write or marker
+    wakes it and it renders at once (issue 18: the 100 Hz tick was idle CPU). A cancel needs no
+    wake-up: there is nothing to silence while it sleeps, and while it runs the next block is silent.
+    """
+
+    SLEEP_AFTER_BLOCKS = 10  # 100 ms of silence at 10 ms blocks: lets the mouth envelope fall to 0
 
     def __init__(self, out: AudioOutput, writer: StreamingWavWriter | None) -> None:
         self.out = out
@@ -44,6 +52,9 @@ class _ClockedSink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_callback = time.monotonic()
+        self.blocks = 0  # blocks rendered (the tick count)
+        self.wakeups = 0
+        self.sleeping = False
 
     def open(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"audio-{self.label[:3]}", daemon=True)
@@ -55,7 +66,21 @@ class _ClockedSink:
         buf = np.zeros(n, dtype=np.float32)
         dt = n / out.rate
         next_t = time.monotonic()
+        silent = 0
         while not self._stop.is_set():
+            silent = silent + 1 if out._idle() else 0
+            if silent >= self.SLEEP_AFTER_BLOCKS:
+                out._wake.clear()
+                if out._idle():  # checked after clear(): a write in between sets it again, no lost wake-up
+                    self.sleeping = True
+                    while not out._wake.wait(5.0) and not self._stop.is_set():
+                        pass
+                    self.sleeping = False
+                    if self._stop.is_set():
+                        break
+                    self.wakeups += 1
+                    next_t = time.monotonic()
+                silent = 0
             now = time.monotonic()
             if next_t > now:
                 if self._stop.wait(next_t - now):
@@ -65,6 +90,7 @@ class _ClockedSink:
             got = out._render(buf, next_t)
             if self.writer is not None and (got or out.hold):
                 self.writer.write(buf)
+            self.blocks += 1
             self.last_callback = time.monotonic()
             next_t += dt
 
@@ -73,6 +99,7 @@ class _ClockedSink:
 
     def close(self) -> None:
         self._stop.set()
+        self.out._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
         if self.writer is not None:
@@ -160,11 +187,12 @@ class AudioOutput:
         self.block = max(16, int(round(self.rate * block_s)))
         self.ring = RingBuffer(int(self.rate * capacity_s))
         self.meter = EnvelopeMeter(self.rate)
-        self.hold = False  # an utterance is in progress: running dry now is an underrun
+        self._hold = False
         self.underruns = 0
         self._starved = False
         self._markers: deque[tuple[int, Hashable]] = deque()
         self._mlock = threading.Lock()
+        self._wake = threading.Event()  # set by writers: wakes a clocked sink sleeping in silence
         self._fired: deque[tuple[Hashable, float | None]] = deque()
         self._waiters: dict[Hashable, asyncio.Future] = {}
         self._listeners: list[EnvelopeListener] = []
@@ -243,6 +271,17 @@ class AudioOutput:
     def ready(self) -> bool:
         return self.sink is not None and self.state == ServiceState.READY
 
+    @property
+    def hold(self) -> bool:
+        """An utterance is in progress: running dry now is an underrun (and the sink stays awake)."""
+        return self._hold
+
+    @hold.setter
+    def hold(self, on: bool) -> None:
+        self._hold = bool(on)
+        if on:
+            self._wake.set()
+
     # -- writer side (asyncio loop) ---------------------------------------------------------
     def expect(self, key: Hashable) -> asyncio.Future:
         """A future for marker ``key``: resolves to the monotonic time its sample is heard, or None
@@ -260,13 +299,15 @@ class AudioOutput:
     def write(self, x: np.ndarray, mark: Hashable | None = None) -> int:
         """Write what fits of ``x``; with ``mark``, a marker sits on its first sample (atomically)."""
         if mark is None:
-            return self.ring.write(x)
-        with self._mlock:
-            p = self.ring.written
             n = self.ring.write(x)
-            if n > 0:
-                self._markers.append((p, mark))
-            return n
+        else:
+            with self._mlock:
+                p = self.ring.written
+                n = self.ring.write(x)
+                if n > 0:
+                    self._markers.append((p, mark))
+        self._wake.set()
+        return n
 
     async def write_all(self, x: np.ndarray, mark: Hashable | None = None,
                         cancelled: Callable[[], bool] = lambda: False) -> bool:
@@ -287,6 +328,7 @@ class AudioOutput:
         """Marker at the current end of the stream (e.g. end of an utterance)."""
         with self._mlock:
             self._markers.append((self.ring.written, key))
+        self._wake.set()
 
     def clear(self) -> int:
         """Silence now: drop buffered audio; pending markers resolve as dropped."""
@@ -316,6 +358,10 @@ class AudioOutput:
         return self.ring.available / self.rate
 
     # -- consumer side (audio thread) -------------------------------------------------------
+    def _idle(self) -> bool:
+        """Nothing to play, no marker to fire, no utterance in progress (a sink may sleep)."""
+        return self.ring.available == 0 and not self._markers and not self._hold
+
     def _render(self, out: np.ndarray, t_first: float) -> int:
         """Fill ``out`` with the next block; returns samples of real audio in it."""
         with self._mlock:
@@ -387,7 +433,8 @@ class AudioOutput:
                         next_check = now + retry_delay
                         retry_delay = min(10.0, retry_delay * 2)
             busy = bool(self._waiters) or self.ring.available > 0
-            await asyncio.sleep(0.004 if busy else (0.01 if self._listeners else 0.05))
+            live = self._listeners and not getattr(self.sink, "sleeping", False)  # a sleeping sink makes no points
+            await asyncio.sleep(0.004 if busy else (0.01 if live else 0.05))
 
     async def _rescan(self) -> None:
         """PortAudio only sees devices present at initialisation: re-initialise to find a replugged one."""

@@ -2,8 +2,14 @@
 
 It detects which contract the server speaks: our worker lists ``contracts`` in ``/health``;
 otherwise ``POST /v1/audio/speech`` and ``POST /synthesize`` are probed with an empty body (any
-answer but 404/405 means the route exists). Streaming PCM (OpenAI style) is preferred
-because its first chunk arrives before the sentence is finished.
+answer but 404/405 means the route exists). ``/health`` is optional: most OpenAI-compatible
+servers have none, so a 404 there means "unknown" and the first real request decides. Streaming
+PCM (OpenAI style) is preferred because its first chunk arrives before the sentence is finished.
+
+OpenAI-style bodies carry only OpenAI's keys (``model``, ``input``, ``voice``, ``response_format``)
+plus ``stream`` (read by vLLM-Omni / faster-qwen3-tts servers); ``emotion`` goes only to our own
+worker, which announces itself in ``/health``. Redirects are followed only within the configured
+origin; a redirect elsewhere is refused, so an API key never reaches another host (issue 13).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import numpy as np
@@ -25,6 +32,16 @@ from aischoco_gui.tts.engine import EngineError
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MODEL = "tts-1"  # OpenAI's name; servers that serve one model usually accept any name
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 3
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    u = urlsplit(url)
+    port = u.port or {"http": 80, "https": 443}.get(u.scheme)
+    return u.scheme.lower(), (u.hostname or "").lower(), port
+
 
 @dataclass
 class ServerInfo:
@@ -32,13 +49,19 @@ class ServerInfo:
     health: dict[str, Any] = field(default_factory=dict)
     ready: bool = False
     label: str = ""
+    ours: bool = False  # our own worker (it lists its contracts in /health): accepts `emotion`
+    health_known: bool = True  # False: the server has no /health (404); the first request decides
 
 
 class HttpTtsClient:
     def __init__(self, url: str, *, name: str = "remote", bus: EventBus | None = None, status_name: str = "tts",
                  connect_timeout: float = 2.0, read_timeout: float = 30.0, prefer: str = "openai",
-                 report_status: bool = True) -> None:
+                 report_status: bool = True, model: str = DEFAULT_MODEL, api_key: str = "",
+                 voice: str = "default") -> None:
         self.url = url.rstrip("/")
+        self.model = model or DEFAULT_MODEL
+        self.voice = voice
+        self._api_key = api_key
         self.name = name
         self.bus = bus
         self.status_name = status_name
@@ -56,6 +79,25 @@ class HttpTtsClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    async def _request(self, method: str, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        """One request with redirects followed by hand, only inside our own origin."""
+        url = f"{self.url}{path}"
+        for _ in range(MAX_REDIRECTS + 1):
+            r = await self._sess().request(method, url, allow_redirects=False, headers=self._headers(), **kw)
+            if r.status not in REDIRECTS or "Location" not in r.headers:
+                return r
+            target = urljoin(url, r.headers["Location"])
+            r.release()
+            if origin(target) != origin(self.url):
+                raise BackendUnavailable(f"{self.url} redirected to another origin ({origin(target)[1]}); refused "
+                                         "so the API key is not sent there. Set TTS_REMOTE_URL to the final "
+                                         "address if that server is yours.")
+            url = target
+        raise BackendUnavailable(f"{self.url}: more than {MAX_REDIRECTS} redirects")
+
     async def start(self) -> None:
         try:
             await self.probe()
@@ -68,7 +110,7 @@ class HttpTtsClient:
 
     async def get_health(self) -> tuple[int, dict[str, Any]]:
         try:
-            async with self._sess().get(f"{self.url}/health", timeout=aiohttp.ClientTimeout(total=3)) as r:
+            async with await self._request("GET", "/health", timeout=aiohttp.ClientTimeout(total=3)) as r:
                 try:
                     data = await r.json(content_type=None)
                 except Exception:
@@ -82,21 +124,24 @@ class HttpTtsClient:
         """Find out what the server speaks and whether it is ready."""
         status, health = await self.get_health()
         self.failed = ""
-        info = ServerInfo(health=health)
+        info = ServerInfo(health=health, health_known=status not in (404, 405))
         if isinstance(health.get("contracts"), list):
             info.contracts = [c for c in health["contracts"] if c in ("openai", "aischoco")]
+            info.ours = True
         else:
             for contract, path in (("openai", "/v1/audio/speech"), ("aischoco", "/synthesize")):
                 try:  # an empty body: a server with the route answers 4xx/5xx other than 404/405
-                    async with self._sess().post(f"{self.url}{path}", json={},
-                                                 timeout=aiohttp.ClientTimeout(total=3)) as r:
+                    async with await self._request("POST", path, json={},
+                                                   timeout=aiohttp.ClientTimeout(total=3)) as r:
                         if r.status not in (404, 405):
                             info.contracts.append(contract)
                 except (TimeoutError, aiohttp.ClientError, OSError):
                     pass
         if not info.contracts:
             raise BackendUnavailable(f"{self.url} speaks neither /v1/audio/speech nor /synthesize")
-        info.ready = status == 200 and health.get("status", "ok") in ("ok", "ready", "healthy")
+        # No /health (404): unknown, not "down" — the first real request tells.
+        info.ready = (not info.health_known) or (
+            status == 200 and health.get("status", "ok") in ("ok", "ready", "healthy"))
         label = health.get("label") or health.get("engine") or ""
         info.label = f"{label} @ {self.url}" if label else f"remote TTS {self.url}"
         self.label = info.label
@@ -135,8 +180,11 @@ class HttpTtsClient:
             raise BackendUnavailable(f"{self.url}: {type(e).__name__}: {e}") from None
 
     async def _stream_openai(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
-        body = {"input": text, "voice": "default", "response_format": "pcm", "stream": True, "emotion": emotion}
-        async with self._sess().post(f"{self.url}/v1/audio/speech", json=body) as r:
+        body: dict[str, Any] = {"model": self.model, "input": text, "voice": self.voice, "response_format": "pcm",
+                                "stream": True}
+        if self.info is not None and self.info.ours:
+            body["emotion"] = emotion  # our worker's extension; foreign servers may refuse unknown keys
+        async with await self._request("POST", "/v1/audio/speech", json=body) as r:
             if r.status != 200:
                 raise await self._http_error(r)
             rate = int(r.headers.get("X-Sample-Rate") or 24000)
@@ -149,7 +197,7 @@ class HttpTtsClient:
                     yield Chunk(pcm16_to_float(data[:cut]), rate)
 
     async def _stream_aischoco(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
-        async with self._sess().post(f"{self.url}/synthesize", json={"text": text, "emotion": emotion}) as r:
+        async with await self._request("POST", "/synthesize", json={"text": text, "emotion": emotion}) as r:
             if r.status != 200:
                 raise await self._http_error(r)
             data = await r.read()

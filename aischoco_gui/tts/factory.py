@@ -52,7 +52,8 @@ def build_backend(name: str, s: Settings, bus: EventBus, voice_samples: Path, pr
         if not s.tts_remote_url:
             log.warning("TTS_ENGINE=remote but TTS_REMOTE_URL is empty")
             return None
-        return HttpTtsClient(s.tts_remote_url, bus=bus, report_status=primary)
+        return HttpTtsClient(s.tts_remote_url, bus=bus, report_status=primary, model=s.tts_remote_model,
+                             api_key=s.tts_remote_api_key)
     if name == "system":
         if not system_voice_available():
             return None

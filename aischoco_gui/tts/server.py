@@ -231,6 +231,7 @@ def build_app(host: EngineHost) -> web.Application:
                 async with contextlib.aclosing(host.stream(text, emotion)) as chunks:
                     async for c in chunks:
                         parts.append(rs.process(c))
+                parts.append(rs.flush())
             except EngineError as e:
                 return _error(500, str(e))
             x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
@@ -248,6 +249,7 @@ def build_app(host: EngineHost) -> web.Application:
             async with contextlib.aclosing(host.stream(text, emotion)) as chunks:
                 async for c in chunks:
                     await resp.write(float_to_pcm16(rs.process(c)))
+            await resp.write(float_to_pcm16(rs.flush()))
         except EngineError as e:  # headers are gone: end the stream early; the client sees it short
             log.error("synthesis failed mid-stream: %s", e)
             return resp

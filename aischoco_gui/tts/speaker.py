@@ -91,6 +91,10 @@ class SynthJob:
                             part.chunks.append(y)
                             part.samples += len(y)
                             self._wake.set()
+                    if rs is not None and len(tail := rs.flush()):  # the resampler's last few ms
+                        part.chunks.append(tail)
+                        part.samples += len(tail)
+                        self._wake.set()
                 except EngineError as e:
                     part.error = str(e)
                     log.warning("TTS failed for sentence %r: %s", part.text[:40], e)

@@ -1,5 +1,8 @@
 """The VTube Studio avatar driver: owns the client and runs the 30 Hz pose mixer loop.
 
+Mixing, idle motion, lip sync and VTS I/O live here; editing the pose mapping (preview, save,
+revert, ranges for the sliders) is :mod:`aischoco_gui.vts.pose_editor`.
+
 Implements :class:`aischoco_gui.protocols.AvatarDriver`. All methods the pipeline calls are
 synchronous and instant (they only change mixer targets); the one mixer task sends a single
 ``InjectParameterDataRequest`` per tick and never waits for VTS's reply.
@@ -13,13 +16,13 @@ import logging
 import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.client import (
@@ -31,10 +34,11 @@ from aischoco_gui.vts.client import (
     NotConnected,
     VTSClient,
 )
+from aischoco_gui.vts.framestats import FrameStats
 from aischoco_gui.vts.idle import IdleMotion
 from aischoco_gui.vts.lipsync import LIPSYNC_MODES, synthetic_envelope
 from aischoco_gui.vts.mixer import ParamRange, PoseMixer, Transition
-from aischoco_gui.vts.poses import PoseMapping, save_mapping
+from aischoco_gui.vts.poses import PoseMapping
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ class AvatarConfig:
     plugin_developer: str = "aischoco"
     lipsync_mode: str = "envelope"
     idle_enabled: bool = True
+    face_found: bool = True  # VTS_FACE_FOUND: with false and no webcam, VTS treats the face as lost
     hz: float = 30.0
     weight_ramp_s: float = 0.5
     retry_excluded_s: float = 5.0
@@ -56,36 +61,6 @@ class AvatarConfig:
     backoff: tuple[float, float] = (0.5, 10.0)
     denied_retry_s: float = 5.0
     seed: int | None = None
-
-
-class FrameStats:
-    """Tick intervals of the mixer loop → frame rate and jitter (p50/p99 of |interval - period|)."""
-
-    def __init__(self, period: float, window: int = 300) -> None:
-        self.period = period
-        self.intervals: deque[float] = deque(maxlen=window)
-        self.last: float | None = None
-        self.frames_sent = 0
-        self.frames_dropped = 0
-
-    def tick(self, t: float) -> None:
-        if self.last is not None:
-            self.intervals.append(t - self.last)
-        self.last = t
-
-    def summary(self) -> dict[str, float]:
-        iv = sorted(self.intervals)
-        if not iv:
-            return {"fps": 0.0, "interval_p50_ms": 0.0, "interval_p99_ms": 0.0, "jitter_p99_ms": 0.0}
-        mean = sum(iv) / len(iv)
-        jit = sorted(abs(x - self.period) for x in iv)
-
-        def pct(xs: list[float], q: float) -> float:
-            return xs[min(len(xs) - 1, int(q * len(xs)))]
-
-        return {"fps": 1.0 / mean if mean > 0 else 0.0, "interval_p50_ms": pct(iv, 0.5) * 1000,
-                "interval_p99_ms": pct(iv, 0.99) * 1000, "jitter_p50_ms": pct(jit, 0.5) * 1000,
-                "jitter_p99_ms": pct(jit, 0.99) * 1000}
 
 
 class VTSAvatar:
@@ -96,7 +71,6 @@ class VTSAvatar:
         self.config = config
         self.tasks = TaskGroup("vts", bus)
         self.mapping = mapping or PoseMapping()
-        self.saved_mapping = self.mapping.copy()
         self.client = VTSClient(config.url, config.token_path, plugin_name=config.plugin_name,
                                 plugin_developer=config.plugin_developer, icon_b64=config.icon_b64,
                                 on_state=self._on_client_state, on_ready=self._on_ready,
@@ -121,6 +95,8 @@ class VTSAvatar:
         self.model_loaded = False
         self.hotkeys: list[dict[str, Any]] = []
         self.custom_created: list[str] = []
+        self.missing: set[str] = set()  # mapped ids the loaded model/VTS does not have (453): skipped
+        self._loop_error = ""
         self.state = ServiceState.OFF
         self.state_detail = ""
         self.last_error = ""
@@ -230,28 +206,17 @@ class VTSAvatar:
             raise ValueError(f"lip sync mode must be one of {', '.join(LIPSYNC_MODES)}")
         self.mixer.set_lipsync_mode(mode, self._now())
 
-    # -- pose editing (the pose panel) -----------------------------------------------------
-    def preview_values(self, values: dict[str, float], seconds: float = 0.1) -> None:
-        """Move parameters (by VTS id) now, for live slider tuning."""
+    # -- mapping and ranges (the pose editor, vts/pose_editor.py, drives these) -----------------
+    def move_parameters(self, values: dict[str, float], seconds: float = 0.1) -> None:
+        """Move parameters (by VTS id) now, linearly over ``seconds`` (live slider tuning)."""
         self.mixer.set_pose(values, self._now(), seconds, "linear")
 
-    def preview_emotion(self, emotion: str) -> None:
-        self.set_emotion(emotion)
-
     def set_mapping(self, mapping: PoseMapping) -> None:
-        """Use an edited mapping (not saved yet); new custom parameters are created right away."""
+        """Drive with this mapping from now on; new custom parameters are created right away."""
         self.mapping = mapping
         self._apply_mapping()
         if self.client.ready:
             self.tasks.spawn(self._create_custom_parameters(), "create-params")
-
-    def save_mapping(self) -> None:
-        save_mapping(self.config.mapping_path, self.mapping)
-        self.saved_mapping = self.mapping.copy()
-
-    def revert_mapping(self) -> PoseMapping:
-        self.set_mapping(self.saved_mapping.copy())
-        return self.mapping
 
     def parameter_range(self, pid: str) -> ParamRange:
         if pid in self.mapping.custom_parameters and pid not in self.mixer.ranges:
@@ -259,8 +224,9 @@ class VTSAvatar:
             return ParamRange(c.min, c.max, c.default)
         return self.mixer.range_of(pid)
 
-    def available_parameters(self) -> list[str]:
-        return sorted(set(self.mixer.ranges) | set(self.mapping.custom_ids()))
+    def known_parameters(self) -> list[str]:
+        """Input parameter ids VTS reported for the loaded model (empty before connecting)."""
+        return sorted(self.mixer.ranges)
 
     # -- VTS session set-up ----------------------------------------------------------------
     async def _on_ready(self) -> None:
@@ -277,11 +243,34 @@ class VTSAvatar:
         except (APIError, TimeoutError) as e:
             self._error(f"could not subscribe to model changes: {e}", notice=False)
         self._excluded_at.clear()
-        self.mixer.excluded.clear()
+        self.mixer.excluded = set(self.missing)
         self.mixer.take_control(self._now())
+        self._publish_ready()
+
+    def _ready_detail(self) -> str:
         detail = f"VTS {self.vts_version} · {self.model_name or 'no model loaded'}"
+        if self.missing:
+            detail += " · " + tr("vts.missing_params", ids=", ".join(sorted(self.missing)))
+        return detail
+
+    def _publish_ready(self) -> None:
+        detail = self._ready_detail()
         self.state, self.state_detail = ServiceState.READY, detail
-        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name)
+        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name,
+                            missing=sorted(self.missing))
+
+    def _set_missing(self, missing: set[str]) -> None:
+        """Skip mapped parameters VTS does not have; name each once (notice + status detail)."""
+        new, changed = missing - self.missing, missing != self.missing
+        self.mixer.excluded -= self.missing - missing
+        self.missing = set(missing)
+        self.mixer.excluded |= self.missing
+        for pid in sorted(new):
+            self._excluded_at.pop(pid, None)
+            logical = ", ".join(lg for lg in self.mapping.logical_names() if self.mapping.parameter_id(lg) == pid)
+            self._error(tr("vts.param_missing", id=pid, logical=logical or pid))
+        if self.state is ServiceState.READY and changed:
+            self._publish_ready()
 
     async def _create_custom_parameters(self) -> None:
         for pid in self.mapping.custom_ids():
@@ -312,9 +301,8 @@ class VTSAvatar:
                 except (KeyError, TypeError, ValueError):
                     continue
             self.mixer.set_ranges(ranges)
-            missing = [pid for pid in self.mixer.channels if pid not in ranges]
-            if missing:
-                self._error(f"VTS does not know these parameters: {', '.join(missing)}", notice=False)
+            if ranges:  # an empty list means VTS told us nothing; don't skip everything on that
+                self._set_missing({pid for pid in self.mixer.channels if pid not in ranges})
             if self.model_loaded:
                 hk = await self.client.request("HotkeysInCurrentModelRequest")
                 self.hotkeys = list(hk.get("availableHotkeys") or [])
@@ -331,9 +319,7 @@ class VTSAvatar:
         self.model_name = str(data.get("modelName", "")) if self.model_loaded else ""
         await self._refresh_model()
         if self.state is ServiceState.READY:
-            self.bus.set_status("vts", ServiceState.READY, f"VTS {self.vts_version} · "
-                                f"{self.model_name or 'no model loaded'}", version=self.vts_version,
-                                model=self.model_name)
+            self._publish_ready()
 
     # -- expressions -----------------------------------------------------------------------
     async def _trigger_expression(self, emotion: str, spec: dict[str, Any]) -> None:
@@ -382,7 +368,15 @@ class VTSAvatar:
         while True:
             now = self._now()
             self.stats.tick(now)
-            self._tick(now)
+            try:
+                self._tick(now)
+            except Exception as e:  # never die silently: show it, keep ticking
+                text = f"{type(e).__name__}: {e}"
+                if text != self._loop_error:
+                    log.exception("VTS mixer tick failed")
+                    self._loop_error = text
+                    self.state, self.state_detail = ServiceState.ERROR, f"avatar mixer error: {text}"
+                    self.bus.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
             next_t += self.period
             delay = next_t - self._now()
             if delay < -self.period:  # far behind (suspended machine, blocked loop): resync
@@ -394,7 +388,8 @@ class VTSAvatar:
         for pid, t in list(self._excluded_at.items()):
             if now - t > self.config.retry_excluded_s:
                 del self._excluded_at[pid]
-                self.mixer.excluded.discard(pid)
+                if pid not in self.missing:
+                    self.mixer.excluded.discard(pid)
         frame = self.mixer.frame(now, self._mouth_level(now))
         if not frame or not self.client.ready:
             return
@@ -408,7 +403,8 @@ class VTSAvatar:
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
         try:
             fut = await self.client.send("InjectParameterDataRequest",
-                                         {"faceFound": False, "mode": "set", "parameterValues": frame})
+                                         {"faceFound": self.config.face_found, "mode": "set",
+                                          "parameterValues": frame})
         except NotConnected:
             return
         self.stats.frames_sent += 1
@@ -422,8 +418,15 @@ class VTSAvatar:
             return
         self.injections_failed += 1
         if isinstance(e, APIError) and e.error_id in (ERR_PARAM_OWNED, ERR_PARAM_NOT_FOUND):
-            named = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
-            bad = named or []
+            bad = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
+            if e.error_id == ERR_PARAM_NOT_FOUND:
+                # Missing until the model or the mapping changes: skip it, don't retry on a timer.
+                if bad:
+                    self._set_missing(self.missing | set(bad))
+                elif not any(t.get_name() == "vts:refresh-model" for t in self.tasks.tasks):
+                    self._error(str(e), notice=False)  # VTS did not say which: ask for its parameter list
+                    self.tasks.spawn(self._refresh_model(), "refresh-model")
+                return
             now = self._now()
             for pid in bad:
                 if pid not in self.mixer.excluded:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import inspect
 import itertools
 import json
 import logging
@@ -53,6 +54,28 @@ ERROR_TEXT = {
     ERR_PARAM_OWNED: "another plugin is controlling this parameter",
 }
 AUTH_ERRORS = (ERR_REQUIRES_AUTH, ERR_TOKEN_DENIED)
+
+# The command-line AIsChoco registers with pyvts as plugin "AIsChoco", developer "AIsChoco"
+# (src/vtuber/vts_client.py there). VTS ties a token to pluginName + pluginDeveloper, so a
+# vts_token.txt copied from AIsChoco is only accepted under that identity.
+AISCHOCO_IDENTITY = ("AIsChoco", "AIsChoco")
+
+# websockets >= 15 looks for a system/env proxy unless told proxy=None; 13 and 14 have no such
+# keyword and pass unknown ones to loop.create_connection (TypeError). Ask the signature.
+_CONNECT_HAS_PROXY = "proxy" in inspect.signature(connect.__init__).parameters
+
+
+def connect_kwargs() -> dict[str, Any]:
+    """Options for ``websockets.asyncio.client.connect`` valid on every supported websockets (>= 13).
+
+    ``compression=None``: VTS frames are ~1 KB of JSON at 30 Hz; permessage-deflate costs CPU on
+    both ends for nothing on loopback or a LAN (issue 18, idle cost).
+    """
+    kw: dict[str, Any] = {"open_timeout": 3.0, "max_size": 16 * 2**20, "ping_interval": 20, "ping_timeout": 20,
+                          "compression": None}
+    if _CONNECT_HAS_PROXY:
+        kw["proxy"] = None  # VTS is local or on the LAN: never route it through a system proxy
+    return kw
 
 
 class VTSError(Exception):
@@ -98,8 +121,11 @@ class VTSClient:
                  on_state: StateCallback | None = None,
                  on_ready: Callable[[], Awaitable[None]] | None = None,
                  token_timeout_s: float = 180.0, request_timeout_s: float = 5.0,
-                 backoff: tuple[float, float] = (0.5, 10.0), denied_retry_s: float = 5.0) -> None:
+                 backoff: tuple[float, float] = (0.5, 10.0), denied_retry_s: float = 5.0,
+                 legacy_identities: tuple[tuple[str, str], ...] = (AISCHOCO_IDENTITY,)) -> None:
         self.url = url
+        self.legacy_identities = tuple(i for i in legacy_identities if i != (plugin_name, plugin_developer))
+        self.identity_used = (plugin_name, plugin_developer)
         self.denied_retry_s = denied_retry_s
         self.token_path = Path(token_path)
         self.plugin_name = plugin_name
@@ -121,6 +147,7 @@ class VTSClient:
         self.attempt = 0
         self.last_error = ""
         self.connections = 0  # successful connections so far (reconnects = connections - 1)
+        self.crashes = 0  # sessions that ended in an unexpected exception (shown as ERROR, then retried)
         self._stopping = False
 
     # -- state -----------------------------------------------------------------------------
@@ -247,13 +274,22 @@ class VTSClient:
         self.authenticated = False
         token = self.read_token()
         if token:
-            data = await self.request("AuthenticationRequest", {
-                "pluginName": self.plugin_name, "pluginDeveloper": self.plugin_developer,
-                "authenticationToken": token})
-            if data.get("authenticated"):
-                self.authenticated = True
-                return
+            # Our own identity first, then the one an imported AIsChoco token was issued to.
+            tried = [self.identity_used] + [i for i in ((self.plugin_name, self.plugin_developer),
+                                                         *self.legacy_identities) if i != self.identity_used]
+            data: dict[str, Any] = {}
+            for name, dev in tried:
+                data = await self.request("AuthenticationRequest", {
+                    "pluginName": name, "pluginDeveloper": dev, "authenticationToken": token})
+                if data.get("authenticated"):
+                    if (name, dev) != (self.plugin_name, self.plugin_developer):
+                        log.info("VTS accepted the stored token as plugin %r by %r (imported from AIsChoco)",
+                                 name, dev)
+                    self.identity_used = (name, dev)
+                    self.authenticated = True
+                    return
             log.info("VTS did not accept the stored token (%s); requesting a new one", data.get("reason", ""))
+        self.identity_used = (self.plugin_name, self.plugin_developer)
         self.waiting_for_allow = True
         self._state(ServiceState.CONNECTING, "click 'Allow' in VTube Studio to let aischoco control the avatar")
         try:
@@ -282,22 +318,30 @@ class VTSClient:
             self._state(ServiceState.CONNECTING if self.connections == 0 and self.attempt == 1
                         else ServiceState.RECONNECTING, f"connecting to {self.url}")
             started = time.monotonic()
-            error = await self._session()
+            try:
+                error = await self._session()
+                failed = False
+            except Exception as e:  # a bug or an incompatible library must show, and we retry
+                log.exception("VTS client failed")
+                error, failed = f"{type(e).__name__}: {e}", True
+                self.crashes += 1
             if self._stopping:
                 break
             if time.monotonic() - started > 10.0:
                 delay = self.backoff[0]  # the session was healthy for a while: retry quickly
-            self._state(ServiceState.RECONNECTING, f"VTube Studio not reachable at {self.url}; retrying in "
-                        f"{delay:.1f} s" if not self.connections else f"connection lost; retrying in {delay:.1f} s",
-                        error)
+            if failed:
+                self._state(ServiceState.ERROR, f"VTS client error ({error}); retrying in {delay:.1f} s", error)
+            else:
+                self._state(ServiceState.RECONNECTING, f"VTube Studio not reachable at {self.url}; retrying in "
+                            f"{delay:.1f} s" if not self.connections else
+                            f"connection lost; retrying in {delay:.1f} s", error)
             await asyncio.sleep(delay * random.uniform(0.85, 1.15))
             delay = min(self.backoff[1], delay * 2)
 
     async def _session(self) -> str:
         """One connection's life; returns the reason it ended."""
         try:
-            ws = await connect(self.url, open_timeout=3.0, max_size=16 * 2**20, ping_interval=20, ping_timeout=20,
-                               proxy=None)
+            ws = await connect(self.url, **connect_kwargs())
         except (OSError, TimeoutError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
             return f"VTube Studio is not running or the API is off ({type(e).__name__}: {e}); " \
                    "enable 'Start API' in VTS settings"
@@ -306,7 +350,7 @@ class VTSClient:
         self._reauth.clear()
         reader = asyncio.get_running_loop().create_task(self._reader(ws), name="vts:reader")
         reason = "connection closed"
-        try:
+        try:  # anything not handled here propagates to run(), which shows it as ERROR and retries
             while not reader.done():
                 try:
                     await self.authenticate()
@@ -322,9 +366,11 @@ class VTSClient:
                 self._state(ServiceState.READY, "connected and authenticated")
                 if self.on_ready:
                     await self.on_ready()
-                waiter = asyncio.get_running_loop().create_task(self._reauth.wait())
-                await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
+                waiter = asyncio.get_running_loop().create_task(self._reauth.wait(), name="vts:reauth-wait")
+                try:
+                    await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
                 if self._reauth.is_set() and not reader.done():
                     self._reauth.clear()
                     self._state(ServiceState.CONNECTING, "VTS asked us to authenticate again")

@@ -28,6 +28,11 @@ register({
     "vts.discover": ("VTS 찾기", "Find VTS"),
     "vts.discover.none": ("네트워크에서 VTS를 찾지 못했습니다", "no VTube Studio found on the network"),
     "vts.problems": ("매핑 문제", "Mapping problems"),
+    "vts.missing_params": ("모델에 없는 파라미터 건너뜀: {ids}", "skipping parameters the model lacks: {ids}"),
+    "vts.param_missing": ("{id} ({logical}) 파라미터가 VTube Studio에 없어 건너뜁니다 (다른 파라미터는 계속 보냄). "
+                          "VTS에서 만들거나 pose_mapping.json을 고치세요.",
+                          "parameter {id} ({logical}) does not exist in VTube Studio; skipping it (the others keep "
+                          "flowing). Create it in VTS or fix pose_mapping.json."),
     "vts.unavailable": ("VTube Studio 아바타가 설정되지 않았습니다", "VTube Studio avatar is not set up"),
     "pose.title": ("감정 & 포즈", "Emotion & pose"),
     "pose.emotion": ("감정", "Emotion"),

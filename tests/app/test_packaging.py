@@ -44,7 +44,7 @@ def test_spec_and_build_script_use_the_shared_config():
     assert "aischoco.spec" in build and "--smoke" in build and "--tts-worker" in build
     wf = (ROOT / ".github" / "workflows" / "windows.yml").read_text(encoding="utf-8")
     assert "windows-latest" in wf and "packaging/build.py" in wf and "python-version: \"3.11\"" in wf
-    assert ".[packaging,test]" in wf and "upload-artifact" in wf
+    assert ".[packaging,test,system-voice]" in wf and "upload-artifact" in wf
     ci = (ROOT / "packaging" / "ci_build.sh").read_text(encoding="utf-8")
     assert "packaging/build.py" in ci
 

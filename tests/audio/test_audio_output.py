@@ -20,6 +20,15 @@ from tests.doubles.tts_servers import tone
 from tests.doubles.tts_sounddevice import FakePortAudio
 
 
+async def until(pred, timeout: float = 5.0, step: float = 0.01) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError("condition not reached in time")
+
+
 def test_ring_wraps_and_clears():
     r = RingBuffer(10)
     assert r.write(np.arange(8, dtype=np.float32)) == 8
@@ -38,7 +47,7 @@ def test_streaming_resampler_matches_one_shot_and_keeps_pitch():
     x = tone(0.5, 22050, 300.0)
     whole = resample(x, 22050, 48000)
     rs = StreamResampler(22050, 48000)
-    parts = np.concatenate([rs.process(x[i:i + 777]) for i in range(0, len(x), 777)])
+    parts = np.concatenate([rs.process(x[i:i + 777]) for i in range(0, len(x), 777)] + [rs.flush()])
     assert abs(len(parts) - len(whole)) <= 1
     n = min(len(parts), len(whole))
     assert np.max(np.abs(parts[:n] - whole[:n])) < 1e-4
@@ -46,6 +55,23 @@ def test_streaming_resampler_matches_one_shot_and_keeps_pitch():
     peak_hz = np.argmax(spec) * 48000 / len(whole)
     assert abs(peak_hz - 300.0) < 5
     assert abs(len(whole) - 0.5 * 48000) <= 2
+
+
+def test_downsampling_48k_to_16k_filters_a_10k_tone_instead_of_folding_it():
+    """Issue 12: 10 kHz is above 16 kHz's Nyquist (8 kHz); a resampler without an anti-alias filter
+    folds it to 6 kHz at nearly full level. A 1 kHz tone must pass untouched."""
+    hi, lo = tone(1.0, 48000, 10000.0, amp=0.5), tone(1.0, 48000, 1000.0, amp=0.5)
+    for make in (lambda x: resample(x, 48000, 16000),
+                 lambda x: (lambda rs: np.concatenate([rs.process(x[i:i + 1000]) for i in range(0, len(x), 1000)]
+                                                      + [rs.flush()]))(StreamResampler(48000, 16000))):
+        y_hi, y_lo = make(hi), make(lo)
+        assert abs(len(y_hi) - 16000) <= 2
+        core = slice(800, 15200)  # ignore the filter's edges
+        assert rms(y_hi[core]) < 0.01 * rms(hi)  # attenuated by more than 40 dB
+        spec = np.abs(np.fft.rfft(y_hi[core] * np.hanning(len(y_hi[core]))))
+        freqs = np.fft.rfftfreq(len(y_hi[core]), 1 / 16000)
+        assert spec[np.abs(freqs - 6000) < 50].max() < 0.01 * spec.sum() + 1e-3  # no alias at 6 kHz
+        assert abs(rms(y_lo[core]) - rms(lo)) < 0.01
 
 
 def test_output_spec_parsing():
@@ -182,3 +208,32 @@ async def test_device_sink_plays_then_recovers_after_unplug():
     assert await asyncio.wait_for(fut, 2) is not None
     await out.close()
     assert ServiceState.RECONNECTING in states
+
+
+async def test_clocked_sink_sleeps_in_silence_and_wakes_for_audio(tmp_path):
+    """Issue 18: no 100 Hz tick while silent; a write wakes it and plays; cancel still works."""
+    out = AudioOutput(f"wav:{tmp_path / 'o.wav'}", None, rate=24000)
+    await out.start()
+    try:
+        sink = out.sink
+        await until(lambda: sink.sleeping)
+        ticks = sink.blocks
+        await asyncio.sleep(0.3)  # time itself is under test: 30 blocks would have ticked before
+        assert sink.blocks == ticks and sink.sleeping
+        fut = out.expect("a")
+        out.write(tone(0.05, 24000), mark="a")
+        assert await asyncio.wait_for(fut, 2.0) is not None  # woke and played it
+        assert sink.wakeups == 1
+        await until(lambda: sink.sleeping)
+        # cancel while playing: the rest is dropped, the end marker resolves as dropped
+        first, end = out.expect("b"), out.expect("b-end")
+        out.write(tone(2.0, 24000), mark="b")
+        out.mark("b-end")
+        await asyncio.wait_for(first, 2.0)
+        out.clear()
+        assert await asyncio.wait_for(end, 2.0) is None
+        await until(lambda: sink.sleeping)
+    finally:
+        await out.close()
+    frames = wave.open(str(tmp_path / "o.wav")).getnframes()
+    assert frames < 24000  # of 2.05 s written, well under 1 s was played before the cancel

@@ -54,3 +54,46 @@ def fake_qwen_tts() -> SimpleNamespace:
     FakeQwenModel.calls = []
     FakeQwenModel.load_error = None
     return SimpleNamespace(Qwen3TTSModel=FakeQwenModel)
+
+
+class FakeFasterQwen3TTS:
+    """Mirrors faster-qwen3-tts' ``FasterQwen3TTS``: ``from_pretrained(model, device, dtype, …)``;
+    the CUDA graphs are captured (``_warmup``) inside the first generation, streaming or not;
+    ``generate_voice_clone(text, language, ref_audio, ref_text)`` → ``([wav], sr)``;
+    ``generate_voice_clone_streaming(…, chunk_size)`` yields ``(chunk, sr, timing)``. No public warm-up."""
+
+    calls: list[tuple[str, dict]] = []
+    RATE = 24000
+
+    def __init__(self) -> None:
+        self._warmed_up = False
+
+    @classmethod
+    def from_pretrained(cls, model_name, device="cuda", dtype=None, **kw):
+        cls.calls.append(("from_pretrained", {"model": model_name, "device": device, "dtype": dtype, **kw}))
+        return cls()
+
+    def _warmup(self) -> None:
+        if not self._warmed_up:
+            FakeFasterQwen3TTS.calls.append(("_warmup", {}))
+            self._warmed_up = True
+
+    def generate_voice_clone(self, text, language="English", ref_audio=None, ref_text="", **kw):
+        FakeFasterQwen3TTS.calls.append(("generate_voice_clone", {"text": text, "language": language,
+                                                                  "ref_audio": ref_audio, "ref_text": ref_text}))
+        self._warmup()
+        return [np.full(int(self.RATE * 0.05 * len(text)), 0.1, np.float32)], self.RATE
+
+    def generate_voice_clone_streaming(self, text, language="English", ref_audio=None, ref_text="", chunk_size=8,
+                                       **kw):
+        FakeFasterQwen3TTS.calls.append(("generate_voice_clone_streaming", {
+            "text": text, "language": language, "ref_audio": ref_audio, "ref_text": ref_text,
+            "warmed_up_before": self._warmed_up}))
+        self._warmup()
+        for _ in range(3):
+            yield np.full(self.RATE // 10, 0.1, np.float32), self.RATE, {}
+
+
+def fake_faster_qwen3_tts() -> SimpleNamespace:
+    FakeFasterQwen3TTS.calls = []
+    return SimpleNamespace(FasterQwen3TTS=FakeFasterQwen3TTS)

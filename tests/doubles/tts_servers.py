@@ -4,7 +4,11 @@
 * :class:`AischocoTtsServer` — the command-line AIsChoco server contract only:
   ``POST /synthesize`` → WAV, ``GET /health`` → ``{"status": "ok"}``; no ``/v1`` route.
 * :class:`OpenAiSpeechServer` — a vLLM-Omni / faster-qwen3-tts style server: only
-  ``POST /v1/audio/speech`` streaming 16-bit PCM at 24 kHz, ``/health`` with an empty body.
+  ``POST /v1/audio/speech`` streaming 16-bit PCM at 24 kHz. Strict like OpenAI's own endpoint:
+  ``model`` is required, unknown body keys are refused (400), an optional Bearer key (401), and
+  **no** ``/health`` (most OpenAI-compatible servers have none: 404) unless asked for.
+* :class:`RedirectServer` — answers every request with a redirect to another origin (another
+  loopback port), to prove credentials never follow it.
 """
 
 from __future__ import annotations
@@ -104,10 +108,16 @@ class AischocoTtsServer(_Base):
 
 
 class OpenAiSpeechServer(_Base):
-    def __init__(self, chunk_delay_s: float = 0.0) -> None:
+    # OpenAI's documented body + the one extension vLLM-Omni / faster-qwen3-tts servers read.
+    KEYS = {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format", "stream"}
+
+    def __init__(self, chunk_delay_s: float = 0.0, *, health: bool = False, api_key: str | None = None) -> None:
         super().__init__()
         self.engine = FakeEngine(sample_rate=24000)
         self.chunk_delay_s = chunk_delay_s
+        self.health = health
+        self.api_key = api_key
+        self.auth_seen: list[str | None] = []  # Authorization header of every request received
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -116,9 +126,18 @@ class OpenAiSpeechServer(_Base):
             return web.Response(status=200)
 
         async def speech(request: web.Request) -> web.StreamResponse:
+            self.auth_seen.append(request.headers.get("Authorization"))
+            if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+                return web.json_response({"error": {"message": "invalid api key"}}, status=401)
             body = await request.json()
+            unknown = sorted(set(body) - self.KEYS)
+            if unknown:
+                return web.json_response({"error": {"message": f"Unrecognized request argument supplied: "
+                                                               f"{', '.join(unknown)}"}}, status=400)
+            if not body.get("model"):
+                return web.json_response({"error": {"message": "model: field required"}}, status=400)
             if not body.get("input"):
-                return web.json_response({"error": "input required"}, status=400)
+                return web.json_response({"error": {"message": "input required"}}, status=400)
             self.requests.append(("/v1/audio/speech", body))
             self.request_times.append(time.perf_counter())
             x = self.engine.render(body["input"])
@@ -135,8 +154,29 @@ class OpenAiSpeechServer(_Base):
             await resp.write_eof()
             return resp
 
-        app.router.add_get("/health", health)
+        if self.health:
+            app.router.add_get("/health", health)
         app.router.add_post("/v1/audio/speech", speech)
+        return app
+
+
+class RedirectServer(_Base):
+    """Every request → ``status`` redirect to the same path on ``target`` (another origin)."""
+
+    def __init__(self, target: str, status: int = 307) -> None:
+        super().__init__()
+        self.target = target.rstrip("/")
+        self.status = status
+        self.auth_seen: list[str | None] = []
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def any_route(request: web.Request) -> web.Response:
+            self.auth_seen.append(request.headers.get("Authorization"))
+            return web.Response(status=self.status, headers={"Location": self.target + request.path_qs})
+
+        app.router.add_route("*", "/{tail:.*}", any_route)
         return app
 
 

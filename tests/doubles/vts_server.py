@@ -37,6 +37,7 @@ class Injection:
     mode: str
     values: dict[str, float]
     weights: dict[str, float]
+    face_found: bool = False
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Session:
     ws: ServerConnection
     authenticated: bool = False
     plugin: str = ""
+    developer: str = ""
+    extensions: str = ""  # Sec-WebSocket-Extensions the client offered (permessage-deflate or not)
     subscriptions: set[str] = field(default_factory=set)
 
 
@@ -57,7 +60,11 @@ class VTSDouble:
         self.revoked_error = revoked_error
         self.reply_delay_s = reply_delay_s
         self.port = port
-        self.tokens: dict[str, str] = {}  # token -> plugin name
+        # token -> (pluginName, pluginDeveloper): like VTS, a token only authenticates the identity it was
+        # issued to (so AIsChoco's token works only as plugin "AIsChoco" by "AIsChoco").
+        self.tokens: dict[str, tuple[str, str]] = {}
+        self.auth_requests: list[dict[str, Any]] = []
+        self.session_log: list[Session] = []  # every session ever opened (for its negotiated extensions)
         self.revoked: set[str] = set()
         self.sessions: dict[int, Session] = {}
         self.injections: list[Injection] = []
@@ -121,6 +128,12 @@ class VTSDouble:
     def release(self, param: str) -> None:
         self.held_by.pop(param, None)
 
+    def issue_token(self, plugin: str, developer: str) -> str:
+        """A token the streamer allowed earlier for that identity (e.g. AIsChoco's vts_token.txt)."""
+        tok = uuid.uuid4().hex
+        self.tokens[tok] = (plugin, developer)
+        return tok
+
     def answer_prompt(self, allow: bool) -> None:
         if self._prompt is not None and not self._prompt.done():
             self._prompt.set_result(allow)
@@ -155,7 +168,10 @@ class VTSDouble:
     async def _handle(self, ws: ServerConnection) -> None:
         self._ids += 1
         s = Session(self._ids, ws)
+        req = getattr(ws, "request", None)
+        s.extensions = str(req.headers.get("Sec-WebSocket-Extensions", "") or "") if req is not None else ""
         self.sessions[s.id] = s
+        self.session_log.append(s)
         try:
             async for raw in ws:
                 try:
@@ -185,9 +201,11 @@ class VTSDouble:
                 return await self._token(s, rid, data)
             if mtype == "AuthenticationRequest":
                 tok = str(data.get("authenticationToken", ""))
-                ok = tok in self.tokens and tok not in self.revoked
+                ident = (str(data.get("pluginName", "")), str(data.get("pluginDeveloper", "")))
+                self.auth_requests.append(dict(data))
+                ok = self.tokens.get(tok) == ident and tok not in self.revoked
                 s.authenticated = ok
-                s.plugin = str(data.get("pluginName", "")) if ok else ""
+                s.plugin, s.developer = ident if ok else ("", "")
                 return await self._send(s, reply, {"authenticated": ok, "reason": "Token valid. The plugin is "
                                                    "authenticated for the duration of this session." if ok else
                                                    "Token invalid or revoked."}, rid)
@@ -219,8 +237,7 @@ class VTSDouble:
             allow = self.auto_allow
         if not allow:
             return await self._error(s, rid, 50, "User has denied API access for your plugin.")
-        tok = uuid.uuid4().hex
-        self.tokens[tok] = name
+        tok = self.issue_token(name, dev)
         await self._send(s, "AuthenticationTokenResponse", {"authenticationToken": tok}, rid)
 
     async def _r_CurrentModelRequest(self, s: Session, rid: str, reply: str, data: dict[str, Any]) -> None:
@@ -268,7 +285,8 @@ class VTSDouble:
                 return await self._error(s, rid, 454, f"Parameter {pid} is currently controlled by {owner}.")
         inj = Injection(time.monotonic(), s.id, s.plugin, str(data.get("mode", "set")),
                         {str(v["id"]): float(v["value"]) for v in vals},
-                        {str(v["id"]): float(v.get("weight", 1.0)) for v in vals})
+                        {str(v["id"]): float(v.get("weight", 1.0)) for v in vals},
+                        face_found=bool(data.get("faceFound", False)))
         self.injections.append(inj)
         for pid, val in inj.values.items():
             p = self.params.get(pid) or self.custom[pid]

@@ -9,6 +9,7 @@ from aischoco_gui.events import EventBus
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
 from aischoco_gui.vts.factory import make_avatar as build_avatar
+from aischoco_gui.vts.pose_editor import PoseEditor
 from tests.doubles.services import bare_services
 from tests.doubles.vts_server import VTSDouble
 from tests.vts.test_vts_client import MAPPING, make_avatar
@@ -72,7 +73,7 @@ async def test_pose_panel_reports_and_fixes_live2d_ids(qtbot, tmp_path):
     mapping["parameter_mapping"]["angle_x"] = "ParamAngleX"
     async with VTSDouble() as vts:
         av = make_avatar(vts, tmp_path, mapping)
-        panel = pose_panel.PosePanel(av)
+        panel = pose_panel.PosePanel(PoseEditor(av, av.config.mapping_path))
         qtbot.addWidget(panel)
         assert "ParamAngleX" in panel.problems.text() and "FaceAngleX" in panel.problems.text()
         assert panel.fix_btn.isEnabled()

@@ -11,7 +11,13 @@ from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.tts.backend import BackendUnavailable, FallbackChain, InProcessBackend
 from aischoco_gui.tts.client import HttpTtsClient
 from aischoco_gui.tts.engines.fake import FakeEngine
-from tests.doubles.tts_servers import AischocoTtsServer, OpenAiSpeechServer, free_port, start_worker_app
+from tests.doubles.tts_servers import (
+    AischocoTtsServer,
+    OpenAiSpeechServer,
+    RedirectServer,
+    free_port,
+    start_worker_app,
+)
 
 
 async def _collect(backend, text="안녕하세요 여러분"):
@@ -117,3 +123,70 @@ async def test_remote_dies_mid_session_next_sentence_uses_fallback():
         assert bus.status["tts"].state == ServiceState.DEGRADED
     finally:
         await chain.aclose()
+
+
+async def test_openai_server_without_health_gets_model_and_only_standard_keys():
+    """Issue 12: most OpenAI-compatible servers have no /health and refuse unknown keys; `model` is required."""
+    srv = await OpenAiSpeechServer(api_key="sk-test").start()  # no /health route: 404
+    c = HttpTtsClient(srv.url, model="qwen3-tts", api_key="sk-test")
+    try:
+        info = await c.probe()
+        assert info.contracts == ["openai"] and info.ready and not info.health_known
+        chunks = await _collect(c)
+        assert sum(len(ch.samples) for ch in chunks) > 0
+        body = srv.requests[-1][1]
+        assert body["model"] == "qwen3-tts" and body["input"] == "안녕하세요 여러분"
+        assert set(body) <= {"model", "input", "voice", "response_format", "stream"}
+        assert srv.auth_seen[-1] == "Bearer sk-test"
+    finally:
+        await c.aclose()
+        await srv.stop()
+
+
+async def test_default_model_is_sent():
+    srv = await OpenAiSpeechServer().start()
+    c = HttpTtsClient(srv.url)
+    try:
+        await _collect(c)
+        assert srv.requests[-1][1]["model"] == "tts-1"
+    finally:
+        await c.aclose()
+        await srv.stop()
+
+
+async def test_our_worker_still_gets_the_emotion():
+    w = await start_worker_app(FakeEngine(sample_rate=24000))
+    c = HttpTtsClient(w.url)
+    try:
+        await c.probe()
+        assert c.info.ours
+        body = {}
+        orig = c._request
+
+        async def spy(method, path, **kw):
+            if path == "/v1/audio/speech":
+                body.update(kw.get("json") or {})
+            return await orig(method, path, **kw)
+
+        c._request = spy
+        await _collect(c)
+        assert body["emotion"] == "happy" and body["model"] == "tts-1"
+    finally:
+        await c.aclose()
+        await w.stop()
+
+
+async def test_redirect_to_another_origin_is_refused_and_the_key_never_reaches_it():
+    """Issue 13: a TTS server redirecting elsewhere must not get our API key forwarded there."""
+    other = await OpenAiSpeechServer(api_key="sk-secret").start()  # another loopback port = another origin
+    hop = await RedirectServer(other.url, status=307).start()
+    c = HttpTtsClient(hop.url, api_key="sk-secret")
+    try:
+        with pytest.raises(BackendUnavailable, match="another origin"):
+            await _collect(c)
+        assert hop.auth_seen  # the configured server got the key (it is the one we trust)
+        assert other.auth_seen == []  # the other origin never saw a request, let alone the key
+    finally:
+        await c.aclose()
+        await hop.stop()
+        await other.stop()

@@ -42,7 +42,7 @@ def test_load_passes_documented_arguments_and_builds_prompt_once(ref):
     prompt_calls = [c for n, c in FakeQwenModel.calls if n == "create_voice_clone_prompt"]
     assert len(prompt_calls) == 1
     audio, rate = prompt_calls[0]["ref_audio"]
-    assert rate == 16000 and audio.dtype == np.float32 and abs(len(audio) - 3 * 16000) <= 2  # 16 kHz mono
+    assert rate == 44100 and audio.dtype == np.float32 and len(audio) == 3 * 44100  # mono, native rate
     assert prompt_calls[0]["ref_text"] == "안녕하세요, 저는 초코예요."
     assert progress[-1] == (1.0, "ready") and [p for p, _ in progress] == sorted(p for p, _ in progress)
     # every sentence reuses the one prompt, in Korean, chunked at 24 kHz
@@ -111,3 +111,36 @@ def test_without_torch_installed_the_message_names_the_extra(ref):
         pytest.skip("torch and qwen-tts are installed in this environment")
     with pytest.raises(EngineUnavailable, match=r"pip install \.\[qwen\]"):
         eng.load(lambda p, w: None)
+
+
+@pytest.mark.parametrize("subtype,rate", [("FLOAT", 44100), ("PCM_24", 48000), ("PCM_16", 22050)])
+def test_reference_wav_goes_to_the_engine_at_its_native_rate(tmp_path, subtype, rate):
+    """Issue 12: float and 24-bit WAVs are read (soundfile), stereo mixed to mono, never resampled by us."""
+    sf = pytest.importorskip("soundfile")
+    t = np.arange(3 * rate) / rate
+    left = 0.4 * np.sin(2 * np.pi * 220 * t)
+    right = 0.2 * np.sin(2 * np.pi * 220 * t)
+    p = tmp_path / "ref.wav"
+    sf.write(str(p), np.stack([left, right], axis=1), rate, subtype=subtype)
+    (tmp_path / "ref_text.txt").write_text("안녕하세요.", encoding="utf-8")
+    eng, _ = _engine(p)
+    eng.load(lambda p_, w: None)
+    audio, got_rate = [c for n, c in FakeQwenModel.calls if n == "create_voice_clone_prompt"][0]["ref_audio"]
+    assert got_rate == rate and len(audio) == 3 * rate and audio.dtype == np.float32
+    tol = 1e-3 if subtype == "PCM_16" else 1e-5
+    assert np.max(np.abs(audio - (left + right) / 2)) < tol
+
+
+def test_faster_qwen_warms_up_after_loading_before_the_first_reply(ref):
+    from aischoco_gui.tts.engines.faster_qwen import FasterQwenEngine
+    from tests.doubles.tts_qwen_fakes import FakeFasterQwen3TTS, fake_faster_qwen3_tts
+
+    mods = {"torch": fake_torch(), "faster_qwen3_tts": fake_faster_qwen3_tts()}
+    eng = FasterQwenEngine(QwenConfig(ref_audio=str(ref)), modules=mods)
+    eng.load(lambda p, w: None)
+    names = [n for n, _ in FakeFasterQwen3TTS.calls]
+    assert names[:3] == ["from_pretrained", "generate_voice_clone", "_warmup"]  # warmed up inside load()
+    assert FakeFasterQwen3TTS.calls[1][1]["ref_audio"] == str(ref)  # the file itself: native rate
+    chunks = list(eng.synthesize("반가워요.", "happy", threading.Event()))
+    first = next(c for n, c in FakeFasterQwen3TTS.calls if n == "generate_voice_clone_streaming")
+    assert first["warmed_up_before"] and sum(len(c) for c in chunks) == 3 * 2400

@@ -22,19 +22,20 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.i18n import emotion_label, tr
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
+from aischoco_gui.vts.pose_editor import PoseEditor
 from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
 
 STEPS = 1000
 
 
 class PosePanel(QWidget):
-    """Edits ``avatar.mapping`` in place; ``save`` writes pose_mapping.json atomically."""
+    """Shows a :class:`PoseEditor` (the mapping the avatar drives); ``save`` writes pose_mapping.json atomically."""
 
     COL_NAME, COL_ID, COL_SLIDER, COL_VALUE, COL_TIME = range(5)
 
-    def __init__(self, avatar, parent: QWidget | None = None) -> None:
+    def __init__(self, editor: PoseEditor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.avatar = avatar
+        self.editor = editor
         self._building = False
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -83,7 +84,7 @@ class PosePanel(QWidget):
     # -- building --------------------------------------------------------------------------
     @property
     def mapping(self):
-        return self.avatar.mapping
+        return self.editor.mapping
 
     def reload(self) -> None:
         current = self.current_emotion()
@@ -106,7 +107,7 @@ class PosePanel(QWidget):
         self.table.setRowCount(len(names))
         for r, logical in enumerate(names):
             pid = m.parameter_id(logical)
-            rng = self.avatar.parameter_range(pid)
+            rng = self.editor.parameter_range(pid)
             self.table.setItem(r, self.COL_NAME, QTableWidgetItem(logical))
             self.table.setItem(r, self.COL_ID, QTableWidgetItem(pid))
             slider = QSlider(Qt.Orientation.Horizontal)
@@ -158,7 +159,7 @@ class PosePanel(QWidget):
     def _slider_moved(self, logical: str, steps: int) -> None:
         if self._building:
             return
-        rng = self.avatar.parameter_range(self.mapping.parameter_id(logical))
+        rng = self.editor.parameter_range(self.mapping.parameter_id(logical))
         value = rng.min + (rng.max - rng.min) * steps / STEPS
         spin: QDoubleSpinBox = self.table.cellWidget(self._row_of(logical), self.COL_VALUE)
         self._building = True
@@ -169,7 +170,7 @@ class PosePanel(QWidget):
     def _spin_changed(self, logical: str, value: float) -> None:
         if self._building:
             return
-        rng = self.avatar.parameter_range(self.mapping.parameter_id(logical))
+        rng = self.editor.parameter_range(self.mapping.parameter_id(logical))
         slider: QSlider = self.table.cellWidget(self._row_of(logical), self.COL_SLIDER)
         self._building = True
         slider.setValue(self._to_steps(value, rng.min, rng.max))
@@ -183,7 +184,7 @@ class PosePanel(QWidget):
             return
         self.mapping.emotions.setdefault(emo, {})[logical] = round(float(value), 4)
         pid = self.mapping.parameter_id(logical)
-        self.avatar.preview_values({pid: value})
+        self.editor.preview_values({pid: value})
         self._dirty()
 
     def _time_changed(self, logical: str, seconds: float) -> None:
@@ -207,14 +208,14 @@ class PosePanel(QWidget):
         if self._building or not emo:
             return
         self._rebuild_rows()
-        self.avatar.preview_emotion(emo)
+        self.editor.preview_emotion(emo)
 
     def preview_transition(self) -> None:
         """Go to the default pose instantly, then transition to the selected emotion as on stream."""
         emo = self.current_emotion()
         m = self.mapping
-        self.avatar.preview_values(m.pose_by_id(m.default), seconds=0.0)
-        self.avatar.preview_emotion(emo)
+        self.editor.preview_values(m.pose_by_id(m.default), seconds=0.0)
+        self.editor.preview_emotion(emo)
 
     def add_parameter(self, logical: str, pid: str) -> None:
         logical, pid = logical.strip(), pid.strip()
@@ -222,10 +223,10 @@ class PosePanel(QWidget):
             self.status.setText(tr("pose.add.prompt_name"))
             return
         self.mapping.parameter_mapping[logical] = pid
-        rng = self.avatar.parameter_range(pid)
+        rng = self.editor.parameter_range(pid)
         for pose in self.mapping.emotions.values():
             pose.setdefault(logical, rng.default)
-        self.avatar.set_mapping(self.mapping)
+        self.editor.set_mapping(self.mapping)
         self._rebuild_rows()
         self._dirty()
 
@@ -233,7 +234,7 @@ class PosePanel(QWidget):
         logical, ok = QInputDialog.getText(self, tr("pose.add"), tr("pose.add.prompt_name"))
         if not ok or not logical.strip():
             return
-        options = sorted(set(self.avatar.available_parameters()) | set(DEFAULT_INPUT_PARAMETERS))
+        options = sorted(set(self.editor.available_parameters()) | set(DEFAULT_INPUT_PARAMETERS))
         pid, ok = QInputDialog.getItem(self, tr("pose.add"), tr("pose.add.prompt_id"), options, 0, True)
         if ok:
             self.add_parameter(logical, pid)
@@ -251,30 +252,30 @@ class PosePanel(QWidget):
             self.mapping.per_parameter_s.pop(logical, None)
             for pose in self.mapping.emotions.values():
                 pose.pop(logical, None)
-        self.avatar.set_mapping(self.mapping)
+        self.editor.set_mapping(self.mapping)
         self._rebuild_rows()
         self._dirty()
 
     def fix_ids(self) -> None:
         fixed = self.mapping.apply_fixes()
         if fixed:
-            self.avatar.set_mapping(self.mapping)
+            self.editor.set_mapping(self.mapping)
             self._rebuild_rows()
             self._dirty()
 
     def revert(self) -> None:
-        self.avatar.revert_mapping()
+        self.editor.revert()
         self.reload()
-        self.avatar.preview_emotion(self.current_emotion() or self.mapping.default)
+        self.editor.preview_emotion(self.current_emotion() or self.mapping.default)
         self.status.setText("")
 
     def save(self) -> bool:
         try:
-            self.avatar.save_mapping()
+            self.editor.save()
         except OSError as e:
             self.status.setText(tr("pose.save_failed", error=e))
             return False
-        self.status.setText(tr("pose.saved", path=str(self.avatar.config.mapping_path)))
+        self.status.setText(tr("pose.saved", path=str(self.editor.mapping_path)))
         return True
 
     def _dirty(self) -> None:
@@ -287,4 +288,4 @@ def create_panel(services, bridge) -> QWidget:
         w = QLabel(tr("vts.unavailable"))
         w.setWordWrap(True)
         return w
-    return PosePanel(avatar)
+    return PosePanel(PoseEditor(avatar, avatar.config.mapping_path))

@@ -5,6 +5,11 @@ environment: run ``aischoco-tts --engine faster-qwen`` there and point ``TTS_REM
 API used: ``FasterQwen3TTS.from_pretrained(model, device=…, dtype=…)`` and
 ``generate_voice_clone_streaming(text=…, language=…, ref_audio=…, ref_text=…, chunk_size=…)``
 yielding ``(audio_chunk, sample_rate, timing)``.
+
+Warm-up: FasterQwen3TTS captures its CUDA graphs (``_warmup``, private) inside the first
+generation, which makes the first reply slow; its own example server therefore runs one short
+``generate_voice_clone`` right after ``from_pretrained``. We do the same in :meth:`load` (or call a
+public ``warmup()`` if a later release has one).
 """
 
 from __future__ import annotations
@@ -33,9 +38,8 @@ class FasterQwenEngine(QwenEngine):
 
     def load(self, progress: Progress) -> None:
         progress(0.02, "checking the reference voice")
-        load_reference(self.cfg.ref_audio, self.cfg.ref_text)  # same clear errors as qwen
-        ref_text = self.cfg.ref_text or Path(self.cfg.ref_audio).with_name("ref_text.txt").read_text("utf-8").strip()
-        self._ref = (self.cfg.ref_audio, ref_text)
+        _x, _rate, ref_text = load_reference(self.cfg.ref_audio, self.cfg.ref_text)  # same clear errors as qwen
+        self._ref = (self.cfg.ref_audio, ref_text)  # the file itself, at its native rate
         torch = self._import("torch")
         self._check_gpu(torch)
         try:
@@ -50,7 +54,22 @@ class FasterQwenEngine(QwenEngine):
         except (OSError, ValueError) as e:
             raise EngineUnavailable(f"model weights for {self.cfg.model!r} not found or unreadable ({e})") from None
         self.prompt = self._ref
+        progress(0.8, "warming up (CUDA graph capture)")
+        self.warm_up()
         progress(1.0, "ready")
+
+    def warm_up(self) -> None:
+        """Capture the CUDA graphs and cache the voice prompt now, not during the first reply."""
+        warm = getattr(self.model, "warmup", None)
+        try:
+            if callable(warm):
+                warm()
+            else:
+                ref_audio, ref_text = self._ref
+                self.model.generate_voice_clone(text="안녕하세요.", language=self.cfg.language,
+                                                ref_audio=ref_audio, ref_text=ref_text)
+        except Exception as e:
+            raise EngineUnavailable(f"faster-qwen3-tts warm-up failed: {type(e).__name__}: {e}") from None
 
     def synthesize(self, text: str, emotion: str, cancel: threading.Event) -> Iterator[np.ndarray]:
         if self.model is None:
@@ -69,6 +88,8 @@ class FasterQwenEngine(QwenEngine):
                         rs = rs or StreamResampler(sr, self.sample_rate)
                         x = rs.process(x)
                     yield x
+                if rs is not None and len(tail := rs.flush()):
+                    yield tail
             except EngineError:
                 raise
             except Exception as e:

@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from aischoco_gui.audio.pcm import read_wav_file
+from aischoco_gui.audio.pcm import WavFormatError, read_wav_file
 from aischoco_gui.audio.resample import resample
 from aischoco_gui.tts.engine import EngineError, EngineUnavailable, Progress, chunked
 
 DEFAULT_MODEL = "Qwen/Qwen3-TTS-12Hz-1.7B-Base"
 SMALL_MODEL = "Qwen/Qwen3-TTS-12Hz-0.6B-Base"
-REF_RATE = 16000  # PRD §4.1.3: the reference sample is converted to 16 kHz mono
 MIN_VRAM_GB = {"1.7b": 4.0, "0.6b": 2.0}  # PRD §4.1.2
 
 
@@ -50,15 +49,33 @@ def required_vram_gb(model: str) -> float:
     return MIN_VRAM_GB["0.6b"] if "0.6b" in m else MIN_VRAM_GB["1.7b"]
 
 
-def load_reference(ref_audio: str, ref_text: str) -> tuple[np.ndarray, str]:
-    """Reference voice as 16 kHz mono float32 plus its transcript; clear errors when missing."""
+def read_reference_audio(p: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 at the file's own rate. soundfile reads 16/24/32-bit int and float WAVs (and
+    FLAC/OGG); without it (it comes with the ``qwen`` extra) only integer PCM WAVs are readable."""
+    try:
+        import soundfile
+    except ImportError:
+        try:
+            return read_wav_file(p)
+        except WavFormatError as e:
+            raise ValueError(f"{e} (install soundfile to read 24-bit and float WAVs)") from None
+    try:
+        x, rate = soundfile.read(str(p), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as e:  # type: ignore[attr-defined]
+        raise ValueError(str(e)) from None
+    return np.ascontiguousarray(x.mean(axis=1), dtype=np.float32), int(rate)
+
+
+def load_reference(ref_audio: str, ref_text: str) -> tuple[np.ndarray, int, str]:
+    """Reference voice as mono float32 **at its native rate** (the engine resamples it itself, with
+    a proper filter), that rate, and its transcript; clear errors when missing."""
     if not ref_audio:
         raise EngineUnavailable("no reference voice sample: put ref.wav in assets/voice_samples/")
     p = Path(ref_audio)
     if not p.exists():
         raise EngineUnavailable(f"reference voice sample not found: {p}")
     try:
-        x, rate = read_wav_file(p)
+        x, rate = read_reference_audio(p)
     except ValueError as e:
         raise EngineUnavailable(f"reference voice sample {p.name} is not a readable WAV: {e}") from None
     if len(x) < rate * 1.0:
@@ -69,7 +86,7 @@ def load_reference(ref_audio: str, ref_text: str) -> tuple[np.ndarray, str]:
         text = tp.read_text(encoding="utf-8").strip() if tp.exists() else ""
     if not text:
         raise EngineUnavailable("the reference transcript is missing: write what ref.wav says into ref_text.txt")
-    return resample(x, rate, REF_RATE), text
+    return x, rate, text
 
 
 class QwenEngine:
@@ -121,7 +138,7 @@ class QwenEngine:
 
     def load(self, progress: Progress) -> None:
         progress(0.02, "checking the reference voice")
-        ref, ref_text = load_reference(self.cfg.ref_audio, self.cfg.ref_text)
+        ref, ref_rate, ref_text = load_reference(self.cfg.ref_audio, self.cfg.ref_text)
         progress(0.05, "importing torch")
         torch = self._import("torch")
         self._check_gpu(torch)
@@ -141,7 +158,7 @@ class QwenEngine:
                 f"model weights for {self.cfg.model!r} not found or unreadable ({e}); download them "
                 "(huggingface-cli download …) or set QWEN_TTS_MODEL to a local folder") from None
         progress(0.8, "building the voice clone prompt")
-        self.prompt = self.model.create_voice_clone_prompt(ref_audio=(ref, REF_RATE), ref_text=ref_text)
+        self.prompt = self.model.create_voice_clone_prompt(ref_audio=(ref, ref_rate), ref_text=ref_text)
         progress(0.9, "warming up")
         for _ in self.synthesize("안녕하세요.", "neutral", threading.Event()):
             pass
