@@ -62,12 +62,20 @@ register({
                                 "Logged in. Set CHAT_SOURCE=chzzk to receive live chat"),
     "chat.ignored": ("{nick}님을 무시합니다", "Ignoring {nick}"),
     "chat.banned_added": ("금칙어 추가: {word}", "Banned word added: {word}"),
+    "chat.subscription": ("⭐ {nick}님 구독 {months}개월 · {tier}", "⭐ {nick} subscribed {months} month(s) · {tier}"),
+    "chat.tier": ("티어 {n}", "tier {n}"),
 })
 
 ROLE_COLORS = {ROLE_STREAMER: "#d81b60", ROLE_MANAGER: "#2e7d32"}
 DONATION_BG = QColor(255, 214, 102, 90)
 FILTERED_FG = QColor(150, 150, 150)
 MessageRole = Qt.ItemDataRole.UserRole + 1
+
+
+def subscription_text(m: ChatMessage) -> str:
+    """A SUBSCRIPTION row: nickname, months and tier (name, else its number)."""
+    tier = m.subscription_tier_name or tr("chat.tier", n=m.subscription_tier or 1)
+    return tr("chat.subscription", nick=m.nickname, months=m.subscription_months or 1, tier=tier)
 
 
 class ChatListModel(QAbstractListModel):
@@ -122,6 +130,8 @@ class ChatListModel(QAbstractListModel):
             return None
         m = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if m.is_subscription:
+                return subscription_text(m)
             prefix = f"💰{m.donation_amount} " if m.is_donation else ""
             text = m.text if len(m.text) <= 300 else m.text[:299] + "…"
             if m.filtered_reason:
@@ -136,7 +146,7 @@ class ChatListModel(QAbstractListModel):
                 return QBrush(FILTERED_FG)
             c = ROLE_COLORS.get(m.role)
             return QBrush(QColor(c)) if c else None
-        if role == Qt.ItemDataRole.BackgroundRole and m.is_donation:
+        if role == Qt.ItemDataRole.BackgroundRole and (m.is_donation or m.is_subscription):
             return QBrush(DONATION_BG)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{m.nickname} ({m.role})\n{m.text[:2000]}"

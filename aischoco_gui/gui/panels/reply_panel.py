@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
-from aischoco_gui.i18n import emotion_label, register, tr
+from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
 from aischoco_gui.pipeline.approval import ApprovalError
 from aischoco_gui.settings_text import choice_key
+from aischoco_gui.show import strings as _show_strings  # noqa: F401 (the kind badges show.kind.*)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ register({
     "reply.thinking": ("답변 생성 중…", "Generating a reply…"),
     "reply.llm_failed": ("LLM 실패: {error}", "LLM failed: {error}"),
 })
+
+
+def kind_badge(kind: str) -> str:
+    """``【감사】 `` for show drafts (thanks, idle talk, run sheet); nothing for plain chat replies."""
+    key = f"show.kind.{kind}"
+    return f"【{tr(key)}】 " if key in all_keys() else ""
 
 
 class ReplyPanel(QWidget):
@@ -175,7 +182,7 @@ class ReplyPanel(QWidget):
 
     def _item_text(self, d: Draft) -> str:
         chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
-        lines = [f"[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
+        lines = [f"{kind_badge(d.kind)}[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         if d.flagged:
             lines.insert(0, tr("reply.flagged", reason=d.flagged))
         left = self.queue.seconds_left(d)

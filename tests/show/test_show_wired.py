@@ -1,0 +1,97 @@
+"""The show tools as wired by ``compose`` (issue 17): the real pipeline, the real LLM client against the
+OpenAI double, the real overlay state. A subscription and a ₩50,000 donation in the middle of a chat
+burst reach the LLM ahead of the burst, with amount / tier / months in the prompt, land first in the
+queue, and push the overlay alert."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+from aischoco_gui.chat.parse import parse_official_subscription
+from aischoco_gui.compose import build_services, start_services, stop_services
+from aischoco_gui.events import EventBus
+from aischoco_gui.models import ChatMessage
+from aischoco_gui.paths import user_dirs
+from aischoco_gui.settings import Settings
+from tests.doubles.openai_server import OpenAIDouble, Script
+from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
+from tests.wait import wait_until
+
+
+def _user_block(req) -> str:
+    return str(req.messages[-1]["content"]) if req.messages else ""
+
+
+def _data(block: str) -> dict:
+    return json.loads(re.search(r"<data>\n(.*)\n</data>", block, re.S).group(1))
+
+
+async def test_subscription_and_donation_in_a_burst_reach_the_llm_first(home):
+    bus = EventBus()
+    async with OpenAIDouble() as llm:
+        # The first chat turn is slow (the LLM is busy with the burst) — the thanks must not wait behind it.
+        llm.script(Script(emotion="happy", response="채팅 고마워요!", delay_s=1.5))
+        settings = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="test-key", overlay_port=0)
+        settings.sources["llm_base_url"] = "test"
+        s = build_services(settings, user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                           overrides={"speaker": RecordingSpeaker(bus), "avatar": RecordingAvatar(bus)})
+        await start_services(s)
+        try:
+            chat = s.chat
+            for i in range(6):
+                chat.send(f"시청자{i}", f"채팅 {i}번이에요")
+            await wait_until(lambda: llm.requests, 5, "the first chat turn asked")
+            sub = parse_official_subscription(json.dumps({
+                "channelId": "ch", "subscriberChannelId": "sub-1", "subscriberNickname": "구독자",
+                "tierNo": 2, "tierName": "골드", "month": 24}))
+            s.pipeline.on_chat(sub)  # as the official source delivers it
+            chat.send("큰손", "노래 한 곡 불러 주세요", donation=50000)
+            for i in range(6, 10):
+                chat.send(f"시청자{i}", f"채팅 {i}번이에요")
+            await wait_until(lambda: len(llm.requests) >= 3, 10, "both thanks asked")
+            # the two thanks drafts and the first chat reply fill the queue (MAX_PENDING_DRAFTS = 3): make room
+            await wait_until(lambda: len(s.pipeline.queue.pending) >= 3, 10, "thanks drafts and the chat reply")
+            chat_draft = next(d for d in s.pipeline.queue.pending if d.kind == "chat")
+            s.pipeline.skip(chat_draft.id)
+            await wait_until(lambda: len(llm.requests) >= 4, 10, "the burst's next turn")
+            blocks = [_user_block(r) for r in llm.requests]
+            thanks = [i for i, b in enumerate(blocks) if "감사:" in b]
+            burst_turns = [i for i, b in enumerate(blocks) if "감사:" not in b]
+            assert thanks == [1, 2] and burst_turns[:2] == [0, 3]  # both before the burst's second turn
+            assert "시청자6" in blocks[3]
+            by_kind = {_data(blocks[i])["kind"]: _data(blocks[i]) for i in thanks}
+            assert by_kind["donation"]["amount_krw"] == 50000 and by_kind["donation"]["nick"] == "큰손"
+            assert "₩50,000" in blocks[thanks[[_data(blocks[i])["kind"] for i in thanks].index("donation")]]
+            sub_data = by_kind["subscription"]
+            assert (sub_data["months"], sub_data["tier_no"], sub_data["tier_name"]) == (24, 2, "골드")
+            assert not any("큰손" in b or "구독자" in b for b in (blocks[i] for i in burst_turns))
+            # both thanks drafts are at the front of the queue, marked as thanks, answering their viewer
+            front = s.pipeline.queue.pending[:2]
+            assert {d.kind for d in front} == {"thanks"}
+            assert {d.batch[0].nickname for d in front} == {"큰손", "구독자"}
+            # the overlay alert was pushed (the last one is the donation, sent after the subscription)
+            alert = s.overlay.state.alert
+            assert alert["kind"] == "donation" and alert["amount"] == 50000 and alert["user"] == "큰손"
+        finally:
+            await stop_services(s)
+
+
+async def test_subscription_alert_carries_tier_and_months(home):
+    bus = EventBus()
+    s = build_services(dataclasses.replace(Settings(), overlay_port=0), user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                       overrides={"speaker": RecordingSpeaker(bus), "avatar": RecordingAvatar(bus)})
+    await start_services(s)
+    try:
+        msg = ChatMessage(nickname="구독자", text="", user_id="u9", kind="subscription", subscription_tier=1,
+                          subscription_tier_name="기본", subscription_months=3)
+        s.pipeline.on_chat(msg)
+        alert = s.overlay.state.alert
+        assert (alert["kind"], alert["user"], alert["tier_no"], alert["tier_name"], alert["months"]) == (
+            "subscription", "구독자", 1, "기본", 3)
+        # no LLM configured: the thanks falls back to a plain line, still through the gate
+        d = await wait_until(lambda: s.pipeline.queue.pending and s.pipeline.queue.pending[0], 5, "thanks draft")
+        assert d.kind == "thanks" and "3개월" in d.text
+    finally:
+        await stop_services(s)
