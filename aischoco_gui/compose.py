@@ -20,6 +20,7 @@ from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
 from aischoco_gui.models import ChatMessage, Reply
@@ -28,7 +29,7 @@ from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.pipeline.pipeline import Pipeline
 from aischoco_gui.protocols import AvatarDriver, ChatSource, OverlayService, ReplyGenerator, Service, Speaker
-from aischoco_gui.settings import Settings
+from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
 from aischoco_gui.show.lines import make_line_generator
@@ -336,6 +337,20 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot)
         if s.overlay is not None:
             await _start(s.bus, s.overlay)
+
+
+def show_setting_problems(s: Services) -> list[SettingProblem]:
+    """Thanks levels that could not be read, as settings problems (the window's settings banner shows them)."""
+    if s.show is None:
+        return []
+    out: list[SettingProblem] = []
+    for env, message in s.show.problems.items():
+        name = "thanks_donation_levels" if env == "THANKS_DONATION_LEVELS" else "thanks_subscription_levels"
+        value = str(getattr(s.settings, name, ""))
+        out.append(SettingProblem(field=name, env=env, source=s.settings.sources.get(name, "default"),
+                                  value=value if len(value) <= 80 else value[:79] + "…",
+                                  used=tr("show.thanks.default_levels"), used_source="default", message=message))
+    return out
 
 
 def all_reported(bus: EventBus, names: tuple[str, ...] = SERVICE_NAMES) -> bool:

@@ -95,3 +95,16 @@ async def test_subscription_alert_carries_tier_and_months(home):
         assert d.kind == "thanks" and "3개월" in d.text
     finally:
         await stop_services(s)
+
+
+def test_bad_thanks_levels_are_shown_like_settings_problems(home):
+    from aischoco_gui.compose import show_setting_problems
+
+    settings = dataclasses.replace(Settings(), overlay_port=0, thanks_donation_levels="많이:크게 고마워하기")
+    settings.sources["thanks_donation_levels"] = "environment"
+    s = build_services(settings, user_dirs({"AISCHOCO_HOME": str(home)}), EventBus(), overrides={"overlay": None})
+    problems = show_setting_problems(s)
+    assert [(p.field, p.env) for p in problems] == [("thanks_donation_levels", "THANKS_DONATION_LEVELS")]
+    line = problems[0].describe()
+    assert "THANKS_DONATION_LEVELS" in line and "많이" in line and "not a whole number" in line
+    assert s.show.policy.for_donation(50000).level == 3  # the default levels are used meanwhile
