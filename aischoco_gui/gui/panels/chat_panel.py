@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from aischoco_gui.chat import strings  # noqa: F401 (registers the shared chat UI text)
 from aischoco_gui.chat.filters import reason_text
 from aischoco_gui.chat.parse import plain_text
+from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
 from aischoco_gui.paths import shipped_path
@@ -160,6 +161,8 @@ class ChatListModel(QAbstractListModel):
 
 class ChatPanel(QWidget):
     login_requested = Signal()  # "Log in with CHZZK": the app controller runs ChzzkLoginAction
+    moderation_requested = Signal(str, object)  # (action, ChatMessage), after the one confirmation
+    notice_requested = Signal(str)  # pin this text as the chat notice, after the confirmation
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,6 +217,7 @@ class ChatPanel(QWidget):
         unofficial = getattr(services.chat, "name", "") == "chzzk-unofficial"
         self.warning.setText(tr("chat.unofficial_warning") if unofficial else "")
         self.warning.setVisible(unofficial)
+        self.action_result = ResultLine(self)  # moderation / notice answers, next to where they were asked
 
         row1 = QHBoxLayout()
         row1.addWidget(self.nick)
@@ -231,6 +235,7 @@ class ChatPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.warning)
         lay.addWidget(self.view, 1)
+        lay.addWidget(self.action_result)
         lay.addLayout(row1)
         lay.addLayout(row2)
         lay.addWidget(self.hint)
@@ -301,12 +306,22 @@ class ChatPanel(QWidget):
         if not ix.isValid():
             return
         msg: ChatMessage = self.model.data(ix, MessageRole)
+        self.build_context_menu(msg).exec(self.view.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self, msg: ChatMessage) -> QMenu:
         menu = QMenu(self)
+        menu.setToolTipsVisible(True)
         act = QAction(tr("chat.answer_now"), menu)
         act.triggered.connect(lambda: self.services.pipeline.answer_now(msg))
         menu.addAction(act)
         self.extend_context_menu(menu, msg)
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.addSeparator()
+        add_notice_action(menu, self, self.services, msg.text, self.notice_requested.emit)
+        add_moderation_menu(menu, self, self.services, msg, self.moderation_requested.emit)
+        return menu
+
+    def show_action_result(self, ok: bool, text: str) -> None:
+        self.action_result.show_result(ok, text)
 
     def extend_context_menu(self, menu: QMenu, msg: ChatMessage) -> None:
         """Per-message filter actions: ignore the user, add a word to the banned list."""
