@@ -108,3 +108,91 @@ def test_bad_thanks_levels_are_shown_like_settings_problems(home):
     line = problems[0].describe()
     assert "THANKS_DONATION_LEVELS" in line and "많이" in line and "not a whole number" in line
     assert s.show.policy.for_donation(50000).level == 3  # the default levels are used meanwhile
+
+
+async def test_chat_echo_posts_a_spoken_reply_through_the_chzzk_api(home):
+    from aischoco_gui.events import EventKind
+    from aischoco_gui.models import Reply
+    from tests.doubles.chzzk_api_server import SCOPES, ChzzkApiDouble, units
+
+    d = await ChzzkApiDouble().start()
+    bus = EventBus()
+    settings = dataclasses.replace(Settings(), chat_source="chzzk", chzzk_openapi_base=d.base_url,
+                                   chzzk_access_token="user-token-1", chzzk_chat_echo="on",
+                                   chat_echo_min_interval_s=0.0, overlay_port=0)
+    s = build_services(settings, user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                       overrides={"chat": None, "overlay": None, "speaker": RecordingSpeaker(bus),
+                                  "avatar": RecordingAvatar(bus)})
+    await start_services(s)
+    try:
+        assert s.show.echo.enabled and s.show.echo.mode == "split"
+        long = ("오늘 와 줘서 정말 고마워요! 이번 주 토요일 밤 9시에는 특별 게스트와 함께 합방을 할 예정이니 꼭 알림 "
+                "설정해 주세요. 디스코드에서 다음 방송 주제 투표도 하고 있어요. 많이 참여해 주세요!")
+        draft = s.pipeline.add_reply(Reply(long), [], kind="chat")
+        s.pipeline.approve(draft.id)
+        await wait_until(lambda: d.sent_chats, 5, "the spoken reply posted to chat")
+        await wait_until(lambda: " ".join(c["message"] for c in d.sent_chats) == " ".join(long.split()), 5,
+                         "every part posted")
+        assert len(d.sent_chats) > 1 and all(units(c["message"]) <= 100 for c in d.sent_chats)
+        # a refused send is shown (the scope by name), never dropped silently
+        d.granted_scopes.discard(SCOPES["send"])
+        draft = s.pipeline.add_reply(Reply("짧은 답이에요."), [], kind="chat")
+        s.pipeline.approve(draft.id)
+        await wait_until(lambda: s.show.echo_errors, 5, "the echo error reported")
+        notices = [e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE]
+        assert any(SCOPES["send"] in n and "403" in n for n in notices)
+    finally:
+        await stop_services(s)
+        await d.stop()
+
+
+async def test_chat_echo_is_off_unless_asked_and_only_on_the_official_source(home):
+    for source, echo in (("chzzk", "off"), ("rehearsal", "on")):
+        s = build_services(dataclasses.replace(Settings(), chat_source=source, chzzk_chat_echo=echo),
+                           user_dirs({"AISCHOCO_HOME": str(home)}), EventBus(), overrides={"chat": None,
+                                                                                          "overlay": None})
+        assert not s.show.echo.enabled
+
+
+async def test_idle_talk_wired_fires_once_per_interval_and_never_while_chat_flows(home):
+    from tests.show.fakes import FakeClock
+
+    bus = EventBus()
+    async with OpenAIDouble() as llm:
+        settings = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="test-key",
+                                       idle_talk_seconds=60.0)
+        settings.sources["llm_base_url"] = "test"
+        dirs = user_dirs({"AISCHOCO_HOME": str(home)})
+        s = build_services(settings, dirs, bus, overrides={"chat": None, "overlay": None,
+                                                           "speaker": RecordingSpeaker(bus),
+                                                           "avatar": RecordingAvatar(bus)})
+        (dirs.config / "idle_topics.txt").write_text("# 주제\n좋아하는 간식\n", encoding="utf-8")  # read per proposal
+        idle = s.show.idle
+        clock = FakeClock()
+        idle.clock = clock  # the library's injectable clock: no real waiting
+        await start_services(s)
+        try:
+            assert idle.enabled and s.show.tasks.tasks  # the wired loop runs ...
+            await s.show.tasks.cancel_all()  # ... but here the test drives it (poll), on the fake clock
+            s.pipeline.paused = True  # chat is received (and resets the quiet period) but not answered
+            for i in range(5):  # chat keeps flowing: every message restarts the quiet period
+                clock.advance(30)
+                s.pipeline.on_chat(ChatMessage(nickname=f"시청자{i}", text=f"{i}번째 안녕하세요", user_id=f"v{i}"))
+                assert s.pipeline.backlog[-1].filtered_reason is None
+                assert await idle.poll() is None
+            assert not llm.requests  # nothing was proposed while chat flowed
+            llm.script(Script(emotion="happy", response="오늘 간식 뭐 먹었어요?"))
+            clock.advance(59)
+            assert await idle.poll() is None  # not yet quiet for a full interval
+            clock.advance(2)
+            assert await idle.poll() is not None
+            d = s.pipeline.queue.pending[-1]
+            assert d.kind == "idle_talk" and d.text == "오늘 간식 뭐 먹었어요?"
+            assert "좋아하는 간식" in _user_block(llm.requests[-1])
+            s.pipeline.skip(d.id)
+            clock.advance(30)
+            assert await idle.poll() is None  # once per interval
+            clock.advance(31)
+            assert await idle.poll() is not None and idle.proposals == 2
+        finally:
+            await stop_services(s)
