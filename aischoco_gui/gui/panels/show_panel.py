@@ -202,13 +202,15 @@ class ShowPanel(QWidget):
         from aischoco_gui.gui.panels.show_dialogs import RunSheetDialog
 
         self.run_sheet_dialog = RunSheetDialog(self.services, self)
-        self.run_sheet_dialog.open()  # non-modal to the loop: the show keeps running
+        self.run_sheet_dialog.setModal(False)
+        self.run_sheet_dialog.show()  # non-modal: the streamer keeps approving replies while editing
 
     def open_topics(self) -> None:
         from aischoco_gui.gui.panels.show_dialogs import TopicsDialog
 
         self.topics_dialog = TopicsDialog(self.services.dirs.config, self)
-        self.topics_dialog.open()
+        self.topics_dialog.setModal(False)
+        self.topics_dialog.show()
 
 
 def create_panel(services: Any, bridge: Any) -> QWidget:
