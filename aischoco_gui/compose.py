@@ -43,6 +43,7 @@ from aischoco_gui.vts.noavatar import NoAvatar
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
+REBUILDABLE = (*SERVICE_NAMES, "show")  # the show tools (no status of their own) can be rebuilt too
 T = TypeVar("T")
 
 
@@ -307,9 +308,20 @@ async def stop_services(s: Services) -> None:
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
     """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts`` or ``overlay``) with new
     settings while the others keep running. The pipeline is told about its new stage."""
-    if name not in SERVICE_NAMES:
-        raise ValueError(f"unknown service {name!r} (one of {', '.join(SERVICE_NAMES)})")
+    if name not in REBUILDABLE:
+        raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
+        old = s.show
+        if old is not None:
+            await _stop(s, old)
+            if old.intercept in s.pipeline.interceptors:
+                s.pipeline.interceptors.remove(old.intercept)
+        s.show = _show(settings, s.dirs, s.bus, s.pipeline, lambda: s)
+        if s.show is not None:
+            s.pipeline.add_interceptor(s.show.intercept)
+            await _start(s.bus, s.show)
+        return
     if name == "chat":
         if s.chzzk_api is not None:  # the action client follows the new base URL / credentials
             await s.chzzk_api.aclose()

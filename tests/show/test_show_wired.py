@@ -196,3 +196,25 @@ async def test_idle_talk_wired_fires_once_per_interval_and_never_while_chat_flow
             assert await idle.poll() is not None and idle.proposals == 2
         finally:
             await stop_services(s)
+
+
+async def test_rebuild_show_applies_new_settings_while_the_rest_runs(home):
+    from aischoco_gui.compose import rebuild
+
+    bus = EventBus()
+    s = build_services(dataclasses.replace(Settings(), overlay_port=0), user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                       overrides={"chat": None, "overlay": None, "speaker": RecordingSpeaker(bus),
+                                  "avatar": RecordingAvatar(bus)})
+    await start_services(s)
+    try:
+        old = s.show
+        assert not old.idle.enabled and not old.tasks.tasks
+        new = dataclasses.replace(s.settings, idle_talk_seconds=90.0, thanks_donation_levels="0:짧게;5000:크게")
+        await rebuild(s, "show", new)
+        assert s.show is not old and s.show.idle.enabled and s.show.idle.interval_s == 90.0
+        assert s.pipeline.interceptors == [s.show.intercept]  # the old lane is gone, the new one in place
+        assert s.show.policy.for_donation(6000).instruction == "크게"
+        await wait_until(lambda: any(not t.done() for t in s.show.tasks.tasks), 2, "the idle talk loop running")
+        assert not old.tasks.tasks  # the old one was stopped
+    finally:
+        await stop_services(s)

@@ -139,6 +139,14 @@ class ShowPanel(QWidget):
         self.refresh_btn.setEnabled(can)
         self.update_scopes()
         self.update_state()
+        if can:  # a login or log out changes what is granted
+            services.auth().listeners.append(self._tokens_changed)
+
+    def _tokens_changed(self, _tokens: Any) -> None:
+        try:
+            self.update_scopes()
+        except RuntimeError:  # the panel is gone (window closed) while the login lives on
+            pass
 
     # -- view -----------------------------------------------------------------------------
     def update_scopes(self) -> None:
