@@ -7,7 +7,14 @@ chat echo), so nothing the API says is silently dropped.
 
 from __future__ import annotations
 
-from aischoco_gui.chat.chzzk_api import ApiForbidden, ApiRateLimited, ApiUnauthorized, ChzzkApiError
+from aischoco_gui.chat.chzzk_api import (
+    ACTION_SCOPES,
+    ApiForbidden,
+    ApiRateLimited,
+    ApiUnauthorized,
+    ChzzkApiError,
+    missing_scopes,
+)
 from aischoco_gui.i18n import register, tr
 
 register({
@@ -33,7 +40,23 @@ register({
     "api.action.restrict": ("활동 제한", "Restrict (ban)"),
     "api.action.unrestrict": ("활동 제한 해제", "Lift restriction"),
     "api.action.revoke_token": ("로그아웃(토큰 취소)", "Log out (revoke token)"),
+    "scopes.all": ("CHZZK 권한: 모두 허용됨", "CHZZK scopes: all granted"),
+    "scopes.missing": ("CHZZK 권한 없음: {scopes}", "CHZZK scopes missing: {scopes}"),
+    "scopes.unknown": ("CHZZK 권한: 알 수 없음 (토큰 응답에 scope가 없어요 — 각 동작의 결과로 확인)",
+                       "CHZZK scopes: unknown (the token reply named none — each action's answer will tell)"),
+    "scopes.no_login": ("CHZZK 권한: 로그인 전", "CHZZK scopes: not logged in"),
 })
+
+
+def scope_summary(auth: object) -> str:
+    """One line: which action scopes the login lacks (``oauth.granted_scope`` against every action)."""
+    if not getattr(auth, "has_user_token", False):
+        return tr("scopes.no_login")
+    granted = str(getattr(auth, "granted_scope", "") or "")
+    if not granted:
+        return tr("scopes.unknown")
+    missing = missing_scopes(granted, *[a for a, s in ACTION_SCOPES.items() if s])
+    return tr("scopes.all") if not missing else tr("scopes.missing", scopes=", ".join(sorted(missing)))
 
 
 def action_label(action: str) -> str:

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aischoco_gui.chat.api_text import describe_api_error, describe_ok
-from aischoco_gui.chat.chzzk_api import ACTION_SCOPES, ChatSettings, missing_scopes
+from aischoco_gui.chat.api_text import describe_api_error, describe_ok, scope_summary
+from aischoco_gui.chat.chzzk_api import ChatSettings
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ChatMessage
 
@@ -45,11 +45,6 @@ register({
     "logout.revoke_failed": ("토큰 취소 실패({error}) — 저장된 토큰은 지웠어요",
                              "Revoking the token failed ({error}); the stored token was removed anyway"),
     "logout.nothing": ("로그인된 CHZZK 토큰이 없어요", "No CHZZK token to log out"),
-    "scopes.all": ("CHZZK 권한: 모두 허용됨", "CHZZK scopes: all granted"),
-    "scopes.missing": ("CHZZK 권한 없음: {scopes}", "CHZZK scopes missing: {scopes}"),
-    "scopes.unknown": ("CHZZK 권한: 알 수 없음 (토큰 응답에 scope가 없어요 — 각 동작의 결과로 확인)",
-                       "CHZZK scopes: unknown (the token reply named none — each action's answer will tell)"),
-    "scopes.no_login": ("CHZZK 권한: 로그인 전", "CHZZK scopes: not logged in"),
 })
 
 
@@ -62,14 +57,7 @@ class ActionResult:
 
 def scope_status(services: Any) -> str:
     """One line: which action scopes the current login lacks (oauth ``granted_scope`` vs the actions)."""
-    auth = services.auth()
-    if not auth.has_user_token:
-        return tr("scopes.no_login")
-    granted = auth.granted_scope
-    if not granted:
-        return tr("scopes.unknown")
-    missing = missing_scopes(granted, *[a for a, s in ACTION_SCOPES.items() if s])
-    return tr("scopes.all") if not missing else tr("scopes.missing", scopes=", ".join(sorted(missing)))
+    return scope_summary(services.auth())
 
 
 class ShowActions:
