@@ -23,7 +23,7 @@ from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
-from aischoco_gui.models import ChatMessage, Reply
+from aischoco_gui.models import ChatMessage, Draft, Reply
 from aischoco_gui.overlay.factory import make_overlay
 from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
@@ -208,10 +208,21 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
     def draft_pending() -> bool:
         return bool(pipeline.queue.pending or pipeline.queue.approved)
 
+    def waiting(d: Draft) -> bool:  # auto mode approves a draft as it enters: then there is nothing to move
+        return any(p is d for p in pipeline.queue.pending)
+
+    def prioritize(d: Draft) -> None:
+        if waiting(d):
+            pipeline.move(d.id, 0)
+
+    def approve(d: Draft) -> None:
+        if waiting(d):
+            pipeline.approve(d.id)
+
     echo = settings.chzzk_chat_echo == "on" and settings.effective_chat_source == "chzzk"
     return _guard(bus, "show", lambda: ShowTools(
         settings, bus, dirs.config, generate=_line_generator(pipeline), submit=submit,
-        prioritize=lambda d: pipeline.move(d.id, 0), approve=lambda d: pipeline.approve(d.id),
+        prioritize=prioritize, approve=approve,
         draft_pending=draft_pending, speaking=lambda: pipeline.speaking is not None, summary=summary,
         send_chat=(lambda text: services().send_chat(text)) if echo else None,
         alert=lambda: services().overlay_alert()), lambda: None)

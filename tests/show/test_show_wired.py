@@ -218,3 +218,22 @@ async def test_rebuild_show_applies_new_settings_while_the_rest_runs(home):
         assert not old.tasks.tasks  # the old one was stopped
     finally:
         await stop_services(s)
+
+
+async def test_thanks_in_auto_approval_mode_is_spoken_without_an_error(home):
+    from aischoco_gui.events import EventKind
+
+    bus = EventBus()
+    s = build_services(dataclasses.replace(Settings(), approval_mode="auto", thanks_auto_approve=True),
+                       user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                       overrides={"chat": None, "overlay": None, "speaker": RecordingSpeaker(bus),
+                                  "avatar": RecordingAvatar(bus)})
+    await start_services(s)
+    try:
+        s.pipeline.on_chat(ChatMessage(nickname="후원자", text="화이팅", user_id="d1", donation_amount=1000))
+        await wait_until(lambda: any(e.kind is EventKind.PLAYBACK_END for e in bus.recent), 5, "thanks spoken")
+        errors = [e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE and e.data.get("level") == "error"
+                  and "감사 멘트 생성 실패" not in e.data["text"]]  # no LLM key here: the plain thanks is used
+        assert errors == []  # the draft approved itself at once: moving/approving it again is not an error
+    finally:
+        await stop_services(s)
