@@ -210,3 +210,34 @@ def test_logout_revokes_the_token_and_clears_it(qtbot, qloop, home, double):  # 
         assert panel.scopes.text() == tr("scopes.no_login")
 
     qloop.run_until_complete(scenario())
+
+
+def test_a_refused_chat_echo_is_shown_in_the_show_panel(qtbot, qloop, home, double):  # noqa: F811
+    from aischoco_gui.compose import build_services, start_services, stop_services
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.main_window import MainWindow
+    from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
+
+    bus = EventBus()
+    s = dataclasses.replace(Settings(), chat_source="chzzk", chzzk_openapi_base=double.base_url,
+                            chzzk_access_token="user-token-1", chzzk_chat_echo="on", chat_echo_min_interval_s=0.0)
+    services = build_services(s, user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                              overrides={"chat": None, "overlay": None, "speaker": RecordingSpeaker(bus),
+                                         "avatar": RecordingAvatar(bus)})
+    win = MainWindow(services, Bridge(bus))
+    qtbot.addWidget(win)
+    panel = win.panels["show"]
+    assert "split" in panel.state.text()  # echo on, in split mode
+    double.granted_scopes.discard(SCOPES["send"])
+
+    async def scenario() -> None:
+        await start_services(services)
+        try:
+            d = services.pipeline.add_reply(Reply("방송 재밌게 봐 주세요!"), [], kind="chat")
+            services.pipeline.approve(d.id)
+            await wait_until(lambda: SCOPES["send"] in panel.result.text(), 5, "echo refusal shown")
+            assert "403" in panel.result.text() and not double.sent_chats
+        finally:
+            await stop_services(services)
+
+    qloop.run_until_complete(scenario())

@@ -141,6 +141,16 @@ class ShowPanel(QWidget):
         self.update_state()
         if can:  # a login or log out changes what is granted
             services.auth().listeners.append(self._tokens_changed)
+        self._echo_errors_seen = 0
+        bridge.notice.connect(self._on_notice)
+
+    def _on_notice(self, _text: str, _level: str) -> None:
+        """A chat echo that CHZZK refused is shown here too (next to the echo state), not only in the log."""
+        show = getattr(self.services, "show", None)
+        errors = getattr(show, "echo_errors", []) if show is not None else []
+        if len(errors) > self._echo_errors_seen:
+            self._echo_errors_seen = len(errors)
+            self.result.show_result(False, errors[-1])
 
     def _tokens_changed(self, _tokens: Any) -> None:
         try:
