@@ -45,6 +45,8 @@ class ShowTools:
         self.alert = alert
         self.tasks = TaskGroup("show", bus)
         self.policy, self.problems = ThanksPolicy.from_settings(settings)  # env name → why it fell back
+        for env, why in self.problems.items():  # the window's settings banner shows them too
+            log.error("setting %s: %s", env, why)
         self.lane = ThanksLane(self.policy, generate=generate, submit=submit, classify=self.classify,
                                prioritize=prioritize, approve=approve, auto_approve=bool(settings.thanks_auto_approve),
                                on_error=self._error, tasks=TaskGroup("thanks", bus))
