@@ -300,8 +300,9 @@ class Pipeline:
     def drop_user(self, user_id: str) -> tuple[list[Draft], list[Draft]]:
         """Moderation: forget one viewer's queued chat and drafts.
 
-        Their messages waiting to be batched are removed; pending drafts answering ONLY that viewer
-        are skipped. Drafts that also answer others are kept as they are (their text may answer both)
+        Their messages waiting to be batched are removed; drafts answering ONLY that viewer are
+        skipped, pending or approved-but-not-yet-spoken (the one speaking now is left to finish; panic
+        stops it). Drafts that also answer others are kept as they are (their text may answer both)
         and returned second, so the panel can say so. Returns ``(skipped, kept_mixed)``."""
         if not user_id:
             return [], []
@@ -309,12 +310,12 @@ class Pipeline:
             self.backlog.remove(m)
         skipped: list[Draft] = []
         mixed: list[Draft] = []
-        for d in list(self.queue.pending):
+        for d in [*self.queue.pending, *self.queue.approved]:
             users = {m.user_id for m in d.batch}
             if user_id not in users:
                 continue
             if users == {user_id}:
-                skipped.append(self.queue.skip(d.id))
+                skipped.append(self.queue.skip(d.id) if d in self.queue.pending else self.queue.withdraw(d.id))
             else:
                 mixed.append(d)
         return skipped, mixed
