@@ -129,8 +129,9 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
     install_welcome(window, services, show=bool(created) and not args.smoke)
+    from aischoco_gui.compose import show_setting_problems
     from aischoco_gui.gui.settings_banner import show_settings_banner
-    show_settings_banner(window, startup.report)
+    show_settings_banner(window, [*startup.report, *show_setting_problems(services)])  # thanks levels too
     if startup.dirs.safe_mode:
         msg = tr("safe_mode.home_unwritable", reason=startup.dirs.unwritable, temp=startup.dirs.home)
         bus.notice(msg, level="error")

@@ -14,18 +14,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypedDict, TypeVar
 
+from aischoco_gui.chat.api_text import describe_api_error
+from aischoco_gui.chat.chzzk_api import ChzzkApi
 from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
+from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
-from aischoco_gui.models import ChatMessage, Reply
+from aischoco_gui.models import ChatMessage, Draft, Reply
 from aischoco_gui.overlay.factory import make_overlay
 from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.pipeline.pipeline import Pipeline
 from aischoco_gui.protocols import AvatarDriver, ChatSource, OverlayService, ReplyGenerator, Service, Speaker
-from aischoco_gui.settings import Settings
+from aischoco_gui.settings import SettingProblem, Settings
+from aischoco_gui.show.base import LineGenerator, ShowLine
+from aischoco_gui.show.feature import ShowTools
+from aischoco_gui.show.lines import make_line_generator
 from aischoco_gui.tarot.feature import TarotFeature, llm_interpret
 from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
@@ -36,6 +43,7 @@ from aischoco_gui.vts.noavatar import NoAvatar
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
+REBUILDABLE = (*SERVICE_NAMES, "show")  # the show tools (no status of their own) can be rebuilt too
 T = TypeVar("T")
 
 
@@ -91,6 +99,8 @@ class Services:
     overlay: OverlayService | None
     tarot: TarotFeature | None = None
     chzzk_auth: ChzzkAuth | None = None  # the one CHZZK login (built on first use)
+    show: ShowTools | None = None  # thanks lane, idle talk, run sheet, chat echo, overlay alerts
+    chzzk_api: ChzzkApi | None = None  # CHZZK Open API actions (built on first use, with the shared login)
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
@@ -99,6 +109,28 @@ class Services:
         if self.chzzk_auth is None:
             self.chzzk_auth = auth_from_settings(self.settings)
         return self.chzzk_auth
+
+    def api(self) -> ChzzkApi:
+        """The CHZZK action client (moderation, notice, chat settings, chat echo) on the shared login."""
+        if self.chzzk_api is None:
+            auth = self.auth()
+            self.chzzk_api = ChzzkApi(self.settings.chzzk_openapi_base, auth.access_token, refresh=auth.refresh)
+        return self.chzzk_api
+
+    @property
+    def can_moderate(self) -> bool:
+        """Only the official Open API can act on the channel; the unofficial/rehearsal sources cannot."""
+        return self.settings.effective_chat_source == "chzzk"
+
+    async def send_chat(self, text: str) -> None:
+        """Chat echo's send: one message (the echo already cut it to ≤ 100 characters)."""
+        try:
+            await self.api().send_chat(text)
+        except Exception as e:
+            raise RuntimeError(describe_api_error("send_chat", e)) from e
+
+    def overlay_alert(self):  # noqa: ANN201 (a bound push_alert or None)
+        return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
 
     def lifecycle(self) -> list[Service]:
         """Services with start/stop, in start order (chat is started by the pipeline)."""
@@ -144,6 +176,58 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else []), lambda: None)
 
 
+def _line_generator(pipeline: Pipeline) -> LineGenerator:
+    """The show tools' LLM call: the CURRENT reply generator's client, persona and memory (looked up per
+    call, so a rebuilt LLM applies at once). Without an LLM client it raises, and the tools fall back."""
+
+    async def generate(user_block: str) -> ShowLine | None:
+        gen = pipeline.generator
+        client = getattr(gen, "client", None)
+        if client is None or not hasattr(client, "chat_json"):
+            raise RuntimeError(getattr(gen, "error", "") or "LLM client unavailable")
+        loader = getattr(gen, "persona_loader", None)
+        if loader is not None:
+            gen.persona = loader()
+        line = make_line_generator(
+            client.chat_json, system_prompt=lambda: llm_prompt.system_prompt(gen.persona, "json", gen.emotions),
+            context=lambda: gen.memory.context_messages(llm_prompt.summary_message), emotions=gen.emotions)
+        return await line(user_block)
+
+    return generate
+
+
+def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline, services: Callable[[], Services],
+          ) -> ShowTools | None:
+    def submit(text: str, emotion: str, kind: str, source: list | None = None):  # noqa: ANN202 (a Draft)
+        return pipeline.add_reply(Reply(text=text, emotion=emotion), source, kind=kind)
+
+    def summary() -> str:
+        memory = getattr(pipeline.generator, "memory", None)
+        return str(getattr(memory, "summary", "") or "")
+
+    def draft_pending() -> bool:
+        return bool(pipeline.queue.pending or pipeline.queue.approved)
+
+    def waiting(d: Draft) -> bool:  # auto mode approves a draft as it enters: then there is nothing to move
+        return any(p is d for p in pipeline.queue.pending)
+
+    def prioritize(d: Draft) -> None:
+        if waiting(d):
+            pipeline.move(d.id, 0)
+
+    def approve(d: Draft) -> None:
+        if waiting(d):
+            pipeline.approve(d.id)
+
+    echo = settings.chzzk_chat_echo == "on" and settings.effective_chat_source == "chzzk"
+    return _guard(bus, "show", lambda: ShowTools(
+        settings, bus, dirs.config, generate=_line_generator(pipeline), submit=submit,
+        prioritize=prioritize, approve=approve,
+        draft_pending=draft_pending, speaking=lambda: pipeline.speaking is not None, summary=summary,
+        send_chat=(lambda text: services().send_chat(text)) if echo else None,
+        alert=lambda: services().overlay_alert()), lambda: None)
+
+
 def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = None,
                    overrides: Overrides | None = None) -> Services:
     """Create every service (not started), in dependency order. ``overrides`` supplies a stage instead."""
@@ -167,9 +251,14 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
                              pipeline.add_reply)
         pipeline.add_interceptor(tarot.handle)
     overlay = o["overlay"] if "overlay" in o else _overlay(settings, dirs, bus, chat_filter, tarot)
-    return Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
-                    speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
-                    chzzk_auth=auth, installed_defaults=installed)
+    services: Services | None = None
+    show = _show(settings, dirs, bus, pipeline, lambda: services)  # the lambda is called only when running
+    if show is not None:  # donations and subscriptions go to the priority lane before batching
+        pipeline.add_interceptor(show.intercept)
+    services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
+                        speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
+                        chzzk_auth=auth, show=show, installed_defaults=installed)
+    return services
 
 
 async def start_services(s: Services) -> None:
@@ -181,6 +270,8 @@ async def start_services(s: Services) -> None:
     except Exception as e:
         log.exception("pipeline failed to start")
         s.bus.set_status("chat", ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
+    if s.show is not None:
+        await _start(s.bus, s.show)
 
 
 async def _start(bus: EventBus, svc: Service) -> None:
@@ -214,9 +305,13 @@ async def stop_services(s: Services) -> None:
         await s.speaker.stop()
     except Exception:
         log.exception("speaker stop failed")
+    if s.show is not None:
+        await _stop(s, s.show)
     await s.pipeline.stop()
     for svc in reversed(s.lifecycle()):
         await _stop(s, svc)
+    if s.chzzk_api is not None:
+        await s.chzzk_api.aclose()
     if s.tarot is not None:
         await s.tarot.stop()
 
@@ -224,10 +319,24 @@ async def stop_services(s: Services) -> None:
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
     """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts`` or ``overlay``) with new
     settings while the others keep running. The pipeline is told about its new stage."""
-    if name not in SERVICE_NAMES:
-        raise ValueError(f"unknown service {name!r} (one of {', '.join(SERVICE_NAMES)})")
+    if name not in REBUILDABLE:
+        raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
+        old = s.show
+        if old is not None:
+            await _stop(s, old)
+            if old.intercept in s.pipeline.interceptors:
+                s.pipeline.interceptors.remove(old.intercept)
+        s.show = _show(settings, s.dirs, s.bus, s.pipeline, lambda: s)
+        if s.show is not None:
+            s.pipeline.add_interceptor(s.show.intercept)
+            await _start(s.bus, s.show)
+        return
     if name == "chat":
+        if s.chzzk_api is not None:  # the action client follows the new base URL / credentials
+            await s.chzzk_api.aclose()
+            s.chzzk_api = None
         s.chat = _chat(settings, s.bus, s.auth)
         await s.pipeline.replace_chat_source(s.chat)
     elif name == "llm":
@@ -251,6 +360,20 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot)
         if s.overlay is not None:
             await _start(s.bus, s.overlay)
+
+
+def show_setting_problems(s: Services) -> list[SettingProblem]:
+    """Thanks levels that could not be read, as settings problems (the window's settings banner shows them)."""
+    if s.show is None:
+        return []
+    out: list[SettingProblem] = []
+    for env, message in s.show.problems.items():
+        name = "thanks_donation_levels" if env == "THANKS_DONATION_LEVELS" else "thanks_subscription_levels"
+        value = str(getattr(s.settings, name, ""))
+        out.append(SettingProblem(field=name, env=env, source=s.settings.sources.get(name, "default"),
+                                  value=value if len(value) <= 80 else value[:79] + "…",
+                                  used=tr("show.thanks.default_levels"), used_source="default", message=message))
+    return out
 
 
 def all_reported(bus: EventBus, names: tuple[str, ...] = SERVICE_NAMES) -> bool:

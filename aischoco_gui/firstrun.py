@@ -79,7 +79,9 @@ async def check_chat(settings: Any, auth: Any = None) -> CheckResult:
             auth = auth_from_settings(settings)
         if not (auth.has_user_token or auth.can_refresh):
             return CheckResult(False, tr("firstrun.chat.login"))
-        return CheckResult(True, tr("firstrun.chat.ok"))
+        from aischoco_gui.chat.api_text import scope_summary
+
+        return CheckResult(True, f"{tr('firstrun.chat.ok')} · {scope_summary(auth)}")  # which scopes are granted
     if src == "chzzk-unofficial":
         if not settings.chzzk_channel_id:
             return CheckResult(False, tr("firstrun.chat.no_channel"))

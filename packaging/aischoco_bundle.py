@@ -34,6 +34,7 @@ LAZY_MODULES = [
     "aischoco_gui.gui.panels.vts_panel",
     "aischoco_gui.gui.panels.latency_panel",
     "aischoco_gui.gui.panels.overlay_panel",
+    "aischoco_gui.gui.panels.show_panel",
     "aischoco_gui.gui.welcome",
 ]
 THIRD_PARTY_HIDDEN = [

@@ -219,7 +219,7 @@ class ChatFilter:
                 return "banned_word"
             if self._matcher.find_pattern(text) is not None:
                 return "banned_regex"
-        if msg.is_donation:
+        if msg.is_donation or msg.is_subscription:  # paid events carry no (or little) text: never "too short"
             if r.donation_priority:
                 msg.priority = True
             return None

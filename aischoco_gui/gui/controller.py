@@ -12,11 +12,12 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from qasync import asyncSlot
 
 from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
+from aischoco_gui.gui.show_actions import ActionResult, ShowActions
 from aischoco_gui.i18n import tr
 from aischoco_gui.vts.client import discover
 
@@ -66,6 +67,21 @@ class AppController(QObject):
             vts.discover_requested.connect(self.vts_discover)
         if hasattr(overlay, "port_fix_requested"):
             overlay.port_fix_requested.connect(self.overlay_fix_port)
+        # show tools (issue 17): moderation / notice from the chat row and the reply card, chat settings, log out
+        self.show_actions = ShowActions(services)
+        replies, show = panels.get("replies"), panels.get("show")
+        if hasattr(chat, "moderation_requested"):
+            chat.moderation_requested.connect(self.moderate_from_chat)
+            chat.notice_requested.connect(self.notice_from_chat)
+        if hasattr(replies, "moderation_requested"):
+            replies.moderation_requested.connect(self.moderate_from_replies)
+            replies.notice_requested.connect(self.notice_from_replies)
+        if hasattr(show, "chat_settings_refresh_requested"):
+            show.chat_settings_refresh_requested.connect(self.chat_settings_refresh)
+            show.chat_settings_change_requested.connect(self.chat_settings_change)
+            show.logout_requested.connect(self.chzzk_logout)
+            if getattr(services, "can_moderate", False):  # reflect the real current state on load
+                QTimer.singleShot(0, show.request_refresh)
 
     # -- window ---------------------------------------------------------------------------
     @asyncSlot()
@@ -97,6 +113,63 @@ class AppController(QObject):
             await self.login_action.run()
         finally:
             self.window.panels["chat"].login_finished()
+
+    # -- show tools: moderation, notice, chat settings, log out ----------------------------
+    async def _run(self, panel: Any, coro: Any) -> ActionResult | None:
+        try:
+            res: ActionResult = await coro
+        except Exception as e:  # shown next to the action, never raised into Qt
+            log.exception("CHZZK action failed")
+            panel.show_action_result(False, f"{type(e).__name__}: {e}")
+            return None
+        panel.show_action_result(res.ok, res.text)
+        return res
+
+    @asyncSlot(str, object)
+    async def moderate_from_chat(self, action: str, msg: Any) -> None:
+        await self._run(self.window.panels["chat"], self.show_actions.moderate(action, msg))
+
+    @asyncSlot(str, object)
+    async def moderate_from_replies(self, action: str, msg: Any) -> None:
+        await self._run(self.window.panels["replies"], self.show_actions.moderate(action, msg))
+
+    @asyncSlot(str)
+    async def notice_from_chat(self, text: str) -> None:
+        await self._run(self.window.panels["chat"], self.show_actions.pin_notice(text))
+
+    @asyncSlot(str)
+    async def notice_from_replies(self, text: str) -> None:
+        await self._run(self.window.panels["replies"], self.show_actions.pin_notice(text))
+
+    @asyncSlot()
+    async def chat_settings_refresh(self) -> None:
+        panel = self.window.panels["show"]
+        res = await self._run_show(panel, self.show_actions.read_chat_settings())
+        if res is not None and res.ok:
+            panel.show_chat_settings(res.value)
+
+    @asyncSlot(dict)
+    async def chat_settings_change(self, changes: dict) -> None:
+        panel = self.window.panels["show"]
+        res = await self._run_show(panel, self.show_actions.change_chat_settings(changes))
+        if res is not None and res.ok:
+            panel.show_chat_settings(res.value)
+        elif panel.current is not None:  # put the combo back to what CHZZK still has
+            panel.show_chat_settings(panel.current)
+
+    @asyncSlot()
+    async def chzzk_logout(self) -> None:
+        await self._run_show(self.window.panels["show"], self.show_actions.logout())
+
+    async def _run_show(self, panel: Any, coro: Any) -> ActionResult | None:
+        try:
+            res: ActionResult = await coro
+        except Exception as e:
+            log.exception("CHZZK action failed")
+            panel.show_result(False, f"{type(e).__name__}: {e}")
+            return None
+        panel.show_result(res.ok, res.text)
+        return res
 
     # -- VTube Studio ---------------------------------------------------------------------
     @asyncSlot()

@@ -34,6 +34,7 @@ register({
     "panel.vts": ("VTS 상태", "VTS status"),
     "panel.history": ("대화 요약", "History summary"),
     "panel.overlay": ("오버레이", "Overlay"),
+    "panel.show": ("방송 도구", "Show tools"),
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
@@ -46,6 +47,7 @@ DOCKS = [
     ("history", "aischoco_gui.gui.panels.history_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("pose", "aischoco_gui.gui.panels.pose_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("vts", "aischoco_gui.gui.panels.vts_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("show", "aischoco_gui.gui.panels.show_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
             self._add_dock(key, module, area)
         self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
         self.tabifyDockWidget(self.docks["pose"], self.docks["vts"])
+        self.tabifyDockWidget(self.docks["vts"], self.docks["show"])
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()

@@ -104,6 +104,16 @@ class ApprovalQueue:
         self._notify("skipped", d)
         return d
 
+    def withdraw(self, draft_id: int) -> Draft:
+        """Take back an approved draft that has not started speaking (moderation of its viewer)."""
+        for d in self.approved:
+            if d.id == draft_id:
+                self.approved.remove(d)
+                d.state = DraftState.SKIPPED
+                self._notify("skipped", d)
+                return d
+        raise ApprovalError(f"no approved draft {draft_id} waiting to be spoken")
+
     def move(self, draft_id: int, new_index: int) -> Draft:
         d = self.get(draft_id)
         self.pending.remove(d)

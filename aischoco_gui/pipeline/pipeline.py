@@ -297,6 +297,29 @@ class Pipeline:
     def move(self, draft_id: int, index: int) -> Draft:
         return self.queue.move(draft_id, index)
 
+    def drop_user(self, user_id: str) -> tuple[list[Draft], list[Draft]]:
+        """Moderation: forget one viewer's queued chat and drafts.
+
+        Their messages waiting to be batched are removed; drafts answering ONLY that viewer are
+        skipped, pending or approved-but-not-yet-spoken (the one speaking now is left to finish; panic
+        stops it). Drafts that also answer others are kept as they are (their text may answer both)
+        and returned second, so the panel can say so. Returns ``(skipped, kept_mixed)``."""
+        if not user_id:
+            return [], []
+        for m in [m for m in self.backlog if m.user_id == user_id]:
+            self.backlog.remove(m)
+        skipped: list[Draft] = []
+        mixed: list[Draft] = []
+        for d in [*self.queue.pending, *self.queue.approved]:
+            users = {m.user_id for m in d.batch}
+            if user_id not in users:
+                continue
+            if users == {user_id}:
+                skipped.append(self.queue.skip(d.id) if d in self.queue.pending else self.queue.withdraw(d.id))
+            else:
+                mixed.append(d)
+        return skipped, mixed
+
     def set_approval_mode(self, mode: str, auto_after_s: float | None = None) -> None:
         self.queue.set_mode(mode, auto_after_s)
 

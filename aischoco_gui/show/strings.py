@@ -8,6 +8,7 @@ register({
     "show.kind.thanks": ("감사", "Thanks"),
     "show.kind.idle_talk": ("잡담", "Idle talk"),
     "show.kind.run_sheet": ("진행표", "Run sheet"),
+    "show.thanks.default_levels": ("기본 단계", "the default levels"),
     "show.idle.failed": ("잡담 제안 실패: {error}", "Idle talk failed: {error}"),
     "show.thanks.failed": ("감사 멘트 생성 실패: {error} — 기본 감사 인사를 대신 넣었어요",
                            "Thanks generation failed: {error} — a plain thank-you was queued instead"),

@@ -34,7 +34,8 @@ async def test_services_are_typed_by_the_protocols(home):
     assert isinstance(s.avatar, AvatarDriver) and isinstance(s.speaker, Speaker)
     assert s.avatar._mouth_source == s.speaker.mouth_level  # lip sync wired once, at construction
     assert s.pipeline.chat_source is s.chat and s.pipeline.generator is s.generator
-    assert s.tarot is None and not s.pipeline.interceptors  # TAROT_ENABLED is off by default
+    assert s.tarot is None  # TAROT_ENABLED is off by default
+    assert s.pipeline.interceptors == [s.show.intercept]  # the thanks lane: donations/subscriptions first
 
 
 async def test_a_broken_adapter_is_reported_and_replaced_by_a_stand_in(home):

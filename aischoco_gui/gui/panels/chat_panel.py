@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from aischoco_gui.chat import strings  # noqa: F401 (registers the shared chat UI text)
 from aischoco_gui.chat.filters import reason_text
 from aischoco_gui.chat.parse import plain_text
+from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ROLE_MANAGER, ROLE_STREAMER, ChatMessage
 from aischoco_gui.paths import shipped_path
@@ -62,12 +63,20 @@ register({
                                 "Logged in. Set CHAT_SOURCE=chzzk to receive live chat"),
     "chat.ignored": ("{nick}님을 무시합니다", "Ignoring {nick}"),
     "chat.banned_added": ("금칙어 추가: {word}", "Banned word added: {word}"),
+    "chat.subscription": ("⭐ {nick}님 구독 {months}개월 · {tier}", "⭐ {nick} subscribed {months} month(s) · {tier}"),
+    "chat.tier": ("티어 {n}", "tier {n}"),
 })
 
 ROLE_COLORS = {ROLE_STREAMER: "#d81b60", ROLE_MANAGER: "#2e7d32"}
 DONATION_BG = QColor(255, 214, 102, 90)
 FILTERED_FG = QColor(150, 150, 150)
 MessageRole = Qt.ItemDataRole.UserRole + 1
+
+
+def subscription_text(m: ChatMessage) -> str:
+    """A SUBSCRIPTION row: nickname, months and tier (name, else its number)."""
+    tier = m.subscription_tier_name or tr("chat.tier", n=m.subscription_tier or 1)
+    return tr("chat.subscription", nick=m.nickname, months=m.subscription_months or 1, tier=tier)
 
 
 class ChatListModel(QAbstractListModel):
@@ -124,6 +133,8 @@ class ChatListModel(QAbstractListModel):
             return None
         m = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if m.is_subscription:
+                return subscription_text(m)
             prefix = f"💰{m.donation_amount} " if m.is_donation else ""
             text = m.text if len(m.text) <= 300 else m.text[:299] + "…"
             if m.filtered_reason:
@@ -138,7 +149,7 @@ class ChatListModel(QAbstractListModel):
                 return QBrush(FILTERED_FG)
             c = ROLE_COLORS.get(m.role)
             return QBrush(QColor(c)) if c else None
-        if role == Qt.ItemDataRole.BackgroundRole and m.is_donation:
+        if role == Qt.ItemDataRole.BackgroundRole and (m.is_donation or m.is_subscription):
             return QBrush(DONATION_BG)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{m.nickname} ({m.role})\n{m.text[:2000]}"
@@ -152,6 +163,8 @@ class ChatListModel(QAbstractListModel):
 
 class ChatPanel(QWidget):
     login_requested = Signal()  # "Log in with CHZZK": the app controller runs ChzzkLoginAction
+    moderation_requested = Signal(str, object)  # (action, ChatMessage), after the one confirmation
+    notice_requested = Signal(str)  # pin this text as the chat notice, after the confirmation
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -206,6 +219,7 @@ class ChatPanel(QWidget):
         unofficial = getattr(services.chat, "name", "") == "chzzk-unofficial"
         self.warning.setText(tr("chat.unofficial_warning") if unofficial else "")
         self.warning.setVisible(unofficial)
+        self.action_result = ResultLine(self)  # moderation / notice answers, next to where they were asked
 
         row1 = QHBoxLayout()
         row1.addWidget(self.nick)
@@ -223,6 +237,7 @@ class ChatPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.warning)
         lay.addWidget(self.view, 1)
+        lay.addWidget(self.action_result)
         lay.addLayout(row1)
         lay.addLayout(row2)
         lay.addWidget(self.hint)
@@ -293,12 +308,22 @@ class ChatPanel(QWidget):
         if not ix.isValid():
             return
         msg: ChatMessage = self.model.data(ix, MessageRole)
+        self.build_context_menu(msg).exec(self.view.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self, msg: ChatMessage) -> QMenu:
         menu = QMenu(self)
+        menu.setToolTipsVisible(True)
         act = QAction(tr("chat.answer_now"), menu)
         act.triggered.connect(lambda: self.services.pipeline.answer_now(msg))
         menu.addAction(act)
         self.extend_context_menu(menu, msg)
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.addSeparator()
+        add_notice_action(menu, self, self.services, msg.text, self.notice_requested.emit)
+        add_moderation_menu(menu, self, self.services, msg, self.moderation_requested.emit)
+        return menu
+
+    def show_action_result(self, ok: bool, text: str) -> None:
+        self.action_result.show_result(ok, text)
 
     def extend_context_menu(self, menu: QMenu, msg: ChatMessage) -> None:
         """Per-message filter actions: ignore the user, add a word to the banned list."""

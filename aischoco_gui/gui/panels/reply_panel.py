@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
-from aischoco_gui.i18n import emotion_label, register, tr
+from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
+from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
 from aischoco_gui.pipeline.approval import ApprovalError
 from aischoco_gui.settings_text import choice_key
+from aischoco_gui.show import strings as _show_strings  # noqa: F401 (the kind badges show.kind.*)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +58,16 @@ register({
 })
 
 
+def kind_badge(kind: str) -> str:
+    """``【감사】 `` for show drafts (thanks, idle talk, run sheet); nothing for plain chat replies."""
+    key = f"show.kind.{kind}"
+    return f"【{tr(key)}】 " if key in all_keys() else ""
+
+
 class ReplyPanel(QWidget):
     open_settings = Signal()
+    moderation_requested = Signal(str, object)  # (action, source ChatMessage), after the one confirmation
+    notice_requested = Signal(str)  # pin a reply as the chat notice, after the confirmation
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +94,9 @@ class ReplyPanel(QWidget):
         self.list = QListWidget(self)
         self.list.setObjectName("reply_list")
         self.list.currentItemChanged.connect(self._selection_changed)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.action_result = ResultLine(self)
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("reply_editor")
         self.editor.setMaximumHeight(110)
@@ -138,6 +152,7 @@ class ReplyPanel(QWidget):
         lay.addWidget(self.speaking)
         lay.addWidget(self.thinking)
         lay.addWidget(self.list, 1)
+        lay.addWidget(self.action_result)
         lay.addLayout(edit_row)
         lay.addWidget(self.editor)
         lay.addLayout(btn_row)
@@ -175,7 +190,7 @@ class ReplyPanel(QWidget):
 
     def _item_text(self, d: Draft) -> str:
         chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
-        lines = [f"[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
+        lines = [f"{kind_badge(d.kind)}[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         if d.flagged:
             lines.insert(0, tr("reply.flagged", reason=d.flagged))
         left = self.queue.seconds_left(d)
@@ -284,6 +299,36 @@ class ReplyPanel(QWidget):
             return
         idx = self.queue.pending.index(d)
         self.pipeline.move(d.id, idx + delta)
+
+    # -- notice / moderation from the card's source messages -------------------------------
+    def _context_menu(self, pos) -> None:
+        it = self.list.itemAt(pos)
+        if it is None:
+            return
+        self.list.setCurrentItem(it)
+        menu = self.build_context_menu()
+        if menu is not None:
+            menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self) -> QMenu | None:
+        """For the selected card: pin its text as the notice; moderate each viewer it answers."""
+        d = self.selected()
+        if d is None:
+            return None
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        add_notice_action(menu, self, self.services, d.text, self.notice_requested.emit)
+        seen: set[str] = set()
+        for m in d.batch:
+            key = m.user_id or m.nickname
+            if key in seen or len(seen) >= 5:
+                continue
+            seen.add(key)
+            add_moderation_menu(menu, self, self.services, m, self.moderation_requested.emit)
+        return menu
+
+    def show_action_result(self, ok: bool, text: str) -> None:
+        self.action_result.show_result(ok, text)
 
     def _mode_changed(self, *_a) -> None:
         self.pipeline.set_approval_mode(self.mode.currentData(), self.auto_after.value())
