@@ -80,15 +80,40 @@ class AppController(QObject):
         self.settings_dialog = dlg
 
         def accepted() -> None:
-            changed = getattr(dlg, "saved", {})
-            if "approval_mode" in changed or "auto_approve_seconds" in changed:
-                c = dlg.candidate()
-                self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
-            self.services.bus.notice(tr("settings.saved_restart"))
+            self.apply_settings(dlg.candidate(), dict(getattr(dlg, "saved", {})))
 
         dlg.accepted.connect(accepted)
         dlg.setModal(True)
         dlg.open()
+
+    @asyncSlot(object, object)
+    async def apply_settings(self, settings: Any, changed: dict[str, Any]) -> list[str]:
+        """Live settings: rebuild only the services the changed fields belong to (compose.apply_settings),
+        let the panels pick up their new service, and say what applied now and what needs a restart."""
+        from aischoco_gui.compose import apply_settings
+        from aischoco_gui.logging_setup import redactor
+        from aischoco_gui.settings import setting_fields
+
+        bus = self.services.bus
+        redactor.add(*settings.secrets())  # a key typed in the dialog never reaches the logs
+        try:
+            rebuilt = await apply_settings(self.services, settings, changed)
+        except Exception as e:  # shown, never raised into Qt
+            log.exception("applying settings failed")
+            bus.notice(tr("settings.apply_failed", error=f"{type(e).__name__}: {e}"), "error")
+            return []
+        for panel in getattr(self.window, "panels", {}).values():
+            hook = getattr(panel, "services_changed", None)
+            if hook is not None:
+                hook(set(rebuilt), set(changed))
+        restart = {f.name for f in setting_fields() if f.metadata.get("restart", True)}
+        if rebuilt:
+            bus.notice(tr("settings.saved_live", services=", ".join(tr(f"service.{n}") for n in rebuilt)))
+        if set(changed) & restart:
+            bus.notice(tr("settings.saved_restart"))
+        elif not rebuilt:
+            bus.notice(tr("settings.saved"))
+        return rebuilt
 
     # -- chat -----------------------------------------------------------------------------
     @asyncSlot()

@@ -280,6 +280,13 @@ class PosePanel(QWidget):
     def _dirty(self) -> None:
         self.status.setText(tr("pose.unsaved"))
 
+    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+        """Live settings: after a VTS rebuild the table edits the new avatar driver."""
+        services = getattr(self, "services", None)
+        if "vts" in rebuilt and services is not None and hasattr(services.avatar, "mapping"):
+            self.avatar = services.avatar
+            self.reload()
+
 
 def create_panel(services, bridge) -> QWidget:
     avatar = getattr(services, "avatar", None)
@@ -287,4 +294,6 @@ def create_panel(services, bridge) -> QWidget:
         w = QLabel(tr("vts.unavailable"))
         w.setWordWrap(True)
         return w
-    return PosePanel(avatar)
+    panel = PosePanel(avatar)
+    panel.services = services
+    return panel

@@ -28,13 +28,18 @@ class VTSPanel(QWidget):
     """
 
     reconnect_requested = Signal()
+
+    @property
+    def avatar(self):
+        """The running avatar driver (a live VTS setting change rebuilds it)."""
+        return self.services.avatar
+
     selftest_requested = Signal()
     discover_requested = Signal()
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.avatar = services.avatar
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.conn = QLabel()
