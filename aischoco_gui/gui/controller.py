@@ -156,3 +156,6 @@ class AppController(QObject):
             await overlay.restart(port=overlay.suggested_port or overlay.port)
         finally:
             self.window.panels["overlay"].port_fix_done()
+            welcome = getattr(self.window, "welcome_dialog", None)
+            if welcome is not None:
+                welcome.port_fix_done()
