@@ -6,8 +6,18 @@ import importlib
 import logging
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QPushButton, QToolBar, QWidget
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolBar,
+    QWidget,
+)
 
 from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
@@ -102,8 +112,13 @@ class MainWindow(QMainWindow):
         self.status = ControlStatusBar(bridge, self)
         self.setStatusBar(self.status)
         self._build_menus()
-        self.resize(1400, 860)
-        self._qsettings = QSettings(str(services.dirs.config / "window.ini"), QSettings.Format.IniFormat)
+        self._fit_screen(1400, 860)
+        # Window geometry and dock arrangement live in the data dir (older versions kept them in config).
+        path = services.dirs.data / "window.ini"
+        if not path.exists() and (services.dirs.config / "window.ini").exists():
+            path = services.dirs.config / "window.ini"
+        self._qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+        self._layout_path = services.dirs.data / "window.ini"
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -115,7 +130,14 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
+        # A scroll area: a panel's own minimum size never forces the window past a laptop screen
+        # (1366×768); when a dock is made smaller than its panel, the panel scrolls instead of overlapping.
+        scroll = QScrollArea(dock)
+        scroll.setObjectName(f"scroll_{key}")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
@@ -150,7 +172,19 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    def _fit_screen(self, width: int, height: int) -> None:
+        """First start: the preferred size, but never larger than the screen's free area (taskbar and
+        display scaling included: Qt 6 reports logical pixels, so 1366×768 at 100 % and 1920×1080 at
+        150 % both fit)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width, height = min(width, avail.width()), min(height, avail.height())
+        self.resize(width, height)
+
     def save_layout(self) -> None:
+        if str(self._qsettings.fileName()) != str(self._layout_path):
+            self._qsettings = QSettings(str(self._layout_path), QSettings.Format.IniFormat)
         self._qsettings.setValue("geometry", self.saveGeometry())
         self._qsettings.setValue("state", self.saveState())
         self._qsettings.sync()
