@@ -345,6 +345,9 @@ class TtsSpeaker:
             "draft_id": draft.id, "turn": draft.turn, "engine": self.backend.label, "presynthesized": presynth,
             "chat_to_reply_s": (reply_t - min(batch_t)) if batch_t and reply_t >= min(batch_t) else None,
             "llm_s": draft.reply.latency_s or None,
+            # a human's wait (approve click − draft created): shown apart from what the pipeline costs
+            "approval_wait_s": (draft.approved_at - reply_t) if draft.approved_at and draft.approved_at >= reply_t
+            else None,
             "reply_to_first_chunk_s": _d(p0.t_first_chunk, reply_t) if p0.t_first_chunk else None,
             "engine_first_chunk_s": _d(p0.t_first_chunk, p0.t_request),
             "chunk_to_sample_s": (t_first - max(p0.t_first_chunk or t_call, t_call)) if t_first else None,
