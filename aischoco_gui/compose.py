@@ -266,7 +266,7 @@ FIELD_SERVICE: dict[str, str] = {
         "history_keep_tokens", "history_max_tokens"), "llm"),
     **dict.fromkeys((
         "tts_engine", "tts_remote_url", "tts_output_device", "tts_fallback", "qwen_tts_model", "qwen_tts_device",
-        "tts_system_voice"), "tts"),
+        "tts_system_voice", "tts_sentence_max_chars"), "tts"),
     **dict.fromkeys(("vts_url", "lipsync_mode", "vts_idle_motion"), "vts"),
     **dict.fromkeys(("overlay_host", "overlay_port"), "overlay"),
 }

@@ -103,6 +103,8 @@ class Settings:
     qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True, restart=False)
     qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE", dialog=True, restart=False)
     # espeak-ng voice for the offline engine
+    # longest text sent to the TTS engine at once: longer sentences are split at a comma or space
+    tts_sentence_max_chars: int = opt(200, "TTS_SENTENCE_MAX_CHARS", restart=False)
     tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE", dialog=True, restart=False)
     # avatar
     vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True, restart=False)

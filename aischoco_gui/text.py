@@ -93,3 +93,26 @@ def clean_display_text(s: str, max_len: int = 0) -> str:
 def clean_nickname(s: str, max_len: int = 32) -> str:
     s = clean_display_text(s).replace("\n", " ").strip()
     return (s or "?")[:max_len]
+
+
+def cap_sentences(sentences: list[str], max_chars: int) -> list[str]:
+    """Every piece at most ``max_chars`` long: a longer sentence (an edited draft typed without
+    punctuation, a run-on reply) is split at the last comma or space before the limit (a hard cut
+    only when there is none), so a TTS server with a length limit never answers 413 with silence."""
+    if max_chars <= 0:
+        return [s for s in sentences if s.strip()]
+    out: list[str] = []
+    for s in sentences:
+        s = s.strip()
+        while len(s) > max_chars:
+            head = s[:max_chars + 1]
+            cut = max(head.rfind(", "), head.rfind("，"), head.rfind("、"))
+            cut = cut + 1 if cut > max_chars // 3 else head.rfind(" ")
+            if cut <= max_chars // 3:
+                cut = max_chars
+            piece, s = s[:cut].strip(), s[cut:].strip()
+            if piece:
+                out.append(piece)
+        if s:
+            out.append(s)
+    return out

@@ -32,6 +32,7 @@ from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.audio.resample import StreamResampler
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.models import Draft, Reply
+from aischoco_gui.text import cap_sentences
 from aischoco_gui.tts.backend import InProcessBackend, SynthBackend
 from aischoco_gui.tts.engine import EngineError
 
@@ -143,8 +144,10 @@ class TtsSpeaker:
 
     name = "tts"
 
-    def __init__(self, bus: EventBus, backend: SynthBackend, output: AudioOutput, *, cache_size: int = 8) -> None:
+    def __init__(self, bus: EventBus, backend: SynthBackend, output: AudioOutput, *, cache_size: int = 8,
+                 max_chars: int = 200) -> None:
         self.bus = bus
+        self.max_chars = max_chars  # TTS_SENTENCE_MAX_CHARS: no request longer than this
         self.backend = backend
         self.output = output
         self.cache_size = cache_size
@@ -195,7 +198,7 @@ class TtsSpeaker:
                     w.cancel()
 
     def _new_job(self, draft: Draft) -> SynthJob:
-        sentences = [s for s in draft.sentences if s.strip()] or [draft.text]
+        sentences = cap_sentences([s for s in draft.sentences if s.strip()] or [draft.text], self.max_chars)
         job = SynthJob((draft.id, draft.version), sentences, draft.emotion or "neutral", self.backend,
                        self.output.rate, self._gate)
         job.on_done = self._job_done
