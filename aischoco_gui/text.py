@@ -116,3 +116,25 @@ def cap_sentences(sentences: list[str], max_chars: int) -> list[str]:
         if s:
             out.append(s)
     return out
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters: an emoji with its skin tone, variation selector or ZWJ parts
+    (👍🏻, ❤️, 👨‍👩‍👧), a flag (two regional indicators) or a letter with combining marks is one."""
+    out: list[str] = []
+    join = False
+    for ch in text:
+        o = ord(ch)
+        if out and (join or unicodedata.combining(ch) or o in (0x200D, 0xFE0E, 0xFE0F, 0x20E3)
+                    or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
+                    or (0x1F1E6 <= o <= 0x1F1FF and len(out[-1]) == 1 and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF)):
+            out[-1] += ch
+        else:
+            out.append(ch)
+        join = o == 0x200D
+    return out
+
+
+def is_emoji_grapheme(g: str) -> bool:
+    """True for a grapheme that is an emoji (pictograph, flag, keycap)."""
+    return any(_is_emoji(c) and ord(c) not in (0x200D, 0xFE0F) for c in g) or "\u20e3" in g
