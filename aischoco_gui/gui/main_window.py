@@ -48,6 +48,12 @@ register({
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
+    "quit.title": ("방송 중이에요", "You are on air"),
+    "quit.text": ("{what}. 정말 종료할까요?", "{what}. Quit anyway?"),
+    "quit.speaking": ("AI가 말하는 중이에요", "The AI is speaking"),
+    "quit.chat": ("CHZZK 채팅에 연결돼 있어요", "CHZZK chat is connected"),
+    "quit.yes": ("종료", "Quit"),
+    "quit.no": ("계속 방송", "Keep streaming"),
 })
 
 # (key, module, dock area); the replies panel is the central widget.
@@ -152,7 +158,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         q = m.addAction(tr("menu.quit"))
         q.setShortcut(QKeySequence("Ctrl+Q"))
-        q.triggered.connect(self.close)
+        q.triggered.connect(self.close)  # on air: closeEvent asks first
+        self.quit_action = q
         v = self.menuBar().addMenu(tr("menu.view"))
         for dock in self.docks.values():
             v.addAction(dock.toggleViewAction())
@@ -189,7 +196,47 @@ class MainWindow(QMainWindow):
         self._qsettings.setValue("state", self.saveState())
         self._qsettings.sync()
 
+    # -- quitting while on air ------------------------------------------------------------
+    def on_air(self) -> list[str]:
+        """Why quitting now would cut the show (empty: nothing is live)."""
+        why = []
+        if getattr(self.services.pipeline, "speaking", None) is not None:
+            why.append(tr("quit.speaking"))
+        st = self.services.bus.status.get("chat")
+        live_source = self.services.settings.effective_chat_source != "rehearsal"
+        if live_source and st is not None and st.state.value == "ready":
+            why.append(tr("quit.chat"))
+        return why
+
+    def _confirm_quit(self, why: list[str]) -> None:
+        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile."""
+        box = getattr(self, "quit_box", None)
+        if box is not None and box.isVisible():
+            box.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("quit.title"), tr("quit.text", what=" · ".join(why)),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("quit_box")
+        self.quit_yes = box.addButton(tr("quit.yes"), QMessageBox.ButtonRole.AcceptRole)
+        self.quit_no = box.addButton(tr("quit.no"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.quit_no)
+        box.setEscapeButton(self.quit_no)
+
+        def answered(button) -> None:
+            if button is self.quit_yes:
+                self._quit_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        self.quit_box = box
+        box.open()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        why = [] if getattr(self, "_quit_confirmed", False) else self.on_air()
+        if why:
+            event.ignore()
+            self._confirm_quit(why)
+            return
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)

@@ -133,3 +133,27 @@ def test_first_start_fits_the_screen(qtbot, lang_window):
     services, win = lang_window("en", avatar_real=False)
     avail = win.screen().availableGeometry()
     assert win.width() <= avail.width() and win.height() <= avail.height()
+
+
+def test_pose_slider_is_wide_and_synced_with_its_number_box(qtbot, lang_window):
+    from aischoco_gui.gui.panels.pose_panel import SLIDER_MIN_PX, PosePanel
+
+    services, win = lang_window("ko")
+    win.show()
+    qtbot.waitExposed(win)
+    win.resize(1366, 728)
+    win.docks["pose"].raise_()
+    panel: PosePanel = win.panels["pose"]
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.table.rowCount() > 0)
+    QApplication.processEvents()
+    slider = panel.table.cellWidget(0, panel.COL_SLIDER)
+    spin = panel.table.cellWidget(0, panel.COL_VALUE)
+    assert slider.width() >= SLIDER_MIN_PX - 2, slider.width()  # was ≈40 px
+    logical = panel.table.item(0, panel.COL_NAME).text()
+    rng = services.avatar.parameter_range(services.avatar.mapping.parameter_id(logical))
+    target = rng.min + (rng.max - rng.min) * 0.25
+    spin.setValue(target)  # typed number → slider follows, the pose stores it
+    assert abs(slider.value() - round(0.25 * slider.maximum())) <= 1
+    assert abs(services.avatar.mapping.emotions[panel.current_emotion()][logical] - round(target, 4)) < 1e-6
+    slider.setValue(slider.maximum())  # slider → number follows
+    assert abs(spin.value() - rng.max) < 1e-6

@@ -146,7 +146,8 @@ class PosePanel(QWidget):
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(self.COL_ID, min(max(self.table.columnWidth(self.COL_ID), 80), 140))
         others = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()) if c != self.COL_SLIDER)
-        frame = 2 * self.table.frameWidth() + self.table.verticalHeader().width() + 24  # + a vertical scrollbar
+        frame = (2 * self.table.frameWidth() + self.table.verticalHeader().sizeHint().width()
+                 + self.table.verticalScrollBar().sizeHint().width() + 8)
         self.table.setMinimumWidth(others + SLIDER_MIN_PX + frame)
 
     def _show_problems(self) -> None:
