@@ -19,7 +19,7 @@ class ElidedLabel(QLabel):
         self._full = ""
         self._min_chars = min_chars
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # shrinks to the min hint
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt name)

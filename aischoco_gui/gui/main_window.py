@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -40,7 +40,7 @@ register({
     "panel.chat": ("채팅", "Chat"),
     "panel.replies": ("AI 답변", "AI replies"),
     "panel.pose": ("감정 · 포즈", "Emotion · pose"),  # no "&": tabbed dock titles treat it as a mnemonic
-    "panel.latency": ("TTS 지연", "TTS latency"),
+    "panel.latency": ("지연 시간", "Latency"),
     "panel.vts": ("VTS 상태", "VTS status"),
     "panel.history": ("대화 요약", "History summary"),
     "panel.overlay": ("오버레이", "Overlay"),
@@ -65,6 +65,20 @@ DOCKS = [
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
+
+
+class DockScroll(QScrollArea):
+    """A dock's scroll area: asks for its panel's size (capped), so the first layout gives side docks a
+    usable width and the bottom graphs a strip, while its minimum stays small (the panel scrolls)."""
+
+    def __init__(self, parent: QWidget, max_w: int | None, max_h: int | None) -> None:
+        super().__init__(parent)
+        self.max_w, self.max_h = max_w, max_h
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        w = self.widget()
+        hint = w.sizeHint().expandedTo(w.minimumSizeHint()) if w is not None else super().sizeHint()
+        return QSize(min(hint.width(), self.max_w or hint.width()), min(hint.height(), self.max_h or hint.height()))
 
 
 class MainWindow(QMainWindow):
@@ -138,7 +152,8 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock_{key}")
         # A scroll area: a panel's own minimum size never forces the window past a laptop screen
         # (1366×768); when a dock is made smaller than its panel, the panel scrolls instead of overlapping.
-        scroll = QScrollArea(dock)
+        side = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        scroll = DockScroll(dock, max_w=500 if side else None, max_h=None if side else 230)
         scroll.setObjectName(f"scroll_{key}")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -108,6 +108,7 @@ class WelcomeDialog(QDialog):
                 self.test_buttons[name] = test
             self.dots[name], self.labels[name], self.fix_buttons[name] = dot, msg, fix
         grid.setColumnStretch(2, 1)
+        lay.addStretch(1)  # rows stay at the top, spare height goes below them
         buttons = QHBoxLayout()
         close = QPushButton(tr("welcome.close"))
         close.clicked.connect(self.close)
@@ -117,7 +118,7 @@ class WelcomeDialog(QDialog):
         self.refresh()
         if bridge is not None:
             bridge.status.connect(self._on_status)
-        self.resize(860, 420)
+        self.resize(860, 380)
 
     # -- what is running now -------------------------------------------------------------
     def _on_status(self, _st: object) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from aischoco_gui.events import EventKind
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.metrics import PIPELINE_STAGES, WAIT_STAGES, LatencyHistory
 
@@ -64,7 +65,7 @@ class LatencyPanel(QWidget):
         self.title = QLabel(tr("latency.title"))
         lay.addWidget(self.title)
         self.plot = pg.PlotWidget(background="w")
-        self.plot.setMinimumHeight(110)
+        self.plot.setMinimumHeight(80)
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         self.plot.setLabel("left", "ms")
         self.plot.setMouseEnabled(x=False, y=False)
@@ -76,21 +77,26 @@ class LatencyPanel(QWidget):
             self.plot.addItem(item)
             self.legend.addItem(item, stage_label(key, fallback))
             self.bars[key] = item
-        lay.addWidget(self.plot, 3)
+        plots = QHBoxLayout()  # side by side: the bottom strip is wide, not tall
+        plots.addWidget(self.plot, 3)
+        wait_box = QVBoxLayout()
         self.wait_title = QLabel(tr("latency.wait_title"))
-        lay.addWidget(self.wait_title)
+        wait_box.addWidget(self.wait_title)
         self.wait_plot = pg.PlotWidget(background="w")
-        self.wait_plot.setMinimumHeight(60)
+        self.wait_plot.setMinimumHeight(70)
         self.wait_plot.showGrid(x=False, y=True, alpha=0.3)
         self.wait_plot.setLabel("left", "s")
         self.wait_plot.setMouseEnabled(x=False, y=False)
-        self.wait_plot.setXLink(self.plot)
         self.wait_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=WAIT_COLOR, pen=pg.mkPen(WAIT_COLOR))
         self.wait_plot.addItem(self.wait_bars)
-        lay.addWidget(self.wait_plot, 1)
-        self.summary = QLabel(tr("latency.empty"))
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary.setWordWrap(True)
+        wait_box.addWidget(self.wait_plot, 1)
+        plots.addLayout(wait_box, 1)
+        lay.addLayout(plots, 1)
+        self.plot.setYRange(0, 50.0, padding=0)  # fixed until there are replies (no autoscaled empty axes)
+        self.wait_plot.setYRange(0, 1.0, padding=0)
+        # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
+        # preferred height and scroll inside a 1366×768 window)
+        self.summary = ElidedLabel(tr("latency.empty"))
         lay.addWidget(self.summary)
         row = QHBoxLayout()
         row.addWidget(QLabel(tr("latency.mouth")))
@@ -149,6 +155,7 @@ class LatencyPanel(QWidget):
             last = max(wxs) if last is None else max(last, max(wxs))
         if first is not None:
             self.plot.setXRange(first - 0.6, last + 0.6, padding=0)
+            self.wait_plot.setXRange(first - 0.6, last + 0.6, padding=0)
         if not self.history.items:
             return
         self.summary.setText(self.summary_text())

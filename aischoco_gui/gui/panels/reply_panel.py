@@ -97,8 +97,12 @@ class ReplyPanel(QWidget):
         self.save_btn = QPushButton(tr("reply.save_edit"), self)
         self.skip_btn = QPushButton(tr("reply.skip"), self)
         self.skip_btn.setObjectName("skip_button")
-        self.up_btn = QPushButton(tr("reply.up"), self)
-        self.down_btn = QPushButton(tr("reply.down"), self)
+        self.up_btn = QPushButton("▲", self)  # arrows only (the window fits 1366 px); words and keys on hover
+        self.up_btn.setToolTip(f"{tr('reply.up')} (Alt+↑)")
+        self.down_btn = QPushButton("▼", self)
+        self.down_btn.setToolTip(f"{tr('reply.down')} (Alt+↓)")
+        for b in (self.up_btn, self.down_btn):
+            b.setMaximumWidth(b.fontMetrics().horizontalAdvance("▲") + 28)
         self.approve_btn.clicked.connect(self.approve_selected)
         self.save_btn.clicked.connect(self.save_edit)
         self.skip_btn.clicked.connect(self.skip_selected)
