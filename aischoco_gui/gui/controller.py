@@ -17,10 +17,16 @@ from qasync import asyncSlot
 
 from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
+register({
+    "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
+                           "OBS 브라우저 소스 URL을 새 주소로 바꿔 주세요.",
+                           "The overlay now runs on port {port} (saved in settings). "
+                           "Update the OBS browser source URL."),
+})
 
 
 class ChzzkLoginAction:
@@ -148,12 +154,28 @@ class AppController(QObject):
         else:
             panel.show_discovered(found)
 
+    def _keep_overlay_port(self, port: int) -> None:
+        """The free port the overlay now runs on is saved, so the OBS URL stays the same next start."""
+        import dataclasses
+
+        from aischoco_gui.settings import save_dialog_settings
+
+        self.services.settings = dataclasses.replace(self.services.settings, overlay_port=port)
+        try:
+            save_dialog_settings(self.services.dirs, {"overlay_port": port})
+        except OSError as e:
+            log.warning("could not save the overlay port %s: %s", port, e)
+            return
+        self.services.bus.notice(tr("overlay.port_saved", port=port))
+
     # -- overlay --------------------------------------------------------------------------
     @asyncSlot()
     async def overlay_fix_port(self) -> None:
         overlay = self.services.overlay
         try:
-            await overlay.restart(port=overlay.suggested_port or overlay.port)
+            ok = await overlay.restart(port=overlay.suggested_port or overlay.port)
+            if ok and overlay.port != self.services.settings.overlay_port:
+                self._keep_overlay_port(overlay.port)
         finally:
             self.window.panels["overlay"].port_fix_done()
             welcome = getattr(self.window, "welcome_dialog", None)

@@ -129,6 +129,11 @@ def test_open_on_a_free_port_button_with_the_port_busy(qtbot, qloop, home):  # n
             dlg.fix_buttons["overlay"].click()
             await wait_until(lambda: services.overlay.running and dlg.rows["overlay"].ok, 10, "overlay up")
             assert services.overlay.port != port and dlg.fix_buttons["overlay"].isEnabled()
+            # the free port is kept: next start (settings loaded from the files) opens the same URL
+            from aischoco_gui.settings import load_settings
+
+            assert services.settings.overlay_port == services.overlay.port
+            assert load_settings(services.dirs, env={}, use_keyring=False).overlay_port == services.overlay.port
             assert panel.port_btn.isEnabled() and not panel.port_btn.isVisibleTo(panel)
 
             # again through the panel's own button, with the new port taken too
