@@ -128,7 +128,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     created = services.installed_defaults
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
-    install_welcome(window, services, show=bool(created) and not args.smoke)
+    install_welcome(window, services, show=False)  # opened below, once the services have started
     from aischoco_gui.compose import show_setting_problems
     from aischoco_gui.gui.settings_banner import show_settings_banner
     show_settings_banner(window, [*startup.report, *show_setting_problems(services)])  # thanks levels too
@@ -146,6 +146,10 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if guard is not None:
         await guard.serve(lambda: activate_window(window))
     await start_services(services)
+    if created and not args.smoke:  # the setup check reports what actually runs, so it opens after start
+        from aischoco_gui.gui.welcome import open_welcome
+
+        open_welcome(window, services)
     rc = 0
     if args.smoke:
         deadline = time.monotonic() + args.smoke_timeout

@@ -376,5 +376,57 @@ def show_setting_problems(s: Services) -> list[SettingProblem]:
     return out
 
 
+# Which service each setting belongs to: a change rebuilds just that service (live settings).
+FIELD_SERVICE: dict[str, str] = {
+    **dict.fromkeys((
+        "chat_source", "chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_channel_id",
+        "chzzk_access_token", "chzzk_openapi_base", "chzzk_api_base", "chzzk_game_api_base", "chzzk_chat_ws_url",
+        "chzzk_live_poll_s", "chat_reconnect_base_s", "chat_reconnect_max_s"), "chat"),
+    **dict.fromkeys((
+        "groq_api_key", "groq_model", "llm_base_url", "llm_timeout_s", "llm_max_retries", "llm_provider",
+        "llm_mode", "llm_fallbacks", "cerebras_api_key", "openai_api_key", "llm_max_tokens", "llm_temperature",
+        "llm_retry_backoff_s", "llm_emotions", "llm_banned_words", "history_summary_threshold",
+        "history_keep_tokens", "history_max_tokens"), "llm"),
+    **dict.fromkeys((
+        "tts_engine", "tts_remote_url", "tts_output_device", "tts_fallback", "qwen_tts_model", "qwen_tts_device",
+        "tts_system_voice", "tts_sentence_max_chars", "tts_remote_model", "tts_remote_api_key"), "tts"),
+    **dict.fromkeys(("vts_url", "lipsync_mode", "vts_idle_motion", "vts_face_found"), "vts"),
+    **dict.fromkeys(("overlay_host", "overlay_port"), "overlay"),
+}
+# Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
+IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
+                             "reply_max_chars", "chat_panel_max"})
+# Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
+_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay")
+_AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
+                          "chzzk_openapi_base"})
+
+
+def services_for(changed: set[str] | list[str] | dict[str, object]) -> list[str]:
+    """The services a change of these fields rebuilds, in rebuild order."""
+    names = {FIELD_SERVICE[f] for f in changed if f in FIELD_SERVICE}
+    return [n for n in _REBUILD_ORDER if n in names]
+
+
+async def apply_settings(s: Services, settings: Settings, changed: set[str] | list[str] | dict[str, object]
+                         ) -> list[str]:
+    """Apply a settings change while the app runs: in-place fields go to the pipeline, each affected
+    service is rebuilt once (the others stay the same objects). Returns the rebuilt service names."""
+    changed = set(changed)
+    s.settings = settings
+    p = s.pipeline
+    if changed & {"approval_mode", "auto_approve_seconds"}:
+        p.set_approval_mode(settings.approval_mode, settings.auto_approve_seconds)
+    p.batch_max = settings.batch_max_messages
+    p.max_pending = settings.max_pending_drafts
+    p.reply_max_chars = settings.reply_max_chars
+    if changed & _AUTH_FIELDS:
+        s.chzzk_auth = None  # the next login / chat source uses the new client
+    names = services_for(changed)
+    for name in names:
+        await rebuild(s, name, settings)
+    return names
+
+
 def all_reported(bus: EventBus, names: tuple[str, ...] = SERVICE_NAMES) -> bool:
     return all(n in bus.status and bus.status[n].settled for n in names)

@@ -228,3 +228,198 @@ async def run_all(checks: dict[str, Callable[[], Awaitable[CheckResult]]]) -> di
     for n, r in zip(names, results, strict=True):
         out[n] = r if isinstance(r, CheckResult) else CheckResult(False, _err(r))  # type: ignore[arg-type]
     return out
+
+
+# -- the setup check: what is actually running now (no request, no synthesis, no money) ------------
+register({
+    "setup.waiting": ("시작하는 중…", "Starting…"),
+    "setup.chat.live": ("CHZZK 채팅 연결됨", "CHZZK chat connected"),
+    "setup.chat.state": ("CHZZK 채팅: {detail}", "CHZZK chat: {detail}"),
+    "setup.chat.login": ("CHZZK 로그인이 필요해요: '로그인'을 누르고 브라우저에서 허용하세요",
+                         "CHZZK login needed: click 'Log in' and allow it in the browser"),
+    "setup.llm.configured": ("설정됨: {endpoint}. 실제 요청은 '테스트'를 누를 때만 보내요 (요금이 들 수 있어요)",
+                             "Configured: {endpoint}. A real request is sent only when you click 'Test' "
+                             "(it may cost money)"),
+    "setup.llm.error": ("LLM 오류: {error}. 설정에서 키·주소·모델을 확인하세요",
+                        "LLM error: {error}. Check the key, address and model in settings"),
+    "setup.tts.in_use": ("지금 말하는 음성: {label}", "Voice speaking now: {label}"),
+    "setup.tts.fallback": ("대체 음성으로 말하는 중: {label} — 원래 엔진 실패: {error}. 설정 → 음성에서 고치세요",
+                           "Speaking with the fallback voice: {label} — the chosen engine failed: {error}. "
+                           "Fix it in Settings → Voice"),
+    "setup.tts.text_only": ("음성 없음 (텍스트만): {detail}. 설정 → 음성에서 엔진을 고르세요",
+                            "No voice (text only): {detail}. Choose an engine in Settings → Voice"),
+    "setup.audio.ok": ("출력 장치: {device}", "Output device: {device}"),
+    "setup.audio.error": ("출력 장치 문제: {error}. 설정 → 음성 → 출력 장치에서 고르세요",
+                          "Output device problem: {error}. Pick one in Settings → Voice → Output device"),
+    "setup.vts.ok": ("연결·인증됨 ({url}){model}", "Connected and authorized ({url}){model}"),
+    "setup.vts.allow": ("VTube Studio 화면에 뜬 플러그인 요청에서 '허용'을 눌러 주세요",
+                        "Click 'Allow' on the plugin request shown in VTube Studio"),
+    "setup.vts.auth": ("연결됨, 인증 중… ({url})", "Connected, authorizing… ({url})"),
+    "setup.vts.down": ("VTube Studio에 연결 안 됨 ({url}): {error}. VTS 설정 → 'API 시작'을 켜고 포트를 확인한 뒤 "
+                       "'연결'을 누르세요",
+                       "Not connected to VTube Studio ({url}): {error}. In VTS settings turn on 'Start API', "
+                       "check the port, then click 'Connect'"),
+    "setup.vts.off": ("아바타 없음: {detail}", "No avatar: {detail}"),
+    "setup.overlay.off": ("오버레이 서버가 꺼져 있어요: 설정 → 오버레이에서 포트를 확인하세요",
+                          "The overlay server is off: check the port in Settings → Overlay"),
+    "setup.mic.state": ("마이크: {detail}", "Microphone: {detail}"),
+})
+
+
+class LiveRow(NamedTuple):
+    """One line of the setup check: ``ok`` None = still starting; ``fix`` names the one-click fix
+    (``settings``, ``login``, ``reconnect``, ``port``, ``copy_url``) or "" when the message says what to do."""
+
+    ok: bool | None
+    message: str
+    fix: str = ""
+
+
+def _status(services: Any, name: str) -> Any:
+    return services.bus.status.get(name)
+
+
+def _state(st: Any) -> str:
+    return getattr(getattr(st, "state", None), "value", "") if st is not None else ""
+
+
+def live_chat(services: Any) -> LiveRow:
+    s, st = services.settings, _status(services, "chat")
+    src, state = s.effective_chat_source, _state(st)
+    if src == "rehearsal":
+        return LiveRow(True, tr("firstrun.chat.rehearsal"))
+    if src == "chzzk" and not (s.chzzk_client_id and s.chzzk_client_secret):
+        return LiveRow(False, tr("firstrun.chat.no_client"), "settings")
+    if src == "chzzk-unofficial" and not s.chzzk_channel_id:
+        return LiveRow(False, tr("firstrun.chat.no_channel"), "settings")
+    if state == "ready":
+        return LiveRow(True, tr("setup.chat.live") if src == "chzzk" else
+                       tr("firstrun.chat.unofficial", channel=s.chzzk_channel_id))
+    if state in ("", "connecting", "reconnecting", "off"):
+        return LiveRow(None, tr("setup.chat.state", detail=st.detail) if st and st.detail else tr("setup.waiting"))
+    if src == "chzzk" and state in ("not_configured", "error"):
+        return LiveRow(False, tr("setup.chat.login") + (f" ({st.last_error})" if st.last_error else ""), "login")
+    return LiveRow(False, tr("setup.chat.state", detail=st.detail or st.last_error or state), "settings")
+
+
+def live_llm(services: Any) -> LiveRow:
+    from aischoco_gui.llm.providers import endpoints
+
+    eps = [ep for ep in endpoints(services.settings) if ep.configured]
+    if not eps:
+        return LiveRow(False, tr("firstrun.llm.no_key"), "settings")
+    st = _status(services, "llm")
+    if _state(st) == "error":
+        return LiveRow(False, tr("setup.llm.error", error=st.last_error or st.detail), "settings")
+    return LiveRow(True, tr("setup.llm.configured", endpoint=f"{eps[0].describe()} @ {eps[0].base_url}"))
+
+
+def live_tts(services: Any) -> LiveRow:
+    st = _status(services, "tts")
+    state = _state(st)
+    backend = getattr(services.speaker, "backend", None)
+    label = str(getattr(backend, "label", "") or (st.detail if st else ""))
+    if state in ("", "connecting", "off"):
+        return LiveRow(None, tr("setup.waiting"))
+    if state == "not_configured" or backend is None:
+        return LiveRow(False, tr("setup.tts.text_only", detail=st.detail if st else "-"), "settings")
+    if state == "degraded" or getattr(backend, "active", 0):  # a fallback voice speaks, not the chosen one
+        return LiveRow(False, tr("setup.tts.fallback", label=label, error=(st.last_error if st else "") or "-"),
+                       "settings")
+    if state == "error":
+        return LiveRow(False, tr("firstrun.tts.failed", engine=label, error=st.last_error or st.detail), "settings")
+    return LiveRow(True, tr("setup.tts.in_use", label=label))
+
+
+def live_audio(services: Any) -> LiveRow:
+    st = _status(services, "audio")
+    state = _state(st)
+    spec = services.settings.tts_output_device or "default"
+    if state == "error":
+        return LiveRow(False, tr("setup.audio.error", error=st.last_error or st.detail), "settings")
+    if state in ("", "off", "connecting"):
+        output = getattr(services.speaker, "output", None)
+        if output is None:  # no audio output (text only): nothing to check
+            return LiveRow(None, tr("setup.audio.ok", device=spec))
+        return LiveRow(None, tr("setup.waiting"))
+    return LiveRow(state == "ready", tr("setup.audio.ok", device=st.detail or spec),
+                   "" if state == "ready" else "settings")
+
+
+def live_vts(services: Any) -> LiveRow:
+    avatar = services.avatar
+    snap_fn = getattr(avatar, "snapshot", None)
+    st = _status(services, "vts")
+    if snap_fn is None:
+        return LiveRow(False, tr("setup.vts.off", detail=(st.detail if st else "") or "-"), "settings")
+    snap = snap_fn()
+    url = snap.get("url", services.settings.vts_url)
+    if snap.get("authenticated"):
+        model = f" · {snap['model']}" if snap.get("model") else ""
+        return LiveRow(True, tr("setup.vts.ok", url=url, model=model))
+    if snap.get("waiting_for_allow"):
+        return LiveRow(False, tr("setup.vts.allow"))
+    if snap.get("connected"):
+        return LiveRow(None, tr("setup.vts.auth", url=url))
+    if not snap.get("attempt") and not snap.get("last_error"):
+        return LiveRow(None, tr("setup.waiting"))
+    return LiveRow(False, tr("setup.vts.down", url=url, error=snap.get("last_error") or "-"), "reconnect")
+
+
+def live_overlay(services: Any) -> LiveRow:
+    o = services.overlay
+    if o is None:
+        return LiveRow(False, tr("setup.overlay.off"), "settings")
+    if getattr(o, "running", False):
+        return LiveRow(True, tr("firstrun.overlay.ok", url=getattr(o, "obs_url", "") or o.url), "copy_url")
+    err = getattr(o, "error", "")
+    if not err:
+        return LiveRow(None, tr("setup.waiting"))
+    return LiveRow(False, err, "port")
+
+
+def live_mic(services: Any) -> LiveRow | None:
+    """The microphone row, only when the app has a microphone service (the mic picker is in settings)."""
+    mic = getattr(services, "mic", None)
+    if mic is None:
+        return None
+    st = _status(services, "mic") or _status(services, "stt")
+    state = _state(st)
+    if state == "ready":
+        return LiveRow(True, tr("setup.mic.state", detail=st.detail or "on"), "settings")
+    if state in ("", "off", "connecting"):
+        return LiveRow(None, tr("setup.mic.state", detail=(st.detail if st else "") or state or "-"), "settings")
+    return LiveRow(False, tr("setup.mic.state", detail=st.last_error or st.detail or state), "settings")
+
+
+LIVE_PARTS: dict[str, Callable[[Any], LiveRow | None]] = {
+    "chat": live_chat, "llm": live_llm, "tts": live_tts, "audio": live_audio, "vts": live_vts,
+    "overlay": live_overlay, "mic": live_mic,
+}
+# Parts whose real test (a paid LLM request, a test synthesis) runs only when the user clicks "Test".
+TESTS = ("llm", "tts")
+
+
+def live_rows(services: Any) -> dict[str, LiveRow]:
+    """What is running now, per part (rows that do not apply, e.g. no microphone, are left out)."""
+    out: dict[str, LiveRow] = {}
+    for name, fn in LIVE_PARTS.items():
+        try:
+            row = fn(services)
+        except Exception as e:  # a check never raises into the dialog
+            log.exception("setup check %s failed", name)
+            row = LiveRow(False, _err(e))
+        if row is not None:
+            out[name] = row
+    return out
+
+
+async def run_test(services: Any, name: str) -> CheckResult:
+    """The real test the user asked for: one LLM request, or one test synthesis on the voice in use."""
+    s = services.settings
+    if name == "llm":
+        return await check_llm(s)
+    if name == "tts":
+        backend = getattr(services.speaker, "backend", None)
+        return await check_tts(s, backend, engine=str(getattr(backend, "label", "") or ""))
+    raise ValueError(name)

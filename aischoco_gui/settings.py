@@ -58,63 +58,73 @@ UI_LANGUAGES = ("ko", "en")
 @dataclass
 class Settings:
     # chat
-    chat_source: str = opt("", "CHAT_SOURCE", choices=("",) + CHAT_SOURCES, dialog=True)
-    chzzk_client_id: str = opt("", "CHZZK_CLIENT_ID", dialog=True)
-    chzzk_client_secret: str = opt("", "CHZZK_CLIENT_SECRET", secret=True, dialog=True)
-    chzzk_redirect_uri: str = opt("http://localhost:8080/callback", "CHZZK_REDIRECT_URI", dialog=True)
-    chzzk_channel_id: str = opt("", "CHZZK_CHANNEL_ID", dialog=True)
-    chzzk_access_token: str = opt("", "CHZZK_ACCESS_TOKEN", secret=True)
-    chzzk_openapi_base: str = opt("https://openapi.chzzk.naver.com", "CHZZK_OPENAPI_BASE")
-    chzzk_api_base: str = opt("https://api.chzzk.naver.com", "CHZZK_API_BASE")  # unofficial live-status
-    chzzk_game_api_base: str = opt("https://comm-api.game.naver.com", "CHZZK_GAME_API_BASE")  # unofficial token
-    chzzk_chat_ws_url: str = opt("wss://kr-ss{server}.chat.naver.com/chat", "CHZZK_CHAT_WS_URL")  # unofficial
-    chzzk_live_poll_s: float = opt(30.0, "CHZZK_LIVE_POLL_SECONDS")
-    chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS")
-    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS", dialog=True)
-    chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True)
+    chat_source: str = opt("", "CHAT_SOURCE", choices=("",) + CHAT_SOURCES, dialog=True, restart=False)
+    chzzk_client_id: str = opt("", "CHZZK_CLIENT_ID", dialog=True, restart=False)
+    chzzk_client_secret: str = opt("", "CHZZK_CLIENT_SECRET", secret=True, dialog=True, restart=False)
+    chzzk_redirect_uri: str = opt("http://localhost:8080/callback", "CHZZK_REDIRECT_URI", dialog=True, restart=False)
+    chzzk_channel_id: str = opt("", "CHZZK_CHANNEL_ID", dialog=True, restart=False)
+    chzzk_access_token: str = opt("", "CHZZK_ACCESS_TOKEN", secret=True, restart=False)
+    chzzk_openapi_base: str = opt("https://openapi.chzzk.naver.com", "CHZZK_OPENAPI_BASE", restart=False)
+    chzzk_api_base: str = opt("https://api.chzzk.naver.com", "CHZZK_API_BASE", restart=False)  # unofficial live-status
+    # unofficial token
+    chzzk_game_api_base: str = opt("https://comm-api.game.naver.com", "CHZZK_GAME_API_BASE", restart=False)
+    # unofficial
+    chzzk_chat_ws_url: str = opt("wss://kr-ss{server}.chat.naver.com/chat", "CHZZK_CHAT_WS_URL", restart=False)
+    chzzk_live_poll_s: float = opt(30.0, "CHZZK_LIVE_POLL_SECONDS", restart=False)
+    chat_reconnect_base_s: float = opt(1.0, "CHAT_RECONNECT_BASE_SECONDS", restart=False)
+    chat_reconnect_max_s: float = opt(30.0, "CHAT_RECONNECT_MAX_SECONDS", dialog=True, restart=False)
+    chat_panel_max: int = opt(2000, "CHAT_PANEL_MAX_MESSAGES", dialog=True, restart=False)
     # llm
-    groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True)
-    groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True)
-    llm_base_url: str = opt("https://api.groq.com/openai/v1", "LLM_BASE_URL", dialog=True)
-    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT", dialog=True)
-    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES", dialog=True)
-    llm_provider: str = opt("auto", "LLM_PROVIDER", dialog=True,
+    groq_api_key: str = opt("", "GROQ_API_KEY", secret=True, dialog=True, restart=False)
+    groq_model: str = opt("openai/gpt-oss-120b", "GROQ_MODEL", dialog=True, restart=False)
+    llm_base_url: str = opt("https://api.groq.com/openai/v1", "LLM_BASE_URL", dialog=True, restart=False)
+    llm_timeout_s: float = opt(5.0, "LLM_TIMEOUT", dialog=True, restart=False)
+    llm_max_retries: int = opt(3, "LLM_MAX_RETRIES", dialog=True, restart=False)
+    llm_provider: str = opt("auto", "LLM_PROVIDER", dialog=True, restart=False,
                             choices=("auto", "groq", "cerebras", "openai", "ollama", "llamacpp", "custom"))
-    llm_mode: str = opt("auto", "LLM_MODE", choices=("auto", "json", "stream"), dialog=True)
-    llm_fallbacks: str = opt("", "LLM_FALLBACKS", dialog=True)  # "cerebras, ollama=qwen2.5:7b, http://host/v1=m"
-    cerebras_api_key: str = opt("", "CEREBRAS_API_KEY", secret=True, dialog=True)
-    openai_api_key: str = opt("", "OPENAI_API_KEY", secret=True, dialog=True)
-    llm_max_tokens: int = opt(1024, "LLM_MAX_TOKENS")
-    llm_temperature: float = opt(-1.0, "LLM_TEMPERATURE")  # < 0 = provider default
-    llm_retry_backoff_s: float = opt(0.5, "LLM_RETRY_BACKOFF")
-    llm_emotions: str = opt("", "LLM_EMOTIONS")  # "" = pose_mapping.json emotions, else the default six
-    llm_banned_words: str = opt("", "LLM_BANNED_WORDS", dialog=True)
-    history_summary_threshold: int = opt(7000, "HISTORY_SUMMARY_THRESHOLD", dialog=True)
-    history_keep_tokens: int = opt(5000, "HISTORY_KEEP_TOKENS", dialog=True)
-    history_max_tokens: int = opt(8000, "HISTORY_MAX_TOKENS", dialog=True)
+    llm_mode: str = opt("auto", "LLM_MODE", choices=("auto", "json", "stream"), dialog=True, restart=False)
+    # "cerebras, ollama=qwen2.5:7b, http://host/v1=m"
+    llm_fallbacks: str = opt("", "LLM_FALLBACKS", dialog=True, restart=False)
+    cerebras_api_key: str = opt("", "CEREBRAS_API_KEY", secret=True, dialog=True, restart=False)
+    openai_api_key: str = opt("", "OPENAI_API_KEY", secret=True, dialog=True, restart=False)
+    llm_max_tokens: int = opt(1024, "LLM_MAX_TOKENS", restart=False)
+    llm_temperature: float = opt(-1.0, "LLM_TEMPERATURE", restart=False)  # < 0 = provider default
+    llm_retry_backoff_s: float = opt(0.5, "LLM_RETRY_BACKOFF", restart=False)
+    llm_emotions: str = opt("", "LLM_EMOTIONS", restart=False)  # "" = pose_mapping.json emotions, else the default six
+    llm_banned_words: str = opt("", "LLM_BANNED_WORDS", dialog=True, restart=False)
+    history_summary_threshold: int = opt(7000, "HISTORY_SUMMARY_THRESHOLD", dialog=True, restart=False)
+    history_keep_tokens: int = opt(5000, "HISTORY_KEEP_TOKENS", dialog=True, restart=False)
+    history_max_tokens: int = opt(8000, "HISTORY_MAX_TOKENS", dialog=True, restart=False)
     # tts / audio
-    tts_engine: str = opt("", "TTS_ENGINE", dialog=True)
-    tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True)
-    tts_remote_model: str = opt("tts-1", "TTS_REMOTE_MODEL")  # `model` for OpenAI-style /v1/audio/speech
-    tts_remote_api_key: str = opt("", "TTS_REMOTE_API_KEY", secret=True)  # Bearer key for a hosted TTS server
-    tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True)
-    tts_fallback: str = opt("system", "TTS_FALLBACK", dialog=True)  # engines tried after the primary, comma separated
-    qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True)  # or 0.6B / a folder
-    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE", dialog=True)
-    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE", dialog=True)  # espeak-ng voice for the offline engine
+    tts_engine: str = opt("", "TTS_ENGINE", dialog=True, restart=False)
+    tts_remote_url: str = opt("", "TTS_REMOTE_URL", dialog=True, restart=False)
+    # `model` for OpenAI-style /v1/audio/speech; Bearer key for a hosted TTS server
+    tts_remote_model: str = opt("tts-1", "TTS_REMOTE_MODEL", restart=False)
+    tts_remote_api_key: str = opt("", "TTS_REMOTE_API_KEY", secret=True, restart=False)
+    tts_output_device: str = opt("", "TTS_OUTPUT_DEVICE", dialog=True, restart=False)
+    # engines tried after the primary, comma separated
+    tts_fallback: str = opt("system", "TTS_FALLBACK", dialog=True, restart=False)
+    # or 0.6B / a folder
+    qwen_tts_model: str = opt("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "QWEN_TTS_MODEL", dialog=True, restart=False)
+    qwen_tts_device: str = opt("cuda:0", "QWEN_TTS_DEVICE", dialog=True, restart=False)
+    # espeak-ng voice for the offline engine
+    # longest text sent to the TTS engine at once: longer sentences are split at a comma or space
+    tts_sentence_max_chars: int = opt(200, "TTS_SENTENCE_MAX_CHARS", restart=False)
+    tts_system_voice: str = opt("ko", "TTS_SYSTEM_VOICE", dialog=True, restart=False)
     # avatar
-    vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True)
-    lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
-    vts_idle_motion: bool = opt(True, "VTS_IDLE_MOTION", dialog=True)
-    vts_face_found: bool = opt(True, "VTS_FACE_FOUND")  # off for streamers who run webcam tracking alongside
+    vts_url: str = opt("ws://localhost:8001", "VTS_URL", dialog=True, restart=False)
+    lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True, restart=False)
+    vts_idle_motion: bool = opt(True, "VTS_IDLE_MOTION", dialog=True, restart=False)
+    # off for streamers who run webcam tracking alongside
+    vts_face_found: bool = opt(True, "VTS_FACE_FOUND", restart=False)
     # overlay
-    overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
-    overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)
+    overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST", restart=False)
+    overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True, restart=False)
     # pipeline
     approval_mode: str = opt("manual", "APPROVAL_MODE", choices=APPROVAL_MODES, dialog=True, restart=False)
     auto_approve_seconds: float = opt(0.0, "AUTO_APPROVE_SECONDS", dialog=True, restart=False)  # 0 = off
-    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS", dialog=True)
-    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES", dialog=True)
+    max_pending_drafts: int = opt(3, "MAX_PENDING_DRAFTS", dialog=True, restart=False)
+    batch_max_messages: int = opt(10, "BATCH_MAX_MESSAGES", dialog=True, restart=False)
     tarot_enabled: bool = opt(False, "TAROT_ENABLED", dialog=True)
     # ui / logging
     ui_language: str = opt("ko", "UI_LANGUAGE", choices=UI_LANGUAGES, dialog=True)
@@ -122,7 +132,8 @@ class Settings:
     log_max_mb: float = opt(10.0, "LOG_MAX_MB", dialog=True)
     log_backup_count: int = opt(5, "LOG_BACKUP_COUNT", dialog=True)
     # safety (issue 13)
-    reply_max_chars: int = opt(300, "REPLY_MAX_CHARS")  # every draft is cut to this at a sentence boundary
+    # every draft is cut to this at a sentence boundary
+    reply_max_chars: int = opt(300, "REPLY_MAX_CHARS", restart=False)
     # show tools (aischoco_gui/show/; README "Show tools")
     chzzk_chat_echo: str = opt("off", "CHZZK_CHAT_ECHO", choices=("off", "on"), dialog=True)
     chat_echo_mode: str = opt("split", "CHAT_ECHO_MODE", choices=("split", "trim"), dialog=True)

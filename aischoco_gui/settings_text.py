@@ -108,6 +108,9 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
                         "예: cuda:0, cpu.", "E.g. cuda:0, cpu."),
     "tts_system_voice": ("advanced", "오프라인 음성", "Offline voice",
                          "오프라인 엔진(espeak-ng)의 목소리, 예: ko.", "Voice of the offline engine (espeak-ng), e.g. ko."),
+    "tts_sentence_max_chars": ("advanced", "TTS 한 번에 보낼 최대 글자 수", "TTS max characters per request",
+                               "이보다 긴 문장은 쉼표나 띄어쓰기에서 나눠 보내요 (서버 길이 제한으로 소리가 안 나는 일 방지).",
+                               "Longer sentences are split at a comma or space (so a server's length limit never silences a reply)."),
     "vts_url": ("avatar", "VTube Studio 주소", "VTube Studio address",
                 "VTube Studio API 주소, 기본 ws://localhost:8001.", "VTube Studio API address, default ws://localhost:8001."),
     "lipsync_mode": ("avatar", "입 모양 방식", "Lip sync",
@@ -330,3 +333,37 @@ def source_text(source: str) -> str:
 
     key = f"setting.source.{source}"
     return tr(key) if key in all_keys() else source
+
+
+# Why a field still needs a restart (the tooltip of its "재시작 필요" tag); everything else applies live.
+RESTART_REASONS: dict[str, str] = {
+    "ui_language": "settings.restart.why.language",
+    "tarot_enabled": "settings.restart.why.tarot",
+    "log_console_level": "settings.restart.why.logs",
+    "log_max_mb": "settings.restart.why.logs",
+    "log_backup_count": "settings.restart.why.logs",
+    **dict.fromkeys(("chzzk_chat_echo", "chat_echo_mode", "idle_talk_seconds", "thanks_donation_levels",
+                     "thanks_subscription_levels", "thanks_auto_approve", "run_sheet_enabled"),
+                    "settings.restart.why.show"),
+    **dict.fromkeys(("mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model",
+                     "stt_language", "stt_vad_hangover_ms", "barge_in", "stt_local_model"),
+                    "settings.restart.why.mic"),
+}
+
+register({
+    "settings.restart.why.language": ("창의 모든 글자는 시작할 때 만들어져서, 언어는 다시 시작해야 바뀌어요.",
+                                      "Every text in the window is built at start, so the language changes after a restart."),
+    "settings.restart.why.tarot": ("타로 코너는 시작할 때 채팅 처리와 오버레이 페이지에 연결돼요.",
+                                   "The tarot corner is hooked into chat handling and the overlay pages at start."),
+    "settings.restart.why.logs": ("로그 파일은 시작할 때 이 설정으로 열려요.",
+                                  "The log files are opened with these settings at start."),
+    "settings.restart.why.show": ("방송 도구(채팅 에코·잡담·감사·진행표)는 시작할 때 연결돼요.",
+                                  "The show tools (chat echo, idle talk, thanks, run sheet) are wired at start."),
+    "settings.restart.why.mic": ("마이크와 음성 인식은 시작할 때 연결돼요.",
+                                 "The microphone and speech recognition are set up at start."),
+})
+
+
+def restart_reason_key(name: str) -> str:
+    """The i18n key that says why ``name`` needs a restart."""
+    return RESTART_REASONS.get(name, "settings.restart.tip")

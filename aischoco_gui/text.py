@@ -93,3 +93,48 @@ def clean_display_text(s: str, max_len: int = 0) -> str:
 def clean_nickname(s: str, max_len: int = 32) -> str:
     s = clean_display_text(s).replace("\n", " ").strip()
     return (s or "?")[:max_len]
+
+
+def cap_sentences(sentences: list[str], max_chars: int) -> list[str]:
+    """Every piece at most ``max_chars`` long: a longer sentence (an edited draft typed without
+    punctuation, a run-on reply) is split at the last comma or space before the limit (a hard cut
+    only when there is none), so a TTS server with a length limit never answers 413 with silence."""
+    if max_chars <= 0:
+        return [s for s in sentences if s.strip()]
+    out: list[str] = []
+    for s in sentences:
+        s = s.strip()
+        while len(s) > max_chars:
+            head = s[:max_chars + 1]
+            cut = max(head.rfind(", "), head.rfind("，"), head.rfind("、"))
+            cut = cut + 1 if cut > max_chars // 3 else head.rfind(" ")
+            if cut <= max_chars // 3:
+                cut = max_chars
+            piece, s = s[:cut].strip(), s[cut:].strip()
+            if piece:
+                out.append(piece)
+        if s:
+            out.append(s)
+    return out
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters: an emoji with its skin tone, variation selector or ZWJ parts
+    (👍🏻, ❤️, 👨‍👩‍👧), a flag (two regional indicators) or a letter with combining marks is one."""
+    out: list[str] = []
+    join = False
+    for ch in text:
+        o = ord(ch)
+        if out and (join or unicodedata.combining(ch) or o in (0x200D, 0xFE0E, 0xFE0F, 0x20E3)
+                    or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
+                    or (0x1F1E6 <= o <= 0x1F1FF and len(out[-1]) == 1 and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF)):
+            out[-1] += ch
+        else:
+            out.append(ch)
+        join = o == 0x200D
+    return out
+
+
+def is_emoji_grapheme(g: str) -> bool:
+    """True for a grapheme that is an emoji (pictograph, flag, keycap)."""
+    return any(_is_emoji(c) and ord(c) not in (0x200D, 0xFE0F) for c in g) or "\u20e3" in g

@@ -17,8 +17,9 @@ QT_XCB=(libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-ke
         libxcb-xfixes0 libxcb-xkb1 libx11-6 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0)
 # QtGui / QtCore / QtDBus themselves
 QT_CORE=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3)
-# A font with Hangul (a minimal system has no fonts at all: Korean would show as boxes)
-FONTS=(fonts-noto-cjk)
+# A font with Hangul (a minimal system has no fonts at all: Korean would show as boxes) and a colour
+# emoji font (the panic button ⛔, donations 💰 and chat emoji are boxes without one)
+FONTS=(fonts-noto-cjk fonts-noto-color-emoji)
 # Sound output (sounddevice needs PortAudio on Linux) and the offline voice (optional, GPL)
 AUDIO=(libportaudio2 espeak-ng)
 # Python with venv (Debian splits it out)

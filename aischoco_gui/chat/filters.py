@@ -21,6 +21,7 @@ from aischoco_gui.chat.models import ChatMessage
 from aischoco_gui.chat.parse import plain_text
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import atomic_write_text
+from aischoco_gui.text import graphemes, is_emoji_grapheme
 from aischoco_gui.wordfilter import WordMatcher
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class FilterRules:
     ignore_streamer: bool = True
     min_length_enabled: bool = True
     min_length: int = 2
+    emoji_counts: bool = True  # a lone emoji (👍) is content, never "too short"; off: counted like a letter
     spam_enabled: bool = True
     spam_window_s: float = 30.0
     spam_max_repeats: int = 2  # the same text more often than this within the window is spam
@@ -202,6 +204,14 @@ class ChatFilter:
         self._bots = {n.casefold() for n in r.bot_nicknames}
         self._ignored = set(r.ignored_users)
 
+    def _too_short(self, text: str) -> bool:
+        """Length in graphemes (👍🏻 is one, not two code points); an emoji counts as content."""
+        r = self.rules
+        parts = [g for g in graphemes(text.strip()) if not g.isspace()]
+        if r.emoji_counts and any(is_emoji_grapheme(g) for g in parts):
+            return False
+        return len(parts) < max(1, r.min_length)
+
     # -- the check --------------------------------------------------------------------------
     def check(self, msg: ChatMessage) -> str | None:
         """Return the reason the message is filtered, or None when it passes."""
@@ -223,7 +233,7 @@ class ChatFilter:
             if r.donation_priority:
                 msg.priority = True
             return None
-        if r.min_length_enabled and len(text) < max(1, r.min_length):
+        if r.min_length_enabled and self._too_short(text):
             return "too_short"
         if not text:
             return "empty"

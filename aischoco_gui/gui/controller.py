@@ -18,10 +18,16 @@ from qasync import asyncSlot
 from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
 from aischoco_gui.gui.show_actions import ActionResult, ShowActions
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
+register({
+    "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
+                           "OBS 브라우저 소스 URL을 새 주소로 바꿔 주세요.",
+                           "The overlay now runs on port {port} (saved in settings). "
+                           "Update the OBS browser source URL."),
+})
 
 
 class ChzzkLoginAction:
@@ -96,15 +102,40 @@ class AppController(QObject):
         self.settings_dialog = dlg
 
         def accepted() -> None:
-            changed = getattr(dlg, "saved", {})
-            if "approval_mode" in changed or "auto_approve_seconds" in changed:
-                c = dlg.candidate()
-                self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
-            self.services.bus.notice(tr("settings.saved_restart"))
+            self.apply_settings(dlg.candidate(), dict(getattr(dlg, "saved", {})))
 
         dlg.accepted.connect(accepted)
         dlg.setModal(True)
         dlg.open()
+
+    @asyncSlot(object, object)
+    async def apply_settings(self, settings: Any, changed: dict[str, Any]) -> list[str]:
+        """Live settings: rebuild only the services the changed fields belong to (compose.apply_settings),
+        let the panels pick up their new service, and say what applied now and what needs a restart."""
+        from aischoco_gui.compose import apply_settings
+        from aischoco_gui.logging_setup import redactor
+        from aischoco_gui.settings import setting_fields
+
+        bus = self.services.bus
+        redactor.add(*settings.secrets())  # a key typed in the dialog never reaches the logs
+        try:
+            rebuilt = await apply_settings(self.services, settings, changed)
+        except Exception as e:  # shown, never raised into Qt
+            log.exception("applying settings failed")
+            bus.notice(tr("settings.apply_failed", error=f"{type(e).__name__}: {e}"), "error")
+            return []
+        for panel in getattr(self.window, "panels", {}).values():
+            hook = getattr(panel, "services_changed", None)
+            if hook is not None:
+                hook(set(rebuilt), set(changed))
+        restart = {f.name for f in setting_fields() if f.metadata.get("restart", True)}
+        if rebuilt:
+            bus.notice(tr("settings.saved_live", services=", ".join(tr(f"service.{n}") for n in rebuilt)))
+        if set(changed) & restart:
+            bus.notice(tr("settings.saved_restart"))
+        elif not rebuilt:
+            bus.notice(tr("settings.saved"))
+        return rebuilt
 
     # -- chat -----------------------------------------------------------------------------
     @asyncSlot()
@@ -196,11 +227,30 @@ class AppController(QObject):
         else:
             panel.show_discovered(found)
 
+    def _keep_overlay_port(self, port: int) -> None:
+        """The free port the overlay now runs on is saved, so the OBS URL stays the same next start."""
+        import dataclasses
+
+        from aischoco_gui.settings import save_dialog_settings
+
+        self.services.settings = dataclasses.replace(self.services.settings, overlay_port=port)
+        try:
+            save_dialog_settings(self.services.dirs, {"overlay_port": port})
+        except OSError as e:
+            log.warning("could not save the overlay port %s: %s", port, e)
+            return
+        self.services.bus.notice(tr("overlay.port_saved", port=port))
+
     # -- overlay --------------------------------------------------------------------------
     @asyncSlot()
     async def overlay_fix_port(self) -> None:
         overlay = self.services.overlay
         try:
-            await overlay.restart(port=overlay.suggested_port or overlay.port)
+            ok = await overlay.restart(port=overlay.suggested_port or overlay.port)
+            if ok and overlay.port != self.services.settings.overlay_port:
+                self._keep_overlay_port(overlay.port)
         finally:
             self.window.panels["overlay"].port_fix_done()
+            welcome = getattr(self.window, "welcome_dialog", None)
+            if welcome is not None:
+                welcome.port_fix_done()

@@ -5,9 +5,19 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QPushButton, QToolBar, QWidget
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolBar,
+    QWidget,
+)
 
 from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
@@ -30,7 +40,7 @@ register({
     "panel.chat": ("채팅", "Chat"),
     "panel.replies": ("AI 답변", "AI replies"),
     "panel.pose": ("감정 · 포즈", "Emotion · pose"),  # no "&": tabbed dock titles treat it as a mnemonic
-    "panel.latency": ("TTS 지연", "TTS latency"),
+    "panel.latency": ("지연 시간", "Latency"),
     "panel.vts": ("VTS 상태", "VTS status"),
     "panel.history": ("대화 요약", "History summary"),
     "panel.overlay": ("오버레이", "Overlay"),
@@ -39,6 +49,12 @@ register({
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
+    "quit.title": ("방송 중이에요", "You are on air"),
+    "quit.text": ("{what}. 정말 종료할까요?", "{what}. Quit anyway?"),
+    "quit.speaking": ("AI가 말하는 중이에요", "The AI is speaking"),
+    "quit.chat": ("CHZZK 채팅에 연결돼 있어요", "CHZZK chat is connected"),
+    "quit.yes": ("종료", "Quit"),
+    "quit.no": ("계속 방송", "Keep streaming"),
 })
 
 # (key, module, dock area); the replies panel is the central widget.
@@ -51,6 +67,20 @@ DOCKS = [
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
+
+
+class DockScroll(QScrollArea):
+    """A dock's scroll area: asks for its panel's size (capped), so the first layout gives side docks a
+    usable width and the bottom graphs a strip, while its minimum stays small (the panel scrolls)."""
+
+    def __init__(self, parent: QWidget, max_w: int | None, max_h: int | None) -> None:
+        super().__init__(parent)
+        self.max_w, self.max_h = max_w, max_h
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        w = self.widget()
+        hint = w.sizeHint().expandedTo(w.minimumSizeHint()) if w is not None else super().sizeHint()
+        return QSize(min(hint.width(), self.max_w or hint.width()), min(hint.height(), self.max_h or hint.height()))
 
 
 class MainWindow(QMainWindow):
@@ -105,8 +135,13 @@ class MainWindow(QMainWindow):
         self.status = ControlStatusBar(bridge, self)
         self.setStatusBar(self.status)
         self._build_menus()
-        self.resize(1400, 860)
-        self._qsettings = QSettings(str(services.dirs.config / "window.ini"), QSettings.Format.IniFormat)
+        self._fit_screen(1400, 860)
+        # Window geometry and dock arrangement live in the data dir (older versions kept them in config).
+        path = services.dirs.data / "window.ini"
+        if not path.exists() and (services.dirs.config / "window.ini").exists():
+            path = services.dirs.config / "window.ini"
+        self._qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+        self._layout_path = services.dirs.data / "window.ini"
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -118,7 +153,15 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
+        # A scroll area: a panel's own minimum size never forces the window past a laptop screen
+        # (1366×768); when a dock is made smaller than its panel, the panel scrolls instead of overlapping.
+        side = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        scroll = DockScroll(dock, max_w=500 if side else None, max_h=None if side else 230)
+        scroll.setObjectName(f"scroll_{key}")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
@@ -133,7 +176,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         q = m.addAction(tr("menu.quit"))
         q.setShortcut(QKeySequence("Ctrl+Q"))
-        q.triggered.connect(self.close)
+        q.triggered.connect(self.close)  # on air: closeEvent asks first
+        self.quit_action = q
         v = self.menuBar().addMenu(tr("menu.view"))
         for dock in self.docks.values():
             v.addAction(dock.toggleViewAction())
@@ -153,12 +197,64 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    def _fit_screen(self, width: int, height: int) -> None:
+        """First start: the preferred size, but never larger than the screen's free area (taskbar and
+        display scaling included: Qt 6 reports logical pixels, so 1366×768 at 100 % and 1920×1080 at
+        150 % both fit)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width, height = min(width, avail.width()), min(height, avail.height())
+        self.resize(width, height)
+
     def save_layout(self) -> None:
+        if str(self._qsettings.fileName()) != str(self._layout_path):
+            self._qsettings = QSettings(str(self._layout_path), QSettings.Format.IniFormat)
         self._qsettings.setValue("geometry", self.saveGeometry())
         self._qsettings.setValue("state", self.saveState())
         self._qsettings.sync()
 
+    # -- quitting while on air ------------------------------------------------------------
+    def on_air(self) -> list[str]:
+        """Why quitting now would cut the show (empty: nothing is live)."""
+        why = []
+        if getattr(self.services.pipeline, "speaking", None) is not None:
+            why.append(tr("quit.speaking"))
+        st = self.services.bus.status.get("chat")
+        live_source = self.services.settings.effective_chat_source != "rehearsal"
+        if live_source and st is not None and st.state.value == "ready":
+            why.append(tr("quit.chat"))
+        return why
+
+    def _confirm_quit(self, why: list[str]) -> None:
+        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile."""
+        box = getattr(self, "quit_box", None)
+        if box is not None and box.isVisible():
+            box.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("quit.title"), tr("quit.text", what=" · ".join(why)),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("quit_box")
+        self.quit_yes = box.addButton(tr("quit.yes"), QMessageBox.ButtonRole.AcceptRole)
+        self.quit_no = box.addButton(tr("quit.no"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.quit_no)
+        box.setEscapeButton(self.quit_no)
+
+        def answered(button) -> None:
+            if button is self.quit_yes:
+                self._quit_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        self.quit_box = box
+        box.open()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        why = [] if getattr(self, "_quit_confirmed", False) else self.on_air()
+        if why:
+            event.ignore()
+            self._confirm_quit(why)
+            return
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)

@@ -48,14 +48,17 @@ from aischoco_gui.settings import (
     store_secret_in_file,
     validate,
 )
-from aischoco_gui.settings_text import GROUPS, choice_key, group_of, localize_problem
+from aischoco_gui.settings_text import GROUPS, choice_key, group_of, localize_problem, restart_reason_key
 
 log = logging.getLogger(__name__)
 
 register({
     "settings.title": ("설정", "Settings"),
-    "settings.saved_restart": ("저장했어요. 연결 설정은 앱을 다시 시작하면 적용됩니다.",
-                               "Saved. Connection settings apply after restarting the app."),
+    "settings.saved_restart": ("저장했어요. '재시작 필요' 항목은 앱을 다시 시작하면 적용돼요.",
+                               "Saved. Fields marked 'restart needed' apply after restarting the app."),
+    "settings.saved_live": ("저장하고 바로 적용했어요: {services}", "Saved and applied now: {services}"),
+    "settings.saved": ("저장했어요.", "Saved."),
+    "settings.apply_failed": ("설정을 적용하지 못했어요: {error}", "Could not apply the settings: {error}"),
     "settings.restart": ("재시작 필요", "restart needed"),
     "settings.restart.tip": ("이 항목은 앱을 다시 시작해야 적용돼요.",
                              "This setting applies after restarting the app."),
@@ -183,7 +186,7 @@ class SettingsDialog(QDialog):
         if f.metadata.get("restart", True):
             tag = QLabel(tr("settings.restart"), self)
             tag.setStyleSheet("color:#8a6d00; font-size: 11px")
-            tag.setToolTip(tr("settings.restart.tip"))
+            tag.setToolTip(tr(restart_reason_key(f.name)))
             self.restart_tags[f.name] = tag
             row.addWidget(tag)
         v.addLayout(row)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.gui.bridge import Bridge
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import register, tr
 
 COLORS = {
@@ -28,18 +31,21 @@ def state_text(st: ServiceStatus) -> str:
     return tr(f"state.{st.state.value}", attempt=st.attempt)
 
 
-class ServiceIndicator(QLabel):
+class ServiceIndicator(ElidedLabel):
+    """"● 채팅: 준비됨" — the state text elides when the window is narrow (full state and error on hover)."""
+
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent, min_chars=4)
         self.name = name
+        self.color = COLORS[ServiceState.OFF]
         self.setObjectName(f"indicator_{name}")
         self.status: ServiceStatus | None = None
         self.update_status(ServiceStatus(name=name, state=ServiceState.OFF))
 
     def update_status(self, st: ServiceStatus) -> None:
         self.status = st
-        color = COLORS.get(st.state, "#888")
-        self.setText(f"<span style='color:{color}'>●</span> {tr('service.' + self.name)}: {state_text(st)}")
+        self.color = COLORS.get(st.state, "#888")
+        self.setText(f"{tr('service.' + self.name)}: {state_text(st)}")
         lines = [f"<b>{tr('service.' + self.name)}</b>", f"{tr('status.detail')}: {state_text(st)}"]
         if st.detail:
             lines.append(st.detail)
@@ -48,6 +54,30 @@ class ServiceIndicator(QLabel):
         for k, v in st.extra.items():
             lines.append(f"{k}: {v}")
         self.setToolTip("<br>".join(_esc(s) if i else s for i, s in enumerate(lines)))
+        self.update()
+
+    def _dot_width(self) -> int:
+        return self.fontMetrics().horizontalAdvance("● ")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return super().minimumSizeHint() + QSize(self._dot_width(), 0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return super().sizeHint() + QSize(self._dot_width(), 0)
+
+    def elided(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             max(0, self.contentsRect().width() - self._dot_width()))
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        r = self.contentsRect()
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        p.setPen(QColor(self.color))
+        p.drawText(r, flags, "●")
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(r.adjusted(self._dot_width(), 0, 0, 0), flags, self.elided())
+        p.end()
 
 
 def _esc(s: str) -> str:
@@ -60,6 +90,13 @@ class ControlStatusBar(QStatusBar):
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.indicators: dict[str, ServiceIndicator] = {}
+        # The latest notice: elided to the room left (whole text on hover), cleared after a while.
+        self.message = ElidedLabel("", self, min_chars=0)
+        self.message.setObjectName("status_message")
+        self.addWidget(self.message, 1)
+        self._clear = QTimer(self)
+        self._clear.setSingleShot(True)
+        self._clear.timeout.connect(lambda: self.message.setText(""))
         for n in self.NAMES:
             ind = ServiceIndicator(n, self)
             self.indicators[n] = ind
@@ -75,4 +112,5 @@ class ControlStatusBar(QStatusBar):
             ind.update_status(st)
 
     def _on_notice(self, text: str, level: str) -> None:
-        self.showMessage(("⚠ " if level in ("warning", "error") else "") + text, 15000)
+        self.message.setText(("⚠ " if level in ("warning", "error") else "") + text)
+        self._clear.start(15000)

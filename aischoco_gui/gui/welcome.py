@@ -1,17 +1,17 @@
-"""Welcome / setup-check dialog: one green/red line per part with a button to fix it.
+"""Welcome / setup-check dialog: what is actually running, one green/red line per part, a fix for each red.
 
-Shown on the first start (when the shipped defaults were just copied) and from Help → Setup
-checks. The checks themselves live in the Qt-free :mod:`aischoco_gui.firstrun`; this dialog runs
-them as tasks on the qasync loop (never a nested modal loop) and updates the rows. Opening the
-dialog runs only the free checks: the LLM request and the test synthesis (``firstrun.PAID``) run
-when the streamer presses their "test" button or "check all".
+Shown on the first start (after the services have started) and from Help → Setup checks. The rows
+come from the Qt-free :func:`aischoco_gui.firstrun.live_rows` (engine in use, output device, VTS auth,
+chat state, overlay URL, LLM configured, microphone) and update live from the bus status. Nothing
+costs money unless the user clicks "Test" (one LLM request / one test synthesis, run as tasks on the
+qasync loop). Fixes are intents: the window's controller does the async work (overlay port, VTS
+reconnect, CHZZK login), the dialog itself never connects an async slot to a button.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import webbrowser
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -19,17 +19,25 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aischoco_gui import firstrun
-from aischoco_gui.firstrun import FIXES, PAID, CheckResult
+from aischoco_gui.firstrun import TESTS, CheckResult, LiveRow
 from aischoco_gui.i18n import register, tr
 
 log = logging.getLogger(__name__)
 
 register({
     "welcome.title": ("aischoco 시작하기", "Welcome to aischoco"),
-    "welcome.intro": ("각 연결을 확인해요. 빨간 줄은 옆의 버튼으로 고칠 수 있어요. "
+    "welcome.intro": ("지금 실제로 돌아가는 상태예요 (실시간으로 바뀌어요). 빨간 줄은 옆의 버튼이나 안내대로 "
+                      "고치세요. 요금이 드는 요청은 '테스트'를 누를 때만 보내요. "
                       "나중에 도움말 → 연결 확인에서 다시 열 수 있어요.",
-                      "Each connection is checked. Fix a red line with the button next to it. "
+                      "What is actually running now (updates live). Fix a red line with the button next to it "
+                      "or as it says. Nothing that costs money is sent unless you click 'Test'. "
                       "Reopen this any time from Help → Setup checks."),
+    "welcome.part.audio": ("오디오 출력", "Audio output"),
+    "welcome.part.mic": ("마이크", "Microphone"),
+    "welcome.test": ("테스트", "Test"),
+    "welcome.fix.reconnect": ("연결", "Connect"),
+    "welcome.fix.port": ("빈 포트로 열기", "Open on a free port"),
+    "welcome.fix.port_n": ("{port}번 포트로 열기", "Open on port {port}"),
     "welcome.menu": ("연결 확인 (시작 도우미)…", "Setup checks (welcome)…"),
     "welcome.part.chat": ("CHZZK 채팅", "CHZZK chat"),
     "welcome.part.llm": ("LLM (답변 생성)", "LLM (replies)"),
@@ -38,7 +46,6 @@ register({
     "welcome.part.overlay": ("OBS 오버레이", "OBS overlay"),
     "welcome.checking": ("확인 중…", "Checking…"),
     "welcome.retry": ("다시 확인", "Retry"),
-    "welcome.test": ("테스트", "Test"),
     "welcome.fix.settings": ("설정 열기", "Open settings"),
     "welcome.fix.login": ("로그인", "Log in"),
     "welcome.fix.retry": ("연결", "Connect"),
@@ -52,17 +59,20 @@ GREEN, RED, GREY = "#2e9d4f", "#d0342c", "#888888"
 
 
 class WelcomeDialog(QDialog):
-    """Non-modal; ``results`` holds the last :class:`CheckResult` per part (tests read it)."""
+    """Non-modal; ``rows`` holds the current :class:`LiveRow` per part, ``results`` the last "Test" results."""
 
     settings_requested = Signal()
+    login_requested = Signal()
+    reconnect_requested = Signal()  # VTS
+    port_fix_requested = Signal()  # overlay: open on the suggested free port
     finished_checks = Signal()
 
-    def __init__(self, services: Any, parent: QWidget | None = None, checks: dict | None = None) -> None:
+    def __init__(self, services: Any, parent: QWidget | None = None, bridge: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcome_dialog")
         self.setWindowTitle(tr("welcome.title"))
         self.services = services
-        self.checks = checks or firstrun.checks_for(services)
+        self.rows: dict[str, LiveRow] = firstrun.live_rows(services)
         self.results: dict[str, CheckResult] = {}
         self._tasks: dict[str, asyncio.Future] = {}
         lay = QVBoxLayout(self)
@@ -74,95 +84,124 @@ class WelcomeDialog(QDialog):
         self.dots: dict[str, QLabel] = {}
         self.labels: dict[str, QLabel] = {}
         self.fix_buttons: dict[str, QPushButton] = {}
-        for row, name in enumerate(self.checks):
+        self.test_buttons: dict[str, QPushButton] = {}
+        for row, name in enumerate(self.rows):
             dot = QLabel("●")
             title = QLabel(f"<b>{tr(f'welcome.part.{name}')}</b>")
-            msg = QLabel(tr("welcome.checking"))
+            msg = QLabel("")
             msg.setWordWrap(True)
             msg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             msg.setObjectName(f"welcome_{name}_message")
-            fix = QPushButton(tr(f"welcome.fix.{FIXES.get(name, 'retry')}"))
+            msg.setMinimumWidth(320)
+            fix = QPushButton("")
             fix.setObjectName(f"welcome_{name}_fix")
             fix.clicked.connect(lambda _=False, n=name: self.fix(n))
-            retry = QPushButton(tr("welcome.test" if name in PAID else "welcome.retry"))
-            retry.setObjectName(f"welcome_{name}_retry")
-            retry.clicked.connect(lambda _=False, n=name: self.run_check(n))
-            for col, w in enumerate((dot, title, msg, fix, retry)):
-                grid.addWidget(w, row, col)
-            grid.setColumnStretch(2, 1)
+            grid.addWidget(dot, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(title, row, 1, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(msg, row, 2)
+            grid.addWidget(fix, row, 3, Qt.AlignmentFlag.AlignTop)
+            if name in TESTS:
+                test = QPushButton(tr("welcome.test"))
+                test.setObjectName(f"welcome_{name}_test")
+                test.clicked.connect(lambda _=False, n=name: self.run_test(n))
+                grid.addWidget(test, row, 4, Qt.AlignmentFlag.AlignTop)
+                self.test_buttons[name] = test
             self.dots[name], self.labels[name], self.fix_buttons[name] = dot, msg, fix
+        grid.setColumnStretch(2, 1)
+        lay.addStretch(1)  # rows stay at the top, spare height goes below them
         buttons = QHBoxLayout()
-        again = QPushButton(tr("welcome.recheck_all"))
-        again.setObjectName("welcome_check_all")
-        again.clicked.connect(lambda _=False: self.run_all(paid=True))  # a click: the paid checks too
         close = QPushButton(tr("welcome.close"))
         close.clicked.connect(self.close)
         buttons.addStretch(1)
-        buttons.addWidget(again)
         buttons.addWidget(close)
         lay.addLayout(buttons)
-        self.resize(820, 360)
+        self.refresh()
+        if bridge is not None:
+            bridge.status.connect(self._on_status)
+        self.resize(860, 380)
 
-    # -- checks --------------------------------------------------------------------------
-    def run_all(self, paid: bool = True) -> None:
-        """Run every check; with ``paid=False`` the ones that cost money/GPU wait for their button."""
-        for name in self.checks:
-            if paid or name not in PAID:
-                self.run_check(name)
-            elif name not in self.results and name not in self._tasks:
-                self._set(name, None, tr("firstrun.paid.idle"))
+    # -- what is running now -------------------------------------------------------------
+    def _on_status(self, _st: object) -> None:
+        try:
+            self.refresh()
+        except RuntimeError:  # dialog already deleted
+            pass
 
-    def run_check(self, name: str) -> None:
+    def refresh(self) -> None:
+        """Re-read the running services (called on every bus status change)."""
+        for name, row in firstrun.live_rows(self.services).items():
+            if name not in self.labels:
+                continue
+            if name in self.results and self._tasks.get(name) is not None and not self._tasks[name].done():
+                continue  # a test is running: its "checking" line stays
+            self.rows[name] = row
+            self._show(name, row)
+
+    def _show(self, name: str, row: LiveRow) -> None:
+        color = GREY if row.ok is None else GREEN if row.ok else RED
+        self.dots[name].setStyleSheet(f"color:{color};font-size:18px")
+        self.labels[name].setText(row.message)
+        fix = self.fix_buttons[name]
+        fix.setText(self._fix_text(name, row.fix))
+        fix.setVisible(bool(row.fix) and (row.ok is not True or row.fix == "copy_url"))
+
+    def _fix_text(self, name: str, kind: str) -> str:
+        if kind == "port":
+            port = getattr(self.services.overlay, "suggested_port", None)
+            return tr("welcome.fix.port_n", port=port) if port else tr("welcome.fix.port")
+        return tr(f"welcome.fix.{kind}") if kind else ""
+
+    # -- "Test" (the only thing here that may cost money) ----------------------------------
+    def run_test(self, name: str) -> None:
         old = self._tasks.get(name)
         if old is not None and not old.done():
             return
-        self._set(name, None, tr("welcome.checking"))
-        fut = asyncio.ensure_future(self.checks[name]())
+        self.dots[name].setStyleSheet(f"color:{GREY};font-size:18px")
+        self.labels[name].setText(tr("welcome.checking"))
+        self.test_buttons[name].setEnabled(False)
+        fut = asyncio.ensure_future(firstrun.run_test(self.services, name))
         self._tasks[name] = fut
-        fut.add_done_callback(lambda f, n=name: self._done(n, f))
+        fut.add_done_callback(lambda f, n=name: self._test_done(n, f))
 
-    def _done(self, name: str, fut: asyncio.Future) -> None:
+    def _test_done(self, name: str, fut: asyncio.Future) -> None:
         if fut.cancelled():
             return
         exc = fut.exception()
         res = fut.result() if exc is None else CheckResult(False, f"{type(exc).__name__}: {exc}")
         self.results[name] = res
         try:
-            self._set(name, res.ok, res.message)
+            self.test_buttons[name].setEnabled(True)
+            self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
+            self.labels[name].setText(res.message)
         except RuntimeError:  # dialog already deleted
             return
-        if all(t.done() for t in self._tasks.values()) and all(n in self.results for n in self._tasks):
+        if all(t.done() for t in self._tasks.values()):
             self.finished_checks.emit()
 
-    def _set(self, name: str, ok: bool | None, message: str) -> None:
-        color = GREY if ok is None else GREEN if ok else RED
-        self.dots[name].setStyleSheet(f"color:{color};font-size:18px")
-        self.labels[name].setText(message)
-        fix = self.fix_buttons[name]
-        fix.setVisible(ok is False or FIXES.get(name) == "copy_url")
-
-    # -- fixes ---------------------------------------------------------------------------
+    # -- fixes (intents; the controller does the async work) -------------------------------
     def fix(self, name: str) -> None:
-        kind = FIXES.get(name, "retry")
-        s = self.services.settings
-        if name == "chat" and not (s.chzzk_client_id and s.chzzk_client_secret):
-            kind = "settings"
+        kind = self.rows[name].fix
         if kind == "settings":
             self.settings_requested.emit()
         elif kind == "copy_url":
-            url = str(getattr(self.services.overlay, "url", "") or "")
+            o = self.services.overlay
+            url = str(getattr(o, "obs_url", "") or getattr(o, "url", "") or "")
             QGuiApplication.clipboard().setText(url)
             self.labels[name].setText(tr("welcome.copied", url=url))
         elif kind == "login":
-            auth = self.services.chzzk_auth
-            if auth is None:
-                self.settings_requested.emit()
-                return
-            fut = asyncio.ensure_future(auth.login(webbrowser.open))
-            fut.add_done_callback(lambda _f: self.run_check("chat"))
-            self._set(name, None, tr("welcome.checking"))
-        else:
-            self.run_check(name)
+            self.login_requested.emit()
+        elif kind == "reconnect":
+            self.reconnect_requested.emit()
+        elif kind == "port":
+            self.fix_buttons[name].setEnabled(False)
+            self.port_fix_requested.emit()
+
+    def port_fix_done(self) -> None:
+        try:
+            self.fix_buttons["overlay"].setEnabled(True)
+            self.refresh()
+        except (RuntimeError, KeyError):
+            pass
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         for t in self._tasks.values():
@@ -171,23 +210,30 @@ class WelcomeDialog(QDialog):
 
 
 def open_welcome(window: Any, services: Any) -> WelcomeDialog:
-    """Show the (single) welcome dialog non-modally and start the checks."""
+    """Show the (single) setup check non-modally; its fixes go to the window's panels and controller."""
     dlg = getattr(window, "welcome_dialog", None)
     if dlg is None or not dlg.isVisible():
-        dlg = WelcomeDialog(services, window)
+        dlg = WelcomeDialog(services, window, getattr(window, "bridge", None))
         settings_sig = getattr(window, "settings_requested", None)
         if settings_sig is not None:
             dlg.settings_requested.connect(settings_sig.emit)
+        panels = getattr(window, "panels", {})
+        chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
+        if hasattr(chat, "login_requested"):
+            dlg.login_requested.connect(chat.login_requested.emit)
+        if hasattr(vts, "reconnect_requested"):
+            dlg.reconnect_requested.connect(vts.reconnect_requested.emit)
+        if hasattr(overlay, "port_fix_requested"):
+            dlg.port_fix_requested.connect(overlay._port_clicked)  # the panel's own button path
         window.welcome_dialog = dlg
         dlg.show()
-        dlg.run_all(paid=False)  # a fresh start must not spend money: LLM / TTS tests wait for a click
     dlg.raise_()
     dlg.activateWindow()
     return dlg
 
 
 def install_welcome(window: Any, services: Any, show: bool) -> None:
-    """Add Help → Setup checks; open the dialog now when ``show`` (first start)."""
+    """Add Help → Setup checks; open the dialog now when ``show`` (first start, after services started)."""
     menu = getattr(window, "help_menu", None)
     if menu is not None:
         act = menu.addAction(tr("welcome.menu"))

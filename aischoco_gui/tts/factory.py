@@ -79,4 +79,4 @@ def make_speaker(s: Settings, bus: EventBus, voice_samples: Path) -> TtsSpeaker 
         return SilentSpeaker(bus, reason=why)
     backend: SynthBackend = backends[0] if len(backends) == 1 else FallbackChain(backends, bus)
     output = AudioOutput(s.tts_output_device, bus)
-    return TtsSpeaker(bus, backend, output)
+    return TtsSpeaker(bus, backend, output, max_chars=s.tts_sentence_max_chars)

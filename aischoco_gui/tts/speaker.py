@@ -32,6 +32,7 @@ from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.audio.resample import StreamResampler
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.models import Draft, Reply
+from aischoco_gui.text import cap_sentences
 from aischoco_gui.tts.backend import InProcessBackend, SynthBackend
 from aischoco_gui.tts.engine import EngineError
 
@@ -147,8 +148,10 @@ class TtsSpeaker:
 
     name = "tts"
 
-    def __init__(self, bus: EventBus, backend: SynthBackend, output: AudioOutput, *, cache_size: int = 8) -> None:
+    def __init__(self, bus: EventBus, backend: SynthBackend, output: AudioOutput, *, cache_size: int = 8,
+                 max_chars: int = 200) -> None:
         self.bus = bus
+        self.max_chars = max_chars  # TTS_SENTENCE_MAX_CHARS: no request longer than this
         self.backend = backend
         self.output = output
         self.cache_size = cache_size
@@ -199,7 +202,7 @@ class TtsSpeaker:
                     w.cancel()
 
     def _new_job(self, draft: Draft) -> SynthJob:
-        sentences = [s for s in draft.sentences if s.strip()] or [draft.text]
+        sentences = cap_sentences([s for s in draft.sentences if s.strip()] or [draft.text], self.max_chars)
         job = SynthJob((draft.id, draft.version), sentences, draft.emotion or "neutral", self.backend,
                        self.output.rate, self._gate)
         job.on_done = self._job_done
@@ -349,6 +352,9 @@ class TtsSpeaker:
             "draft_id": draft.id, "turn": draft.turn, "engine": self.backend.label, "presynthesized": presynth,
             "chat_to_reply_s": (reply_t - min(batch_t)) if batch_t and reply_t >= min(batch_t) else None,
             "llm_s": draft.reply.latency_s or None,
+            # a human's wait (approve click − draft created): shown apart from what the pipeline costs
+            "approval_wait_s": (draft.approved_at - reply_t) if draft.approved_at and draft.approved_at >= reply_t
+            else None,
             "reply_to_first_chunk_s": _d(p0.t_first_chunk, reply_t) if p0.t_first_chunk else None,
             "engine_first_chunk_s": _d(p0.t_first_chunk, p0.t_request),
             "chunk_to_sample_s": (t_first - max(p0.t_first_chunk or t_call, t_call)) if t_first else None,

@@ -194,7 +194,7 @@ def test_live_fields_apply_on_save_without_restart_tag(qtbot, qloop, home):
         win.settings_requested.emit()
         dlg = win.controller.settings_dialog
         assert "approval_mode" not in dlg.restart_tags and "auto_approve_seconds" not in dlg.restart_tags
-        assert "vts_url" in dlg.restart_tags
+        assert "ui_language" in dlg.restart_tags and "vts_url" not in dlg.restart_tags
         cb = dlg.editors["approval_mode"]
         cb.setCurrentIndex(cb.findData("auto"))
         dlg.editors["auto_approve_seconds"].setValue(4.0)

@@ -98,3 +98,21 @@ async def test_rebuild_rejects_an_unknown_name(home):
     s = _services(home, Settings(overlay_port=0), EventBus(), overlay=None)
     with pytest.raises(ValueError, match="unknown service"):
         await rebuild(s, "nope", s.settings)
+
+
+async def test_apply_settings_rebuilds_only_what_changed(home):
+    from aischoco_gui.compose import apply_settings
+
+    bus = EventBus()
+    settings = Settings(overlay_port=0, chat_source="rehearsal")
+    s = _services(home, settings, bus, generator=ScriptedGenerator(), overlay=None)
+    before = (s.chat, s.generator, s.speaker, s.avatar)
+    s.auth()  # a CHZZK login object exists
+    new = dataclasses.replace(settings, max_pending_drafts=9, chzzk_client_id="new-client")
+    rebuilt = await apply_settings(s, new, {"max_pending_drafts", "chzzk_client_id"})
+    assert rebuilt == ["chat"] and s.chat is not before[0]
+    assert (s.generator, s.speaker, s.avatar) == before[1:]
+    assert s.pipeline.max_pending == 9 and s.settings is new
+    assert s.chzzk_auth is None  # the next login uses the new client id
+    assert await apply_settings(s, new, {"ui_language"}) == []  # a restart field rebuilds nothing
+    await stop_services(s)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import pytest
-
 from aischoco_gui.events import EventBus
 from aischoco_gui.firstrun import (
     CHECKS,
@@ -136,33 +134,3 @@ async def test_run_all_turns_exceptions_into_red_lines():
 
     out = await run_all({"a": good, "b": boom})
     assert out["a"].ok and not out["b"].ok and "kaput" in out["b"].message
-
-
-@pytest.mark.parametrize("lang", ["ko"])
-def test_welcome_dialog_shows_green_and_red_lines(qtbot, qloop, home, lang):
-    from aischoco_gui.gui.welcome import GREEN, RED, WelcomeDialog
-    from aischoco_gui.paths import user_dirs
-    from tests.doubles.services import bare_services
-
-    services = bare_services(Settings(), user_dirs(), EventBus())
-
-    async def green():
-        return CheckResult(True, "all good")
-
-    async def red():
-        return CheckResult(False, "broken")
-
-    dlg = WelcomeDialog(services, None, checks={"chat": green, "llm": red})
-    qtbot.addWidget(dlg)
-    opened = []
-    dlg.settings_requested.connect(lambda: opened.append(True))
-    dlg.show()
-    dlg.run_all()
-    qtbot.waitUntil(lambda: {"chat", "llm"} <= set(dlg.results), timeout=5000)
-    assert dlg.results["chat"].ok and not dlg.results["llm"].ok
-    assert GREEN in dlg.dots["chat"].styleSheet() and RED in dlg.dots["llm"].styleSheet()
-    assert dlg.labels["llm"].text() == "broken"
-    assert dlg.fix_buttons["llm"].isVisibleTo(dlg) and not dlg.fix_buttons["chat"].isVisibleTo(dlg)
-    dlg.fix_buttons["llm"].click()
-    assert opened == [True]
-    dlg.close()

@@ -11,57 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from aischoco_gui.events import EventBus
-from aischoco_gui.paths import user_dirs
-from aischoco_gui.settings import Settings
-from aischoco_gui.tts.client import HttpTtsClient
 from tests.doubles.openai_server import OpenAIDouble
 from tests.doubles.tts_servers import AischocoTtsServer
 from tests.qt_async import qloop  # noqa: F401 (fixture)
-from tests.wait import wait_until as until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_welcome_on_first_start_runs_only_the_free_checks(qtbot, qloop, home):  # noqa: F811
-    """Opening the welcome dialog (first start) sends no LLM request and synthesises nothing; the
-    LLM and TTS lines run when their "test" button is pressed."""
-    from types import SimpleNamespace
-
-    from PySide6.QtWidgets import QWidget
-
-    from aischoco_gui.gui.welcome import open_welcome
-
-    llm = OpenAIDouble.start_in_thread()
-    tts = qloop.run_until_complete(AischocoTtsServer().start())
-    backend = HttpTtsClient(tts.url)
-    try:
-        settings = Settings(llm_base_url=llm.base_url, groq_api_key="test-key", tts_output_device="null",
-                            vts_url="ws://127.0.0.1:9")
-        settings.sources["llm_base_url"] = "test"
-        services = SimpleNamespace(settings=settings, dirs=user_dirs(), bus=EventBus(), avatar=None, overlay=None,
-                                   chzzk_auth=None, speaker=SimpleNamespace(backend=backend))
-        window = QWidget()
-        qtbot.addWidget(window)
-        dlg = open_welcome(window, services)
-        done = []
-        dlg.finished_checks.connect(lambda: done.append(True))
-        qloop.run_until_complete(until(lambda: done, timeout=20))
-        assert set(dlg.results) == {"chat", "vts", "overlay"}
-        assert llm.requests == [] and tts.requests == []  # nothing spent on its own
-        dlg.findChild(type(dlg.fix_buttons["llm"]), "welcome_llm_retry").click()  # the streamer presses "test"
-        dlg.findChild(type(dlg.fix_buttons["tts"]), "welcome_tts_retry").click()
-        qloop.run_until_complete(until(lambda: "llm" in dlg.results and "tts" in dlg.results, timeout=20))
-        assert dlg.results["llm"].ok, dlg.results["llm"].message
-        assert dlg.results["tts"].ok, dlg.results["tts"].message
-        assert len(llm.requests) == 1 and len(tts.requests) == 1
-        dlg.findChild(type(dlg.fix_buttons["llm"]), "welcome_check_all").click()  # "check all": paid ones too
-        qloop.run_until_complete(until(lambda: len(llm.requests) == 2 and len(tts.requests) == 2, timeout=20))
-        dlg.close()
-    finally:
-        qloop.run_until_complete(backend.aclose())
-        qloop.run_until_complete(tts.stop())
-        llm.stop()
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess:

@@ -22,6 +22,19 @@ def msg(text: str, nick: str = "시청자", uid: str = "u1", **kw) -> ChatMessag
     return ChatMessage(nickname=nick, text=text, user_id=uid, **kw)
 
 
+def test_one_emoji_is_content_not_too_short(tmp_path):
+    """👍 alone was "too short" (one code point < 2); emoji count as content unless the user says not."""
+    f = ChatFilter(path=tmp_path / "f.json")  # default: min_length 2
+    for text in ("👍", "👍🏻", "❤️", "🇰🇷", "👨\u200d👩\u200d👧"):
+        assert f.check(msg(text)) is None, text
+    assert f.check(msg("ㅋ")) == "too_short"
+    f.update(emoji_counts=False)  # the streamer's choice: an emoji is one character like any other
+    assert f.check(msg("👍")) == "too_short"
+    assert f.check(msg("👍🏻")) == "too_short"  # one grapheme, not two code points
+    assert f.check(msg("👍👍")) is None
+    assert json.loads((tmp_path / "f.json").read_text())["emoji_counts"] is False
+
+
 def test_streamer_and_toggle(tmp_path):
     f = ChatFilter(path=tmp_path / "f.json")
     m = msg("제가 방송하는 사람", role=ROLE_STREAMER)

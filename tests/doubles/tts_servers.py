@@ -83,9 +83,11 @@ async def start_worker_app(engine: TtsEngine) -> WorkerApp:
 
 
 class AischocoTtsServer(_Base):
-    def __init__(self, engine: FakeEngine | None = None) -> None:
+    def __init__(self, engine: FakeEngine | None = None, max_chars: int | None = None) -> None:
         super().__init__()
         self.engine = engine or FakeEngine(sample_rate=24000)
+        self.max_chars = max_chars  # a server with a length limit answers 413 to longer text
+        self.rejected: list[str] = []
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -97,6 +99,9 @@ class AischocoTtsServer(_Base):
             body = await request.json()
             if not isinstance(body.get("text"), str):  # FastAPI would answer 422 here
                 return web.json_response({"detail": "text: field required"}, status=422)
+            if self.max_chars is not None and len(body["text"]) > self.max_chars:
+                self.rejected.append(body["text"])
+                return web.json_response({"detail": f"text longer than {self.max_chars} characters"}, status=413)
             self.requests.append(("/synthesize", body))
             self.request_times.append(time.perf_counter())
             x = self.engine.render(body["text"], body.get("emotion", "neutral"))

@@ -17,25 +17,41 @@ def test_history_medians_skip_unknowns_and_roll():
     assert h.underruns() == 2 and h.series("engine_first_chunk_s")[0] == [1, 2, 3, 4]
 
 
-def test_panel_plots_metrics_from_the_bus(qtbot):
+def test_percentiles_interpolate():
+    from aischoco_gui.tts.metrics import percentile
+
+    assert percentile([], 50) is None
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert abs(percentile([1.0, 2.0, 3.0, 4.0, 5.0], 90) - 4.6) < 1e-9
+
+
+def _panel(qtbot, bus):
     from aischoco_gui.gui.bridge import Bridge  # noqa: PLC0415
     from aischoco_gui.gui.panels.latency_panel import create_panel  # noqa: PLC0415
 
-    bus = EventBus()
-    bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, chunk_to_sample_s=0.01,
-             approval_to_first_sample_s=0.21, chat_to_reply_s=None, rtf=0.4, underruns=0)
     services = SimpleNamespace(bus=bus, latency_history=LatencyHistory(),
                                speaker=SimpleNamespace(mouth_level=lambda: 0.5))
     bridge = Bridge(bus)
     panel = create_panel(services, bridge)
     qtbot.addWidget(panel)
+    return panel, bridge
+
+
+def test_panel_plots_metrics_from_the_bus(qtbot):
+    bus = EventBus()
+    bus.emit(EventKind.TTS_METRICS, turn=1, llm_s=0.4, engine_first_chunk_s=0.2, chunk_to_sample_s=0.01,
+             approval_to_first_sample_s=0.21, chat_to_reply_s=None, rtf=0.4, underruns=0)
+    panel, bridge = _panel(qtbot, bus)
     for v in (0.1, 0.3):
-        bus.emit(EventKind.TTS_METRICS, turn=2, engine_first_chunk_s=v, chunk_to_sample_s=0.005,
+        bus.emit(EventKind.TTS_METRICS, turn=2, llm_s=0.5, engine_first_chunk_s=v, chunk_to_sample_s=0.005,
                  approval_to_first_sample_s=v + 0.005, rtf=0.5, underruns=1)
     panel.refresh()
-    xs, ys = panel.curves["engine_first_chunk_s"].getData()
-    assert list(xs) == [1, 2, 3] and [round(y) for y in ys] == [200, 100, 300]
-    assert "200 ms" in panel.summary.text() and "2" in panel.summary.text()
+    xs, ys = panel.bar_data("engine_first_chunk_s")
+    assert [round(x) for x in xs] == [1, 2, 3] and [round(y) for y in ys] == [200, 100, 300]
+    llm_x, _ = panel.bar_data("llm_s")
+    assert all(a < b for a, b in zip(llm_x, xs, strict=True))  # stages side by side per reply, in order
+    text = panel.summary.text()
+    assert "TTS 첫 청크 p50 200 ms · p90 280 ms" in text and "끊김 2" in text
     panel.show()
     qtbot.waitExposed(panel)
     bus.emit(EventKind.SPEECH_STARTED, turn=2, draft=None)  # the meter wakes while speech plays
@@ -63,7 +79,7 @@ def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     panel.show()
     qtbot.waitExposed(panel)
     qtbot.waitUntil(lambda: panel.plot is not None and not panel._plot_timer.isActive(), timeout=5000)
-    assert [round(y) for y in panel.curves["engine_first_chunk_s"].getData()[1]] == [200]
+    assert [round(y) for y in panel.bar_data("engine_first_chunk_s")[1]] == [200]
     qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # shown but silent: asleep
     level[0] = 0.4
     bus.emit(EventKind.SPEECH_STARTED, turn=2, draft=None)
@@ -76,3 +92,32 @@ def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     panel.hide()
     assert not panel._mouth_timer.isActive() and not panel._plot_timer.isActive()
     bridge.close()
+
+
+def test_approval_wait_has_its_own_axis(qtbot):
+    """A 60 s approval wait is on the seconds plot; the millisecond axis is fitted to the pipeline only."""
+    bus = EventBus()
+    panel, bridge = _panel(qtbot, bus)
+    for wait in (2.0, 60.0, 5.0):
+        bus.emit(EventKind.TTS_METRICS, turn=1, llm_s=0.45, engine_first_chunk_s=0.25,
+                 approval_to_first_sample_s=0.3, approval_wait_s=wait, rtf=0.5, underruns=0)
+    panel.refresh()
+    y_lo, y_hi = panel.plot.getViewBox().viewRange()[1]
+    assert y_lo == 0 and 450 <= y_hi <= 600  # ms: the largest stage (LLM 450 ms) + headroom, not 60 000
+    w_lo, w_hi = panel.wait_plot.getViewBox().viewRange()[1]
+    assert w_lo == 0 and 60 <= w_hi <= 75
+    assert panel.bar_data("approval_wait_s")[1] == [2.0, 60.0, 5.0]
+    assert "승인 대기 p50 5.0 s · p90 49.0 s" in panel.summary.text()
+    bridge.close()
+
+
+def test_pipeline_stages_are_a_list_a_feature_can_extend(qtbot):
+    from aischoco_gui.gui.panels.latency_panel import LatencyPanel  # noqa: PLC0415
+    from aischoco_gui.tts.metrics import PIPELINE_STAGES  # noqa: PLC0415
+
+    h = LatencyHistory()
+    h.add({"stt_s": 0.12, "llm_s": 0.3})
+    panel = LatencyPanel(h, stages=[("stt_s", "speech→text"), *PIPELINE_STAGES])
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.bar_data("stt_s")[1] == [120.0] and "speech→text p50 120 ms" in panel.summary.text()

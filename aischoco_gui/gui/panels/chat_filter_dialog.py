@@ -21,6 +21,8 @@ register({
     "filters.title": ("채팅 필터", "Chat filters"),
     "filters.ignore_streamer": ("스트리머 본인 채팅 무시", "Ignore the streamer's own chat"),
     "filters.min_length_enabled": ("최소 길이", "Minimum length"),
+    "filters.emoji_counts": ("이모지 하나도 내용으로 인정 (👍 같은 채팅을 '너무 짧음'으로 거르지 않음)",
+                             "An emoji counts as content (a 👍 chat is not filtered as too short)"),
     "filters.spam_enabled": ("도배/반복 거르기", "Filter spam and repeats"),
     "filters.spam_window_s": ("도배 판단 구간(초)", "Spam window (s)"),
     "filters.spam_max_repeats": ("같은 말 허용 횟수", "Same message allowed"),
@@ -57,6 +59,9 @@ class ChatFilterDialog(QDialog):
         self.min_length.setRange(0, 200)
         self.min_length.setValue(r.min_length)
         form.addRow(self.checks["min_length_enabled"], self.min_length)
+        self.checks["emoji_counts"] = QCheckBox(tr("filters.emoji_counts"), self)
+        self.checks["emoji_counts"].setChecked(r.emoji_counts)
+        form.addRow(self.checks["emoji_counts"])
         self.checks["spam_enabled"] = QCheckBox(tr("filters.spam_enabled"), self)
         self.checks["spam_enabled"].setChecked(r.spam_enabled)
         form.addRow(self.checks["spam_enabled"])

@@ -372,6 +372,11 @@ class ChatPanel(QWidget):
     def login_finished(self) -> None:
         self.login_btn.setEnabled(True)
 
+    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+        """Live settings: the chat list's cap applies in place."""
+        if "chat_panel_max" in changed:
+            self.model.cap = max(100, int(self.services.settings.chat_panel_max))
+
 
 def create_panel(services, bridge) -> QWidget:
     return ChatPanel(services, bridge)

@@ -1,11 +1,15 @@
-"""TTS latency graph: per utterance, chat→reply, engine first chunk, chunk→device, approve→sound,
-real-time factor and underruns, with medians over a rolling window.
+"""Latency panel: what the pipeline costs apart from what a human waited.
 
-Bus events only append to a history; a timer redraws at most at 4 Hz (and the mouth meter at
-20 Hz while speech plays), only while the panel is visible, so a burst of events never stalls the
-UI and an idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is
-imported in a background thread once the window is up, and the graph is built when it is loaded
-(or on the first redraw, whichever comes first).
+Top plot: per-stage bars (LLM, TTS first chunk, first audio after approval — ``PIPELINE_STAGES``, a list
+of named stages another feature can extend) for the last N replies, in milliseconds; its y axis is
+fitted to those stages only. Bottom plot: the approval wait (a person clicking "approve") in seconds,
+on its own axis, so a 60 s wait never flattens the millisecond bars. p50/p90 per stage below.
+
+Bus events only append to a history; a timer redraws at most at 4 Hz (and the mouth meter at 20 Hz
+while speech plays), only while the panel is visible, so a burst of events never stalls the UI and an
+idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is imported in a
+background thread once the window is up, and the plots are built when it is loaded (or on the first
+redraw, whichever comes first).
 """
 
 from __future__ import annotations
@@ -14,28 +18,40 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from aischoco_gui.events import EventKind
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import register, tr
-from aischoco_gui.tts.metrics import STAGES, LatencyHistory
+from aischoco_gui.tts.metrics import PIPELINE_STAGES, WAIT_STAGES, LatencyHistory
 
 register({
-    "latency.title": ("TTS 지연 (ms, 발화별)", "TTS latency (ms, per utterance)"),
-    "latency.medians": ("최근 {n}개 중앙값", "median of last {n}"),
+    "latency.title": ("파이프라인 지연 (ms, 최근 답변별)", "Pipeline latency (ms, recent replies)"),
+    "latency.wait_title": ("사람이 기다린 시간 (초)", "Human wait (s)"),
+    "latency.reply": ("답변 #", "reply #"),
+    "latency.pcts": ("p50 {p50} · p90 {p90}", "p50 {p50} · p90 {p90}"),
     "latency.rtf": ("실시간 배율", "real-time factor"),
     "latency.underruns": ("끊김", "underruns"),
     "latency.mouth": ("입 모양", "mouth"),
-    "latency.empty": ("아직 측정된 발화가 없습니다.", "No utterances measured yet."),
+    "latency.empty": ("아직 측정된 답변이 없어요.", "No replies measured yet."),
+    "latency.stage.llm_s": ("LLM", "LLM"),
+    "latency.stage.engine_first_chunk_s": ("TTS 첫 청크", "TTS 1st chunk"),
+    "latency.stage.approval_to_first_sample_s": ("첫 소리 (승인 후)", "first audio (after approval)"),
+    "latency.stage.approval_wait_s": ("승인 대기", "approval wait"),
+    # older keys (other stages a feature may add)
     "latency.stage.chat_to_reply_s": ("채팅→답변", "chat→reply"),
-    "latency.stage.engine_first_chunk_s": ("엔진 첫 청크", "engine 1st chunk"),
     "latency.stage.chunk_to_sample_s": ("청크→장치", "chunk→device"),
-    "latency.stage.approval_to_first_sample_s": ("승인→소리", "approve→sound"),
 })
 
-COLORS = ("#8e8e8e", "#e07a5f", "#3d85c6", "#6aa84f")
-PLOT_POINTS = 100  # downsampled view: the last 100 utterances
+PALETTE = ("#e07a5f", "#3d85c6", "#6aa84f", "#8e7cc3", "#c9a227", "#8e8e8e")
+WAIT_COLOR = "#b0b0b0"
+LAST_N = 20  # replies shown as bars
+
+
+def stage_label(key: str, fallback: str = "") -> str:
+    label = tr(f"latency.stage.{key}")
+    return fallback if label == f"latency.stage.{key}" and fallback else label
 
 
 log = logging.getLogger(__name__)
@@ -51,9 +67,12 @@ def _import_pyqtgraph() -> Any:
 class LatencyPanel(QWidget):
     _plot_module_loaded = Signal()
 
-    def __init__(self, history: LatencyHistory, mouth_level: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, history: LatencyHistory, mouth_level: Any = None, parent: QWidget | None = None,
+                 stages: list[tuple[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.history = history
+        self.stages = list(stages if stages is not None else PIPELINE_STAGES)
+        self.wait_stages = list(WAIT_STAGES)
         self._mouth_level = mouth_level
         self._dirty = True
         self._prewarm_started = False
@@ -61,15 +80,17 @@ class LatencyPanel(QWidget):
         self._lay = lay
         self.title = QLabel(tr("latency.title"))
         lay.addWidget(self.title)
-        self.plot: Any = None  # pyqtgraph PlotWidget, built by _ensure_plot()
-        self.curves: dict[str, Any] = {}
+        self.plot: Any = None  # pyqtgraph PlotWidgets, built by _ensure_plot()
+        self.wait_plot: Any = None
+        self.wait_bars: Any = None
+        self.bars: dict[str, Any] = {}
         self._plot_slot = QWidget()
-        self._plot_slot.setMinimumHeight(140)
+        self._plot_slot.setMinimumHeight(80)
         lay.addWidget(self._plot_slot, 1)
         self._plot_module_loaded.connect(self._on_plot_module_loaded)
-        self.summary = QLabel(tr("latency.empty"))
-        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.summary.setWordWrap(True)
+        # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
+        # preferred height and scroll inside a 1366×768 window)
+        self.summary = ElidedLabel(tr("latency.empty"))
         lay.addWidget(self.summary)
         row = QHBoxLayout()
         row.addWidget(QLabel(tr("latency.mouth")))
@@ -95,22 +116,42 @@ class LatencyPanel(QWidget):
         if self.plot is not None:
             return
         pg = _import_pyqtgraph()
-        plot = pg.PlotWidget(background="w")
-        plot.setMinimumHeight(140)
-        plot.showGrid(x=False, y=True, alpha=0.3)
-        plot.addLegend(offset=(5, 5))
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        for (key, _), color in zip(STAGES, COLORS, strict=True):
-            self.curves[key] = plot.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
-                                         symbolBrush=color, name=tr(f"latency.stage.{key}"))
-        self._lay.replaceWidget(self._plot_slot, plot)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(80)
+        self.plot.showGrid(x=False, y=True, alpha=0.3)
+        self.plot.setLabel("left", "ms")
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.legend = self.plot.addLegend(offset=(5, 5), colCount=len(self.stages))
+        for i, (key, fallback) in enumerate(self.stages):
+            color = PALETTE[i % len(PALETTE)]
+            item = pg.BarGraphItem(x=[], height=[], width=0.2, brush=color, pen=pg.mkPen(color))
+            self.plot.addItem(item)
+            self.legend.addItem(item, stage_label(key, fallback))
+            self.bars[key] = item
+        plots = QHBoxLayout()  # side by side: the bottom strip is wide, not tall
+        plots.addWidget(self.plot, 3)
+        wait_box = QVBoxLayout()
+        self.wait_title = QLabel(tr("latency.wait_title"))
+        wait_box.addWidget(self.wait_title)
+        self.wait_plot = pg.PlotWidget(background="w")
+        self.wait_plot.setMinimumHeight(70)
+        self.wait_plot.showGrid(x=False, y=True, alpha=0.3)
+        self.wait_plot.setLabel("left", "s")
+        self.wait_plot.setMouseEnabled(x=False, y=False)
+        self.wait_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=WAIT_COLOR, pen=pg.mkPen(WAIT_COLOR))
+        self.wait_plot.addItem(self.wait_bars)
+        wait_box.addWidget(self.wait_plot, 1)
+        plots.addLayout(wait_box, 1)
+        self.plot.setYRange(0, 50.0, padding=0)  # fixed until there are replies (no autoscaled empty axes)
+        self.wait_plot.setYRange(0, 1.0, padding=0)
+        container = QWidget()
+        container.setLayout(plots)
+        self._lay.replaceWidget(self._plot_slot, container)
         self._plot_slot.deleteLater()
-        self.plot = plot
         self._dirty = True
 
     def _prewarm(self) -> None:
-        """Import pyqtgraph in a thread; the graph is built on the GUI thread when it is loaded."""
+        """Import pyqtgraph in a thread; the plots are built on the GUI thread when it is loaded."""
         def load() -> None:
             try:
                 _import_pyqtgraph()
@@ -163,25 +204,64 @@ class LatencyPanel(QWidget):
         """Speech started: run the mouth meter until a second of silence."""
         self._wake_mouth()
 
+    def bar_data(self, key: str) -> tuple[list[float], list[float]]:
+        """(x positions, heights) of one stage's bars; x is the reply number (ms for pipeline stages)."""
+        self._ensure_plot()
+        item = self.bars.get(key) or (self.wait_bars if key in dict(self.wait_stages) else None)
+        if item is None:
+            return [], []
+        return list(item.opts.get("x") or []), list(item.opts.get("height") or [])
+
     def refresh(self) -> None:
         if not self._dirty:
             return
         self._ensure_plot()
         self._dirty = False
-        for key, curve in self.curves.items():
-            xs, ys = self.history.series(key, last=PLOT_POINTS)
-            curve.setData(xs, [y * 1000 for y in ys])
+        n = len(self.stages)
+        width = 0.8 / max(1, n)
+        top = 0.0
+        first = last = None
+        for i, (key, _) in enumerate(self.stages):
+            xs, ys = self.history.series(key, last=LAST_N)
+            xs = [x for x in xs if x > self.history.count - LAST_N]
+            ys = ys[len(ys) - len(xs):]
+            ms = [y * 1000 for y in ys]
+            offset = (i - (n - 1) / 2) * width
+            self.bars[key].setOpts(x=[x + offset for x in xs], height=ms, width=width * 0.9)
+            top = max([top, *ms])
+            if xs:
+                first = min(xs) if first is None else min(first, min(xs))
+                last = max(xs) if last is None else max(last, max(xs))
+        wkey = self.wait_stages[0][0]
+        wxs, wys = self.history.series(wkey, last=LAST_N)
+        self.wait_bars.setOpts(x=wxs, height=wys, width=0.6)
+        # each axis is fitted to its own data: a minute-long approval never stretches the ms bars
+        self.plot.setYRange(0, max(top * 1.15, 50.0), padding=0)
+        self.wait_plot.setYRange(0, max(max(wys, default=0.0) * 1.15, 1.0), padding=0)
+        if wxs:
+            first = min(wxs) if first is None else min(first, min(wxs))
+            last = max(wxs) if last is None else max(last, max(wxs))
+        if first is not None:
+            self.plot.setXRange(first - 0.6, last + 0.6, padding=0)
+            self.wait_plot.setXRange(first - 0.6, last + 0.6, padding=0)
         if not self.history.items:
             return
-        s = self.history.summary()
-        parts = [tr("latency.medians", n=min(self.history.window, len(self.history.items))) + ":"]
-        for key, _ in STAGES:
-            v = s.get(key)
-            parts.append(f"{tr(f'latency.stage.{key}')} {v * 1000:.0f} ms" if v is not None else
-                         f"{tr(f'latency.stage.{key}')} –")
-        parts.append(f"{tr('latency.rtf')} {s['rtf']:.2f}" if s.get("rtf") is not None else f"{tr('latency.rtf')} –")
-        parts.append(f"{tr('latency.underruns')} {int(s['underruns'] or 0)}")
-        self.summary.setText("  ·  ".join(parts))
+        self.summary.setText(self.summary_text())
+
+    def summary_text(self) -> str:
+        parts = []
+        for key, fallback in self.stages:
+            p50, p90 = self.history.percentiles(key)
+            parts.append(f"{stage_label(key, fallback)} " + (tr("latency.pcts", p50=_ms(p50), p90=_ms(p90))
+                                                              if p50 is not None else "–"))
+        for key, fallback in self.wait_stages:
+            p50, p90 = self.history.percentiles(key)
+            parts.append(f"{stage_label(key, fallback)} " + (tr("latency.pcts", p50=_s(p50), p90=_s(p90))
+                                                              if p50 is not None else "–"))
+        rtf = self.history.median("rtf")
+        parts.append(f"{tr('latency.rtf')} {rtf:.2f}" if rtf is not None else f"{tr('latency.rtf')} –")
+        parts.append(f"{tr('latency.underruns')} {self.history.underruns()}")
+        return "  ·  ".join(parts)
 
     def _update_mouth(self) -> None:
         try:
@@ -193,6 +273,14 @@ class LatencyPanel(QWidget):
         self._quiet_ticks = self._quiet_ticks + 1 if value == 0 else 0
         if self._quiet_ticks >= 20:  # a second of silence: sleep until the next speech event
             self._mouth_timer.stop()
+
+
+def _ms(v: float | None) -> str:
+    return "–" if v is None else f"{v * 1000:.0f} ms"
+
+
+def _s(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f} s"
 
 
 def create_panel(services: Any, bridge: Any) -> QWidget:

@@ -99,6 +99,7 @@ class OverlayPanel(QWidget):
 
     def __init__(self, services, bridge) -> None:
         super().__init__()
+        self.services = services
         self.overlay = services.overlay
         self.state = self.overlay.state
         lay = QVBoxLayout(self)
@@ -224,6 +225,25 @@ class OverlayPanel(QWidget):
     def _port_clicked(self) -> None:
         self.port_btn.setEnabled(False)
         self.port_fix_requested.emit()
+
+    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+        """Live settings: after an overlay rebuild (new port) show the new server and its state."""
+        if "overlay" in rebuilt and getattr(self.services.overlay, "state", None) is not None:
+            self._rebind()
+
+    def _rebind(self) -> None:
+        new = self.services.overlay
+        if new is not None and new is not self.overlay and hasattr(new, "state"):
+            self.overlay, self.state = new, new.state
+            self.preview.state = new.state
+            self.clear_btn.clicked.disconnect()
+            self.clear_btn.clicked.connect(self.state.clear)
+            for w in (self.pause, self.show_assistant, self.show_viewer):
+                w.toggled.disconnect()
+            self.pause.toggled.connect(self.state.set_paused)
+            self.show_assistant.toggled.connect(lambda v: self.state.set_view(show_assistant=v))
+            self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
+        self.sync()
 
     def port_fix_done(self) -> None:
         self.port_btn.setEnabled(True)

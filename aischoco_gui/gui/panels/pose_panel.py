@@ -26,6 +26,7 @@ from aischoco_gui.vts.pose_editor import PoseEditor
 from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
 
 STEPS = 1000
+SLIDER_MIN_PX = 160  # room to set a value precisely (a 40 px slider moved in 2.5 % jumps)
 
 
 class PosePanel(QWidget):
@@ -50,7 +51,13 @@ class PosePanel(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param"), "", tr("pose.value"),
                                               tr("pose.transition")])
-        self.table.horizontalHeader().setSectionResizeMode(self.COL_SLIDER, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(self.COL_SLIDER, QHeaderView.ResizeMode.Stretch)
+        for col in (self.COL_NAME, self.COL_VALUE, self.COL_TIME):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.COL_ID, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(self.COL_ID, 110)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         lay.addWidget(self.table, 1)
@@ -109,7 +116,9 @@ class PosePanel(QWidget):
             pid = m.parameter_id(logical)
             rng = self.editor.parameter_range(pid)
             self.table.setItem(r, self.COL_NAME, QTableWidgetItem(logical))
-            self.table.setItem(r, self.COL_ID, QTableWidgetItem(pid))
+            id_item = QTableWidgetItem(pid)
+            id_item.setToolTip(pid)
+            self.table.setItem(r, self.COL_ID, id_item)
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, STEPS)
             spin = QDoubleSpinBox()
@@ -130,7 +139,17 @@ class PosePanel(QWidget):
             self.table.setCellWidget(r, self.COL_VALUE, spin)
             self.table.setCellWidget(r, self.COL_TIME, tspin)
         self._building = False
+        self._fit_columns()
         self._show_problems()
+
+    def _fit_columns(self) -> None:
+        """The table is never narrower than its columns with a slider of SLIDER_MIN_PX (the dock scrolls)."""
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(self.COL_ID, min(max(self.table.columnWidth(self.COL_ID), 80), 140))
+        others = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()) if c != self.COL_SLIDER)
+        frame = (2 * self.table.frameWidth() + self.table.verticalHeader().sizeHint().width()
+                 + self.table.verticalScrollBar().sizeHint().width() + 8)
+        self.table.setMinimumWidth(others + SLIDER_MIN_PX + frame)
 
     def _show_problems(self) -> None:
         lines = []
@@ -281,6 +300,13 @@ class PosePanel(QWidget):
     def _dirty(self) -> None:
         self.status.setText(tr("pose.unsaved"))
 
+    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+        """Live settings: after a VTS rebuild the table edits the new avatar driver."""
+        services = getattr(self, "services", None)
+        if "vts" in rebuilt and services is not None and hasattr(services.avatar, "mapping"):
+            self.editor = PoseEditor(services.avatar, services.avatar.config.mapping_path)
+            self.reload()
+
 
 def create_panel(services, bridge) -> QWidget:
     avatar = getattr(services, "avatar", None)
@@ -288,4 +314,6 @@ def create_panel(services, bridge) -> QWidget:
         w = QLabel(tr("vts.unavailable"))
         w.setWordWrap(True)
         return w
-    return PosePanel(PoseEditor(avatar, avatar.config.mapping_path))
+    panel = PosePanel(PoseEditor(avatar, avatar.config.mapping_path))
+    panel.services = services
+    return panel

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
-from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
+from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError
 from aischoco_gui.settings_text import choice_key
 from aischoco_gui.show import strings as _show_strings  # noqa: F401 (the kind badges show.kind.*)
@@ -111,8 +111,12 @@ class ReplyPanel(QWidget):
         self.save_btn = QPushButton(tr("reply.save_edit"), self)
         self.skip_btn = QPushButton(tr("reply.skip"), self)
         self.skip_btn.setObjectName("skip_button")
-        self.up_btn = QPushButton(tr("reply.up"), self)
-        self.down_btn = QPushButton(tr("reply.down"), self)
+        self.up_btn = QPushButton("▲", self)  # arrows only (the window fits 1366 px); words and keys on hover
+        self.up_btn.setToolTip(f"{tr('reply.up')} (Alt+↑)")
+        self.down_btn = QPushButton("▼", self)
+        self.down_btn.setToolTip(f"{tr('reply.down')} (Alt+↓)")
+        for b in (self.up_btn, self.down_btn):
+            b.setMaximumWidth(b.fontMetrics().horizontalAdvance("▲") + 28)
         self.approve_btn.clicked.connect(self.approve_selected)
         self.save_btn.clicked.connect(self.save_edit)
         self.skip_btn.clicked.connect(self.skip_selected)
@@ -168,6 +172,8 @@ class ReplyPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(500)
         self._timer.timeout.connect(self._refresh_countdowns)
+        self._timer.timeout.connect(self._check_speaking)
+        self._speaking_id: int | None = None
         self._timer.start()
         bridge.draft_created.connect(self._on_draft_created)
         bridge.draft_updated.connect(self._on_draft_updated)
@@ -338,8 +344,11 @@ class ReplyPanel(QWidget):
         self.rebuild()
         self.thinking.setText("")
 
-    def _on_draft_updated(self, _draft: Draft) -> None:
+    def _on_draft_updated(self, draft: Draft) -> None:
         self.rebuild()
+        if getattr(draft, "id", None) == self._speaking_id and getattr(draft, "state", None) in (
+                DraftState.DONE, DraftState.SKIPPED):
+            self._speech_idle()
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
         self.thinking.setText(tr("reply.thinking"))
@@ -351,16 +360,28 @@ class ReplyPanel(QWidget):
         self.thinking.setText(tr("reply.llm_failed", error=error[:200]))
 
     def _on_speech_started(self, draft: Draft) -> None:
+        self._speaking_id = draft.id
         self.speaking.setText(tr("reply.speaking", text=draft.text))
 
-    def _on_speech_ended(self, _draft: Draft, _cancelled: bool) -> None:
-        if self.pipeline.speaking is None:
-            self.speaking.setText(tr("reply.idle"))
+    def _on_speech_ended(self, draft: Draft, _cancelled: bool) -> None:
+        # the speaker says playback ended (finished, skipped or stopped) before the pipeline lets the
+        # draft go, so "is the pipeline still speaking?" would keep the label on: match the draft instead
+        if draft is None or getattr(draft, "id", None) == self._speaking_id:
+            self._speech_idle()
+
+    def _speech_idle(self) -> None:
+        self._speaking_id = None
+        self.speaking.setText(tr("reply.idle"))
+
+    def _check_speaking(self) -> None:
+        """Safety net (on the countdown timer): a speech that ended without an event still clears."""
+        if self._speaking_id is not None and self.pipeline.speaking is None:
+            self._speech_idle()
 
     def _on_panic(self) -> None:
         self.rebuild()
         self.thinking.setText("")
-        self.speaking.setText(tr("reply.idle"))
+        self._speech_idle()
 
     def _on_status(self, st: ServiceStatus) -> None:
         if st.name == "llm":

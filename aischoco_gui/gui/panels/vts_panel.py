@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import tr
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 
@@ -28,24 +29,27 @@ class VTSPanel(QWidget):
     """
 
     reconnect_requested = Signal()
+
+    @property
+    def avatar(self):
+        """The running avatar driver (a live VTS setting change rebuilds it)."""
+        return self.services.avatar
+
     selftest_requested = Signal()
     discover_requested = Signal()
 
     def __init__(self, services, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.avatar = services.avatar
         lay = QVBoxLayout(self)
         form = QFormLayout()
-        self.conn = QLabel()
+        self.conn = ElidedLabel()  # retry text grows; it must not widen the window (full text on hover)
         self.auth = QLabel()
         self.version = QLabel()
         self.model = QLabel()
-        self.rate = QLabel()
+        self.rate = ElidedLabel()
         self.lipsync = QLabel()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error = ElidedLabel()
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c0392b")

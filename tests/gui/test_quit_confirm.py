@@ -1,0 +1,68 @@
+"""Ctrl+Q / closing the window while on air asks first (non-modal), and both answers do what they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from aischoco_gui.compose import build_services
+from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.models import Reply
+from aischoco_gui.paths import user_dirs
+from aischoco_gui.settings import Settings
+from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
+
+
+def _window(qtbot, home, settings: Settings):
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.main_window import MainWindow
+
+    bus = EventBus()
+    services = build_services(settings, user_dirs({"AISCHOCO_HOME": str(home)}), bus,
+                              overrides={"speaker": RecordingSpeaker(bus), "avatar": RecordingAvatar(bus),
+                                         "overlay": None, "chat": None})
+    bridge = Bridge(bus)
+    win = MainWindow(services, bridge)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return services, win, bridge
+
+
+def _on_air_speaking(services) -> None:
+    d = services.pipeline.add_reply(Reply(text="지금 말하는 중이에요.", emotion="happy"), [])
+    services.pipeline._speaking = d  # the speak loop holds it while the voice plays
+
+
+def _on_air_chat(services) -> None:
+    services.bus.set_status("chat", ServiceState.READY, "live")
+
+
+@pytest.mark.parametrize("on_air, settings", [(_on_air_speaking, Settings(overlay_port=0)),
+                                              (_on_air_chat, Settings(overlay_port=0, chat_source="chzzk"))])
+def test_quit_on_air_asks_and_no_keeps_the_window(qtbot, home, on_air, settings):
+    services, win, bridge = _window(qtbot, home, settings)
+    on_air(services)
+    closed = []
+    win.closing.connect(lambda: closed.append(True))
+    win.quit_action.trigger()  # Ctrl+Q
+    qtbot.waitUntil(lambda: getattr(win, "quit_box", None) is not None and win.quit_box.isVisible())
+    assert win.isVisible() and not closed
+    win.quit_no.click()
+    qtbot.waitUntil(lambda: not win.quit_box.isVisible())
+    assert win.isVisible() and not closed
+    # closing the window (title bar) asks too; "Quit" closes
+    win.close()
+    qtbot.waitUntil(lambda: win.quit_box.isVisible())
+    with qtbot.waitSignal(win.closing, timeout=3000):
+        win.quit_yes.click()
+    assert not win.isVisible()
+    bridge.close()
+
+
+def test_quit_off_air_does_not_ask(qtbot, home):
+    services, win, bridge = _window(qtbot, home, Settings(overlay_port=0))  # rehearsal, nothing speaking
+    _on_air_chat(services)  # rehearsal chat being "ready" is not on air
+    with qtbot.waitSignal(win.closing, timeout=3000):
+        win.quit_action.trigger()
+    assert getattr(win, "quit_box", None) is None
+    bridge.close()
