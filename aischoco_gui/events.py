@@ -39,6 +39,7 @@ class EventKind(str, enum.Enum):
     STATUS = "status"                      # data: status (ServiceStatus)
     NOTICE = "notice"                      # data: level, text (shown to the streamer)
     TTS_METRICS = "tts_metrics"            # data: per-utterance latency numbers
+    MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
 
 
