@@ -145,6 +145,8 @@ class Settings:
     barge_in: str = opt("off", "BARGE_IN", choices=("off", "duck", "stop"), dialog=True)
     barge_in_duck_gain: float = opt(0.2, "BARGE_IN_DUCK_GAIN")
     stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True)
+    mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (window shortcut)
+    mic_director_key: str = opt("F9", "MIC_DIRECTOR_KEY", dialog=True)  # held: director whisper
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

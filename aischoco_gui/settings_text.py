@@ -196,6 +196,12 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
                  "When the streamer talks over the AI: ignore / lower the AI / stop the AI."),
     "stt_local_model": ("voice", "로컬 음성 인식 모델", "Local speech-to-text model",
                         "처음 쓸 때 내려받아요 (진행률 표시).", "Downloaded on first use (with progress)."),
+    "mic_ptt_key": ("voice", "눌러서 말하기 키", "Push-to-talk key",
+                    "이 키를 누르고 있는 동안만 마이크를 들어요 (창이 활성일 때). 예: F8.",
+                    "The microphone listens only while this key is held (window focused). E.g. F8."),
+    "mic_director_key": ("voice", "연출 지시 키", "Director whisper key",
+                         "누른 채 말하면 다음 대답을 위한 비공개 지시가 돼요. 방송에는 나가지 않아요. 예: F9.",
+                         "Hold and speak: a private instruction for the next reply, never broadcast. E.g. F9."),
 }
 
 # Readable names for choice values; "" always has one, so no combo shows a blank entry.
@@ -235,7 +241,7 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("mic_mode", "cohost"): ("코호스트 (말할 때마다)", "Co-host (every utterance)"),
     ("mic_mode", "ptt"): ("눌러서 말하기", "Push-to-talk"),
     ("stt_engine", "remote"): ("원격 서버", "Remote server"),
-    ("stt_engine", "local"): ("로컬 (이 PC에서)", "Local (on this PC)"),
+    ("stt_engine", "local"): ("로컬 (이 컴퓨터에서)", "Local (on this PC)"),
     ("barge_in", "off"): ("무시", "Ignore"),
     ("barge_in", "duck"): ("AI 소리 줄이기", "Lower the AI"),
     ("barge_in", "stop"): ("AI 멈추기", "Stop the AI"),

@@ -66,6 +66,9 @@ class AppController(QObject):
             vts.discover_requested.connect(self.vts_discover)
         if hasattr(overlay, "port_fix_requested"):
             overlay.port_fix_requested.connect(self.overlay_fix_port)
+        mic = panels.get("mic")
+        if hasattr(mic, "settings_changed"):
+            mic.settings_changed.connect(self.apply_mic_settings)
 
     # -- window ---------------------------------------------------------------------------
     @asyncSlot()
@@ -122,6 +125,22 @@ class AppController(QObject):
             panel.show_discovered([], e)
         else:
             panel.show_discovered(found)
+
+    # -- microphone -----------------------------------------------------------------------
+    @asyncSlot(dict)
+    async def apply_mic_settings(self, changes: dict) -> None:
+        """The mic panel's device/mode choice: saved, then the microphone is rebuilt live."""
+        import dataclasses
+
+        from aischoco_gui.compose import rebuild
+        from aischoco_gui.settings import save_dialog_settings
+
+        new = dataclasses.replace(self.services.settings, **changes)
+        try:
+            save_dialog_settings(self.services.dirs, changes)
+        except OSError as e:  # still applied for this session
+            self.services.bus.notice(f"{type(e).__name__}: {e}", "error")
+        await rebuild(self.services, "mic", new)
 
     # -- overlay --------------------------------------------------------------------------
     @asyncSlot()

@@ -68,6 +68,7 @@ class MicTurns:
         msg = ChatMessage(nickname=self.nickname, text=text, role=ROLE_STREAMER, kind=KIND_VOICE, source="mic",
                           received_at=ended_at)
         self.last_transcript = text
+        self.bus.emit(EventKind.MIC_TRANSCRIPT, text=text, director=False)
         self._pending[msg.id] = {"speech_end": ended_at, "transcribed": meta.get("transcribed_at", ended_at),
                                  "stt_s": meta.get("stt_latency_s"), "mode": meta.get("mode", "")}
         while len(self._pending) > 32:
@@ -81,6 +82,7 @@ class MicTurns:
             return None
         msg = ChatMessage(nickname=self.nickname, text=text, role=ROLE_STREAMER, kind=KIND_DIRECTOR, source="mic")
         self.last_director = text
+        self.bus.emit(EventKind.MIC_TRANSCRIPT, text=text, director=True)
         self.add_director(msg)
         return msg
 
