@@ -130,3 +130,25 @@ def test_director_text_box_reaches_the_next_turn_and_the_reply_card(qtbot, qloop
 
     qloop.run_until_complete(scenario())
     assert gen.batches[0][0].is_director
+
+
+def test_latency_panel_has_a_mic_row_fed_by_the_bus(qtbot, home):
+    from PySide6.QtWidgets import QLabel
+
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.panels.latency_panel import create_panel
+
+    services, _ = make(home)
+    services.bus.emit(EventKind.MIC_METRICS, turn=1, metrics={  # measured before the panel existed
+        "turn": 1, "transcript_s": 0.4, "llm_request_s": 0.41, "first_audio_s": 1.2})
+    bridge = Bridge(services.bus)
+    panel = create_panel(services, bridge)
+    qtbot.addWidget(panel)
+    panel.show()
+    row = panel.findChild(QLabel, "mic_latency")
+    assert row.isVisible() and "400 ms" in row.text() and "1200 ms" in row.text()
+    services.bus.emit(EventKind.MIC_METRICS, turn=2, metrics={
+        "turn": 2, "transcript_s": 0.6, "llm_request_s": None, "first_audio_s": 1.4})
+    assert row.median_s("transcript_s") == pytest.approx(0.5) and row.median_s("llm_request_s") == 0.41
+    assert "500 ms" in row.text() and "410 ms" in row.text()
+    bridge.close()

@@ -114,4 +114,7 @@ def create_panel(services: Any, bridge: Any) -> QWidget:
             if ev.kind is EventKind.TTS_METRICS:
                 panel.add_metrics(ev.data.get("metrics") or ev.data)
     bridge.tts_metrics.connect(panel.add_metrics)
+    from aischoco_gui.gui.panels import mic_latency  # the microphone's own row (issue 16)
+
+    mic_latency.attach(panel, services, bridge)
     return panel
