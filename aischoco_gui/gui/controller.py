@@ -22,6 +22,10 @@ from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
 
+MIC_FIELDS = frozenset({"mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model",
+                        "stt_language", "stt_timeout_s", "stt_vad_threshold", "stt_vad_hangover_ms", "stt_vad_min_ms",
+                        "stt_vad_preroll_ms", "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"})
+
 
 class ChzzkLoginAction:
     """The "Log in with CHZZK" flow (a plain object, so no async code lives on a widget)."""
@@ -87,6 +91,10 @@ class AppController(QObject):
             if "approval_mode" in changed or "auto_approve_seconds" in changed:
                 c = dlg.candidate()
                 self.services.pipeline.set_approval_mode(c.approval_mode, c.auto_approve_seconds)
+            mic = [k for k in changed if k in MIC_FIELDS]
+            if mic:  # the microphone is rebuilt live (device, mode, engine, VAD, barge-in)
+                c = dlg.candidate()
+                self.rebuild_mic({k: getattr(c, k) for k in mic})  # already saved by the dialog
             self.services.bus.notice(tr("settings.saved_restart"))
 
         dlg.accepted.connect(accepted)
@@ -130,17 +138,24 @@ class AppController(QObject):
     @asyncSlot(dict)
     async def apply_mic_settings(self, changes: dict) -> None:
         """The mic panel's device/mode choice: saved, then the microphone is rebuilt live."""
-        import dataclasses
-
-        from aischoco_gui.compose import rebuild
         from aischoco_gui.settings import save_dialog_settings
 
-        new = dataclasses.replace(self.services.settings, **changes)
         try:
             save_dialog_settings(self.services.dirs, changes)
         except OSError as e:  # still applied for this session
             self.services.bus.notice(f"{type(e).__name__}: {e}", "error")
-        await rebuild(self.services, "mic", new)
+        await self._rebuild_mic(changes)
+
+    @asyncSlot(dict)
+    async def rebuild_mic(self, changes: dict) -> None:
+        await self._rebuild_mic(changes)
+
+    async def _rebuild_mic(self, changes: dict) -> None:
+        import dataclasses
+
+        from aischoco_gui.compose import rebuild
+
+        await rebuild(self.services, "mic", dataclasses.replace(self.services.settings, **changes))
 
     # -- overlay --------------------------------------------------------------------------
     @asyncSlot()

@@ -152,3 +152,39 @@ def test_latency_panel_has_a_mic_row_fed_by_the_bus(qtbot, home):
     assert row.median_s("transcript_s") == pytest.approx(0.5) and row.median_s("llm_request_s") == 0.41
     assert "500 ms" in row.text() and "410 ms" in row.text()
     bridge.close()
+
+
+def test_mode_change_in_the_panel_is_saved_and_applied_live_by_the_controller(qtbot, qloop, home):  # noqa: F811
+    import json
+
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.controller import AppController
+    from aischoco_gui.gui.main_window import MainWindow
+
+    services, _ = make(home)
+    bridge = Bridge(services.bus)
+    win = MainWindow(services, bridge)
+    win.controller = AppController(services, win, bridge)
+    qtbot.addWidget(win)
+    panel = win.panels["mic"]
+
+    async def scenario():
+        await start_services(services)
+        try:
+            old = services.mic
+            assert services.bus.status["stt"].state is ServiceState.OFF
+            panel.mode.activated.emit(panel.mode.findData("cohost"))
+            # no device chosen yet: the new microphone says so instead of opening anything
+            await wait_until(lambda: services.mic is not old
+                             and services.bus.status["stt"].state is ServiceState.NOT_CONFIGURED, 5)
+            assert services.settings.mic_mode == "cohost" and services.mic.engine is None
+            saved = json.loads((services.dirs.config / "ui_settings.json").read_text(encoding="utf-8"))
+            assert saved["mic_mode"] == "cohost"
+            from aischoco_gui.i18n import tr
+
+            assert tr("service.stt") in win.status.indicators["stt"].text()  # the status light
+        finally:
+            await stop_services(services)
+            bridge.close()
+
+    qloop.run_until_complete(scenario())

@@ -276,10 +276,20 @@ class MicPanel(QWidget):
         if st.name != "stt":
             return
         self._open = st.state in OPEN_STATES
+        self._sync_choices()
         text = tr(f"state.{st.state.value}", attempt=st.attempt)
         self.status.setText(text)
         self.status.setToolTip("\n".join(x for x in (st.detail, st.last_error) if x))
         self._update_timer()
+
+    def _sync_choices(self) -> None:
+        """Show what is in effect (a change may come from the settings dialog)."""
+        s = self.services.settings
+        i = self.mode.findData(s.mic_mode)
+        if i >= 0 and i != self.mode.currentIndex():
+            self.mode.setCurrentIndex(i)
+        if self.device.currentData() != s.stt_input_device:
+            self._fill_devices([str(self.device.itemData(i)) for i in range(2, self.device.count())])
 
     def _on_transcript(self, text: str, director: bool) -> None:
         if director:
