@@ -128,7 +128,7 @@ class MicTurns:
                 self._report(ev.turn, p, float(d.get("t_first_sample") or ev.t))
         elif k is EventKind.SPEECH_STARTED:
             self._app_speaking(True)
-        elif k is EventKind.PLAYBACK_END:
+        elif k in (EventKind.PLAYBACK_END, EventKind.PANIC):  # panic: never leave the microphone deaf
             self._app_speaking(False)
             if self.ducked:
                 self._restore()  # the next reply starts at full volume

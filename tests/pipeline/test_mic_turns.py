@@ -129,6 +129,8 @@ async def test_app_speaking_follows_speech_and_mic_metrics_are_reported(rig):
     p.approve(d.id)
     await wait_until(lambda: d.state is DraftState.DONE)
     assert out.app_speaking == [True, False]  # echo safety: SPEECH_STARTED → PLAYBACK_END
+    await p.panic()
+    assert out.app_speaking == [True, False, False]  # and panic always reopens the ears
     mm = [e for e in bus.recent if e.kind is EventKind.MIC_METRICS]
     assert len(mm) == 1 and mm[0].turn == d.turn
     m = mm[0].data["metrics"]
