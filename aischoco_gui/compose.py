@@ -325,6 +325,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         s.mic_turns.barge_in, s.mic_turns.duck_gain = settings.barge_in, settings.barge_in_duck_gain
         s.mic = _mic(settings, s.dirs, s.bus, s.mic_turns)
         if s.mic is not None:
+            s.mic.set_app_speaking(s.mic_turns.app_speaking)  # rebuilt mid-reply: echo gate / barge-in hold
             await _start(s.bus, s.mic)
 
 

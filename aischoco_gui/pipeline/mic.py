@@ -50,6 +50,7 @@ class MicTurns:
         self.set_app_speaking = set_app_speaking  # echo safety: the microphone knows when the AI talks
         self.nickname = nickname
         self.ducked = False
+        self.app_speaking = False  # the AI's voice is playing (a rebuilt microphone starts from this)
         self.last_transcript = ""
         self.last_director = ""
         self.tasks = TaskGroup("mic", bus)
@@ -100,6 +101,7 @@ class MicTurns:
             self._restore()
 
     def _app_speaking(self, on: bool) -> None:
+        self.app_speaking = on
         if self.set_app_speaking is not None:
             try:
                 self.set_app_speaking(on)
