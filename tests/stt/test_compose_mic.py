@@ -65,7 +65,7 @@ async def test_rebuild_opens_the_new_microphone_live_and_closes_it_again(home, t
             assert d0.batch[0].is_voice and d0.batch[0].text == "안녕하세요 오늘 같이 게임해요"
             mic = s.mic
             await rebuild(s, "mic", dataclasses.replace(settings, mic_mode="off"))
-            assert mic._thread is None and mic._capture is None or not mic._thread.is_alive()
+            assert mic._thread is None  # the old microphone's worker was joined (capture closed)
             assert s.bus.status["stt"].state is ServiceState.OFF and s.mic.engine is None
         finally:
             await stop_services(s)
