@@ -27,12 +27,26 @@ from aischoco_gui.models import ChatMessage, Draft, Reply
 from aischoco_gui.overlay.factory import make_overlay
 from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
+from aischoco_gui.pipeline.mic import MicTurns
 from aischoco_gui.pipeline.pipeline import Pipeline
-from aischoco_gui.protocols import AvatarDriver, ChatSource, OverlayService, ReplyGenerator, Service, Speaker
+from aischoco_gui.protocols import (
+    AvatarDriver,
+    ChatSource,
+    GainControl,
+    MicInput,
+    OverlayService,
+    ReplyGenerator,
+    Service,
+    Speaker,
+)
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
 from aischoco_gui.show.lines import make_line_generator
+from aischoco_gui.stt.capture import parse_input_spec
+from aischoco_gui.stt.factory import build_engine
+from aischoco_gui.stt.listener import ListenerConfig, MicListener
+from aischoco_gui.stt.vad import VadConfig
 from aischoco_gui.tarot.feature import TarotFeature, llm_interpret
 from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
@@ -43,7 +57,8 @@ from aischoco_gui.vts.noavatar import NoAvatar
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
-REBUILDABLE = (*SERVICE_NAMES, "show")  # the show tools (no status of their own) can be rebuilt too
+# the show tools (no status of their own) and the microphone (status "stt") can be rebuilt too
+REBUILDABLE = (*SERVICE_NAMES, "show", "mic")
 T = TypeVar("T")
 
 
@@ -97,6 +112,8 @@ class Services:
     pipeline: Pipeline
     chat: ChatSource | None
     overlay: OverlayService | None
+    mic: MicInput | None = None  # the streamer's microphone (status "stt"; closed while MIC_MODE=off)
+    mic_turns: MicTurns | None = None  # utterances → turns, director whispers, barge-in
     tarot: TarotFeature | None = None
     chzzk_auth: ChzzkAuth | None = None  # the one CHZZK login (built on first use)
     show: ShowTools | None = None  # thanks lane, idle talk, run sheet, chat echo, overlay alerts
@@ -134,7 +151,7 @@ class Services:
 
     def lifecycle(self) -> list[Service]:
         """Services with start/stop, in start order (chat is started by the pipeline)."""
-        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay) if s is not None]
+        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay, self.mic) if s is not None]
 
 
 def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable[[], T]) -> T:
@@ -228,6 +245,50 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         alert=lambda: services().overlay_alert()), lambda: None)
 
 
+def _mic(settings: Settings, dirs: UserDirs, bus: EventBus, turns: MicTurns) -> MicInput | None:
+    """The microphone listener. While ``MIC_MODE=off`` or ``STT_INPUT_DEVICE=off`` no engine is built: nothing
+    is opened and nothing is sent (the listener only reports why on the status light)."""
+    def make() -> MicInput:
+        engine = None
+        try:
+            off = settings.mic_mode == "off" or parse_input_spec(settings.stt_input_device).kind == "off"
+        except ValueError:
+            off = True  # the listener reports the bad value
+        if not off:
+            engine = build_engine(settings.stt_engine, bus, base_url=settings.effective_stt_base_url,
+                                  api_key=settings.effective_stt_api_key, model=settings.stt_model,
+                                  local_model=settings.stt_local_model, cache_dir=dirs.cache,
+                                  timeout_s=settings.stt_timeout_s)
+        cfg = ListenerConfig(mode=settings.mic_mode, input_device=settings.stt_input_device,
+                             language=settings.stt_language, barge_in=settings.barge_in,
+                             vad=VadConfig(threshold=settings.stt_vad_threshold,
+                                           hangover_ms=settings.stt_vad_hangover_ms,
+                                           min_speech_ms=settings.stt_vad_min_ms,
+                                           preroll_ms=settings.stt_vad_preroll_ms,
+                                           max_utterance_s=settings.stt_vad_max_s))
+        return MicListener(cfg, bus, engine, turns.on_utterance, turns.on_barge_in, on_speech_end=turns.on_speech_end)
+
+    return _guard(bus, "stt", make, lambda: None)
+
+
+def _mic_turns(settings: Settings, bus: EventBus, pipeline: Pipeline, speaker: Callable[[], Speaker],
+               mic: Callable[[], MicInput | None]) -> MicTurns:
+    """The pipeline side of the microphone; ``speaker``/``mic`` are looked up per call (rebuilds swap them)."""
+    def set_gain(g: float) -> None:
+        sp = speaker()
+        if isinstance(sp, GainControl):
+            sp.set_gain(g, 5.0)
+
+    def set_app_speaking(on: bool) -> None:
+        m = mic()
+        if m is not None:
+            m.set_app_speaking(on)
+
+    return MicTurns(bus, pipeline.add_streamer_speech, pipeline.add_director_note, barge_in=settings.barge_in,
+                    duck_gain=settings.barge_in_duck_gain, set_gain=set_gain, stop_speech=lambda: speaker().stop(),
+                    set_app_speaking=set_app_speaking)
+
+
 def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = None,
                    overrides: Overrides | None = None) -> Services:
     """Create every service (not started), in dependency order. ``overrides`` supplies a stage instead."""
@@ -255,9 +316,11 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     show = _show(settings, dirs, bus, pipeline, lambda: services)  # the lambda is called only when running
     if show is not None:  # donations and subscriptions go to the priority lane before batching
         pipeline.add_interceptor(show.intercept)
+    turns = _mic_turns(settings, bus, pipeline, lambda: services.speaker, lambda: services.mic)
     services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
-                        chzzk_auth=auth, show=show, installed_defaults=installed)
+                        chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
+                        mic=_mic(settings, dirs, bus, turns))
     return services
 
 
@@ -314,11 +377,13 @@ async def stop_services(s: Services) -> None:
         await s.chzzk_api.aclose()
     if s.tarot is not None:
         await s.tarot.stop()
+    if s.mic_turns is not None:
+        await s.mic_turns.stop()
 
 
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
-    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts`` or ``overlay``) with new
-    settings while the others keep running. The pipeline is told about its new stage."""
+    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show`` or
+    ``mic``) with new settings while the others keep running. The pipeline is told about its new stage."""
     if name not in REBUILDABLE:
         raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
@@ -360,6 +425,15 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot)
         if s.overlay is not None:
             await _start(s.bus, s.overlay)
+    elif name == "mic":  # device, mode, engine or VAD changed: close the old microphone, open the new one
+        await _stop(s, s.mic)
+        if s.mic_turns is None:
+            s.mic_turns = _mic_turns(settings, s.bus, s.pipeline, lambda: s.speaker, lambda: s.mic)
+        s.mic_turns.barge_in, s.mic_turns.duck_gain = settings.barge_in, settings.barge_in_duck_gain
+        s.mic = _mic(settings, s.dirs, s.bus, s.mic_turns)
+        if s.mic is not None:
+            s.mic.set_app_speaking(s.mic_turns.app_speaking)  # rebuilt mid-reply: echo gate / barge-in hold
+            await _start(s.bus, s.mic)
 
 
 def show_setting_problems(s: Services) -> list[SettingProblem]:
@@ -392,12 +466,19 @@ FIELD_SERVICE: dict[str, str] = {
         "tts_system_voice", "tts_sentence_max_chars", "tts_remote_model", "tts_remote_api_key"), "tts"),
     **dict.fromkeys(("vts_url", "lipsync_mode", "vts_idle_motion", "vts_face_found"), "vts"),
     **dict.fromkeys(("overlay_host", "overlay_port"), "overlay"),
+    **dict.fromkeys((
+        "chzzk_chat_echo", "chat_echo_mode", "chat_echo_min_interval_s", "chat_echo_burst", "idle_talk_seconds",
+        "thanks_donation_levels", "thanks_subscription_levels", "thanks_auto_approve", "run_sheet_enabled"), "show"),
+    **dict.fromkeys((
+        "mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model", "stt_language",
+        "stt_timeout_s", "stt_vad_threshold", "stt_vad_hangover_ms", "stt_vad_min_ms", "stt_vad_preroll_ms",
+        "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"), "mic"),
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
                              "reply_max_chars", "chat_panel_max"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
-_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay")
+_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
                           "chzzk_openapi_base"})
 

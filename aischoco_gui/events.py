@@ -39,6 +39,8 @@ class EventKind(str, enum.Enum):
     STATUS = "status"                      # data: status (ServiceStatus)
     NOTICE = "notice"                      # data: level, text (shown to the streamer)
     TTS_METRICS = "tts_metrics"            # data: per-utterance latency numbers
+    MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
+    MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
 
 

@@ -28,6 +28,8 @@ ROLE_VIEWER = "viewer"
 KIND_CHAT = "chat"
 KIND_DONATION = "donation"
 KIND_SUBSCRIPTION = "subscription"
+KIND_VOICE = "voice"  # the streamer's microphone (co-host mode): a turn shown with 🎙
+KIND_DIRECTOR = "director"  # a private director whisper: prompt only, never shown, spoken or saved
 
 
 @dataclass
@@ -69,6 +71,15 @@ class ChatMessage:
     @property
     def is_streamer(self) -> bool:
         return self.role == ROLE_STREAMER
+
+    @property
+    def is_director(self) -> bool:
+        """A private instruction from the streamer (never on the overlay, in history or spoken)."""
+        return self.kind == KIND_DIRECTOR
+
+    @property
+    def is_voice(self) -> bool:
+        return self.kind == KIND_VOICE
 
 
 DEFAULT_EMOTIONS = ("happy", "sad", "angry", "surprised", "neutral", "excited")

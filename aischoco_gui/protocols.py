@@ -114,3 +114,35 @@ class OverlayService(Protocol):
     async def stop(self) -> None: ...
 
     async def restart(self, port: int | None = None, host: str | None = None) -> bool: ...
+
+
+@runtime_checkable
+class MicInput(Protocol):
+    """The streamer's microphone (``stt.listener.MicListener``): capture → VAD → speech-to-text.
+
+    The controls are plain flags, safe from any thread (the GUI's key handlers call them)."""
+
+    name: str
+    level_dbfs: float  # input level for the meter (-120 when closed)
+    in_speech: bool  # an utterance is open now
+    device_label: str
+    counters: dict[str, int]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def set_ptt(self, held: bool) -> None: ...
+
+    def set_director(self, held: bool) -> None: ...
+
+    def set_app_speaking(self, speaking: bool) -> None: ...
+
+    def set_barge_in(self, mode: str) -> None: ...
+
+
+@runtime_checkable
+class GainControl(Protocol):
+    """An output whose volume can be ducked within one audio block (barge-in)."""
+
+    def set_gain(self, gain: float, ramp_ms: float = 5.0) -> None: ...

@@ -135,32 +135,34 @@ class Settings:
     # every draft is cut to this at a sentence boundary
     reply_max_chars: int = opt(300, "REPLY_MAX_CHARS", restart=False)
     # show tools (aischoco_gui/show/; README "Show tools")
-    chzzk_chat_echo: str = opt("off", "CHZZK_CHAT_ECHO", choices=("off", "on"), dialog=True)
-    chat_echo_mode: str = opt("split", "CHAT_ECHO_MODE", choices=("split", "trim"), dialog=True)
-    chat_echo_min_interval_s: float = opt(2.0, "CHAT_ECHO_MIN_INTERVAL_SECONDS")
-    chat_echo_burst: int = opt(2, "CHAT_ECHO_BURST")
-    idle_talk_seconds: float = opt(0.0, "IDLE_TALK_SECONDS", dialog=True)  # 0 = off
-    thanks_donation_levels: str = opt("", "THANKS_DONATION_LEVELS", dialog=True)  # "" = Korean defaults
-    thanks_subscription_levels: str = opt("", "THANKS_SUBSCRIPTION_LEVELS", dialog=True)  # "" = defaults
-    thanks_auto_approve: bool = opt(False, "THANKS_AUTO_APPROVE", dialog=True)
-    run_sheet_enabled: bool = opt(False, "RUN_SHEET_ENABLED", dialog=True)
+    chzzk_chat_echo: str = opt("off", "CHZZK_CHAT_ECHO", choices=("off", "on"), dialog=True, restart=False)
+    chat_echo_mode: str = opt("split", "CHAT_ECHO_MODE", choices=("split", "trim"), dialog=True, restart=False)
+    chat_echo_min_interval_s: float = opt(2.0, "CHAT_ECHO_MIN_INTERVAL_SECONDS", restart=False)
+    chat_echo_burst: int = opt(2, "CHAT_ECHO_BURST", restart=False)
+    idle_talk_seconds: float = opt(0.0, "IDLE_TALK_SECONDS", dialog=True, restart=False)  # 0 = off
+    thanks_donation_levels: str = opt("", "THANKS_DONATION_LEVELS", dialog=True, restart=False)  # "" = Korean defaults
+    thanks_subscription_levels: str = opt("", "THANKS_SUBSCRIPTION_LEVELS", dialog=True, restart=False)  # "" = defaults
+    thanks_auto_approve: bool = opt(False, "THANKS_AUTO_APPROVE", dialog=True, restart=False)
+    run_sheet_enabled: bool = opt(False, "RUN_SHEET_ENABLED", dialog=True, restart=False)
     # co-host microphone / speech-to-text (DESIGN.md §4.7)
-    mic_mode: str = opt("off", "MIC_MODE", choices=("off", "cohost", "ptt"), dialog=True)
-    stt_input_device: str = opt("off", "STT_INPUT_DEVICE", dialog=True)  # name, index, wav:PATH, off
-    stt_engine: str = opt("remote", "STT_ENGINE", choices=("remote", "local"), dialog=True)
-    stt_base_url: str = opt("", "STT_BASE_URL", dialog=True)  # "" = LLM_BASE_URL
-    stt_api_key: str = opt("", "STT_API_KEY", secret=True, dialog=True)  # "" = GROQ_API_KEY
-    stt_model: str = opt("whisper-large-v3-turbo", "STT_MODEL", dialog=True)
-    stt_language: str = opt("ko", "STT_LANGUAGE", dialog=True)
-    stt_timeout_s: float = opt(15.0, "STT_TIMEOUT")
-    stt_vad_threshold: float = opt(0.5, "STT_VAD_THRESHOLD")
-    stt_vad_hangover_ms: int = opt(500, "STT_VAD_HANGOVER_MS", dialog=True)
-    stt_vad_min_ms: int = opt(250, "STT_VAD_MIN_MS")
-    stt_vad_preroll_ms: int = opt(300, "STT_VAD_PREROLL_MS")
-    stt_vad_max_s: float = opt(20.0, "STT_VAD_MAX_SECONDS")
-    barge_in: str = opt("off", "BARGE_IN", choices=("off", "duck", "stop"), dialog=True)
-    barge_in_duck_gain: float = opt(0.2, "BARGE_IN_DUCK_GAIN")
-    stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True)
+    mic_mode: str = opt("off", "MIC_MODE", choices=("off", "cohost", "ptt"), dialog=True, restart=False)
+    stt_input_device: str = opt("off", "STT_INPUT_DEVICE", dialog=True, restart=False)  # name, index, wav:PATH, off
+    stt_engine: str = opt("remote", "STT_ENGINE", choices=("remote", "local"), dialog=True, restart=False)
+    stt_base_url: str = opt("", "STT_BASE_URL", dialog=True, restart=False)  # "" = LLM_BASE_URL
+    stt_api_key: str = opt("", "STT_API_KEY", secret=True, dialog=True, restart=False)  # "" = GROQ_API_KEY
+    stt_model: str = opt("whisper-large-v3-turbo", "STT_MODEL", dialog=True, restart=False)
+    stt_language: str = opt("ko", "STT_LANGUAGE", dialog=True, restart=False)
+    stt_timeout_s: float = opt(15.0, "STT_TIMEOUT", restart=False)
+    stt_vad_threshold: float = opt(0.5, "STT_VAD_THRESHOLD", restart=False)
+    stt_vad_hangover_ms: int = opt(500, "STT_VAD_HANGOVER_MS", dialog=True, restart=False)
+    stt_vad_min_ms: int = opt(250, "STT_VAD_MIN_MS", restart=False)
+    stt_vad_preroll_ms: int = opt(300, "STT_VAD_PREROLL_MS", restart=False)
+    stt_vad_max_s: float = opt(20.0, "STT_VAD_MAX_SECONDS", restart=False)
+    barge_in: str = opt("off", "BARGE_IN", choices=("off", "duck", "stop"), dialog=True, restart=False)
+    barge_in_duck_gain: float = opt(0.2, "BARGE_IN_DUCK_GAIN", restart=False)
+    stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True, restart=False)
+    mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (window shortcut)
+    mic_director_key: str = opt("F9", "MIC_DIRECTOR_KEY", dialog=True)  # held: director whisper
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

@@ -199,6 +199,12 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
                  "When the streamer talks over the AI: ignore / lower the AI / stop the AI."),
     "stt_local_model": ("voice", "로컬 음성 인식 모델", "Local speech-to-text model",
                         "처음 쓸 때 내려받아요 (진행률 표시).", "Downloaded on first use (with progress)."),
+    "mic_ptt_key": ("voice", "눌러서 말하기 키", "Push-to-talk key",
+                    "이 키를 누르고 있는 동안만 마이크를 들어요 (창이 활성일 때). 예: F8.",
+                    "The microphone listens only while this key is held (window focused). E.g. F8."),
+    "mic_director_key": ("voice", "연출 지시 키", "Director whisper key",
+                         "누른 채 말하면 다음 대답을 위한 비공개 지시가 돼요. 방송에는 나가지 않아요. 예: F9.",
+                         "Hold and speak: a private instruction for the next reply, never broadcast. E.g. F9."),
 }
 
 # Readable names for choice values; "" always has one, so no combo shows a blank entry.
@@ -342,12 +348,6 @@ RESTART_REASONS: dict[str, str] = {
     "log_console_level": "settings.restart.why.logs",
     "log_max_mb": "settings.restart.why.logs",
     "log_backup_count": "settings.restart.why.logs",
-    **dict.fromkeys(("chzzk_chat_echo", "chat_echo_mode", "idle_talk_seconds", "thanks_donation_levels",
-                     "thanks_subscription_levels", "thanks_auto_approve", "run_sheet_enabled"),
-                    "settings.restart.why.show"),
-    **dict.fromkeys(("mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model",
-                     "stt_language", "stt_vad_hangover_ms", "barge_in", "stt_local_model"),
-                    "settings.restart.why.mic"),
 }
 
 register({
@@ -357,10 +357,6 @@ register({
                                    "The tarot corner is hooked into chat handling and the overlay pages at start."),
     "settings.restart.why.logs": ("로그 파일은 시작할 때 이 설정으로 열려요.",
                                   "The log files are opened with these settings at start."),
-    "settings.restart.why.show": ("방송 도구(채팅 에코·잡담·감사·진행표)는 시작할 때 연결돼요.",
-                                  "The show tools (chat echo, idle talk, thanks, run sheet) are wired at start."),
-    "settings.restart.why.mic": ("마이크와 음성 인식은 시작할 때 연결돼요.",
-                                 "The microphone and speech recognition are set up at start."),
 })
 
 

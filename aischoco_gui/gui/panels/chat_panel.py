@@ -135,7 +135,7 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if m.is_subscription:
                 return subscription_text(m)
-            prefix = f"💰{m.donation_amount} " if m.is_donation else ""
+            prefix = f"💰{m.donation_amount} " if m.is_donation else "🎙 " if m.is_voice else ""
             text = m.text if len(m.text) <= 300 else m.text[:299] + "…"
             if m.filtered_reason:
                 return f"{prefix}{m.nickname}: {text}   ⟨{tr('chat.filtered', reason=reason_text(m.filtered_reason))}⟩"

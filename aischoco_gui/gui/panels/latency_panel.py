@@ -293,4 +293,7 @@ def create_panel(services: Any, bridge: Any) -> QWidget:
                 panel.add_metrics(ev.data.get("metrics") or ev.data)
     bridge.tts_metrics.connect(panel.add_metrics)
     bridge.speech_started.connect(panel.wake_mouth)
+    from aischoco_gui.gui.panels import mic_latency  # the microphone's own row (issue 16)
+
+    mic_latency.attach(panel, services, bridge)
     return panel

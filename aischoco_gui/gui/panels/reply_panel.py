@@ -52,6 +52,7 @@ register({
     "reply.countdown": ("{s:.0f}초 후 자동 승인", "auto-approve in {s:.0f}s"),
     "reply.meta": ("{provider} {model} · {latency:.2f}초", "{provider} {model} · {latency:.2f}s"),
     "reply.for_chat": ("채팅: {chat}", "Chat: {chat}"),
+    "reply.director": ("🎬 연출 지시: {text}", "🎬 Director note: {text}"),
     "reply.emotion": ("감정", "Emotion"),
     "reply.thinking": ("답변 생성 중…", "Generating a reply…"),
     "reply.llm_failed": ("LLM 실패: {error}", "LLM failed: {error}"),
@@ -195,8 +196,10 @@ class ReplyPanel(QWidget):
             w.setVisible(on)
 
     def _item_text(self, d: Draft) -> str:
-        chat = " / ".join(f"{m.nickname}: {m.text[:40]}" for m in d.batch[:3])
+        public = [m for m in d.batch if not m.is_director]
+        chat = " / ".join(f"{'🎙 ' if m.is_voice else ''}{m.nickname}: {m.text[:40]}" for m in public[:3])
         lines = [f"{kind_badge(d.kind)}[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
+        lines += [tr("reply.director", text=m.text[:80]) for m in d.batch if m.is_director]  # private, shown here only
         if d.flagged:
             lines.insert(0, tr("reply.flagged", reason=d.flagged))
         left = self.queue.seconds_left(d)
