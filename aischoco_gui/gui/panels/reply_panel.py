@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
+from aischoco_gui.gui.coalesce import Coalescer
 from aischoco_gui.i18n import emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft
 from aischoco_gui.pipeline.approval import ApprovalError
@@ -154,6 +155,7 @@ class ReplyPanel(QWidget):
         self._timer.setInterval(500)
         self._timer.timeout.connect(self._refresh_countdowns)
         self._timer.start()
+        self.rebuild_soon = Coalescer(self.rebuild, 40, self)  # a burst of draft events → one rebuild
         bridge.draft_created.connect(self._on_draft_created)
         bridge.draft_updated.connect(self._on_draft_updated)
         bridge.batch_ready.connect(self._on_batch_ready)
@@ -290,11 +292,11 @@ class ReplyPanel(QWidget):
 
     # -- events ---------------------------------------------------------------------------
     def _on_draft_created(self, _draft: Draft) -> None:
-        self.rebuild()
+        self.rebuild_soon()
         self.thinking.setText("")
 
     def _on_draft_updated(self, _draft: Draft) -> None:
-        self.rebuild()
+        self.rebuild_soon()
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
         self.thinking.setText(tr("reply.thinking"))
