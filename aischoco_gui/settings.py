@@ -107,6 +107,7 @@ class Settings:
     lipsync_mode: str = opt("envelope", "VTS_LIPSYNC_MODE", choices=("envelope", "vts-mic"), dialog=True)
     vts_idle_motion: bool = opt(True, "VTS_IDLE_MOTION", dialog=True)
     vts_face_found: bool = opt(True, "VTS_FACE_FOUND")  # off for streamers who run webcam tracking alongside
+    vts_idle_hz: float = opt(15.0, "VTS_IDLE_HZ")  # frame rate while only the idle motion moves (30 while speaking)
     # overlay
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST")
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True)
