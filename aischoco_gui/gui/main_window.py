@@ -37,6 +37,7 @@ register({
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
+    "window.starting": ("서비스를 시작하는 중…", "Starting the services…"),
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
 })
 
@@ -56,21 +57,21 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     panic_requested = Signal()
 
-    def __init__(self, services, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, services, bridge: Bridge, parent: QWidget | None = None, *, dirs=None) -> None:
+        """With ``services`` the whole window; with ``None`` (and ``dirs``) the shell only — toolbar,
+        status lights and menus — shown at once while the services are built; :meth:`attach` adds the panels."""
         super().__init__(parent)
-        self.services = services
+        self.services = None
         self.bridge = bridge
+        self.dirs = dirs if dirs is not None else services.dirs
         self.setObjectName("main_window")
         self.setWindowTitle(f"{tr('app.title')} {__version__}")
         self.panels: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
-
-        from aischoco_gui.gui.panels import reply_panel
-
-        self.reply_panel = reply_panel.create_panel(services, bridge)
-        self.reply_panel.open_settings.connect(self.settings_requested.emit)
-        self.panels["replies"] = self.reply_panel
-        self.setCentralWidget(self.reply_panel)
+        self.reply_panel = None
+        starting = QLabel(tr("window.starting"), self)
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(starting)
 
         self.panic_button = QPushButton(tr("panic.button"), self)
         self.panic_button.setObjectName("panic_button")
@@ -91,6 +92,23 @@ class MainWindow(QMainWindow):
         self.addAction(panic_act)
 
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
+        self.status = ControlStatusBar(bridge, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self.resize(1400, 860)
+        self._qsettings = QSettings(str(self.dirs.config / "window.ini"), QSettings.Format.IniFormat)
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services) -> None:
+        """Build the panels for ``services`` (the reply list in the middle, the docks around it)."""
+        from aischoco_gui.gui.panels import reply_panel
+
+        self.services = services
+        self.reply_panel = reply_panel.create_panel(services, self.bridge)
+        self.reply_panel.open_settings.connect(self.settings_requested.emit)
+        self.panels["replies"] = self.reply_panel
+        self.setCentralWidget(self.reply_panel)
         for key, module, area in DOCKS:
             self._add_dock(key, module, area)
         self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
@@ -98,12 +116,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()
-
-        self.status = ControlStatusBar(bridge, self)
-        self.setStatusBar(self.status)
-        self._build_menus()
-        self.resize(1400, 860)
-        self._qsettings = QSettings(str(services.dirs.config / "window.ini"), QSettings.Format.IniFormat)
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -125,15 +139,13 @@ class MainWindow(QMainWindow):
         a = m.addAction(tr("menu.settings"))
         a.setShortcut(QKeySequence("Ctrl+,"))
         a.triggered.connect(self.settings_requested.emit)
-        m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.services.dirs.config))
-        m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.services.dirs.logs))
+        m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.dirs.config))
+        m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.dirs.logs))
         m.addSeparator()
         q = m.addAction(tr("menu.quit"))
         q.setShortcut(QKeySequence("Ctrl+Q"))
         q.triggered.connect(self.close)
-        v = self.menuBar().addMenu(tr("menu.view"))
-        for dock in self.docks.values():
-            v.addAction(dock.toggleViewAction())
+        self.view_menu = self.menuBar().addMenu(tr("menu.view"))  # the docks' toggles come with attach()
         self.help_menu = self.menuBar().addMenu(tr("menu.help"))
         self.help_menu.addAction(tr("menu.about")).triggered.connect(
             lambda: QMessageBox.about(self, tr("app.title"), tr("about.text", version=__version__)))
@@ -156,6 +168,7 @@ class MainWindow(QMainWindow):
         self._qsettings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        self.save_layout()
+        if self.services is not None:  # a shell closed during start-up has no docks: keep the saved layout
+            self.save_layout()
         self.closing.emit()
         super().closeEvent(event)
