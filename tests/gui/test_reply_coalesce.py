@@ -52,3 +52,18 @@ def test_events_after_a_rebuild_start_a_new_one(qtbot):
     pipeline.add_reply(Reply(text="둘째 답변"))
     qtbot.waitUntil(lambda: panel.list.count() == 2)
     assert calls == [1, 2]
+
+
+def test_the_countdown_timer_runs_only_while_a_countdown_is_shown(qtbot):
+    """Issue 18 (idle cost): no twice-a-second wake while nothing counts down."""
+    panel, pipeline, calls = make_panel(qtbot)
+    assert not panel._timer.isActive()  # empty list: asleep
+    d = pipeline.add_reply(Reply(text="답변"))
+    qtbot.waitUntil(lambda: panel.list.count() == 1)
+    assert not panel._timer.isActive()  # manual approval: no countdown to show
+    panel.auto_after.setValue(30)  # the streamer sets "auto-approve after 30 s": a countdown per draft
+    assert pipeline.queue.auto_after_s == 30
+    assert panel._timer.isActive()
+    pipeline.skip(d.id)
+    qtbot.waitUntil(lambda: panel.list.count() == 0)
+    assert not panel._timer.isActive()

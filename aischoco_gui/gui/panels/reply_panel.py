@@ -153,8 +153,7 @@ class ReplyPanel(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setInterval(500)
-        self._timer.timeout.connect(self._refresh_countdowns)
-        self._timer.start()
+        self._timer.timeout.connect(self._refresh_countdowns)  # runs only while a countdown is shown
         self.rebuild_soon = Coalescer(self.rebuild, 40, self)  # a burst of draft events → one rebuild
         bridge.draft_created.connect(self._on_draft_created)
         bridge.draft_updated.connect(self._on_draft_updated)
@@ -196,6 +195,7 @@ class ReplyPanel(QWidget):
                 it.setForeground(Qt.GlobalColor.darkRed)
             self.list.addItem(it)
         self.list.blockSignals(False)
+        self._countdown_timer()
         if self.list.count():
             row = next((i for i in range(self.list.count())
                         if self.list.item(i).data(Qt.ItemDataRole.UserRole) == sel), 0)
@@ -205,7 +205,16 @@ class ReplyPanel(QWidget):
             self.meta.setText(tr("reply.empty"))
         self._selection_changed()
 
+    def _countdown_timer(self) -> None:
+        """Tick twice a second only while some draft shows an auto-approve countdown (no idle wakes)."""
+        on = any(self.queue.seconds_left(d) is not None for d in self.queue.pending)
+        if on and not self._timer.isActive():
+            self._timer.start()
+        elif not on:
+            self._timer.stop()
+
     def _refresh_countdowns(self) -> None:
+        self._countdown_timer()
         for i in range(self.list.count()):
             it = self.list.item(i)
             try:
@@ -289,6 +298,7 @@ class ReplyPanel(QWidget):
 
     def _mode_changed(self, *_a) -> None:
         self.pipeline.set_approval_mode(self.mode.currentData(), self.auto_after.value())
+        self._countdown_timer()
 
     # -- events ---------------------------------------------------------------------------
     def _on_draft_created(self, _draft: Draft) -> None:
