@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
+        # A dock behind another tab stays "visible" to Qt; hiding its panel there stops the panel's
+        # refresh timers (they run only between showEvent and hideEvent) until its tab is picked again.
+        dock.visibilityChanged.connect(widget.setVisible)
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock

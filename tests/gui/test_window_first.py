@@ -53,3 +53,24 @@ def test_what_runs_before_the_window_does_not_import_the_adapters_libraries():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_panel_behind_another_tab_is_hidden_and_its_timer_sleeps(qtbot, home):
+    """Issue 18 (idle cost): Qt keeps a dock behind another tab 'visible', so the VTS panel refreshed
+    5×/s unseen. Its panel is hidden there now (timer stopped) and shown when its tab is picked."""
+    from aischoco_gui.gui.bridge import Bridge
+    from aischoco_gui.gui.main_window import MainWindow
+
+    dirs = user_dirs({"AISCHOCO_HOME": str(home)})
+    bus = EventBus()
+    services = build_services(Settings(), dirs, bus, overrides={"speaker": RecordingSpeaker(bus)})  # real avatar
+    win = MainWindow(None, Bridge(bus), dirs=dirs)
+    qtbot.addWidget(win)
+    win.show()
+    win.attach(services)
+    vts = win.panels["vts"]
+    qtbot.waitUntil(lambda: win.panels["history"].isVisible() and not vts.isVisible())  # history's tab is in front
+    assert not vts.timer.isActive()
+    win.docks["vts"].raise_()
+    qtbot.waitUntil(vts.isVisible)
+    assert vts.timer.isActive() and not win.panels["history"].timer.isActive()
