@@ -80,9 +80,9 @@ class LatencyPanel(QWidget):
         row.addWidget(self.mouth, 1)
         lay.addLayout(row)
         self._plot_timer = QTimer(self)
-        # redraw at most 4 Hz, only after new numbers came in and only while visible
+        # redraw at most once a second, only after new numbers came in and only while visible
         self._plot_timer.setSingleShot(True)
-        self._plot_timer.setInterval(250)
+        self._plot_timer.setInterval(1000)  # a pyqtgraph repaint costs ~5–15 ms of the loop the VTS frames share
         self._plot_timer.timeout.connect(self.refresh)
         # The mouth meter ticks at 20 Hz only while the panel is visible and speech is playing: it
         # wakes on speech events and goes back to sleep after a second of silence.
@@ -189,7 +189,8 @@ class LatencyPanel(QWidget):
         except Exception:
             self._mouth_timer.stop()
             return
-        self.mouth.setValue(value)
+        if abs(value - self.mouth.value()) >= 4 or (value == 0) != (self.mouth.value() == 0):
+            self.mouth.setValue(value)  # QProgressBar repaints synchronously: skip changes nobody sees
         self._quiet_ticks = self._quiet_ticks + 1 if value == 0 else 0
         if self._quiet_ticks >= 20:  # a second of silence: sleep until the next speech event
             self._mouth_timer.stop()
