@@ -124,6 +124,8 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     window = MainWindow(None, bridge, dirs=startup.dirs)
     for name in window.status.NAMES:
         bus.set_status(name, ServiceState.CONNECTING, tr("window.starting"))
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)  # closing the shell while the services come up is a normal exit
     window.show()
     trace_window_shown(window)
     compose = await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aischoco_gui.compose")
@@ -147,12 +149,14 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
             print(f"aischoco safe mode: {startup.dirs.unwritable}; using {startup.dirs.home}", file=sys.stderr,
                   flush=True)
 
-    closed = asyncio.Event()
-    window.closing.connect(closed.set)
     install_session_end(app, closed.set)  # logout / shutdown: same clean stop as closing the window
     if guard is not None:
         await guard.serve(lambda: activate_window(window))
     await compose.start_services(services)
+    for name in window.status.NAMES:  # a light no service reports on (e.g. audio unused) goes back to "off"
+        st = bus.status.get(name)
+        if name not in compose.SERVICE_NAMES and st is not None and st.detail == tr("window.starting"):
+            bus.set_status(name, ServiceState.OFF, "")
     rc = 0
     if args.smoke:
         deadline = time.monotonic() + args.smoke_timeout
