@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 import time
@@ -11,8 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from aischoco_gui import __version__
-from aischoco_gui.compose import SERVICE_NAMES, all_reported, build_services, start_services, stop_services
-from aischoco_gui.events import EventBus
+from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import register, set_language, tr
 from aischoco_gui.logging_setup import redactor, setup_logging
 from aischoco_gui.paths import UserDirs, usable_dirs, user_dirs
@@ -107,7 +107,6 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
 async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
     from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
-    from aischoco_gui.gui.controller import AppController
     from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
     from aischoco_gui.gui.startup_trace import trace_window_shown
@@ -118,13 +117,24 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     window = None
     install_exception_hooks(bus, CrashReporter(startup.dirs.logs, startup.settings.secrets()),
                             lambda path: show_crash_notice(window, path))
-    services = build_services(startup.settings, startup.dirs, bus)
+    # Window first: the shell (panic button, menus, status lights) shows now; the services and their panels
+    # come up behind it. The composition root pulls in the adapters' libraries (aiohttp, numpy, httpx,
+    # websockets — about half a second here), so it is imported off the loop while the shell paints.
     bridge = Bridge(bus)
-    window = MainWindow(services, bridge)
-    controller = AppController(services, window, bridge)
-    window.controller = controller
+    window = MainWindow(None, bridge, dirs=startup.dirs)
+    for name in window.status.NAMES:
+        bus.set_status(name, ServiceState.CONNECTING, tr("window.starting"))
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)  # closing the shell while the services come up is a normal exit
     window.show()
     trace_window_shown(window)
+    compose = await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aischoco_gui.compose")
+    services = compose.build_services(startup.settings, startup.dirs, bus)
+    window.attach(services)
+    from aischoco_gui.gui.controller import AppController  # imports the chat and VTS clients: after the shell
+
+    controller = AppController(services, window, bridge)
+    window.controller = controller
     created = services.installed_defaults
     if created:
         bus.notice(tr("first_run.copied", path=startup.dirs.config))
@@ -140,12 +150,14 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
             print(f"aischoco safe mode: {startup.dirs.unwritable}; using {startup.dirs.home}", file=sys.stderr,
                   flush=True)
 
-    closed = asyncio.Event()
-    window.closing.connect(closed.set)
     install_session_end(app, closed.set)  # logout / shutdown: same clean stop as closing the window
     if guard is not None:
         await guard.serve(lambda: activate_window(window))
-    await start_services(services)
+    await compose.start_services(services)
+    for name in window.status.NAMES:  # a light no service reports on (e.g. audio unused) goes back to "off"
+        st = bus.status.get(name)
+        if name not in compose.SERVICE_NAMES and st is not None and st.detail == tr("window.starting"):
+            bus.set_status(name, ServiceState.OFF, "")
     if created and not args.smoke:  # the setup check reports what actually runs, so it opens after start
         from aischoco_gui.gui.welcome import open_welcome
 
@@ -153,21 +165,21 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     rc = 0
     if args.smoke:
         deadline = time.monotonic() + args.smoke_timeout
-        while not all_reported(bus) and time.monotonic() < deadline:
+        while not compose.all_reported(bus) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        missing = [n for n in SERVICE_NAMES if not (n in bus.status and bus.status[n].settled)]
+        missing = [n for n in compose.SERVICE_NAMES if not (n in bus.status and bus.status[n].settled)]
         if missing:
             print(f"aischoco not ready: {', '.join(missing)}", flush=True)
             rc = 1
         else:
-            states = " ".join(f"{n}={bus.status[n].state.value}" for n in SERVICE_NAMES)
+            states = " ".join(f"{n}={bus.status[n].state.value}" for n in compose.SERVICE_NAMES)
             log.info("ready in %.2fs: %s", time.perf_counter() - T0, states)
             print("aischoco ready", flush=True)
             print(f"startup {time.perf_counter() - T0:.2f}s {states}", file=sys.stderr, flush=True)
         window.close()
     else:
         await closed.wait()
-    await stop_services(services)
+    await compose.stop_services(services)
     bridge.close()
     if guard is not None:
         await guard.aclose()

@@ -30,6 +30,13 @@ from aischoco_gui.audio.wavwriter import StreamingWavWriter
 from aischoco_gui.events import EventBus, ServiceState
 
 log = logging.getLogger(__name__)
+IDLE_NAP_S = 0.5  # the poller's longest wait in silence (write()/expect() wake it at once)
+
+
+def _end_nap(nap: asyncio.Future) -> None:
+    if not nap.done():
+        nap.set_result(None)
+
 
 EnvelopeListener = Callable[[EnvelopePoint], None]
 
@@ -200,6 +207,7 @@ class AudioOutput:
         self._sd = sd_module
         self.sink: _ClockedSink | _DeviceSink | None = None
         self._poller: asyncio.Task | None = None
+        self._poller_nap: asyncio.Future | None = None  # the poller's idle wait; write()/expect() end it
         self._closing = False
         self.error = ""
         self.state = ServiceState.OFF
@@ -288,6 +296,7 @@ class AudioOutput:
         when it was dropped (clear/close). Call before placing the marker."""
         fut = asyncio.get_running_loop().create_future()
         self._waiters[key] = fut
+        self._wake_poller()
         return fut
 
     def forget(self, key: Hashable) -> None:
@@ -307,7 +316,13 @@ class AudioOutput:
                 if n > 0:
                     self._markers.append((p, mark))
         self._wake.set()
+        self._wake_poller()
         return n
+
+    def _wake_poller(self) -> None:
+        nap = self._poller_nap
+        if nap is not None and not nap.done():
+            nap.set_result(None)
 
     async def write_all(self, x: np.ndarray, mark: Hashable | None = None,
                         cancelled: Callable[[], bool] = lambda: False) -> bool:
@@ -434,7 +449,18 @@ class AudioOutput:
                         retry_delay = min(10.0, retry_delay * 2)
             busy = bool(self._waiters) or self.ring.available > 0
             live = self._listeners and not getattr(self.sink, "sleeping", False)  # a sleeping sink makes no points
-            await asyncio.sleep(0.004 if busy else (0.01 if live else 0.05))
+            if busy or live:
+                await asyncio.sleep(0.004 if busy else 0.01)
+            else:  # silence: nap until audio is written or a marker is expected (or the watchdog's next check)
+                loop = asyncio.get_running_loop()
+                nap = self._poller_nap = loop.create_future()
+                handle = loop.call_later(max(0.05, min(IDLE_NAP_S, next_check - time.monotonic())),
+                                         _end_nap, nap)
+                try:
+                    await nap
+                finally:
+                    handle.cancel()
+                    self._poller_nap = None
 
     async def _rescan(self) -> None:
         """PortAudio only sees devices present at initialisation: re-initialise to find a replugged one."""

@@ -48,6 +48,7 @@ register({
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
+    "window.starting": ("서비스를 시작하는 중…", "Starting the services…"),
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
     "quit.title": ("방송 중이에요", "You are on air"),
     "quit.text": ("{what}. 정말 종료할까요?", "{what}. Quit anyway?"),
@@ -89,21 +90,21 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     panic_requested = Signal()
 
-    def __init__(self, services, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, services, bridge: Bridge, parent: QWidget | None = None, *, dirs=None) -> None:
+        """With ``services`` the whole window; with ``None`` (and ``dirs``) the shell only — toolbar,
+        status lights and menus — shown at once while the services are built; :meth:`attach` adds the panels."""
         super().__init__(parent)
-        self.services = services
+        self.services = None
         self.bridge = bridge
+        self.dirs = dirs if dirs is not None else services.dirs
         self.setObjectName("main_window")
         self.setWindowTitle(f"{tr('app.title')} {__version__}")
         self.panels: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
-
-        from aischoco_gui.gui.panels import reply_panel
-
-        self.reply_panel = reply_panel.create_panel(services, bridge)
-        self.reply_panel.open_settings.connect(self.settings_requested.emit)
-        self.panels["replies"] = self.reply_panel
-        self.setCentralWidget(self.reply_panel)
+        self.reply_panel = None
+        starting = QLabel(tr("window.starting"), self)
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(starting)
 
         self.panic_button = QPushButton(tr("panic.button"), self)
         self.panic_button.setObjectName("panic_button")
@@ -124,6 +125,28 @@ class MainWindow(QMainWindow):
         self.addAction(panic_act)
 
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
+        self.status = ControlStatusBar(bridge, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._fit_screen(1400, 860)
+        # Window geometry and dock arrangement live in the data dir (older versions kept them in config).
+        path = self.dirs.data / "window.ini"
+        if not path.exists() and (self.dirs.config / "window.ini").exists():
+            path = self.dirs.config / "window.ini"
+        self._qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+        self._layout_path = self.dirs.data / "window.ini"
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services) -> None:
+        """Build the panels for ``services`` (the reply list in the middle, the docks around it)."""
+        from aischoco_gui.gui.panels import reply_panel
+
+        self.services = services
+        self.reply_panel = reply_panel.create_panel(services, self.bridge)
+        self.reply_panel.open_settings.connect(self.settings_requested.emit)
+        self.panels["replies"] = self.reply_panel
+        self.setCentralWidget(self.reply_panel)
         for key, module, area in DOCKS:
             self._add_dock(key, module, area)
         self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
@@ -133,17 +156,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()
-
-        self.status = ControlStatusBar(bridge, self)
-        self.setStatusBar(self.status)
-        self._build_menus()
-        self._fit_screen(1400, 860)
-        # Window geometry and dock arrangement live in the data dir (older versions kept them in config).
-        path = services.dirs.data / "window.ini"
-        if not path.exists() and (services.dirs.config / "window.ini").exists():
-            path = services.dirs.config / "window.ini"
-        self._qsettings = QSettings(str(path), QSettings.Format.IniFormat)
-        self._layout_path = services.dirs.data / "window.ini"
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -164,6 +178,9 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(widget)
         dock.setWidget(scroll)
+        # A dock behind another tab stays "visible" to Qt; hiding its panel there stops the panel's
+        # refresh timers (they run only between showEvent and hideEvent) until its tab is picked again.
+        dock.visibilityChanged.connect(widget.setVisible)
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
@@ -173,16 +190,14 @@ class MainWindow(QMainWindow):
         a = m.addAction(tr("menu.settings"))
         a.setShortcut(QKeySequence("Ctrl+,"))
         a.triggered.connect(self.settings_requested.emit)
-        m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.services.dirs.config))
-        m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.services.dirs.logs))
+        m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.dirs.config))
+        m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.dirs.logs))
         m.addSeparator()
         q = m.addAction(tr("menu.quit"))
         q.setShortcut(QKeySequence("Ctrl+Q"))
         q.triggered.connect(self.close)  # on air: closeEvent asks first
         self.quit_action = q
-        v = self.menuBar().addMenu(tr("menu.view"))
-        for dock in self.docks.values():
-            v.addAction(dock.toggleViewAction())
+        self.view_menu = self.menuBar().addMenu(tr("menu.view"))  # the docks' toggles come with attach()
         self.help_menu = self.menuBar().addMenu(tr("menu.help"))
         self.help_menu.addAction(tr("menu.about")).triggered.connect(
             lambda: QMessageBox.about(self, tr("app.title"), tr("about.text", version=__version__)))
@@ -252,11 +267,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        why = [] if getattr(self, "_quit_confirmed", False) else self.on_air()
-        if why:
-            event.ignore()
-            self._confirm_quit(why)
-            return
-        self.save_layout()
+        if self.services is not None:  # a shell closed during start-up has no docks: keep the saved layout
+            why = [] if getattr(self, "_quit_confirmed", False) else self.on_air()
+            if why:
+                event.ignore()
+                self._confirm_quit(why)
+                return
+            self.save_layout()
         self.closing.emit()
         super().closeEvent(event)

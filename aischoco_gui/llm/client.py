@@ -103,7 +103,8 @@ class LLMClient:
                  max_tokens: int = 1024, temperature: float | None = None, backoff_s: float = 0.5,
                  max_retry_after_s: float = 20.0,
                  on_rate_limits: Callable[[Endpoint, dict[str, str]], None] | None = None,
-                 on_attempt_failed: Callable[[Endpoint, int, str], None] | None = None) -> None:
+                 on_attempt_failed: Callable[[Endpoint, int, str], None] | None = None,
+                 keepalive_s: float = 60.0) -> None:
         if not endpoints:
             raise ValueError("no LLM endpoint configured")
         self.endpoints = endpoints
@@ -117,17 +118,37 @@ class LLMClient:
         self.on_attempt_failed = on_attempt_failed
         self.rate_limits: dict[str, str] = {}
         self._http: httpx.AsyncClient | None = None
+        self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (httpx keepalive_expiry)
+        self.last_used = 0.0  # time.monotonic() of the last request start or response
 
     @property
     def http(self) -> httpx.AsyncClient:
+        self.last_used = time.monotonic()
         if self._http is None or self._http.is_closed:
+            kw = httpx_client_kwargs()
+            kw["event_hooks"]["response"].append(self._touch)
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout_s),
-                limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60.0),
+                limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=self.keepalive_s),
                 # no redirects (the Bearer key goes only to the configured origin), no proxy variables
-                **httpx_client_kwargs(),
+                **kw,
             )
         return self._http
+
+    async def _touch(self, _resp: httpx.Response) -> None:
+        self.last_used = time.monotonic()
+
+    async def keep_warm(self, every_s: float | None = None) -> None:
+        """Run forever: when the connection has sat idle for ``every_s`` (default two thirds of the
+        keep-alive), send the free pre-connect again, so the first reply after a quiet spell reuses a
+        live connection like the tenth. One wake per ``every_s``: nothing measurable while idle."""
+        every = every_s if every_s is not None else self.keepalive_s * 2 / 3
+        self.last_used = max(self.last_used, time.monotonic())  # the start's own pre-connect is on its way
+        while True:
+            await asyncio.sleep(max(0.01, self.last_used + every - time.monotonic()))
+            if time.monotonic() - self.last_used >= every * 0.99:
+                await self.preconnect()
+                self.last_used = time.monotonic()  # also when nobody answered: try again a period later
 
     async def aclose(self) -> None:
         if self._http is not None:

@@ -115,6 +115,7 @@ class LLMReplyGenerator:
             ep = self.client.configured_endpoints[0]
             self._report(ServiceState.READY, ep.describe())
             self.tasks.spawn(self.client.preconnect(), "llm-preconnect")  # first reply as fast as the tenth
+            self.tasks.spawn(self.client.keep_warm(), "llm-keep-warm")  # ... also after a quiet spell
         if not self.memory.counter.ready:
             self.tasks.spawn(self._load_tokenizer(), "load-tokenizer")
 

@@ -268,21 +268,23 @@ class Pipeline:
     # -- approval --------------------------------------------------------------------------
     def _on_queue(self, action: str, d: Draft) -> None:
         if action == "added":
-            self.bus.emit(EventKind.DRAFT_CREATED, turn=d.turn, draft=d)
+            # Synthesis first, the GUI after: the bus's subscribers (bridge → panels) run synchronously,
+            # so emitting first would make the TTS request wait for them.
             self._prepare(d)
+            self.bus.emit(EventKind.DRAFT_CREATED, turn=d.turn, draft=d)
         elif action == "approved":
-            self.bus.emit(EventKind.APPROVED, turn=d.turn, draft=d, auto=d.auto)
             self._speak_wake.set()
+            self.bus.emit(EventKind.APPROVED, turn=d.turn, draft=d, auto=d.auto)
         elif action == "skipped":
             self.bus.emit(EventKind.SKIPPED, turn=d.turn, draft=d)
             self._discard(d)
             self._commit(d.batch, None)
             self._wake.set()
         elif action in ("edited", "moved"):
-            self.bus.emit(EventKind.DRAFT_UPDATED, turn=d.turn, draft=d, action=action)
             if action == "edited":
                 self._discard(d)
                 self._prepare(d)
+            self.bus.emit(EventKind.DRAFT_UPDATED, turn=d.turn, draft=d, action=action)
         elif action == "done":
             self._wake.set()
 

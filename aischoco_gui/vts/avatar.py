@@ -55,6 +55,10 @@ class AvatarConfig:
     idle_enabled: bool = True
     face_found: bool = True  # VTS_FACE_FOUND: with false and no webcam, VTS treats the face as lost
     hz: float = 30.0
+    # Frames per second while only the idle motion moves (nothing spoken, no transition running): the idle
+    # sway is slow, so half the rate looks the same and halves the idle cost; every frame still carries
+    # every controlled parameter, far inside VTS's once-a-second rule (DESIGN §4.3).
+    idle_hz: float = 15.0
     weight_ramp_s: float = 0.5
     retry_excluded_s: float = 5.0
     token_timeout_s: float = 180.0
@@ -81,6 +85,8 @@ class VTSAvatar:
         self.mixer = PoseMixer(idle=IdleMotion(seed=config.seed, t0=self._now()), lipsync_mode=mode,
                                weight_ramp_s=config.weight_ramp_s, idle_enabled=config.idle_enabled)
         self.period = 1.0 / config.hz
+        self.idle_period = 1.0 / min(config.hz, config.idle_hz) if config.idle_hz > 0 else self.period
+        self._sleeper: asyncio.Future | None = None  # the mixer loop's current wait (an input cuts it short)
         self.stats = FrameStats(self.period)
         self.emotion = self.mapping.default
         self.speaking = False
@@ -181,6 +187,7 @@ class VTSAvatar:
         self.mixer.set_pose(pose, now, {pid: m.transition_for_id(pid) for pid in pose}, m.curve)
         self._emotion_t = now
         self.first_frame_after_emotion = None
+        self._poke()
         expr = m.expressions.get(emotion)
         if expr and self.client.ready:
             self.tasks.spawn(self._trigger_expression(emotion, expr), "expression")
@@ -190,6 +197,7 @@ class VTSAvatar:
             self._speak_t0 = self._now()
         self.speaking = speaking
         self.mixer.set_speaking(speaking, self._now())
+        self._poke()
 
     def reset_neutral(self) -> None:
         self.set_speaking(False)
@@ -210,6 +218,7 @@ class VTSAvatar:
     def move_parameters(self, values: dict[str, float], seconds: float = 0.1) -> None:
         """Move parameters (by VTS id) now, linearly over ``seconds`` (live slider tuning)."""
         self.mixer.set_pose(values, self._now(), seconds, "linear")
+        self._poke()
 
     def set_mapping(self, mapping: PoseMapping) -> None:
         """Drive with this mapping from now on; new custom parameters are created right away."""
@@ -362,6 +371,32 @@ class VTSAvatar:
                 return 0.0
         return synthetic_envelope(now - self._speak_t0) if self.speaking else 0.0
 
+    def frame_period(self, now: float) -> float:
+        """Seconds to the next frame: the full rate while speaking or moving, the idle rate otherwise."""
+        if self.speaking or self._mouth_override is not None or self.mixer.busy(now):
+            return self.period
+        return self.idle_period
+
+    def _poke(self) -> None:
+        """Something changed (emotion, speech, a slider): end an idle-rate wait now."""
+        fut = self._sleeper
+        if fut is not None and not fut.done():
+            fut.set_result(True)
+
+    async def _sleep(self, delay: float, pokeable: bool) -> bool:
+        """Wait ``delay`` seconds, or (``pokeable``: an idle-rate wait) until poked; True when poked."""
+        if not pokeable:
+            await asyncio.sleep(delay)
+            return False
+        loop = asyncio.get_running_loop()
+        fut = self._sleeper = loop.create_future()
+        handle = loop.call_later(delay, lambda: fut.done() or fut.set_result(False))
+        try:
+            return await fut
+        finally:
+            handle.cancel()
+            self._sleeper = None
+
     async def _mixer_loop(self) -> None:
         """Absolute-deadline scheduling: late ticks don't accumulate drift; never awaits VTS."""
         next_t = self._now()
@@ -377,12 +412,14 @@ class VTSAvatar:
                     self._loop_error = text
                     self.state, self.state_detail = ServiceState.ERROR, f"avatar mixer error: {text}"
                     self.bus.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
-            next_t += self.period
+            period = self.frame_period(now)
+            next_t += period
             delay = next_t - self._now()
-            if delay < -self.period:  # far behind (suspended machine, blocked loop): resync
-                next_t = self._now() + self.period
-                delay = self.period
-            await asyncio.sleep(max(0.0, delay))
+            if delay < -period:  # far behind (suspended machine, blocked loop): resync
+                next_t = self._now() + period
+                delay = period
+            if await self._sleep(max(0.0, delay), pokeable=period > self.period):
+                next_t = self._now()  # poked: the change goes out now, the full rate from here
 
     def _tick(self, now: float) -> None:
         for pid, t in list(self._excluded_at.items()):

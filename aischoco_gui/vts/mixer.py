@@ -106,6 +106,7 @@ class PoseMixer:
         self.excluded: set[str] = set()  # ids VTS refused (another plugin holds them, not found)
         self._last_t: float | None = None
         self.last_frame: dict[str, float] = {}
+        self._mouth = 0.0  # the follower's last output (busy while the mouth is still closing)
 
     # -- configuration -----------------------------------------------------------------------
     def range_of(self, pid: str) -> ParamRange:
@@ -164,12 +165,20 @@ class PoseMixer:
     def released(self, now: float) -> bool:
         return self.weight.target == 0.0 and self.weight.done(now)
 
+    def busy(self, now: float) -> bool:
+        """Anything moving beyond the idle motion: speech, a pose / control / idle-fade transition,
+        the mouth still closing. While not busy the avatar may send frames at its lower idle rate."""
+        if self.speaking or self._mouth > 1e-3 or not self.weight.done(now) or not self.idle_gate.done(now):
+            return True
+        return any(not ch.pose.done(now) for ch in self.channels.values())
+
     # -- output --------------------------------------------------------------------------------
     def frame(self, now: float, mouth_level: float = 0.0) -> list[dict[str, float | str]]:
         """Parameter values for ``now``: [{"id", "value", "weight"}]; empty once control is released."""
         dt = 0.0 if self._last_t is None else max(0.0, now - self._last_t)
         self._last_t = now
         mouth = self.follower.step(mouth_level, dt)
+        self._mouth = mouth
         weight = self.weight.value(now)
         gate = self.idle_gate.value(now) if self.idle_enabled else 0.0
         offsets = self.idle.offsets(now) if gate > 0 else {}

@@ -18,6 +18,7 @@ from aischoco_gui.audio.ring import RingBuffer
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from tests.doubles.tts_servers import tone
 from tests.doubles.tts_sounddevice import FakePortAudio
+from tests.wait import wait_until
 
 
 async def until(pred, timeout: float = 5.0, step: float = 0.01) -> None:
@@ -237,3 +238,21 @@ async def test_clocked_sink_sleeps_in_silence_and_wakes_for_audio(tmp_path):
         await out.close()
     frames = wave.open(str(tmp_path / "o.wav")).getnframes()
     assert frames < 24000  # of 2.05 s written, well under 1 s was played before the cancel
+
+
+async def test_the_poller_naps_in_silence_and_audio_wakes_it(tmp_path):
+    """Issue 18 (idle cost): in silence the poller waits up to IDLE_NAP_S instead of waking 20×/s;
+    expecting a marker or writing audio ends the nap at once, so the marker still resolves on time."""
+    out = AudioOutput(f"wav:{tmp_path / 'nap.wav'}", None, rate=24000, block_s=0.01)
+    await out.start()
+    try:
+        await wait_until(lambda: out._poller_nap is not None)  # asleep in silence
+        nap = out._poller_nap
+        heard = out.expect("first")
+        assert nap.done()  # woken by the waiter, before any timer
+        out.write(tone(0.05, 24000), mark="first")
+        t = await asyncio.wait_for(heard, 5)
+        assert t is not None  # the marker's sample was heard and reported
+        await wait_until(lambda: out._poller_nap is not None)  # silence again: back to napping
+    finally:
+        await out.close()

@@ -154,7 +154,7 @@ def test_main_window_has_no_english_in_korean_mode(qtbot, qloop, home, korean, l
         await start_services(services)
         await until(lambda: "chat" in bus.status and "llm" in bus.status)
         services.chat.send("민수", "안녕하세요")  # a draft in the reply list
-        await until(lambda: len(services.pipeline.queue.pending) == 1)
+        await until(lambda: win.reply_panel.list.count() == 1)  # the list is rebuilt after a short coalescing window
         win.reply_panel.list.setCurrentRow(0)  # selected: its meta line and editor show too
         found = list(leaks(win))
         for dock in win.findChildren(QDockWidget):  # each tabbed dock once in front

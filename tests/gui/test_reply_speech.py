@@ -115,6 +115,8 @@ def test_long_edited_draft_is_split_not_answered_413(qtbot, qloop, home):  # noq
                 panel = win.panels["replies"]
                 d = services.pipeline.add_reply(Reply(text="짧은 답.", emotion="happy"), [])
                 await wait_until(lambda: panel.list.count() == 1, 5, "the draft listed")
+                await wait_until(lambda: srv.requests, 5, "the short draft pre-synthesised")
+                before_edit = len(srv.requests)  # what was synthesised for the unedited text
                 panel.list.setCurrentRow(0)
                 long_text = "오늘 방송에 와 준 모든 분들께 고마워요 " * 8  # 176 chars, no sentence end
                 panel.editor.setPlainText(long_text)
@@ -123,7 +125,7 @@ def test_long_edited_draft_is_split_not_answered_413(qtbot, qloop, home):  # noq
                 services.pipeline.approve(d.id)
                 await wait_until(lambda: ended, 20, "the edited draft was spoken")
                 assert not srv.rejected, "a request over the server's limit"
-                texts = [body["text"] for _path, body in srv.requests]
+                texts = [body["text"] for _path, body in srv.requests[before_edit:]]
                 assert len(texts) >= 2 and all(len(t) <= 100 for t in texts)
                 assert "".join(texts).replace(" ", "") == long_text.replace(" ", "")
                 assert not ended[-1].get("cancelled")

@@ -178,3 +178,32 @@ def test_take_batch_caps_and_keeps_priority():
     p.answer_now(msgs[0])
     assert [m.text for m in p.take_batch()] == ["m0", "m3", "m4"]
     assert p.dropped == 2 and not p.backlog
+
+
+async def test_synthesis_starts_before_the_gui_hears_of_the_draft(rig):
+    """Issue 18: bus subscribers (bridge → panels) run synchronously inside ``emit``; the TTS request
+    must not wait for them, so pre-synthesis is asked for before DRAFT_CREATED / DRAFT_UPDATED go out."""
+    p, bus, gen, spk, av, chat = rig
+    seen: list[tuple[str, int]] = []
+
+    def gui(ev):
+        if ev.kind in (EventKind.DRAFT_CREATED, EventKind.DRAFT_UPDATED):
+            seen.append((ev.kind.name, len(spk.prepared)))
+
+    bus.subscribe(gui)
+    chat.send("초코우유", "안녕하세요!")
+    await wait_until(lambda: p.queue.pending)
+    d = p.queue.pending[0]
+    assert seen == [("DRAFT_CREATED", 1)]  # prepare() had run when the GUI was told
+    p.edit(d.id, "고친 답변")
+    assert seen[-1] == ("DRAFT_UPDATED", 2)  # the edited text's synthesis was asked for first too
+
+
+async def test_auto_approved_draft_wakes_the_speaker_before_the_gui_is_told(rig):
+    p, bus, gen, spk, av, chat = rig
+    woke: list[bool] = []
+    bus.subscribe(lambda ev: woke.append(p._speak_wake.is_set()) if ev.kind is EventKind.APPROVED else None)
+    p.set_approval_mode("auto")
+    chat.send("초코우유", "안녕하세요!")
+    await wait_until(lambda: spk.spoken)
+    assert woke and woke[0] is True

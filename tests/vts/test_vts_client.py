@@ -128,7 +128,7 @@ async def test_reauth_after_error_8(tmp_path):
 
 
 async def test_concurrent_requests_while_mixer_runs(vts, tmp_path):
-    av = make_avatar(vts, tmp_path, idle_enabled=True)
+    av = make_avatar(vts, tmp_path, idle_enabled=True, idle_hz=30.0)  # full rate throughout: counts frames below
     vts.reply_delay_s = 0.005
     await av.start()
     try:

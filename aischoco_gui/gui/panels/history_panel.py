@@ -125,9 +125,17 @@ class HistoryPanel(QWidget):
         self.clear_btn.clicked.connect(self.clear)
         self.timer = QTimer(self)
         self.timer.setInterval(300)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        self.timer.timeout.connect(self.refresh)  # runs only while the panel is visible (showEvent / hideEvent)
         self.refresh(force=True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.refresh()
+        self.timer.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.timer.stop()
+        super().hideEvent(event)
 
     # -- view --------------------------------------------------------------------------------
     @property

@@ -5,7 +5,7 @@ of named stages another feature can extend) for the last N replies, in milliseco
 fitted to those stages only. Bottom plot: the approval wait (a person clicking "approve") in seconds,
 on its own axis, so a 60 s wait never flattens the millisecond bars. p50/p90 per stage below.
 
-Bus events only append to a history; a timer redraws at most at 4 Hz (and the mouth meter at 20 Hz
+Bus events only append to a history; a timer redraws at most once a second (and the mouth meter at 10 Hz
 while speech plays), only while the panel is visible, so a burst of events never stalls the UI and an
 idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is imported in a
 background thread once the window is up, and the plots are built when it is loaded (or on the first
@@ -101,14 +101,14 @@ class LatencyPanel(QWidget):
         row.addWidget(self.mouth, 1)
         lay.addLayout(row)
         self._plot_timer = QTimer(self)
-        # redraw at most 4 Hz, only after new numbers came in and only while visible
+        # redraw at most once a second, only after new numbers came in and only while visible
         self._plot_timer.setSingleShot(True)
-        self._plot_timer.setInterval(250)
+        self._plot_timer.setInterval(1000)  # a pyqtgraph repaint costs ~5–15 ms of the loop the VTS frames share
         self._plot_timer.timeout.connect(self.refresh)
-        # The mouth meter ticks at 20 Hz only while the panel is visible and speech is playing: it
+        # The mouth meter ticks at 10 Hz only while the panel is visible and speech is playing: it
         # wakes on speech events and goes back to sleep after a second of silence.
         self._mouth_timer = QTimer(self)
-        self._mouth_timer.setInterval(50)
+        self._mouth_timer.setInterval(100)  # each meter change repaints part of the window: 10 Hz is lively enough
         self._mouth_timer.timeout.connect(self._update_mouth)
         self._quiet_ticks = 0
 
@@ -269,9 +269,14 @@ class LatencyPanel(QWidget):
         except Exception:
             self._mouth_timer.stop()
             return
-        self.mouth.setValue(value)
+        if abs(value - self.mouth.value()) >= 5 or (value == 0) != (self.mouth.value() == 0):
+            # QProgressBar.setValue repaints synchronously (a backing-store flush on the loop per tick);
+            # with updates off it only records the value, and turning them on queues one ordinary update.
+            self.mouth.setUpdatesEnabled(False)
+            self.mouth.setValue(value)
+            self.mouth.setUpdatesEnabled(True)
         self._quiet_ticks = self._quiet_ticks + 1 if value == 0 else 0
-        if self._quiet_ticks >= 20:  # a second of silence: sleep until the next speech event
+        if self._quiet_ticks >= 10:  # a second of silence: sleep until the next speech event
             self._mouth_timer.stop()
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
+from aischoco_gui.gui.coalesce import Coalescer
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
@@ -172,10 +173,11 @@ class ReplyPanel(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setInterval(500)
+        # runs only while a countdown is shown or speech plays (no idle wakes)
         self._timer.timeout.connect(self._refresh_countdowns)
         self._timer.timeout.connect(self._check_speaking)
         self._speaking_id: int | None = None
-        self._timer.start()
+        self.rebuild_soon = Coalescer(self.rebuild, 40, self)  # a burst of draft events → one rebuild
         bridge.draft_created.connect(self._on_draft_created)
         bridge.draft_updated.connect(self._on_draft_updated)
         bridge.batch_ready.connect(self._on_batch_ready)
@@ -218,6 +220,7 @@ class ReplyPanel(QWidget):
                 it.setForeground(Qt.GlobalColor.darkRed)
             self.list.addItem(it)
         self.list.blockSignals(False)
+        self._countdown_timer()
         if self.list.count():
             row = next((i for i in range(self.list.count())
                         if self.list.item(i).data(Qt.ItemDataRole.UserRole) == sel), 0)
@@ -227,7 +230,17 @@ class ReplyPanel(QWidget):
             self.meta.setText(tr("reply.empty"))
         self._selection_changed()
 
+    def _countdown_timer(self) -> None:
+        """Tick twice a second only while some draft shows an auto-approve countdown or speech plays (the
+        speaking label's safety net); no idle wakes."""
+        on = self._speaking_id is not None or any(self.queue.seconds_left(d) is not None for d in self.queue.pending)
+        if on and not self._timer.isActive():
+            self._timer.start()
+        elif not on:
+            self._timer.stop()
+
     def _refresh_countdowns(self) -> None:
+        self._countdown_timer()
         for i in range(self.list.count()):
             it = self.list.item(i)
             try:
@@ -341,14 +354,15 @@ class ReplyPanel(QWidget):
 
     def _mode_changed(self, *_a) -> None:
         self.pipeline.set_approval_mode(self.mode.currentData(), self.auto_after.value())
+        self._countdown_timer()
 
     # -- events ---------------------------------------------------------------------------
     def _on_draft_created(self, _draft: Draft) -> None:
-        self.rebuild()
+        self.rebuild_soon()
         self.thinking.setText("")
 
     def _on_draft_updated(self, draft: Draft) -> None:
-        self.rebuild()
+        self.rebuild_soon()
         if getattr(draft, "id", None) == self._speaking_id and getattr(draft, "state", None) in (
                 DraftState.DONE, DraftState.SKIPPED):
             self._speech_idle()
@@ -365,6 +379,7 @@ class ReplyPanel(QWidget):
     def _on_speech_started(self, draft: Draft) -> None:
         self._speaking_id = draft.id
         self.speaking.setText(tr("reply.speaking", text=draft.text))
+        self._countdown_timer()
 
     def _on_speech_ended(self, draft: Draft, _cancelled: bool) -> None:
         # the speaker says playback ended (finished, skipped or stopped) before the pipeline lets the
