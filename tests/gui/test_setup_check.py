@@ -55,7 +55,8 @@ def test_fallback_voice_is_reported_red_and_nothing_is_spent(qtbot, qloop, home)
                 assert dlg.rows["overlay"].ok and services.overlay.obs_url in dlg.labels["overlay"].text()
                 assert dlg.rows["audio"].ok and "null" in dlg.labels["audio"].text()
                 assert dlg.rows["vts"].ok is not True
-                assert dlg.rows["mic"].ok is None and dlg.rows["mic"].fix == "settings"  # mic off: grey, a way to pick one
+                # mic off: grey, a way to pick one
+                assert dlg.rows["mic"].ok is None and dlg.rows["mic"].fix == "settings"
                 assert not llm.requests  # opening the check costs nothing
                 dlg.test_buttons["llm"].click()
                 await wait_until(lambda: "llm" in dlg.results, 10, "the LLM test result")
