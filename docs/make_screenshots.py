@@ -92,6 +92,9 @@ async def shoot(app, lang: str) -> None:
         fit(win)
         win.show()
         await start_services(services)
+        # the voice worker starts in the background: a draft synthesised before it is up would take the
+        # fallback voice (and show that notice), which is not what a streamer sees after the start
+        await until(lambda: "tts" in bus.status and bus.status["tts"].state.value == "ready", timeout=60)
         chat = services.chat
         chat.send("초코우유", "안녕하세요 초코님! 오늘 방송 기대돼요")
         await until(lambda: len(services.pipeline.queue.pending) >= 1)
