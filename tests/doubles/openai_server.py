@@ -29,7 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.doubles.serving import run_in_thread, serve, stop_thread
+from tests.doubles.serving import ServedDouble, run_in_thread, serve
 
 DEFAULT_RESPONSE = "안녕하세요! 오늘도 와 줘서 고마워요. 같이 재밌게 놀아요!"
 
@@ -82,7 +82,7 @@ RATE_HEADERS = {
 }
 
 
-class OpenAIDouble:
+class OpenAIDouble(ServedDouble):
     """Scriptable OpenAI-compatible server on 127.0.0.1."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -136,17 +136,6 @@ class OpenAIDouble:
         self._runner, self.port = await serve(app, self.host, self.port)
         return self
 
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> OpenAIDouble:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     @classmethod
     def start_in_thread(cls, host: str = "127.0.0.1", port: int = 0) -> OpenAIDouble:
         """Run the server on its own event loop in a daemon thread; ``stop()`` ends it."""
@@ -154,8 +143,6 @@ class OpenAIDouble:
         run_in_thread(d, "openai-double")
         return d
 
-    def stop(self) -> None:
-        stop_thread(self)
 
     # -- handlers ----------------------------------------------------------------------------
     def _peer(self, request: web.Request) -> Any:

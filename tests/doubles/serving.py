@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -53,3 +53,29 @@ def stop_thread(double: Any) -> None:
         double._loop.call_soon_threadsafe(double._loop.stop)
         double._thread.join(10)
         double._thread = None
+
+
+class ServedDouble:
+    """Lifecycle of a double whose ``start()`` sets ``self._runner`` from :func:`serve`: ``aclose()``,
+    ``async with``, and ``stop()`` for one started by :func:`run_in_thread`."""
+
+    _runner: web.AppRunner | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+
+    async def start(self) -> Self:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def stop(self) -> None:
+        stop_thread(self)

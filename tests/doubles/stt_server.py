@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from aiohttp import web
 
-from tests.doubles.serving import run_in_thread, serve, stop_thread
+from tests.doubles.serving import ServedDouble, run_in_thread, serve
 
 ALLOWED_FIELDS = {"file", "model", "language", "prompt", "response_format", "temperature",
                   "timestamp_granularities[]"}
@@ -63,7 +63,7 @@ class SttRequest:
         return 0.0 if self.audio is None or not self.rate else len(self.audio) / self.rate
 
 
-class SttDouble:
+class SttDouble(ServedDouble):
     def __init__(self, key: str = "gsk_test_stt", text: str = "안녕하세요 오늘 방송 재밌어요",
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.key = key
@@ -92,25 +92,12 @@ class SttDouble:
         self._runner, self.port = await serve(app, self.host, self.port)
         return self
 
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SttDouble:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     @classmethod
     def start_in_thread(cls, **kw) -> SttDouble:
         d = cls(**kw)
         run_in_thread(d, "stt-double")
         return d
 
-    def stop(self) -> None:
-        stop_thread(self)
 
     # -- handler -----------------------------------------------------------------------------
     @staticmethod
