@@ -263,6 +263,10 @@ register({
     "setup.overlay.off": ("오버레이 서버가 꺼져 있어요: 설정 → 오버레이에서 포트를 확인하세요",
                           "The overlay server is off: check the port in Settings → Overlay"),
     "setup.mic.state": ("마이크: {detail}", "Microphone: {detail}"),
+    "setup.mic.off": ("꺼져 있어요 — 마이크 패널에서 장치와 모드를 고르면 켜져요",
+                      "off — pick a device and a mode in the Microphone panel"),
+    "setup.mic.not_configured": ("설정이 더 필요해요 — 마이크 패널에서 장치를 고르세요 ({detail})",
+                                 "needs setting up — pick a device in the Microphone panel ({detail})"),
 })
 
 
@@ -337,7 +341,11 @@ def live_audio(services: Any) -> LiveRow:
     spec = services.settings.tts_output_device or "default"
     if state == "error":
         return LiveRow(False, tr("setup.audio.error", error=st.last_error or st.detail), "settings")
-    if state in ("", "off", "connecting"):
+    if state == "off":  # the listener's detail is a log text (English); say it in the UI language
+        return LiveRow(None, tr("setup.mic.off"), "settings")
+    if state == "not_configured":
+        return LiveRow(False, tr("setup.mic.not_configured", detail=st.detail), "settings")
+    if state in ("", "connecting"):
         output = getattr(services.speaker, "output", None)
         if output is None:  # no audio output (text only): nothing to check
             return LiveRow(None, tr("setup.audio.ok", device=spec))
@@ -387,7 +395,11 @@ def live_mic(services: Any) -> LiveRow | None:
     state = _state(st)
     if state == "ready":
         return LiveRow(True, tr("setup.mic.state", detail=st.detail or "on"), "settings")
-    if state in ("", "off", "connecting"):
+    if state == "off":  # the listener's detail is a log text (English); say it in the UI language
+        return LiveRow(None, tr("setup.mic.off"), "settings")
+    if state == "not_configured":
+        return LiveRow(False, tr("setup.mic.not_configured", detail=st.detail), "settings")
+    if state in ("", "connecting"):
         return LiveRow(None, tr("setup.mic.state", detail=(st.detail if st else "") or state or "-"), "settings")
     return LiveRow(False, tr("setup.mic.state", detail=st.last_error or st.detail or state), "settings")
 

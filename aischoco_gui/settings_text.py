@@ -236,6 +236,8 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("tts_engine", "fake"): ("시험용 (소리 없음)", "Test (silent)"),
     ("tts_output_device", ""): ("시스템 기본 장치", "System default device"),
     ("tts_output_device", "null"): ("버림 (소리 없음)", "Discard (no sound)"),
+    ("stt_input_device", "off"): ("끔 (마이크 안 씀)", "Off (no microphone)"),
+    ("stt_input_device", "default"): ("시스템 기본 마이크", "System default microphone"),
     ("chzzk_chat_echo", "off"): ("끔", "Off"),
     ("chzzk_chat_echo", "on"): ("켬", "On"),
     ("chat_echo_mode", "split"): ("나눠 보내기", "Split"),

@@ -2,6 +2,7 @@
 ``QWidget.grab()``), with loopback stand-ins for Groq and VTube Studio:
 
 - ``main_<lang>.png``: the main window after a few chats (drafts waiting, a donation highlighted)
+- ``dock_mic_<lang>.png``, ``dock_show_<lang>.png``: the same window with the 마이크 / 방송 도구 dock in front
 - ``settings_<lang>_<tab>.png``: the settings dialog, one picture per tab
 - ``settings_banner_<lang>.png``: the banner shown when a setting in ``.env`` is invalid
 - ``setup_check_<lang>.png``: the setup check (what actually runs, after the services started)
@@ -91,6 +92,9 @@ async def shoot(app, lang: str) -> None:
         fit(win)
         win.show()
         await start_services(services)
+        # the voice worker starts in the background: a draft synthesised before it is up would take the
+        # fallback voice (and show that notice), which is not what a streamer sees after the start
+        await until(lambda: "tts" in bus.status and bus.status["tts"].state.value == "ready", timeout=60)
         chat = services.chat
         chat.send("초코우유", "안녕하세요 초코님! 오늘 방송 기대돼요")
         await until(lambda: len(services.pipeline.queue.pending) >= 1)
@@ -103,6 +107,11 @@ async def shoot(app, lang: str) -> None:
         win.docks["pose"].raise_()
         await asyncio.sleep(0.3)  # let the UI timers repaint once
         save(win, f"main_{lang}.png")
+        for key in ("mic", "show"):  # the right-hand dock tabs that share the pose panel's place
+            win.docks[key].raise_()
+            await asyncio.sleep(0.2)
+            save(win, f"dock_{key}_{lang}.png")
+        win.docks["pose"].raise_()
 
         dlg = SettingsDialog(services.settings, dirs, win, use_keyring=False)
         dlg.resize(min(dlg.sizeHint().width() + 80, SCREEN[0]), min(720, SCREEN[1] - TASKBAR))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from tests.wait import wait_until
 
@@ -35,3 +39,18 @@ class StatusLog:
 
 
 wait_for = wait_until  # the suite's one wait helper (tests/wait.py)
+
+
+@contextlib.asynccontextmanager
+async def running_source(make: Callable[[EventBus], Any]) -> AsyncIterator[tuple[EventBus, StatusLog, list, Any]]:
+    """A chat source built by ``make(bus)`` on a fresh bus with a :class:`StatusLog`, started with its
+    messages collected into a list, and stopped afterwards: yields ``(bus, status_log, messages, source)``."""
+    bus = EventBus()
+    st = StatusLog(bus)
+    got: list = []
+    src = make(bus)
+    await src.start(got.append)
+    try:
+        yield bus, st, got, src
+    finally:
+        await src.stop()

@@ -7,6 +7,7 @@ app still runs with the ``wav:``/``null`` sinks and says why the device list is 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,22 @@ class OutputSpec:
     kind: str  # "device" | "wav" | "null"
     device: str = ""  # name fragment or index for "device" ("" = system default)
     path: str = ""  # for "wav"
+
+
+STALE_CALLBACK_S = 1.5  # a running stream calls back every few ms; this long without one = stalled
+
+
+def stream_healthy(stream: Any, finished: bool, last_callback: float) -> bool:
+    """Whether a PortAudio stream (input or output) still delivers: open, not finished, active, and
+    its callback ran within :data:`STALE_CALLBACK_S` (``last_callback`` is ``time.monotonic()``)."""
+    if stream is None or finished:
+        return False
+    try:
+        if not stream.active:
+            return False
+    except Exception:  # a closed or broken stream raises instead of answering
+        return False
+    return time.monotonic() - last_callback < STALE_CALLBACK_S
 
 
 def parse_output_spec(spec: str) -> OutputSpec:

@@ -23,7 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from aischoco_gui.audio.devices import AudioDeviceError, OutputSpec, load_sounddevice, parse_output_spec, resolve_device
+from aischoco_gui.audio.devices import (
+    AudioDeviceError,
+    OutputSpec,
+    load_sounddevice,
+    parse_output_spec,
+    resolve_device,
+    stream_healthy,
+)
 from aischoco_gui.audio.envelope import EnvelopeMeter, EnvelopePoint
 from aischoco_gui.audio.ring import RingBuffer
 from aischoco_gui.audio.wavwriter import StreamingWavWriter
@@ -161,15 +168,7 @@ class _DeviceSink:
         self.finished = True
 
     def healthy(self) -> bool:
-        s = self.stream
-        if s is None or self.finished:
-            return False
-        try:
-            if not s.active:
-                return False
-        except Exception:
-            return False
-        return time.monotonic() - self.last_callback < 1.5
+        return stream_healthy(self.stream, self.finished, self.last_callback)
 
     def close(self) -> None:
         s, self.stream = self.stream, None

@@ -110,6 +110,19 @@ def _device_choices() -> list[str]:
         return ["", "null"]
 
 
+def _input_choices() -> list[str]:
+    """The microphone picker: off, the system default, then the input devices PortAudio lists."""
+    try:
+        from aischoco_gui.stt.capture import list_input_devices  # noqa: PLC0415 (PortAudio only when shown)
+
+        return ["off", "default", *list_input_devices()]
+    except Exception:
+        return ["off", "default"]
+
+
+DEVICE_CHOICES = {"tts_output_device": _device_choices, "stt_input_device": _input_choices}
+
+
 def choice_text(name: str, value: str) -> str:
     """What a combo shows for ``value`` (never blank)."""
     key = choice_key(name, value)
@@ -225,9 +238,9 @@ class SettingsDialog(QDialog):
     def _editor_for(self, f) -> QWidget:
         v = getattr(self.settings, f.name)
         choices = f.metadata.get("choices")
-        if f.name == "tts_output_device" or f.name in SUGGESTIONS or choices:
+        if f.name in DEVICE_CHOICES or f.name in SUGGESTIONS or choices:
             cb = QComboBox(self)
-            items = list(choices) if choices else (SUGGESTIONS.get(f.name) or _device_choices())
+            items = list(choices) if choices else (SUGGESTIONS.get(f.name) or DEVICE_CHOICES[f.name]())
             if str(v) not in items:
                 items.append(str(v))
             for item in items:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from aischoco_gui.audio.devices import AudioDeviceError, load_sounddevice
+from aischoco_gui.audio.devices import AudioDeviceError, load_sounddevice, stream_healthy
 from aischoco_gui.audio.pcm import read_wav_file
 from aischoco_gui.audio.ring import RingBuffer
 
@@ -199,15 +199,7 @@ class MicCapture:
     def healthy(self) -> bool:
         if self.spec.kind == "wav":
             return self._thread is not None and self._thread.is_alive()
-        s = self._stream
-        if s is None or self._finished:
-            return False
-        try:
-            if not s.active:
-                return False
-        except Exception:
-            return False
-        return time.monotonic() - self.last_callback < 1.5
+        return stream_healthy(self._stream, self._finished, self.last_callback)
 
     # -- producer side (audio thread) ------------------------------------------------------
     def _push(self, x: np.ndarray) -> None:

@@ -134,3 +134,30 @@ async def test_run_all_turns_exceptions_into_red_lines():
 
     out = await run_all({"a": good, "b": boom})
     assert out["a"].ok and not out["b"].ok and "kaput" in out["b"].message
+
+
+def test_mic_row_speaks_the_ui_language():
+    """The listener's status detail is an English log text; the setup check's mic row must not show it
+    in Korean mode (it did: "마이크: microphone off (MIC_MODE=off)")."""
+    from types import SimpleNamespace
+
+    from aischoco_gui.events import ServiceState
+    from aischoco_gui.firstrun import live_mic
+    from aischoco_gui.i18n import language, set_language
+
+    bus = EventBus()
+    services = SimpleNamespace(bus=bus, mic=object(), settings=Settings())
+    before = language()
+    try:
+        set_language("ko")
+        bus.set_status("mic", ServiceState.OFF, "microphone off (MIC_MODE=off)")
+        row = live_mic(services)
+        assert row.ok is None and row.fix == "settings"
+        assert "microphone off" not in row.message and "마이크 패널" in row.message
+        bus.set_status("mic", ServiceState.NOT_CONFIGURED, "no microphone chosen (STT_INPUT_DEVICE=off)")
+        row = live_mic(services)
+        assert row.ok is False and "장치를 고르세요" in row.message
+        set_language("en")
+        assert "Microphone panel" in live_mic(services).message
+    finally:
+        set_language(before)

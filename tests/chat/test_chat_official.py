@@ -12,7 +12,7 @@ from aischoco_gui.chat.chzzk_official import ChzzkOfficialChatSource
 from aischoco_gui.chat.models import ROLE_MANAGER
 from aischoco_gui.chat.oauth import ChzzkAuth, MemoryTokenStore, TokenSet
 from aischoco_gui.events import EventBus, ServiceState
-from tests.chat_helpers import StatusLog, wait_for
+from tests.chat_helpers import StatusLog, running_source, wait_for
 from tests.doubles.chzzk_server import ChzzkDouble
 
 
@@ -33,13 +33,13 @@ def make_source(double: ChzzkDouble, bus: EventBus, tokens: TokenSet | None = No
         backoff=Backoff(base_s=0.02, max_s=0.1, jitter=0.5), step_timeout_s=3.0)
 
 
+def started(double: ChzzkDouble, **kw):
+    """``async with started(double) as (bus, st, got, src):`` a started source, stopped at the end."""
+    return running_source(lambda bus: make_source(double, bus, **kw))
+
+
 async def test_connect_subscribe_live_and_parse(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make_source(double, bus)
-    await src.start(got.append)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         assert st.states[0].state == ServiceState.CONNECTING
         assert {e for w, e in double.log if w == "subscribe"} == {"CHAT", "DONATION", "SUBSCRIPTION"}
@@ -53,18 +53,11 @@ async def test_connect_subscribe_live_and_parse(double):
         assert chat.emojis == {"d_1": "https://nng.example/d_1.png"}
         assert chat.source == "chzzk" and chat.user_id == "user-1" and chat.message_time > 1e9
         assert don.donation_amount == 5000 and don.text == "후원합니다!" and don.is_donation
-    finally:
-        await src.stop()
     assert st.current.state == ServiceState.OFF
 
 
 async def test_drop_reconnects_with_fresh_url_no_dupes_no_gaps(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make_source(double, bus)
-    await src.start(got.append)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         for i in range(20):
             await double.push_chat(f"msg {i}", message_time=1_700_000_000_000 + i)
@@ -82,17 +75,10 @@ async def test_drop_reconnects_with_fresh_url_no_dupes_no_gaps(double):
         assert double.count("connected") == 2
         assert double.log.count(("subscribe", "CHAT")) == 2
         assert st.current.state == ServiceState.READY and st.current.attempt == 0
-    finally:
-        await src.stop()
 
 
 async def test_same_event_on_two_sessions_is_delivered_once(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make_source(double, bus)
-    await src.start(got.append)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         payload = double.chat_payload("hello", message_time=1_700_000_000_123)
         await double.push_raw("CHAT", payload)
@@ -101,50 +87,32 @@ async def test_same_event_on_two_sessions_is_delivered_once(double):
         await wait_for(lambda: len(got) == 2)
         await asyncio.sleep(0.05)
         assert [m.text for m in got] == ["hello", "next"] and src.dedup.dropped == 1
-    finally:
-        await src.stop()
 
 
 async def test_expired_session_url_gets_a_fresh_one(double):
-    bus = EventBus()
-    st = StatusLog(bus)
     double.issue_expired = 2
-    src = make_source(double, bus)
-    await src.start(lambda m: None)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         assert double.count("socket_rejected") == 2
         assert double.count("session_url") == 3
         attempts = [s.attempt for s in st.states if s.state == ServiceState.RECONNECTING]
         assert attempts == [1, 2]
-    finally:
-        await src.stop()
 
 
 async def test_401_refreshes_once_then_live(double):
-    bus = EventBus()
-    st = StatusLog(bus)
     double.valid_access.discard("user-token-1")  # the stored token has expired on the server side
-    src = make_source(double, bus, tokens=TokenSet("user-token-1", "refresh-1", expires_at=0))
-    await src.start(lambda m: None)
-    try:
+    async with started(double, tokens=TokenSet("user-token-1", "refresh-1", expires_at=0)) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         assert src.auth.refresh_count == 1
         assert src.auth.tokens.access_token == "user-token-2"
         assert double.count("subscribe_401") == 1
         assert st.count(ServiceState.ERROR) == 0
-    finally:
-        await src.stop()
 
 
 async def test_401_after_refresh_is_a_clear_error_without_retry_storm(double):
-    bus = EventBus()
-    st = StatusLog(bus)
     double.valid_access.discard("user-token-1")
     double.refresh_works = False
-    src = make_source(double, bus, tokens=TokenSet("user-token-1", "refresh-1", expires_at=0))
-    await src.start(lambda m: None)
-    try:
+    async with started(double, tokens=TokenSet("user-token-1", "refresh-1", expires_at=0)) as (bus, st, got, src):
         await st.wait(ServiceState.ERROR)
         assert "log in" in st.current.last_error.lower()
         assert src.auth.refresh_count == 1
@@ -155,8 +123,6 @@ async def test_401_after_refresh_is_a_clear_error_without_retry_storm(double):
         double.valid_access.add("user-token-1")
         await src.restart()
         await st.wait(ServiceState.READY)
-    finally:
-        await src.stop()
 
 
 async def test_static_env_token_without_refresh_gives_error(double):
@@ -190,12 +156,7 @@ async def test_user_session_endpoint_with_env_token(double):
 
 
 async def test_ping_timeout_reconnects(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make_source(double, bus)
-    await src.start(got.append)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         double.answer_pings = False  # half-open connection: server silent
         await st.wait(ServiceState.RECONNECTING, timeout=5)
@@ -203,17 +164,10 @@ async def test_ping_timeout_reconnects(double):
         await st.wait(ServiceState.READY, after=1, timeout=5)
         await double.push_chat("after ping timeout")
         await wait_for(lambda: [m.text for m in got] == ["after ping timeout"])
-    finally:
-        await src.stop()
 
 
 async def test_unexpected_system_type_is_reported_and_ignored(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make_source(double, bus)
-    await src.start(got.append)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         await double.send_system("maintenance", {"at": "soon"})
         await double.push_raw("CHAT", "{not json")  # malformed: logged and skipped
@@ -223,35 +177,21 @@ async def test_unexpected_system_type_is_reported_and_ignored(double):
         assert got[0].text == "still here"
         assert any("maintenance" in n for n in st.notices)
         assert st.current.state == ServiceState.READY and double.count("connected") == 1
-    finally:
-        await src.stop()
 
 
 async def test_revoked_is_an_error(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    src = make_source(double, bus)
-    await src.start(lambda m: None)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         await double.send_system("revoked", {"eventType": "CHAT", "channelId": "chan-1"})
         await st.wait(ServiceState.ERROR)
-    finally:
-        await src.stop()
 
 
 async def test_unsubscribed_chat_resubscribes_with_a_new_session(double):
-    bus = EventBus()
-    st = StatusLog(bus)
-    src = make_source(double, bus)
-    await src.start(lambda m: None)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         await double.send_system("unsubscribed", {"eventType": "CHAT", "channelId": "chan-1"})
         await st.wait(ServiceState.READY, after=1)
         assert double.count("session_url") == 2
-    finally:
-        await src.stop()
 
 
 def test_sigint_untouched_under_qasync(qapp):

@@ -13,7 +13,7 @@ from aischoco_gui.chat.backoff import Backoff
 from aischoco_gui.chat.models import KIND_SUBSCRIPTION, ROLE_STREAMER
 from aischoco_gui.chat.oauth import AuthError, ChzzkAuth, MemoryTokenStore, TokenSet
 from aischoco_gui.events import EventBus, ServiceState
-from tests.chat.test_chat_official import make_source
+from tests.chat.test_chat_official import make_source, started
 from tests.chat_helpers import StatusLog, wait_for
 from tests.doubles.chzzk_server import ChzzkDouble, RecordingOrigin
 
@@ -102,16 +102,10 @@ async def test_refused_subscription_scope_keeps_chat_live(double):
 
 async def test_refused_chat_scope_is_still_an_error(double):
     double.granted_scopes = {"후원 조회"}
-    bus = EventBus()
-    st = StatusLog(bus)
-    src = make_source(double, bus)
-    await src.start(lambda m: None)
-    try:
+    async with started(double) as (bus, st, got, src):
         await st.wait(ServiceState.ERROR)
         assert st.count(ServiceState.READY) == 0
         assert "채팅 메시지 조회" in st.current.last_error
-    finally:
-        await src.stop()
 
 
 # -- payload fields ---------------------------------------------------------------------------
@@ -272,16 +266,12 @@ async def test_binary_placeholder_frame_does_not_eat_the_next_good_chat(double, 
 async def test_session_request_does_not_follow_a_redirect_with_the_client_secret(double):
     other = await RecordingOrigin().start()
     double.redirect_to = other.base_url
-    bus = EventBus()
-    st = StatusLog(bus)
-    src = make_source(double, bus)
-    await src.start(lambda m: None)
     try:
-        await st.wait(ServiceState.RECONNECTING)
-        assert "redirect" in st.current.last_error and double.count("redirected") >= 1
-        assert other.requests == [] and not other.saw(double.client_secret)
+        async with started(double) as (bus, st, got, src):
+            await st.wait(ServiceState.RECONNECTING)
+            assert "redirect" in st.current.last_error and double.count("redirected") >= 1
+            assert other.requests == [] and not other.saw(double.client_secret)
     finally:
-        await src.stop()
         await other.stop()
 
 

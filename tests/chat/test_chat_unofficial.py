@@ -10,7 +10,7 @@ from aischoco_gui.chat.backoff import Backoff
 from aischoco_gui.chat.chzzk_unofficial import ChzzkUnofficialChatSource, ws_server_index
 from aischoco_gui.chat.models import ROLE_STREAMER
 from aischoco_gui.events import EventBus, ServiceState
-from tests.chat_helpers import StatusLog, wait_for
+from tests.chat_helpers import StatusLog, running_source, wait_for
 from tests.doubles.chzzk_unofficial_server import ChzzkUnofficialDouble
 
 
@@ -27,13 +27,13 @@ def make(d: ChzzkUnofficialDouble, bus: EventBus, **kw) -> ChzzkUnofficialChatSo
                                      backoff=Backoff(base_s=0.02, max_s=0.1), step_timeout_s=2.0, **kw)
 
 
+def started(d: ChzzkUnofficialDouble, **kw):
+    """``async with started(udouble) as (bus, st, got, src):`` a started source, stopped at the end."""
+    return running_source(lambda bus: make(d, bus, **kw))
+
+
 async def test_connect_read_chat_donation_and_ping(udouble):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make(udouble, bus)
-    await src.start(got.append)
-    try:
+    async with started(udouble) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         assert udouble.log.count(("connect", True)) == 1
         await udouble.push_chat("안녕 {:e1:}", nickname="스트리머", role="streamer", emojis={"e1": "https://e/1.png"})
@@ -49,18 +49,11 @@ async def test_connect_read_chat_donation_and_ping(udouble):
         await udouble.server_ping()
         await wait_for(lambda: udouble.count("pong") >= 1, what="pong to server ping")
         await wait_for(lambda: udouble.count("client_ping") >= 1, timeout=2, what="client ping")
-    finally:
-        await src.stop()
 
 
 async def test_offline_then_live_and_channel_change(udouble):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
     udouble.live = False
-    src = make(udouble, bus)
-    await src.start(got.append)
-    try:
+    async with started(udouble) as (bus, st, got, src):
         await st.wait(ServiceState.DEGRADED)
         udouble.new_broadcast("N1first")
         await st.wait(ServiceState.READY)
@@ -70,17 +63,10 @@ async def test_offline_then_live_and_channel_change(udouble):
         assert src.chat_channel_id == "N1second"
         await udouble.push_chat("new broadcast")
         await wait_for(lambda: [m.text for m in got] == ["new broadcast"])
-    finally:
-        await src.stop()
 
 
 async def test_drop_reconnects(udouble):
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make(udouble, bus, poll_s=5)
-    await src.start(got.append)
-    try:
+    async with started(udouble, poll_s=5) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         await udouble.drop_all()
         await st.wait(ServiceState.RECONNECTING)
@@ -88,8 +74,6 @@ async def test_drop_reconnects(udouble):
         await udouble.push_chat("back")
         await wait_for(lambda: len(got) == 1)
         assert udouble.count("access_token") == 2  # a fresh token per connection
-    finally:
-        await src.stop()
 
 
 async def test_no_channel_is_not_configured():
@@ -121,12 +105,7 @@ async def test_93102_dispatches_on_msg_type_code(udouble):
     """Subscriptions and system messages share cmd 93102 with donations: never a ₩0 donation."""
     from aischoco_gui.chat.models import KIND_DONATION, KIND_SUBSCRIPTION
 
-    bus = EventBus()
-    st = StatusLog(bus)
-    got = []
-    src = make(udouble, bus)
-    await src.start(got.append)
-    try:
+    async with started(udouble) as (bus, st, got, src):
         await st.wait(ServiceState.READY)
         await udouble.push_system("누군가 구독권을 선물했어요")
         await udouble.push_subscription("구독자B", month=12, tier_no=2, tier_name="티어 2", text="1년째!")
@@ -143,5 +122,3 @@ async def test_93102_dispatches_on_msg_type_code(udouble):
         assert don.donation_amount == 5000 and don.is_donation
         assert [m for m in got if m.is_donation and not m.donation_amount] == []
         assert src.skipped == 2
-    finally:
-        await src.stop()

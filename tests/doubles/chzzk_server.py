@@ -41,6 +41,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.doubles.serving import serve
+
 EVENT_SCOPES = {"CHAT": "채팅 메시지 조회", "DONATION": "후원 조회", "SUBSCRIPTION": "구독 조회"}
 
 
@@ -109,11 +111,7 @@ class ChzzkDouble:
         app.router.add_get("/socket.io/", self._socket)
         app.router.add_post("/_control/flood", self._control_flood)
         app.router.add_get("/_control/stats", self._control_stats)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     def add_routes(self, app: web.Application) -> None:
@@ -434,11 +432,7 @@ class RecordingOrigin:
     async def start(self) -> RecordingOrigin:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._any)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

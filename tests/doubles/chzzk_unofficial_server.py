@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.doubles.serving import serve
+
 
 class ChzzkUnofficialDouble:
     def __init__(self, channel_id: str = "chan-u", chat_channel_id: str = "N1abcd") -> None:
@@ -44,11 +46,7 @@ class ChzzkUnofficialDouble:
         app.router.add_get("/polling/v2/channels/{channel}/live-status", self._live_status)
         app.router.add_get("/nng_main/v1/chats/access-token", self._access_token)
         app.router.add_get("/chat", self._chat)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

@@ -29,6 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.doubles.serving import ServedDouble, run_in_thread, serve
+
 DEFAULT_RESPONSE = "안녕하세요! 오늘도 와 줘서 고마워요. 같이 재밌게 놀아요!"
 
 
@@ -80,7 +82,7 @@ RATE_HEADERS = {
 }
 
 
-class OpenAIDouble:
+class OpenAIDouble(ServedDouble):
     """Scriptable OpenAI-compatible server on 127.0.0.1."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -131,57 +133,16 @@ class OpenAIDouble:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app, self.host, self.port)
         return self
-
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> OpenAIDouble:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     @classmethod
     def start_in_thread(cls, host: str = "127.0.0.1", port: int = 0) -> OpenAIDouble:
         """Run the server on its own event loop in a daemon thread; ``stop()`` ends it."""
         d = cls(host, port)
-        ready = threading.Event()
-        err: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            d._loop = loop
-            try:
-                loop.run_until_complete(d.start())
-            except BaseException as e:  # pragma: no cover - port trouble
-                err.append(e)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(d.aclose())
-            loop.close()
-
-        d._thread = threading.Thread(target=run, name="openai-double", daemon=True)
-        d._thread.start()
-        ready.wait(10)
-        if err:
-            raise err[0]
+        run_in_thread(d, "openai-double")
         return d
 
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._thread = None
 
     # -- handlers ----------------------------------------------------------------------------
     def _peer(self, request: web.Request) -> Any:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from aiohttp import web
 
+from tests.doubles.serving import ServedDouble, run_in_thread, serve
+
 ALLOWED_FIELDS = {"file", "model", "language", "prompt", "response_format", "temperature",
                   "timestamp_granularities[]"}
 MAX_BYTES = 25 * 1024 * 1024
@@ -61,7 +63,7 @@ class SttRequest:
         return 0.0 if self.audio is None or not self.rate else len(self.audio) / self.rate
 
 
-class SttDouble:
+class SttDouble(ServedDouble):
     def __init__(self, key: str = "gsk_test_stt", text: str = "안녕하세요 오늘 방송 재밌어요",
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.key = key
@@ -87,48 +89,15 @@ class SttDouble:
     async def start(self) -> SttDouble:
         app = web.Application(client_max_size=MAX_BYTES + 1024 * 1024)
         app.router.add_post("/v1/audio/transcriptions", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app, self.host, self.port)
         return self
-
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SttDouble:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     @classmethod
     def start_in_thread(cls, **kw) -> SttDouble:
         d = cls(**kw)
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            d._loop = loop
-            loop.run_until_complete(d.start())
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(d.aclose())
-            loop.close()
-
-        d._thread = threading.Thread(target=run, name="stt-double", daemon=True)
-        d._thread.start()
-        ready.wait(10)
+        run_in_thread(d, "stt-double")
         return d
 
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._thread = None
 
     # -- handler -----------------------------------------------------------------------------
     @staticmethod

@@ -24,6 +24,7 @@ from aischoco_gui.audio.pcm import float_to_pcm16, wav_bytes
 from aischoco_gui.tts.engine import TtsEngine
 from aischoco_gui.tts.engines.fake import FakeEngine
 from aischoco_gui.tts.server import EngineHost, build_app
+from tests.doubles.serving import serve
 
 
 def free_port() -> int:
@@ -47,11 +48,7 @@ class _Base:
         raise NotImplementedError
 
     async def start(self, port: int = 0) -> _Base:
-        self.runner = web.AppRunner(self.app(), access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, self.port = await serve(self.app(), port=port)
         return self
 
     async def stop(self) -> None:

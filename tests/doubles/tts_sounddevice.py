@@ -3,24 +3,20 @@ in a thread at real-time pace, and which can be unplugged and plugged back in.""
 
 from __future__ import annotations
 
-import threading
-import time
 from types import SimpleNamespace
 
 import numpy as np
 
+from tests.doubles.portaudio import FakePortAudioBase, PacedStream
 
-class FakePortAudio:
+
+class FakePortAudio(FakePortAudioBase):
     def __init__(self, names: tuple[str, ...] = ("Speakers", "CABLE Input (VB-Audio Virtual Cable)"),
                  rate: int = 48000) -> None:
+        super().__init__(rate)
         self.names = names
-        self.rate = rate
-        self.plugged = True
-        self._visible = True  # what PortAudio sees until re-initialised
         self.default = SimpleNamespace(device=[-1, 0])
-        self.streams: list[FakeOutputStream] = []
         self.played: list[np.ndarray] = []
-        self.reinits = 0
 
     # module-level API used by the app
     def query_devices(self, idx=None):
@@ -35,54 +31,13 @@ class FakePortAudio:
         self.streams.append(s)
         return s
 
-    def _terminate(self) -> None:
-        self._visible = False
 
-    def _initialize(self) -> None:
-        self.reinits += 1
-        self._visible = self.plugged
-
-    # test controls
-    def unplug(self) -> None:
-        self.plugged = False
-        for s in self.streams:
-            s._die()
-
-    def replug(self) -> None:
-        self.plugged = True
-
-
-class FakeOutputStream:
-    def __init__(self, pa: FakePortAudio, *, device, samplerate, channels, dtype, blocksize, latency, callback,
-                 finished_callback=None) -> None:
-        self.pa = pa
-        self.device, self.samplerate, self.blocksize = device, samplerate, blocksize
-        self.callback, self.finished_callback = callback, finished_callback
-        self.active = False
-        self._stop = threading.Event()
-        self._t: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.active = True
-        self._t = threading.Thread(target=self._run, daemon=True)
-        self._t.start()
-
-    def _run(self) -> None:
-        dt = self.blocksize / self.samplerate
-        nxt = time.monotonic()
-        while not self._stop.is_set():
-            out = np.zeros((self.blocksize, 1), dtype=np.float32)
-            ti = SimpleNamespace(currentTime=0.0, outputBufferDacTime=0.005)
-            self.callback(out, self.blocksize, ti, SimpleNamespace(output_underflow=False))
-            self.pa.played.append(out[:, 0].copy())
-            nxt += dt
-            self._stop.wait(max(0.0, nxt - time.monotonic()))
-
-    def _die(self) -> None:
-        self._stop.set()
-        self.active = False
-        if self.finished_callback:
-            self.finished_callback()
+class FakeOutputStream(PacedStream):
+    def _block(self) -> None:
+        out = np.zeros((self.blocksize, 1), dtype=np.float32)
+        ti = SimpleNamespace(currentTime=0.0, outputBufferDacTime=0.005)
+        self.callback(out, self.blocksize, ti, SimpleNamespace(output_underflow=False))
+        self.pa.played.append(out[:, 0].copy())
 
     def abort(self) -> None:
         self._die()

@@ -72,6 +72,19 @@ def test_combos_never_blank(qtbot, dirs, lang):
     assert dlg.values()["chat_source"] == "chzzk"
 
 
+def test_microphone_device_is_a_picker_with_readable_off(qtbot, dirs, lang):
+    """The microphone device was a text box showing the raw value ``off`` (also in Korean mode)."""
+    dlg = make(qtbot, dirs, use_keyring=False)
+    cb = dlg.editors["stt_input_device"]
+    assert isinstance(cb, QComboBox) and cb.isEditable()
+    assert cb.currentText() == {"ko": "끔 (마이크 안 씀)", "en": "Off (no microphone)"}[lang]
+    assert dlg.values()["stt_input_device"] == "off"
+    cb.setCurrentIndex(cb.findData("default"))
+    assert dlg.values()["stt_input_device"] == "default"
+    cb.setEditText("wav:C:/voice.wav")  # a name fragment, an index or a WAV file can still be typed
+    assert dlg.values()["stt_input_device"] == "wav:C:/voice.wav"
+
+
 def test_restart_tag_next_to_restart_fields(qtbot, dirs):
     set_language("ko")
     dlg = make(qtbot, dirs, use_keyring=False)
