@@ -259,3 +259,24 @@ def test_elsewhere_nothing_polls_and_focus_loss_releases(qtbot, qloop, home, tmp
                 rig.bridge.close()
 
     run(qloop, scenario)
+
+
+def test_nothing_watched_nothing_polled(qtbot, qloop, home, tmp_path, user32):  # noqa: F811
+    """cohost without a director key: the mic is open, but no key is watched, so the timer never runs."""
+    async def scenario():
+        async with SttDouble(key=KEY) as d:
+            s = make(home, mic_mode="cohost", mic_director_key="", stt_input_device=silence(tmp_path / "s.wav"),
+                     stt_base_url=d.base_url, stt_api_key=KEY)
+            rig = Rig(qtbot, s)
+            await rig.focus_other()
+            user32.down.update({VK_F8, VK_F9})
+            await opened(s)
+            try:
+                assert rig.panel.global_keys.available and not rig.panel.global_keys.active
+                assert not rig.panel.global_timer.isActive() and user32.calls == 0
+                assert not s.mic._ptt and not s.mic._director
+            finally:
+                await stop_services(s)
+                rig.bridge.close()
+
+    run(qloop, scenario)
