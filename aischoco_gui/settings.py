@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from aischoco_gui import settings_text  # noqa: F401  (registers the human labels of every field)
+from aischoco_gui.hotkeys import key_problems
 from aischoco_gui.i18n import tr
 from aischoco_gui.paths import UserDirs, atomic_write_text, user_dirs
 
@@ -163,7 +164,7 @@ class Settings:
     barge_in: str = opt("off", "BARGE_IN", choices=("off", "duck", "stop"), dialog=True, restart=False)
     barge_in_duck_gain: float = opt(0.2, "BARGE_IN_DUCK_GAIN", restart=False)
     stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True, restart=False)
-    mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (window shortcut)
+    mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (global on Windows)
     mic_director_key: str = opt("F9", "MIC_DIRECTOR_KEY", dialog=True)  # held: director whisper
 
     # not settings: where they came from
@@ -351,6 +352,7 @@ def validate(s: Settings) -> dict[str, str]:
         problems["stt_vad_max_s"] = "must be more than 0"
     if not 0.0 <= s.barge_in_duck_gain <= 1.0:
         problems["barge_in_duck_gain"] = "must be between 0 and 1"
+    problems.update(key_problems(s.mic_ptt_key, s.mic_director_key))
     return problems
 
 

@@ -200,8 +200,11 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
     "stt_local_model": ("voice", "로컬 음성 인식 모델", "Local speech-to-text model",
                         "처음 쓸 때 내려받아요 (진행률 표시).", "Downloaded on first use (with progress)."),
     "mic_ptt_key": ("voice", "눌러서 말하기 키", "Push-to-talk key",
-                    "이 키를 누르고 있는 동안만 마이크를 들어요 (창이 활성일 때). 예: F8.",
-                    "The microphone listens only while this key is held (window focused). E.g. F8."),
+                    "이 키를 누르고 있는 동안만 마이크를 들어요 (Windows에서는 다른 프로그램을 쓰는 중에도, 그 밖에서는 "
+                    "창이 활성일 때). 키 하나: F1–F24, A–Z, 0–9, Pause, ScrollLock 등. 예: F8.",
+                    "The microphone listens only while this key is held (on Windows also while another program "
+                    "has focus, elsewhere while this window is focused). One key: F1–F24, A–Z, 0–9, Pause, "
+                    "ScrollLock, …. E.g. F8."),
     "mic_director_key": ("voice", "연출 지시 키", "Director whisper key",
                          "누른 채 말하면 다음 대답을 위한 비공개 지시가 돼요. 방송에는 나가지 않아요. 예: F9.",
                          "Hold and speak: a private instruction for the next reply, never broadcast. E.g. F9."),

@@ -17,6 +17,7 @@ PKG = Path(__file__).resolve().parents[2] / "aischoco_gui"
 ADAPTERS = ("chat", "llm", "tts", "stt", "vts", "overlay")
 BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "protocols", "logging_setup",
           "frozen", "audio", "wordfilter", "homoglyphs_table", "net", "settings_text", ""}  # "": the package itself
+BOTTOM.add("hotkeys")  # key names of the held mic keys (settings validation and the Windows poller)
 QT = ("PySide6", "qasync", "shiboken6")
 
 

@@ -7,9 +7,9 @@ intent (``settings_changed``) that the controller applies live (``compose.rebuil
 
 Keys: Qt has no key-release for ``QShortcut``, so :class:`HeldKeys` is an application event filter that
 reacts to press/release of the push-to-talk and director keys while a widget of this window has focus
-(auto-repeat ignored; both released when the window loses focus). This is a window shortcut on every
-platform: a Windows global hotkey (``RegisterHotKey``) reports only the press, never the release, so it
-cannot implement "held" — see the README.
+(auto-repeat ignored). On Windows, while the microphone is open, ``global_keys.GlobalKeyPoller`` reads
+the same keys system-wide while the window is not focused and feeds the same held state (the hand-over
+rules are in that module); elsewhere the keys are window keys, released when the window loses focus.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState, ServiceStatus
+from aischoco_gui.gui import global_keys
+from aischoco_gui.hotkeys import qt_name, virtual_key
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.settings_text import choice_key
 
@@ -46,8 +48,10 @@ register({
     "mic.level": ("입력 레벨", "Input level"),
     "mic.level_off": ("마이크 닫힘", "Microphone closed"),
     "mic.ptt": ("🎙 눌러서 말하기 ({hotkey})", "🎙 Push to talk ({hotkey})"),
-    "mic.ptt_tip": ("누르고 있는 동안만 들어요 (눌러서 말하기 모드). 창이 활성일 때 {hotkey} 키도 돼요.",
-                    "Listens only while held (push-to-talk mode). {hotkey} works too while this window is active."),
+    "mic.ptt_tip": ("누르고 있는 동안만 들어요 (눌러서 말하기 모드). {hotkey} 키도 돼요 (Windows에서는 다른 창에서도, "
+                    "그 밖에서는 이 창이 활성일 때).",
+                    "Listens only while held (push-to-talk mode). {hotkey} works too (on Windows also in other "
+                    "programs, elsewhere while this window is active)."),
     "mic.director": ("🎬 연출 지시 ({hotkey})", "🎬 Director whisper ({hotkey})"),
     "mic.director_tip": ("누른 채 말하면 다음 대답을 위한 비공개 지시가 돼요. 방송에 나가지 않아요.",
                          "Hold and speak: a private instruction for the next reply, never broadcast."),
@@ -91,20 +95,31 @@ class HeldKeys(QObject):
         self.on_ptt, self.on_director = on_ptt, on_director
         self.ptt_key, self.director_key = ptt_key, director_key
         self.held = {"ptt": False, "director": False}
+        self.focused = False  # the window is active (tracked from its activation events)
+        self.poller: global_keys.GlobalKeyPoller | None = None  # Windows: takes over while not focused
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt name)
         t = ev.type()
         if t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and not ev.isAutoRepeat():
             which = "ptt" if ev.key() == self.ptt_key else "director" if ev.key() == self.director_key else None
             if which is not None and isinstance(obj, QWidget) and obj.window() is self.window_of():
-                self._set(which, t == QEvent.Type.KeyPress)
+                self.set_held(which, t == QEvent.Type.KeyPress)
                 return True
+        elif t == QEvent.Type.WindowActivate and obj is self.window_of():
+            self.focused = True
         elif t == QEvent.Type.WindowDeactivate and obj is self.window_of():
-            for which in ("ptt", "director"):  # a key released in another window never reaches us
-                self._set(which, False)
+            self.focused = False
+            if self.poller is not None and self.poller.active:
+                self.poller.poll(focused=False)  # the real key state now: still held stays held
+            else:
+                for which in ("ptt", "director"):  # a key released in another window never reaches us
+                    self.set_held(which, False)
         return False
 
-    def _set(self, which: str, held: bool) -> None:
+    def is_held(self, which: str) -> bool:
+        return self.held[which]
+
+    def set_held(self, which: str, held: bool) -> None:
         if self.held[which] == held:
             return
         self.held[which] = held
@@ -201,8 +216,14 @@ class MicPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(METER_MS)
         self.timer.timeout.connect(self._poll_level)
-        self.keys = HeldKeys(self.window, self.set_ptt, self.set_director, key_of(ptt_key), key_of(director_key),
-                             self)
+        self.keys = HeldKeys(self.window, self.set_ptt, self.set_director, key_of(qt_name(ptt_key)),
+                             key_of(qt_name(director_key)), self)
+        self.global_keys = global_keys.GlobalKeyPoller(global_keys.load_user32(), self.keys.set_held,
+                                                       self.keys.is_held)
+        self.keys.poller = self.global_keys
+        self.global_timer = QTimer(self)  # runs only on Windows while the microphone is open
+        self.global_timer.setInterval(global_keys.POLL_MS)
+        self.global_timer.timeout.connect(lambda: self.global_keys.poll(self.keys.focused))
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.keys)
@@ -281,6 +302,7 @@ class MicPanel(QWidget):
         self.status.setText(text)
         self.status.setToolTip("\n".join(x for x in (st.detail, st.last_error) if x))
         self._update_timer()
+        self._update_global_keys()
 
     def _sync_choices(self) -> None:
         """Show what is in effect (a change may come from the settings dialog)."""
@@ -305,6 +327,26 @@ class MicPanel(QWidget):
         else:
             self.timer.stop()
             self._show_level()
+
+    def _update_global_keys(self) -> None:
+        """Windows: poll the held keys system-wide while the microphone is open (the PTT key only in ``ptt``)."""
+        s = self.services.settings
+        watched: dict[str, int] = {}
+        if self._open and self.global_keys.available:
+            for which, name in (("ptt", s.mic_ptt_key if s.mic_mode == "ptt" else ""),
+                                ("director", s.mic_director_key)):
+                try:
+                    watched[which] = virtual_key(name)
+                except ValueError:  # reported by the settings check; the key just does nothing
+                    pass
+        if any(watched.values()):
+            self.global_keys.start(watched)
+            if not self.global_timer.isActive():
+                self.global_timer.start()
+            self.global_keys.poll(self.keys.focused)
+        else:
+            self.global_timer.stop()
+            self.global_keys.stop(self.keys.focused)
 
     def _poll_level(self) -> None:
         self._show_level()
