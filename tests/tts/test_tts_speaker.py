@@ -160,7 +160,6 @@ async def test_mouth_envelope_listener_follows_speech(tmp_path):
         await wait_until(lambda: r.speaker.mouth_level() == 0.0, what="the mouth closed after the speech")
 
 
-
 @pytest.mark.espeak
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 async def test_korean_speech_end_to_end_into_wav(tmp_path):
