@@ -59,13 +59,13 @@ def test_different_homes_do_not_collide(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_stale_lock_after_a_crash_does_not_block(tmp_path):
     code = textwrap.dedent(f"""
-        import sys, time
+        import signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from aischoco_gui.single_instance import InstanceGuard
         g = InstanceGuard(__import__('pathlib').Path({str(tmp_path)!r}))
         assert g.acquire()
         print('locked', flush=True)
-        time.sleep(60)
+        signal.pause()  # hold the lock until the test kills us
     """)
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:

@@ -21,15 +21,6 @@ from tests.doubles.tts_sounddevice import FakePortAudio
 from tests.wait import wait_until
 
 
-async def until(pred, timeout: float = 5.0, step: float = 0.01) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        await asyncio.sleep(step)
-    raise AssertionError("condition not reached in time")
-
-
 def test_ring_wraps_and_clears():
     r = RingBuffer(10)
     assert r.write(np.arange(8, dtype=np.float32)) == 8
@@ -97,18 +88,23 @@ async def test_wav_sink_content_duration_rate_and_pace(tmp_path):
     await out.start()
     assert out.state == ServiceState.READY
     x = tone(0.6, 24000, 220.0, 0.4)
-    end = out.expect("end")
+    start, end = out.expect("start"), out.expect("end")
     t0 = time.monotonic()
-    out.write(x)
+    out.write(x, mark="start")
     out.mark("end")
+
+    def header_frames() -> int:
+        with wave.open(str(path)) as w:
+            assert w.getframerate() == 24000
+            return w.getnframes()
+
     # the file grows at the pace of playback and its header is valid while it grows
-    await asyncio.sleep(0.25)
-    with wave.open(str(path)) as w:
-        mid_frames = w.getnframes()
-        assert w.getframerate() == 24000
-    assert 0.1 * 24000 < mid_frames < 0.45 * 24000
-    t_end = await asyncio.wait_for(end, 3)
-    assert 0.55 < t_end - t0 < 0.75
+    mid_frames = await wait_until(header_frames, what="the first block in the file")
+    # time is the subject (real-time pacing): never ahead of the real time since the write, in samples
+    assert mid_frames <= (time.monotonic() - t0) * 24000 + out.block
+    # the playback clock stamps the two markers exactly the tone's length apart (in the sink's own time)
+    t_start, t_end = await asyncio.wait_for(start, 3), await asyncio.wait_for(end, 3)
+    assert t_end - t_start == pytest.approx(0.6, abs=1e-6)
     await out.close()
     y, rate = read_wav_file(path)
     assert rate == 24000
@@ -120,19 +116,25 @@ async def test_clear_silences_within_one_block(tmp_path):
     path = tmp_path / "cut.wav"
     out = AudioOutput(f"wav:{path}", None, rate=24000, block_s=0.01)
     await out.start()
+    sink = out.sink
     out.write(tone(2.0, 24000))
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: out.ring.read >= 0.1 * 24000, what="0.1 s played")
     out.clear()
-    t_clear = time.monotonic()
     frames_at_clear = out.ring.read
-    await asyncio.sleep(0.1)
+    with wave.open(str(path)) as w:  # what had been played (written to the file) when the cancel landed
+        played_at_clear = w.getnframes()
+    # the sink goes back to sleep only after SLEEP_AFTER_BLOCKS silent blocks: enough blocks have
+    # been rendered since the clear that a cancel slower than one block would show in the file
+    await wait_until(lambda: sink.sleeping, what="the sink asleep after the cancel")
     await out.close()
     y, _ = read_wav_file(path)
-    # at most one block (240 samples) was already in flight when we cleared
+    # nothing was read after the clear, and at most the one block (240 samples) in flight when we
+    # cleared reached the file afterwards: measured in samples written, not in seconds
     assert out.ring.read - frames_at_clear == 0
+    assert played_at_clear >= 0.1 * 24000 - out.block
+    assert len(y) - played_at_clear <= out.block == 240
     loud = np.nonzero(np.abs(y) > 0.01)[0]
-    assert loud[-1] <= frames_at_clear + 240
-    assert time.monotonic() - t_clear < 1
+    assert loud[-1] < played_at_clear + out.block
 
 
 async def test_envelope_is_time_aligned_with_playback():
@@ -147,8 +149,8 @@ async def test_envelope_is_time_aligned_with_playback():
     out.write(sig.astype(np.float32), mark="first")
     out.mark("end")
     t_first = await asyncio.wait_for(first, 2)
-    await asyncio.wait_for(end, 3)
-    await asyncio.sleep(0.05)
+    t_end = await asyncio.wait_for(end, 3)
+    await wait_until(lambda: points and points[-1].t >= t_end, what="the envelope delivered past the end")
     remove()
     await out.close()
     loud = [p for p in points if p.level > 0.5]
@@ -168,12 +170,19 @@ async def test_envelope_is_time_aligned_with_playback():
 async def test_underrun_counted_when_an_utterance_runs_dry():
     out = AudioOutput("null", None, rate=24000)
     await out.start()
+    sink = out.sink
     out.hold = True
     out.write(tone(0.05, 24000))
-    await asyncio.sleep(0.15)  # starved while more audio was expected
-    out.write(tone(0.05, 24000))
+    await wait_until(lambda: out.underruns == 1, what="starved while more audio was expected")
+    starved_at = sink.blocks
+    await wait_until(lambda: sink.blocks >= starved_at + 5, what="five more dry blocks")
+    assert out.underruns == 1  # one per starvation, not one per dry block
+    heard, done = out.expect("more"), out.expect("done")
+    out.write(tone(0.05, 24000), mark="more")
     out.hold = False
-    await asyncio.sleep(0.1)
+    out.mark("done")
+    assert await asyncio.wait_for(heard, 2) is not None and await asyncio.wait_for(done, 2) is not None
+    await wait_until(lambda: sink.sleeping, what="dry without an utterance in progress")
     await out.close()
     assert out.underruns == 1
 
@@ -189,21 +198,15 @@ async def test_device_sink_plays_then_recovers_after_unplug():
     fut = out.expect("m")
     out.write(tone(0.1, 48000), mark="m")
     assert await asyncio.wait_for(fut, 2) is not None
-    await asyncio.sleep(0.15)
-    assert max(np.max(np.abs(b)) for b in pa.played) > 0.4
+    await wait_until(lambda: max((np.max(np.abs(b)) for b in list(pa.played)), default=0.0) > 0.4,
+                     what="the tone handed to the device")
     pa.unplug()
-    for _ in range(40):
-        await asyncio.sleep(0.1)
-        if out.state == ServiceState.RECONNECTING or out.state == ServiceState.ERROR:
-            break
-    assert out.state in (ServiceState.RECONNECTING, ServiceState.ERROR)
+    await wait_until(lambda: out.state in (ServiceState.RECONNECTING, ServiceState.ERROR), timeout=4,
+                     what="the unplug noticed")
     assert "lost" in bus.status["audio"].detail or "unavailable" in bus.status["audio"].detail
     pa.replug()
-    for _ in range(60):
-        await asyncio.sleep(0.1)
-        if out.state == ServiceState.READY:
-            break
-    assert out.state == ServiceState.READY and pa.reinits >= 1
+    await wait_until(lambda: out.state == ServiceState.READY, timeout=6, what="the device back")
+    assert pa.reinits >= 1
     fut = out.expect("again")
     out.write(tone(0.05, 48000), mark="again")
     assert await asyncio.wait_for(fut, 2) is not None
@@ -217,15 +220,15 @@ async def test_clocked_sink_sleeps_in_silence_and_wakes_for_audio(tmp_path):
     await out.start()
     try:
         sink = out.sink
-        await until(lambda: sink.sleeping)
+        await wait_until(lambda: sink.sleeping)
         ticks = sink.blocks
-        await asyncio.sleep(0.3)  # time itself is under test: 30 blocks would have ticked before
+        await asyncio.sleep(0.3)  # time is the subject: nothing ticks in 0.3 s of silence (30 blocks before)
         assert sink.blocks == ticks and sink.sleeping
         fut = out.expect("a")
         out.write(tone(0.05, 24000), mark="a")
         assert await asyncio.wait_for(fut, 2.0) is not None  # woke and played it
         assert sink.wakeups == 1
-        await until(lambda: sink.sleeping)
+        await wait_until(lambda: sink.sleeping)
         # cancel while playing: the rest is dropped, the end marker resolves as dropped
         first, end = out.expect("b"), out.expect("b-end")
         out.write(tone(2.0, 24000), mark="b")
@@ -233,7 +236,7 @@ async def test_clocked_sink_sleeps_in_silence_and_wakes_for_audio(tmp_path):
         await asyncio.wait_for(first, 2.0)
         out.clear()
         assert await asyncio.wait_for(end, 2.0) is None
-        await until(lambda: sink.sleeping)
+        await wait_until(lambda: sink.sleeping)
     finally:
         await out.close()
     frames = wave.open(str(tmp_path / "o.wav")).getnframes()

@@ -102,7 +102,8 @@ def test_full_show(qtbot, qloop, home):  # noqa: F811
             d5 = await sh.draft_for("긴 이야기")
             await sh.wait(lambda: any(e.data["draft"].id == d5.id for e in sh.of(EventKind.FIRST_AUDIO)), 20,
                           "panic reply audible")
-            await asyncio.sleep(0.6)
+            await sh.wait(lambda: any(e.data["draft"].id == d5.id for e in sh.of(EventKind.SENTENCE_SPOKEN)), 20,
+                          "the panic reply's first sentence heard: the panic lands mid-reply")
             qtbot.mouseClick(win.panic_button, Qt.MouseButton.LeftButton)
             end5 = await sh.spoken(d5.id, 5)
             assert end5.data.get("cancelled")
@@ -135,7 +136,7 @@ def test_full_show(qtbot, qloop, home):  # noqa: F811
                     page = await browser.new_page()
                     await page.goto(sh.services.overlay.url + "?obs",
                                     wait_for="document.querySelectorAll('#viewer li, li').length > 10")
-                    await asyncio.sleep(0.3)
+                    await asyncio.sleep(0.3)  # time is the subject: a negative check, no injected handler fires
                     dom = await page.eval("({pwned: window.__pwned === undefined ? null : window.__pwned,"
                                           " text: document.body.innerText,"
                                           " imgs: document.querySelectorAll('img[src=\"x\"]').length,"

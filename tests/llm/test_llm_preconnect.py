@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.doubles.openai_server import OpenAIDouble
 from tests.llm_helpers import make_generator, msg
-
-
-async def until(cond, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)
+from tests.wait import wait_until as until
 
 
 async def test_start_preconnects_and_the_first_reply_reuses_the_connection(home):

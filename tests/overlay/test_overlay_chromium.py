@@ -49,7 +49,7 @@ async def test_hostile_chat_is_inert_in_a_real_browser(tmp_path):
             reply=Reply(text="<img src=x onerror=\"window.__pwned=7\">답장"), batch=[], turn=1))
         await page.wait_js(f"document.querySelectorAll('#viewer li').length === {len(HOSTILE)}")
         await page.wait_js("document.querySelectorAll('#assistant li').length === 1")
-        await asyncio.sleep(0.3)  # give any injected handler time to fire
+        await asyncio.sleep(0.3)  # time is the subject: a negative check, no injected handler fires within 0.3 s
         dom = await page.eval("""(() => {
             const items = Array.from(document.querySelectorAll('#viewer li'));
             return {
@@ -89,7 +89,7 @@ async def test_hostile_donation_and_subscription_alerts_are_inert_and_go_away():
         text = "</div><script>window.__pwned=9</script><svg onload=\"window.__pwned=10\">"
         srv.push_alert("donation", nick, amount=50000, text=text, duration_s=1.5)
         await page.wait_js("!document.getElementById('alert').hidden")
-        await asyncio.sleep(0.3)  # give any injected handler time to fire
+        await asyncio.sleep(0.3)  # time is the subject: a negative check, no injected handler fires within 0.3 s
         dom = await page.eval("""(() => {
             const a = document.getElementById('alert');
             return {pwned: window.__pwned === undefined ? null : window.__pwned,

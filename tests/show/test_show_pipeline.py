@@ -21,14 +21,7 @@ from aischoco_gui.show.run_sheet import Cue, RunSheet
 from aischoco_gui.show.thanks import ThanksLane, ThanksPolicy
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker, ScriptedGenerator
 from tests.show.fakes import FakeClock, LineLLM
-
-
-async def until(cond, timeout=3.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.01)
+from tests.wait import wait_until as until
 
 
 def gate_for(p: Pipeline):

@@ -27,7 +27,7 @@ class FakeLLM:
 
     async def __call__(self, req: TarotRequest) -> dict:
         self.calls.append(req)
-        await asyncio.sleep(self.delay)
+        await asyncio.sleep(self.delay)  # time is the subject: a slow interpreter against the engine's timeouts
         if self.fail:
             raise RuntimeError("LLM down")
         return {"summary": f"{req.question} 해석", "visual_data": {"yes_no": {"yes": "140%"}}}

@@ -13,6 +13,7 @@ from aischoco_gui.audio.pcm import pcm16_to_float, read_wav_bytes, rms
 from aischoco_gui.tts.engines.fake import FakeEngine
 from aischoco_gui.tts.engines.system import create_system_engine
 from tests.doubles.tts_servers import start_worker_app
+from tests.wait import wait_until
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed (apt install espeak-ng)")
@@ -110,7 +111,7 @@ async def test_engine_loading_and_errors_are_reported_by_health():
     load = asyncio.get_running_loop().create_task(w.host.load())
     try:
         async with aiohttp.ClientSession() as s:
-            await asyncio.sleep(0.2)
+            await wait_until(lambda: w.host.progress > 0, what="loading under way")
             async with s.get(f"{w.url}/health") as r:
                 h = await r.json()
                 assert r.status == 503 and h["status"] == "loading" and 0 < h["progress"] < 1
@@ -136,12 +137,9 @@ async def test_cancellation_mid_utterance_stops_the_engine():
                 first = await r.content.read(4800)
                 assert len(first) > 0
             # connection closed after the first chunk
-            for _ in range(50):
-                await asyncio.sleep(0.05)
-                async with s.get(f"{w.url}/health") as r:
-                    st = (await r.json())["stats"]
-                if st["active"] == 0:
-                    break
+            await wait_until(lambda: w.host.stats["active"] == 0, timeout=2.5, what="the engine stopped")
+            async with s.get(f"{w.url}/health") as r:  # and /health says so
+                st = (await r.json())["stats"]
         assert st["active"] == 0 and st["cancelled"] == 1 and st["completed"] == 0
     finally:
         await w.stop()

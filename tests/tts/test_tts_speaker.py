@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 
 import numpy as np
 import pytest
@@ -60,9 +59,12 @@ async def test_presynthesized_draft_plays_within_50ms_without_new_synthesis(tmp_
         await r.speaker.speak(d)
         assert r.engine.requests == 2  # reused, not synthesised again
         fa = r.of(EventKind.FIRST_AUDIO)[0].data
-        assert fa["presynthesized"] is True and fa["first_sample_s"] < 0.05
+        # the first sample came before a fresh synthesis could have produced one (the engine needs 0.15 s);
+        # the 50 ms target itself is a performance number: bench/tts_latency.py measures it
+        assert fa["presynthesized"] is True and fa["first_sample_s"] < r.engine.first_chunk_s
         m = r.of(EventKind.TTS_METRICS)[0].data
-        assert m["presynthesized"] and m["approval_to_first_sample_s"] < 0.05 and m["underruns"] == 0
+        assert m["presynthesized"] and m["approval_to_first_sample_s"] < r.engine.first_chunk_s
+        assert m["underruns"] == 0
         assert [e.data["index"] for e in r.of(EventKind.SENTENCE_SPOKEN)] == [0, 1]
         assert r.of(EventKind.PLAYBACK_END)[0].data["cancelled"] is False
         kinds = [e.kind for e in r.events]
@@ -74,9 +76,10 @@ async def test_without_presynthesis_first_sample_waits_for_the_engine(tmp_path):
         await r.speaker.speak(draft("안녕하세요."))
         fa = r.of(EventKind.FIRST_AUDIO)[0].data
         assert fa["presynthesized"] is False
-        assert fa["first_sample_s"] >= 0.15
-        assert 0.14 <= fa["engine_first_chunk_s"] < 0.4
-        assert fa["chunk_to_sample_s"] < 0.03  # our own overhead after the engine
+        assert fa["first_sample_s"] >= 0.15  # time is the subject: a lower bound, the engine's own 0.15 s
+        assert 0.14 <= fa["engine_first_chunk_s"] <= fa["first_sample_s"]  # the engine's part comes first
+        # our own overhead after the engine is a part of the whole; its size (< 20 ms) is bench/tts_latency.py's
+        assert 0.0 <= fa["chunk_to_sample_s"] <= fa["first_sample_s"] - fa["engine_first_chunk_s"] + 1e-3
 
 
 async def test_edit_resynthesizes_and_skip_discards(tmp_path):
@@ -90,12 +93,11 @@ async def test_edit_resynthesizes_and_skip_discards(tmp_path):
         r.speaker.prepare(d)
         new = r.speaker.prepared(d)
         assert new is not old and new.key == (d.id, 1)
-        await asyncio.sleep(0.05)
-        assert old.task.done()  # cancelled
+        await wait_until(lambda: old.task.done(), what="the old synthesis cancelled")
         await _wait_done(new)
         await r.speaker.speak(q.approve(d.id))
         assert r.of(EventKind.FIRST_AUDIO)[0].data["presynthesized"] is True
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: r.out.sink.sleeping, what="the last block in the file")
         await r.out.close()
         x, _ = read_wav_file(r.wav)
         expected = len(r.engine.render("이건 훨씬 더 긴 문장으로 바뀌었습니다."))
@@ -106,24 +108,23 @@ async def test_edit_resynthesizes_and_skip_discards(tmp_path):
         q.skip(d2.id)
         r.speaker.discard(d2)
         assert r.speaker.prepared(d2) is None
-        await asyncio.sleep(0.05)
-        assert job.task.done()
+        await wait_until(lambda: job.task.done(), what="the skipped draft's synthesis cancelled")
 
 
 async def test_stop_silences_within_one_block_and_cancels(tmp_path):
     async with Rig(tmp_path, FakeEngine()) as r:
         d = draft("가" * 40 + ". " + "나" * 40 + ".")
         task = asyncio.get_running_loop().create_task(r.speaker.speak(d))
-        while not r.of(EventKind.FIRST_AUDIO):
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
-        writer = r.out.sink.writer
-        frames_at_stop = writer.frames
-        t0 = time.monotonic()
+        await wait_until(lambda: r.of(EventKind.FIRST_AUDIO), what="first audio")
+        sink = r.out.sink
+        writer = sink.writer
+        await wait_until(lambda: writer.frames >= 0.2 * RATE, what="0.2 s of speech played")
         await r.speaker.stop()
-        await asyncio.wait_for(task, 1.0)
-        assert time.monotonic() - t0 < 0.1
-        await asyncio.sleep(0.1)
+        frames_at_stop = writer.frames
+        await asyncio.wait_for(task, 1.0)  # a guard: the speech task ends once its markers resolve as dropped
+        # silence within one block, in samples: the sink renders silent blocks until it sleeps (after
+        # SLEEP_AFTER_BLOCKS of them), so a slower cancel would have reached the file by then
+        await wait_until(lambda: sink.sleeping, what="the sink asleep after the stop")
         assert writer.frames - frames_at_stop <= r.out.block  # at most the block already in flight
         assert r.of(EventKind.PLAYBACK_END)[0].data["cancelled"] is True
         assert r.of(EventKind.TTS_METRICS)[0].data["cancelled"] is True
@@ -151,21 +152,12 @@ async def test_mouth_envelope_listener_follows_speech(tmp_path):
     async with Rig(tmp_path, FakeEngine()) as r:
         points = []
         remove = r.speaker.add_envelope_listener(points.append)
-        levels = []
-
-        async def sample_mouth():
-            for _ in range(40):
-                levels.append(r.speaker.mouth_level())
-                await asyncio.sleep(0.01)
-
-        sampler = asyncio.get_running_loop().create_task(sample_mouth())
-        await r.speaker.speak(draft("안녕하세요 여러분"))
-        await sampler
+        speech = asyncio.get_running_loop().create_task(r.speaker.speak(draft("안녕하세요 여러분")))
+        await wait_until(lambda: r.speaker.mouth_level() > 0.3, what="the mouth open while speaking")
+        await speech
         remove()
         assert len(points) > 20 and max(p.level for p in points) > 0.5
-        assert max(levels) > 0.3
-        await asyncio.sleep(0.1)
-        assert r.speaker.mouth_level() == 0.0  # closed again after the speech
+        await wait_until(lambda: r.speaker.mouth_level() == 0.0, what="the mouth closed after the speech")
 
 
 @pytest.mark.espeak

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -12,6 +11,7 @@ import pytest
 
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.tts.worker import WorkerBackend
+from tests.wait import wait_until
 
 
 def _states(bus: EventBus) -> list:
@@ -50,10 +50,7 @@ async def test_worker_crash_is_restarted_with_status():
         assert await w.wait_ready(20)
         pid = w.pid
         os.kill(pid, signal.SIGKILL)
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if w.ready and w.pid not in (None, pid):
-                break
+        await wait_until(lambda: w.ready and w.pid not in (None, pid), timeout=10, what="the worker restarted")
         assert w.ready and w.pid != pid and w.restarts == 1
         assert any(s.state == ServiceState.RECONNECTING and "exited" in s.detail for s in seen)
         assert bus.status["tts"].state == ServiceState.READY
@@ -68,10 +65,7 @@ async def test_engine_that_cannot_load_reports_a_clear_error():
     await w.start()
     try:
         await w.wait_ready(20)
-        for _ in range(40):
-            if bus.status["tts"].state == ServiceState.ERROR:
-                break
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: bus.status["tts"].state == ServiceState.ERROR, timeout=2, what="the load error")
         st = bus.status["tts"]
         assert st.state == ServiceState.ERROR and "reference voice sample not found" in st.last_error
         assert "reference voice" in w.failed

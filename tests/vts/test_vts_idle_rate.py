@@ -21,8 +21,9 @@ class Clock:
     def __init__(self, av: VTSAvatar) -> None:
         self.t = time.monotonic()  # from the avatar's own clock on (it built its channels with it)
         self.ticks: list[float] = []  # clock time of each mixer tick
-        self.limit = float("inf")  # the clock does not pass this (free-running until the first run_for)
+        self._limit = float("inf")  # the clock does not pass this (free-running until the first run_for)
         self.held = False  # the mixer loop waits for the clock to be moved on
+        self._moved = asyncio.Event()  # set when the test moves the limit on
         self.av = av
         av._now = lambda: self.t
         real_tick = av._tick
@@ -40,12 +41,22 @@ class Clock:
             await asyncio.sleep(0)
             while self.t + delay > self.limit + 1e-9:  # time stands still until the test moves it on
                 self.held = True
-                await asyncio.sleep(0.001)
+                self._moved.clear()
+                await self._moved.wait()
             self.held = False
             self.t += delay
             return False
 
         av._sleep = sleep
+
+    @property
+    def limit(self) -> float:
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: float) -> None:
+        self._limit = value
+        self._moved.set()  # wakes a mixer loop held at the old limit
 
     async def run_for(self, seconds: float) -> list[float]:
         """Advance the mixer loop by ``seconds`` of clock time; the tick times in that span."""
