@@ -60,7 +60,7 @@ async def test_events_with_zero_or_two_arguments_are_skipped_quietly(double, loo
         await double.push_args("CHAT", payload, "an extra argument")  # two: the first is the payload
         await double.push_chat("after")
         await wait_for(lambda: len(got) == 2)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # time is the subject: python-socketio decodes in tasks; nothing more may come
         gc.collect()
         assert [m.text for m in got] == ["first of two", "after"]
         assert src.skipped_args == 4
@@ -207,7 +207,7 @@ async def test_subscription_events_parse_and_dedupe_across_reconnects(double, lo
         await double.push_subscription("구독자A", subscriber="sub-1", tier_no=2, tier_name="티어 2", month=24)
         await double.push_subscription("구독자A", subscriber="sub-1", tier_no=2, tier_name="티어 2", month=25)
         await wait_for(lambda: len(got) == 3)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # time is the subject: python-socketio decodes in tasks; nothing more may come
         assert [m.subscription_months for m in got if m.is_subscription] == [24, 25]
         assert src.dedup.dropped == 2 and loop_errors == []
     finally:
@@ -235,7 +235,7 @@ async def test_hostile_frames_are_dropped_and_the_connection_stays(double, loop_
             await double.push_frame(frame)
             await double.push_chat(f"good {i}")
         await wait_for(lambda: len(got) == len(HOSTILE_FRAMES), what="every good chat")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # time is the subject: python-socketio decodes in tasks; nothing more may come
         gc.collect()
         assert [m.text for m in got] == [f"good {i}" for i in range(len(HOSTILE_FRAMES))]
         assert src._sio is not None and src._sio.frame_guard.dropped >= len(HOSTILE_FRAMES) - 1
