@@ -464,7 +464,8 @@ FIELD_SERVICE: dict[str, str] = {
     **dict.fromkeys((
         "tts_engine", "tts_remote_url", "tts_output_device", "tts_fallback", "qwen_tts_model", "qwen_tts_device",
         "tts_system_voice", "tts_sentence_max_chars", "tts_remote_model", "tts_remote_api_key"), "tts"),
-    **dict.fromkeys(("vts_url", "lipsync_mode", "vts_idle_motion", "vts_face_found", "vts_idle_hz"), "vts"),
+    **dict.fromkeys(("vts_url", "lipsync_mode", "vts_idle_motion", "vts_face_found", "vts_idle_hz",
+                      "vts_thread"), "vts"),
     **dict.fromkeys(("overlay_host", "overlay_port"), "overlay"),
     **dict.fromkeys((
         "chzzk_chat_echo", "chat_echo_mode", "chat_echo_min_interval_s", "chat_echo_burst", "idle_talk_seconds",

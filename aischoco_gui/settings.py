@@ -120,6 +120,8 @@ class Settings:
     vts_face_found: bool = opt(True, "VTS_FACE_FOUND", restart=False)
     # frame rate while only the idle motion moves (30 while speaking or moving)
     vts_idle_hz: float = opt(15.0, "VTS_IDLE_HZ", restart=False)
+    # the VTS client and its 30 Hz frames on their own thread (off: on the GUI loop, as before issue 18)
+    vts_thread: bool = opt(True, "VTS_THREAD", restart=False)
     # overlay
     overlay_host: str = opt("127.0.0.1", "OVERLAY_HOST", restart=False)
     overlay_port: int = opt(8765, "OVERLAY_PORT", dialog=True, restart=False)

@@ -6,7 +6,10 @@ file at device pace) is connected to the loopback doubles; the VTube Studio doub
 ``--rate`` messages/s, so batches go to the LLM double (300 ms) and replies are spoken (remote TTS
 double) while frames are measured. Target (DESIGN §5): 30 Hz, frame-gap p99 ≤ 40 ms while chat flows.
 
-    .venv/bin/python bench/vts_jitter.py [--quick] [--seconds N] [--rate N] [--label before|after]
+    .venv/bin/python bench/vts_jitter.py [--quick] [--seconds N] [--rate N] [--vts-thread on|off] [--label L]
+
+``--vts-thread`` sets the app's ``VTS_THREAD`` (on: the VTS client and its frames on a loop thread of their own,
+the default; off: on the GUI loop). The load average is recorded before and after: the machine is shared.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import sys
 import time
@@ -34,12 +38,13 @@ def gaps(d: Doubles, t0: float, t1: float) -> dict:
             "gap_ms_max": round(max(g) * 1000, 1) if g else None}
 
 
-def run(seconds: float, rate: float) -> dict:
+def run(seconds: float, rate: float, vts_thread: str = "on") -> dict:
     d = Doubles(llm_delay_s=0.3)
     home = temp_home()
     # VTS_IDLE_HZ=30: the idle phase would otherwise run at the lower idle rate by design (15 Hz, gaps of
     # 67 ms); this bench measures how much the loop delays a steady 30 Hz stream, so it keeps 30 Hz throughout.
-    app = App.start(d.env(home, TTS_OUTPUT_DEVICE=f"wav:{home / 'out.wav'}", VTS_IDLE_HZ="30"))
+    app = App.start(d.env(home, TTS_OUTPUT_DEVICE=f"wav:{home / 'out.wav'}", VTS_IDLE_HZ="30",
+                          VTS_THREAD="true" if vts_thread == "on" else "false"))
     try:
         deadline = time.monotonic() + 60
         while not (d.chzzk.subscribed("CHAT") and len(d.vts.injections) > 30):
@@ -69,17 +74,22 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10 s per phase")
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rate", type=float, default=10.0)
+    ap.add_argument("--vts-thread", choices=("on", "off"), default="on", help="the app's VTS_THREAD")
     ap.add_argument("--label", default="")
     a = ap.parse_args()
     seconds = a.seconds or (10.0 if a.quick else 30.0)
-    r = run(seconds, a.rate)
+    load0 = os.getloadavg()
+    r = run(seconds, a.rate, a.vts_thread)
     res = {"bench": "vts_jitter", "label": a.label, "seconds_per_phase": seconds, "chat_rate_per_s": a.rate,
+           "vts_thread": a.vts_thread, "loadavg_before": [round(x, 2) for x in load0],
+           "loadavg_after": [round(x, 2) for x in os.getloadavg()],
            "python": platform.python_version(), **r, "target": "30 Hz, gap p99 ≤ 40 ms while chat flows"}
     for k in ("idle", "chat"):
         x = r[k]
         print(f"{k:5}: {x['frames']} frames, {x['rate_hz']} Hz, gap p50/p99/max {x['gap_ms_p50']}/{x['gap_ms_p99']}/"
               f"{x['gap_ms_max']} ms" + (f" ({x['chat_sent']} chats, {x['llm_requests']} LLM requests, "
                                         f"{x['tts_requests']} TTS requests)" if k == "chat" else ""))
+    print(f"VTS_THREAD={a.vts_thread}, load average before {res['loadavg_before']} after {res['loadavg_after']}")
     out = ROOT / "bench" / "results" / "vts_jitter.json"
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")

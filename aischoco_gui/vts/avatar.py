@@ -6,6 +6,14 @@ revert, ranges for the sliders) is :mod:`aischoco_gui.vts.pose_editor`.
 Implements :class:`aischoco_gui.protocols.AvatarDriver`. All methods the pipeline calls are
 synchronous and instant (they only change mixer targets); the one mixer task sends a single
 ``InjectParameterDataRequest`` per tick and never waits for VTS's reply.
+
+Threading (issue 18, ``VTS_THREAD``, on by default): the client, the mixer and the 30 Hz loop run on
+a loop of their own in their own thread (:mod:`aischoco_gui.vts.loop_thread`), so painting on the GUI
+loop cannot delay frames. The public methods stay callable from the main loop: the caller's side
+records what was asked (``emotion``, ``speaking``) and hands the change to the VTS loop with
+``call_soon_threadsafe``; the mixer and the client are touched only there. Status and notices go
+through a :class:`BusPoster`, which re-posts them onto the main loop. With the switch off everything
+runs on the caller's loop as before.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from aischoco_gui.vts.client import (
 from aischoco_gui.vts.framestats import FrameStats
 from aischoco_gui.vts.idle import IdleMotion
 from aischoco_gui.vts.lipsync import LIPSYNC_MODES, synthetic_envelope
+from aischoco_gui.vts.loop_thread import BusPoster, LoopThread
 from aischoco_gui.vts.mixer import ParamRange, PoseMixer, Transition
 from aischoco_gui.vts.poses import PoseMapping
 
@@ -65,6 +74,8 @@ class AvatarConfig:
     backoff: tuple[float, float] = (0.5, 10.0)
     denied_retry_s: float = 5.0
     seed: int | None = None
+    # VTS_THREAD: run the client and the 30 Hz mixer loop on a dedicated event loop in its own thread
+    thread: bool = True
 
 
 class VTSAvatar:
@@ -72,9 +83,14 @@ class VTSAvatar:
 
     def __init__(self, bus: EventBus, config: AvatarConfig, mapping: PoseMapping | None = None) -> None:
         self.bus = bus
+        self.out = BusPoster(bus)  # what the avatar publishes, from whichever thread it runs on
         self.config = config
-        self.tasks = TaskGroup("vts", bus)
+        self.tasks = TaskGroup("vts", self.out)  # type: ignore[arg-type]  (notice is all it uses)
+        self._vts = LoopThread("aischoco-vts") if config.thread else None
         self.mapping = mapping or PoseMapping()
+        # The mapping the VTS side reads: the same object without the thread; with it, a copy handed over on
+        # set_mapping / set_emotion, so the pose editor's in-place edits on the main thread never race it.
+        self._vts_mapping = self.mapping.copy() if self._vts is not None else self.mapping
         self.client = VTSClient(config.url, config.token_path, plugin_name=config.plugin_name,
                                 plugin_developer=config.plugin_developer, icon_b64=config.icon_b64,
                                 on_state=self._on_client_state, on_ready=self._on_ready,
@@ -121,7 +137,7 @@ class VTSAvatar:
         self.last_error = text
         log.warning("vts: %s", text)
         if notice:
-            self.bus.notice(f"VTS: {text}", level=level)
+            self.out.notice(f"VTS: {text}", level=level)
 
     def _on_client_state(self, state: ServiceState, detail: str, error: str | None, attempt: int) -> None:
         if error:
@@ -130,10 +146,31 @@ class VTSAvatar:
             # Control lapses when the link drops; take it again gently after reconnecting.
             self.mixer.weight = Transition(0.0, 0.0)
         self.state, self.state_detail = state, detail
-        self.bus.set_status("vts", state, detail, error=error, attempt=attempt)
+        self.out.set_status("vts", state, detail, error=error, attempt=attempt)
+
+    @property
+    def threaded(self) -> bool:
+        """True while the VTS loop thread runs (``VTS_THREAD`` on and started)."""
+        return self._vts is not None and self._vts.running
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` where the mixer lives: on the VTS loop thread, or inline without it."""
+        if self._vts is None:
+            fn(*args)
+        else:
+            self._vts.call(fn, *args)
+
+    async def _run(self, coro: Any) -> Any:
+        """Await ``coro`` on the VTS loop (inline without the thread)."""
+        if self._vts is None:
+            return await coro
+        return await self._vts.run(coro)
+
+    def _handover(self, mapping: PoseMapping) -> PoseMapping:
+        return mapping.copy() if self._vts is not None else mapping
 
     def _apply_mapping(self, initial: bool = False) -> None:
-        m = self.mapping
+        m = self._vts_mapping
         by_id: dict[str, list[str]] = {}
         for logical in m.logical_names():
             by_id.setdefault(m.parameter_id(logical), []).append(logical)
@@ -153,9 +190,15 @@ class VTSAvatar:
         if self._running:
             return
         self._running = True
+        self.out.bind(asyncio.get_running_loop())
         self.bus.set_status("vts", ServiceState.CONNECTING, f"connecting to {self.config.url}")
         for text in self.mapping_problems_text():
             self._error(text)
+        if self._vts is not None:
+            self._vts.start()
+        await self._run(self._spawn())
+
+    async def _spawn(self) -> None:
         self.tasks.spawn(self.client.run(), "connection")
         self.tasks.spawn(self._mixer_loop(), "mixer")
 
@@ -163,6 +206,12 @@ class VTSAvatar:
         """Ramp our weight to 0 (VTS tracking takes over smoothly), then disconnect."""
         if not self._running:
             return
+        await self._run(self._stop())
+        if self._vts is not None:
+            await self._vts.stop()
+        self.bus.set_status("vts", ServiceState.OFF, "stopped")
+
+    async def _stop(self) -> None:
         if self.client.ready:
             self.mixer.release_control(self._now())
             deadline = self._now() + self.config.weight_ramp_s + 0.3
@@ -171,58 +220,89 @@ class VTSAvatar:
         self._running = False
         await self.client.close()
         await self.tasks.cancel_all()
-        self.bus.set_status("vts", ServiceState.OFF, "stopped")
 
     async def reconnect(self) -> None:
-        await self.client.reconnect()
+        await self._run(self.client.reconnect())
+
+    async def request(self, message_type: str, data: dict[str, Any] | None = None,
+                      timeout: float | None = None) -> dict[str, Any]:
+        """A VTS request from any loop (it runs on the client's loop); raises like ``VTSClient.request``."""
+        return await self._run(self.client.request(message_type, data, timeout))
 
     # -- AvatarDriver ----------------------------------------------------------------------
+    # Each public method reads the mapping on the caller's side and hands plain values to the VTS side
+    # (``_call``): the mixer and the client are only ever touched on the VTS loop.
     def set_emotion(self, emotion: str) -> None:
         m = self.mapping
         if emotion not in m.emotions:
             emotion = m.default
         self.emotion = emotion
-        now = self._now()
         pose = m.pose_by_id(emotion)
-        self.mixer.set_pose(pose, now, {pid: m.transition_for_id(pid) for pid in pose}, m.curve)
+        durations = {pid: m.transition_for_id(pid) for pid in pose}
+        expr = m.expressions.get(emotion)
+        self._call(self._apply_emotion, emotion, pose, durations, m.curve, dict(expr) if expr else None,
+                   self._handover(m))
+
+    def _apply_emotion(self, emotion: str, pose: dict[str, float], durations: dict[str, float], curve: str,
+                       expr: dict[str, Any] | None, mapping: PoseMapping) -> None:
+        self._vts_mapping = mapping
+        now = self._now()
+        self.mixer.set_pose(pose, now, durations, curve)
         self._emotion_t = now
         self.first_frame_after_emotion = None
         self._poke()
-        expr = m.expressions.get(emotion)
         if expr and self.client.ready:
             self.tasks.spawn(self._trigger_expression(emotion, expr), "expression")
 
     def set_speaking(self, speaking: bool) -> None:
-        if speaking and not self.speaking:
-            self._speak_t0 = self._now()
+        started = speaking and not self.speaking
         self.speaking = speaking
-        self.mixer.set_speaking(speaking, self._now())
+        self._call(self._apply_speaking, speaking, started)
+
+    def _apply_speaking(self, speaking: bool, started: bool) -> None:
+        now = self._now()
+        if started:
+            self._speak_t0 = now
+        self.mixer.set_speaking(speaking, now)
         self._poke()
 
     def reset_neutral(self) -> None:
         self.set_speaking(False)
         self.set_emotion(self.mapping.default)
+        self._call(self._expression_off)
+
+    def _expression_off(self) -> None:
         if self._active_expression and self.client.ready:
             self.tasks.spawn(self._set_expression(self._active_expression, False, 0.3), "expression-off")
 
     def set_mouth_source(self, source: Callable[[], float] | None) -> None:
-        """``source()`` returns the current output level 0..1 (e.g. ``speaker.mouth_level``)."""
+        """``source()`` returns the current output level 0..1 (e.g. ``speaker.mouth_level``).
+
+        With the VTS thread it is called from that thread: it must be safe there (the speaker's level
+        reads a snapshot of the envelope the audio thread appends to, see ``audio/envelope.py``)."""
         self._mouth_source = source
 
     def set_lipsync_mode(self, mode: str) -> None:
         if mode not in LIPSYNC_MODES:
             raise ValueError(f"lip sync mode must be one of {', '.join(LIPSYNC_MODES)}")
-        self.mixer.set_lipsync_mode(mode, self._now())
+        self._call(lambda: self.mixer.set_lipsync_mode(mode, self._now()))
 
     # -- mapping and ranges (the pose editor, vts/pose_editor.py, drives these) -----------------
     def move_parameters(self, values: dict[str, float], seconds: float = 0.1) -> None:
         """Move parameters (by VTS id) now, linearly over ``seconds`` (live slider tuning)."""
+        self._call(self._apply_move, dict(values), seconds)
+
+    def _apply_move(self, values: dict[str, float], seconds: float) -> None:
         self.mixer.set_pose(values, self._now(), seconds, "linear")
         self._poke()
 
     def set_mapping(self, mapping: PoseMapping) -> None:
         """Drive with this mapping from now on; new custom parameters are created right away."""
         self.mapping = mapping
+        self._call(self._apply_new_mapping, self._handover(mapping))
+
+    def _apply_new_mapping(self, mapping: PoseMapping) -> None:
+        self._vts_mapping = mapping
         self._apply_mapping()
         if self.client.ready:
             self.tasks.spawn(self._create_custom_parameters(), "create-params")
@@ -235,7 +315,7 @@ class VTSAvatar:
 
     def known_parameters(self) -> list[str]:
         """Input parameter ids VTS reported for the loaded model (empty before connecting)."""
-        return sorted(self.mixer.ranges)
+        return sorted(list(self.mixer.ranges))
 
     # -- VTS session set-up ----------------------------------------------------------------
     async def _on_ready(self) -> None:
@@ -265,7 +345,7 @@ class VTSAvatar:
     def _publish_ready(self) -> None:
         detail = self._ready_detail()
         self.state, self.state_detail = ServiceState.READY, detail
-        self.bus.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name,
+        self.out.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name,
                             missing=sorted(self.missing))
 
     def _set_missing(self, missing: set[str]) -> None:
@@ -276,14 +356,16 @@ class VTSAvatar:
         self.mixer.excluded |= self.missing
         for pid in sorted(new):
             self._excluded_at.pop(pid, None)
-            logical = ", ".join(lg for lg in self.mapping.logical_names() if self.mapping.parameter_id(lg) == pid)
+            m = self._vts_mapping
+            logical = ", ".join(lg for lg in m.logical_names() if m.parameter_id(lg) == pid)
             self._error(tr("vts.param_missing", id=pid, logical=logical or pid))
         if self.state is ServiceState.READY and changed:
             self._publish_ready()
 
     async def _create_custom_parameters(self) -> None:
-        for pid in self.mapping.custom_ids():
-            spec = self.mapping.custom_spec(pid)
+        m = self._vts_mapping
+        for pid in m.custom_ids():
+            spec = m.custom_spec(pid)
             try:
                 await self.client.request("ParameterCreationRequest", {
                     "parameterName": pid, "explanation": spec.explanation or f"aischoco pose parameter {pid}",
@@ -411,7 +493,7 @@ class VTSAvatar:
                     log.exception("VTS mixer tick failed")
                     self._loop_error = text
                     self.state, self.state_detail = ServiceState.ERROR, f"avatar mixer error: {text}"
-                    self.bus.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
+                    self.out.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
             period = self.frame_period(now)
             next_t += period
             delay = next_t - self._now()
@@ -513,7 +595,7 @@ class VTSAvatar:
         vts_value = None
         if self.client.ready:
             with contextlib.suppress(APIError, TimeoutError, NotConnected):
-                vts_value = (await self.client.request("ParameterValueRequest", {"name": mid})).get("value")
+                vts_value = (await self.request("ParameterValueRequest", {"name": mid})).get("value")
         ok = moved > 0.1 and self.client.ready and self.stats.frames_sent > 0
         detail = (f"{mid} moved by {moved:.2f} ({source} envelope)" if moved > 0.1
                   else f"{mid} did not move ({source} envelope)")
@@ -524,10 +606,13 @@ class VTSAvatar:
 
     # -- for panels ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        """What the VTS panel shows; safe from the main thread while the VTS thread runs (it only reads,
+        and copies the mixer's containers first: one C-level copy each, atomic under the GIL)."""
         values = {}
-        for pid in self.mixer.channels:
+        last = self.mixer.last_frame  # replaced, never mutated, by each frame
+        for pid in list(self.mixer.channels):
             r = self.parameter_range(pid)
-            v = self.mixer.last_frame.get(pid, math.nan)
+            v = last.get(pid, math.nan)
             values[pid] = (v, r.min, r.max)
         return {
             "state": self.state.value, "detail": self.state_detail, "url": self.config.url,
@@ -538,6 +623,6 @@ class VTSAvatar:
             "speaking": self.speaking, "lipsync_mode": self.mixer.lipsync_mode,
             "last_error": self.last_error, "frames_sent": self.stats.frames_sent,
             "frames_dropped": self.stats.frames_dropped, "values": values,
-            "excluded": sorted(self.mixer.excluded), "problems": self.mapping_problems_text(),
+            "excluded": sorted(list(self.mixer.excluded)), "problems": self.mapping_problems_text(),
             "hotkeys": [h.get("name", "") for h in self.hotkeys], **self.stats.summary(),
         }

@@ -39,7 +39,7 @@ def make_avatar(s: Settings, bus: EventBus, config_dir: Path,
     cfg = AvatarConfig(url=s.vts_url, token_path=config_dir / "vts_token.txt", mapping_path=mapping_path,
                        icon_b64=load_icon_b64(resource_path(*ICON)), lipsync_mode=s.lipsync_mode,
                        idle_enabled=s.vts_idle_motion, face_found=s.vts_face_found,
-                       idle_hz=s.vts_idle_hz)
+                       idle_hz=s.vts_idle_hz, thread=s.vts_thread)
     avatar = VTSAvatar(bus, cfg, mapping)
     if mouth_source is not None:
         avatar.set_mouth_source(mouth_source)

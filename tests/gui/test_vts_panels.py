@@ -12,15 +12,16 @@ from aischoco_gui.vts.factory import make_avatar as build_avatar
 from aischoco_gui.vts.pose_editor import PoseEditor
 from tests.doubles.services import bare_services
 from tests.doubles.vts_server import VTSDouble
-from tests.vts.test_vts_client import MAPPING, make_avatar
+from tests.vts.test_vts_client import MAPPING, both_loops, make_avatar
 from tests.wait import wait_until
 
 
-async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path):
+@both_loops
+async def test_slider_previews_live_and_save_round_trip(qtbot, tmp_path, thread):
     from aischoco_gui.gui.panels import pose_panel
 
     async with VTSDouble() as vts:
-        av = make_avatar(vts, tmp_path)
+        av = make_avatar(vts, tmp_path, thread=thread)
         await av.start()
         try:
             await wait_until(lambda: av.client.ready and len(vts.injections) > 3)

@@ -37,6 +37,9 @@ MAPPING = {
 
 until = wait_until  # the suite's one wait helper (tests/wait.py)
 
+# Key tests run with the VTS loop thread (VTS_THREAD, the default) and without it (today's single loop).
+both_loops = pytest.mark.parametrize("thread", [True, False], ids=["vts-thread", "one-loop"])
+
 
 def make_avatar(vts: VTSDouble, tmp_path: Path, mapping: dict | None = None, bus: EventBus | None = None,
                 **kw) -> VTSAvatar:
@@ -60,8 +63,9 @@ def png_size(b64: str) -> tuple[int, int]:
     return struct.unpack(">II", raw[16:24])
 
 
-async def test_first_auth_requests_token_with_icon_and_stores_it(vts, tmp_path):
-    av = make_avatar(vts, tmp_path)
+@both_loops
+async def test_first_auth_requests_token_with_icon_and_stores_it(vts, tmp_path, thread):
+    av = make_avatar(vts, tmp_path, thread=thread)
     await av.start()
     try:
         await until(lambda: av.client.ready and len(vts.injections) > 3)
@@ -97,8 +101,9 @@ async def test_denied_then_allowed(tmp_path):
             await av.stop()
 
 
-async def test_reauth_after_revocation_error_50(vts, tmp_path):
-    av = make_avatar(vts, tmp_path)
+@both_loops
+async def test_reauth_after_revocation_error_50(vts, tmp_path, thread):
+    av = make_avatar(vts, tmp_path, thread=thread)
     await av.start()
     try:
         await until(lambda: len(vts.injections) > 2)
@@ -127,17 +132,20 @@ async def test_reauth_after_error_8(tmp_path):
             await av.stop()
 
 
-async def test_concurrent_requests_while_mixer_runs(vts, tmp_path):
-    av = make_avatar(vts, tmp_path, idle_enabled=True, idle_hz=30.0)  # full rate throughout: counts frames below
+@both_loops
+async def test_concurrent_requests_while_mixer_runs(vts, tmp_path, thread):
+    # full rate throughout: counts frames below
+    av = make_avatar(vts, tmp_path, idle_enabled=True, idle_hz=30.0, thread=thread)
     vts.reply_delay_s = 0.005
     await av.start()
     try:
         await until(lambda: av.client.ready and len(vts.injections) > 2)
         names = ["FaceAngleX", "MouthSmile", "MouthOpen", "EyeOpenLeft", "AIsChocoBreath"] * 6
-        replies = await asyncio.gather(*(av.client.request("ParameterValueRequest", {"name": n}) for n in names))
+        # av.request: from this (main) loop, run on the client's loop (the VTS thread when it runs)
+        replies = await asyncio.gather(*(av.request("ParameterValueRequest", {"name": n}) for n in names))
         assert [r["name"] for r in replies] == names  # each reply matched to its own request
         with pytest.raises(APIError) as e:
-            await av.client.request("ParameterValueRequest", {"name": "Nope"})
+            await av.request("ParameterValueRequest", {"name": "Nope"})
         assert e.value.error_id == 453
         n = len(vts.injections)
         await until(lambda: len(vts.injections) >= n + 6, what="the mixer still sending")  # it kept sending
@@ -145,11 +153,12 @@ async def test_concurrent_requests_while_mixer_runs(vts, tmp_path):
         await av.stop()
 
 
-async def test_reconnects_after_vts_restart(vts, tmp_path):
+@both_loops
+async def test_reconnects_after_vts_restart(vts, tmp_path, thread):
     bus = EventBus()
     states: list[ServiceState] = []
     bus.subscribe(lambda e: states.append(e.data["status"].state) if e.kind is EventKind.STATUS else None)
-    av = make_avatar(vts, tmp_path, bus=bus)
+    av = make_avatar(vts, tmp_path, bus=bus, thread=thread)
     await av.start()
     try:
         await until(lambda: len(vts.injections) > 2)
@@ -165,13 +174,14 @@ async def test_reconnects_after_vts_restart(vts, tmp_path):
         await av.stop()
 
 
-async def test_starts_fine_with_nothing_listening(tmp_path):
+@both_loops
+async def test_starts_fine_with_nothing_listening(tmp_path, thread):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     bus = EventBus()
     av = VTSAvatar(bus, AvatarConfig(url=f"ws://127.0.0.1:{port}", token_path=tmp_path / "t.txt",
-                                     mapping_path=tmp_path / "p.json", backoff=(0.05, 0.2)),
+                                     mapping_path=tmp_path / "p.json", backoff=(0.05, 0.2), thread=thread),
                    PoseMapping.from_dict(MAPPING))
     await av.start()
     try:
@@ -234,11 +244,12 @@ async def test_parameter_held_by_other_plugin_is_reported_and_retried(vts, tmp_p
         await av.stop()
 
 
-async def test_model_loaded_event_refreshes_hotkeys_and_expressions(vts, tmp_path):
+@both_loops
+async def test_model_loaded_event_refreshes_hotkeys_and_expressions(vts, tmp_path, thread):
     bus = EventBus()
     mapping = json.loads(json.dumps(MAPPING))
     mapping["expressions"] = {"happy": {"hotkey": "Smile"}, "sad": {"expression_file": "sad.exp3.json", "fade": 0.4}}
-    av = make_avatar(vts, tmp_path, mapping, bus=bus)
+    av = make_avatar(vts, tmp_path, mapping, bus=bus, thread=thread)
     await av.start()
     try:
         await until(lambda: av.client.ready and av.hotkeys)
@@ -259,8 +270,9 @@ async def test_model_loaded_event_refreshes_hotkeys_and_expressions(vts, tmp_pat
         await av.stop()
 
 
-async def test_emotion_transition_on_the_wire_is_smooth_and_reacts_within_a_frame(vts, tmp_path):
-    av = make_avatar(vts, tmp_path)
+@both_loops
+async def test_emotion_transition_on_the_wire_is_smooth_and_reacts_within_a_frame(vts, tmp_path, thread):
+    av = make_avatar(vts, tmp_path, thread=thread)
     await av.start()
     try:
         await until(lambda: av.client.ready and len(vts.injections) > 10)
@@ -280,8 +292,9 @@ async def test_emotion_transition_on_the_wire_is_smooth_and_reacts_within_a_fram
         await av.stop()
 
 
-async def test_mouth_values_follow_a_known_envelope(vts, tmp_path):
-    av = make_avatar(vts, tmp_path)
+@both_loops
+async def test_mouth_values_follow_a_known_envelope(vts, tmp_path, thread):
+    av = make_avatar(vts, tmp_path, thread=thread)
     t0 = time.monotonic() + 0.5
 
     def level() -> float:  # 0.3 s bursts of sound with 0.3 s gaps
@@ -318,7 +331,8 @@ async def test_self_test_with_synthetic_envelope(vts, tmp_path):
     assert not res["ok"] and "not connected" in res["detail"]
 
 
-async def test_self_test_via_speaker(vts, tmp_path):
+@both_loops
+async def test_self_test_via_speaker(vts, tmp_path, thread):
     class Speaker:
         def __init__(self):
             self.level = 0.0
@@ -335,7 +349,7 @@ async def test_self_test_via_speaker(vts, tmp_path):
             self.level = 0.0
 
     sp = Speaker()
-    av = make_avatar(vts, tmp_path)
+    av = make_avatar(vts, tmp_path, thread=thread)
     av.set_mouth_source(sp.mouth_level)
     await av.start()
     try:
@@ -346,8 +360,9 @@ async def test_self_test_via_speaker(vts, tmp_path):
         await av.stop()
 
 
-async def test_stop_releases_control_with_a_weight_ramp(vts, tmp_path):
-    av = make_avatar(vts, tmp_path)
+@both_loops
+async def test_stop_releases_control_with_a_weight_ramp(vts, tmp_path, thread):
+    av = make_avatar(vts, tmp_path, thread=thread)
     await av.start()
     await until(lambda: av.client.ready and len(vts.injections) > 8)
     assert vts.injections[-1].weights["FaceAngleX"] == 1.0
