@@ -53,3 +53,14 @@ async def chzzk_double():
     d = await ChzzkDouble(ping_interval_ms=300, ping_timeout_ms=300).start()
     yield d
     await d.stop()
+
+
+@pytest.fixture
+def english_ui():
+    """Run a test with the English UI text (the default is Korean); restored afterwards."""
+    from aischoco_gui.i18n import language, set_language
+
+    before = language()
+    set_language("en")
+    yield
+    set_language(before)

@@ -35,8 +35,13 @@ from aischoco_gui.audio.envelope import EnvelopeMeter, EnvelopePoint
 from aischoco_gui.audio.ring import RingBuffer
 from aischoco_gui.audio.wavwriter import StreamingWavWriter
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import register, tr
 
 log = logging.getLogger(__name__)
+
+register({
+    "audio.notice.back": ("오디오 출력이 돌아왔어요: {label}", "audio output back: {label}"),
+})
 IDLE_NAP_S = 0.5  # the poller's longest wait in silence (write()/expect() wake it at once)
 
 
@@ -442,7 +447,7 @@ class AudioOutput:
                     if await self._open():
                         retry_delay = 1.0
                         if self.bus is not None:
-                            self.bus.notice(f"audio output back: {self.sink.label}")
+                            self.bus.notice(tr("audio.notice.back", label=self.sink.label))
                     else:
                         next_check = now + retry_delay
                         retry_delay = min(10.0, retry_delay * 2)

@@ -19,10 +19,15 @@ from pathlib import Path
 
 from aischoco_gui.chat.models import ROLE_MANAGER, ROLE_STREAMER, ROLE_VIEWER, ChatMessage, next_id
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_display_text, clean_nickname
 
 log = logging.getLogger(__name__)
+
+register({
+    "chat.notice.replay_done": ("채팅 로그 재생이 끝났어요 ({n}개)", "replay finished ({n} messages)"),
+})
 
 MAX_TEXT = 2000
 
@@ -127,4 +132,4 @@ class RehearsalChatSource:
             if self._on_message is None:
                 return
             self._on_message(dataclasses.replace(msg, id=next_id(), received_at=time.monotonic()))
-        self.bus.notice(f"replay finished ({len(items)} messages)")
+        self.bus.notice(tr("chat.notice.replay_done", n=len(items)))

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from aischoco_gui.events import EventBus
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.llm import labels  # noqa: F401  (registers UI strings)
 from aischoco_gui.llm.client import LLMClient
 from aischoco_gui.llm.generator import LLMReplyGenerator
@@ -19,6 +20,12 @@ from aischoco_gui.models import DEFAULT_EMOTIONS
 from aischoco_gui.settings import Settings
 
 log = logging.getLogger(__name__)
+
+register({
+    "llm.notice.memory_settings": (
+        "대화 기억 설정이 맞지 않아요 (유지 {keep} < 요약 {threshold} <= 최대 {hard}) — 5000/7000/8000을 써요",
+        "memory settings invalid (keep {keep} < threshold {threshold} <= max {hard}); using 5000/7000/8000"),
+})
 
 
 def configured_emotions(raw: str, config_dir: Path) -> tuple[str, ...]:
@@ -49,8 +56,7 @@ def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_d
                        backoff_s=s.llm_retry_backoff_s)
     threshold, keep, hard = s.history_summary_threshold, s.history_keep_tokens, s.history_max_tokens
     if not (0 < keep < threshold <= hard):
-        bus.notice(f"memory settings invalid (keep {keep} < threshold {threshold} <= max {hard}); "
-                   "using 5000/7000/8000", level="warning")
+        bus.notice(tr("llm.notice.memory_settings", keep=keep, threshold=threshold, hard=hard), level="warning")
         keep, threshold, hard = 5000, 7000, 8000
     memory = ConversationMemory(history_dir, TokenCounter(), threshold=threshold, keep=keep,
                                 hard_limit=hard, notify=bus.notice)

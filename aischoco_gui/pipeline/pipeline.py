@@ -20,12 +20,18 @@ from collections.abc import Callable
 from typing import Any
 
 from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import split_sentences
 
 log = logging.getLogger(__name__)
+
+register({
+    "pipeline.notice.panic": ("긴급 정지: 말을 멈추고 대기열을 비우고 아바타를 기본 자세로 돌렸어요",
+                              "panic: speech stopped, queue cleared, avatar neutral"),
+})
 
 Interceptor = Callable[[ChatMessage], bool]
 DEFAULT_REPLY_MAX_CHARS = 300
@@ -404,4 +410,4 @@ class Pipeline:
             await asyncio.sleep(0.01)
         self._avatar("reset_neutral")
         self.bus.emit(EventKind.PANIC)
-        self.bus.notice("panic: speech stopped, queue cleared, avatar neutral", level="warning")
+        self.bus.notice(tr("pipeline.notice.panic"), level="warning")

@@ -18,9 +18,16 @@ from typing import NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.engine import EngineError, TtsEngine
 
 log = logging.getLogger(__name__)
+
+register({
+    "tts.notice.fallback": ("음성 '{name}' 실패 ({why}) — {next}(으)로 말해요",
+                            "TTS '{name}' failed ({why}); using {next}"),
+    "tts.notice.back": ("음성이 다시 {label}(으)로 돌아왔어요", "TTS back on {label}"),
+})
 
 
 class Chunk(NamedTuple):
@@ -141,7 +148,7 @@ class FallbackChain:
         self.active = frm + 1
         self.fallbacks += 1
         nxt = self.backends[self.active]
-        msg = f"TTS '{self.backends[frm].name}' failed ({why}); using {nxt.label}"
+        msg = tr("tts.notice.fallback", name=self.backends[frm].name, why=why, next=nxt.label)
         if self.bus is not None:
             self.bus.notice(msg, level="warning")
             self.bus.set_status(self.status_name, ServiceState.DEGRADED, f"fallback: {nxt.label}", error=why)
@@ -188,7 +195,7 @@ class FallbackChain:
                     log.info("TTS %s is back (checked in %.0f ms)", self.backends[0].name,
                              (time.monotonic() - t0) * 1e3)
                     if self.bus is not None:
-                        self.bus.notice(f"TTS back on {self.backends[0].label}")
+                        self.bus.notice(tr("tts.notice.back", label=self.backends[0].label))
                         self.bus.set_status(self.status_name, ServiceState.READY, self.backends[0].label)
             await asyncio.sleep(self.recheck_s)
 

@@ -31,12 +31,19 @@ from aischoco_gui.audio.envelope import EnvelopePoint
 from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.audio.resample import StreamResampler
 from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import Draft, Reply
 from aischoco_gui.text import cap_sentences
 from aischoco_gui.tts.backend import InProcessBackend, SynthBackend
 from aischoco_gui.tts.engine import EngineError
 
 log = logging.getLogger(__name__)
+
+register({
+    "tts.notice.no_output": ("오디오 출력 장치를 쓸 수 없어요 ({error}) — 답변은 글로만 보여요",
+                             "audio output unavailable ({error}); reply shown as text only"),
+    "tts.notice.skipped_sentence": ("음성 합성이 한 문장을 건너뛰었어요: {error}", "TTS skipped a sentence: {error}"),
+})
 _uids = itertools.count(1)
 
 
@@ -253,7 +260,7 @@ class TtsSpeaker:
     async def _speak(self, draft: Draft) -> None:
         t_call = time.monotonic()
         if not self.output.ready:  # no device (unplugged, PortAudio missing): don't hang the queue
-            self.bus.notice(f"audio output unavailable ({self.output.error or 'not open'}); reply shown as text only",
+            self.bus.notice(tr("tts.notice.no_output", error=self.output.error or "not open"),
                             level="warning")
             self._drop(draft.id)
             self.bus.emit(EventKind.PLAYBACK_END, turn=draft.turn, draft=draft, cancelled=True)
@@ -299,7 +306,7 @@ class TtsSpeaker:
             if self._cancel:
                 break
             if part.error and part.samples == 0:
-                self.bus.notice(f"TTS skipped a sentence: {part.error}", level="warning")
+                self.bus.notice(tr("tts.notice.skipped_sentence", error=part.error), level="warning")
                 continue
             end_key = (uid, "end", i)
             fut = out.expect(end_key)

@@ -19,11 +19,17 @@ from collections.abc import AsyncIterator
 
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.frozen import frozen_worker_base
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.backend import BackendUnavailable, Chunk
 from aischoco_gui.tts.client import HttpTtsClient
 from aischoco_gui.tts.server import PORT_LINE
 
 log = logging.getLogger(__name__)
+
+register({
+    "tts.notice.worker_exit": ("음성 작업 프로세스가 종료됐어요 (코드 {code}) — {delay}초 뒤 다시 시작해요",
+                               "TTS worker exited (code {code}); restarting in {delay} s"),
+})
 
 
 def worker_command(engine: str, extra: list[str] | None = None, port: int = 0) -> list[str]:
@@ -148,7 +154,7 @@ class WorkerBackend:
                 delay = self.backoff[0]
             rc = self.proc.returncode if self.proc is not None else None
             self.restarts += 1
-            msg = f"TTS worker exited (code {rc}); restarting in {delay:.1f} s"
+            msg = tr("tts.notice.worker_exit", code=rc, delay=f"{delay:.1f}")
             self._status(ServiceState.RECONNECTING, msg, error=self._tail())
             if self.bus is not None and self.status_name:
                 self.bus.notice(msg, level="warning")

@@ -78,7 +78,7 @@ async def test_unreachable_server_raises_backend_unavailable():
     await c.aclose()
 
 
-async def test_remote_down_falls_back_with_notice_and_recovers():
+async def test_remote_down_falls_back_with_notice_and_recovers(english_ui):
     port = free_port()
     bus = EventBus()
     notices = []

@@ -41,7 +41,7 @@ async def test_worker_starts_reports_loading_and_serves():
     assert w.proc.returncode is not None  # no orphan
 
 
-async def test_worker_crash_is_restarted_with_status():
+async def test_worker_crash_is_restarted_with_status(english_ui):
     bus = EventBus()
     seen = _states(bus)
     w = WorkerBackend("fake", bus, backoff=(0.2, 1.0))
