@@ -70,7 +70,7 @@ async def test_llm_errors(home, fault):
         await sh.wait(lambda: sh.state("llm") == ServiceState.READY, 5, "llm ready again")
 
 
-async def test_tts_worker_killed_mid_sentence(home):
+async def test_tts_worker_killed_mid_sentence(home, english_ui):
     async with show(home, **FAST) as sh:
         long = "첫 문장이에요. 두 번째 문장이에요. 세 번째 문장도 있어요. 네 번째 문장까지 말해요."
         sh.replies.add("긴 대답", "happy", long)
