@@ -176,6 +176,9 @@ class MicListener:
         self._stop.clear()
         self._status(ServiceState.CONNECTING, f"opening {self.cfg.input_device}")
         self.tasks.spawn(self._transcribe_loop(), "transcribe")
+        keep_warm = getattr(self.engine, "keep_warm", None)  # a remote engine: connect now, stay connected
+        if keep_warm is not None:
+            self.tasks.spawn(keep_warm(), "keep-warm")
         self._thread = threading.Thread(target=self._worker, args=(spec, vad), name="stt-listen", daemon=True)
         self._thread.start()
 

@@ -55,8 +55,10 @@ class RemoteWhisper:
 
     def __init__(self, base_url: str, api_key: str, model: str = "whisper-large-v3-turbo", *,
                  timeout_s: float = 15.0, max_retries: int = 3, backoff_s: float = 0.5,
-                 max_backoff_s: float = 20.0, on_retry: RetryNotice | None = None) -> None:
-        self.url = base_url.rstrip("/") + "/audio/transcriptions"
+                 max_backoff_s: float = 20.0, on_retry: RetryNotice | None = None,
+                 keepalive_s: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/audio/transcriptions"
         self.api_key = api_key
         self.model = model
         self.timeout_s = timeout_s
@@ -65,12 +67,48 @@ class RemoteWhisper:
         self.max_backoff_s = max_backoff_s
         self.on_retry = on_retry
         self._client: httpx.AsyncClient | None = None
+        self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (httpx keepalive_expiry)
+        self.last_used = 0.0  # time.monotonic() of the last request start or answer
 
     def _http(self) -> httpx.AsyncClient:
+        self.last_used = time.monotonic()
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout_s, connect=5.0),
-                                             follow_redirects=False)
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout_s, connect=5.0), follow_redirects=False,
+                limits=httpx.Limits(max_keepalive_connections=2, keepalive_expiry=self.keepalive_s),
+                event_hooks={"response": [self._touch]})
         return self._client
+
+    async def _touch(self, _resp: httpx.Response) -> None:
+        self.last_used = time.monotonic()
+
+    async def preconnect(self, timeout_s: float = 3.0) -> bool:
+        """Open the pooled connection now (DNS, TCP, TLS) with a free ``GET {base}/models`` (never a
+        transcription), so the first utterance of the show is as fast as the tenth. Never raises;
+        False when nobody answered or there is no key (nothing is sent without one)."""
+        if not self.api_key:
+            return False
+        try:
+            r = await self._http().get(f"{self.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"},
+                                       timeout=timeout_s)
+            await r.aread()
+            return True
+        except Exception as e:  # only a warm-up: the real request reports real problems
+            log.debug("stt: pre-connect to %s failed: %s", urlsplit(self.base_url).netloc, type(e).__name__)
+            return False
+
+    async def keep_warm(self, every_s: float | None = None) -> None:
+        """Run until cancelled (the microphone service runs it while the microphone is open): pre-connect
+        now, then again whenever the connection has sat idle for ``every_s`` (default two thirds of the
+        keep-alive), so the first utterance after a quiet spell reuses a live connection."""
+        every = every_s if every_s is not None else self.keepalive_s * 2 / 3
+        await self.preconnect()
+        self.last_used = time.monotonic()
+        while True:
+            await asyncio.sleep(max(0.01, self.last_used + every - time.monotonic()))
+            if time.monotonic() - self.last_used >= every * 0.99:
+                await self.preconnect()
+                self.last_used = time.monotonic()  # also when nobody answered: try again a period later
 
     def problem(self) -> str:
         return "" if self.api_key else "no API key for speech-to-text (STT_API_KEY or GROQ_API_KEY)"

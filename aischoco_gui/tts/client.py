@@ -10,10 +10,16 @@ OpenAI-style bodies carry only OpenAI's keys (``model``, ``input``, ``voice``, `
 plus ``stream`` (read by vLLM-Omni / faster-qwen3-tts servers); ``emotion`` goes only to our own
 worker, which announces itself in ``/health``. Redirects are followed only within the configured
 origin; a redirect elsewhere is refused, so an API key never reaches another host (issue 13).
+
+Once started, the client keeps its pooled connection alive (issue 18): the connector keeps an idle
+connection ``keepalive_s`` (60 s; aiohttp's default is 15 s) and, while nothing is spoken, a cheap
+``GET /health`` (or ``GET`` of the base URL when the server has no ``/health``; never a synthesis)
+is sent after two thirds of that, so the first reply after a quiet spell skips DNS + TCP + TLS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -57,7 +63,7 @@ class HttpTtsClient:
     def __init__(self, url: str, *, name: str = "remote", bus: EventBus | None = None, status_name: str = "tts",
                  connect_timeout: float = 2.0, read_timeout: float = 30.0, prefer: str = "openai",
                  report_status: bool = True, model: str = DEFAULT_MODEL, api_key: str = "",
-                 voice: str = "default") -> None:
+                 voice: str = "default", keepalive_s: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.model = model or DEFAULT_MODEL
         self.voice = voice
@@ -73,10 +79,14 @@ class HttpTtsClient:
         self.label = f"remote TTS {self.url}"
         self.last_first_chunk_s: float | None = None
         self.failed = ""  # why the last probe failed ("" when it answered)
+        self.keepalive_s = keepalive_s  # idle connection kept this long (read when the session is built)
+        self.last_used = 0.0  # time.monotonic() of the last request or answer
+        self._warm_task: asyncio.Task | None = None
 
     def _sess(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, connector=aiohttp.TCPConnector(keepalive_timeout=self.keepalive_s))
         return self._session
 
     def _headers(self) -> dict[str, str]:
@@ -86,7 +96,9 @@ class HttpTtsClient:
         """One request with redirects followed by hand, only inside our own origin."""
         url = f"{self.url}{path}"
         for _ in range(MAX_REDIRECTS + 1):
+            self.last_used = time.monotonic()
             r = await self._sess().request(method, url, allow_redirects=False, headers=self._headers(), **kw)
+            self.last_used = time.monotonic()
             if r.status not in REDIRECTS or "Location" not in r.headers:
                 return r
             target = urljoin(url, r.headers["Location"])
@@ -103,6 +115,32 @@ class HttpTtsClient:
             await self.probe()
         except BackendUnavailable as e:
             self._status(ServiceState.ERROR, f"{self.url} not reachable", error=str(e))
+        if self._warm_task is None or self._warm_task.done():
+            self._warm_task = asyncio.get_running_loop().create_task(self.keep_warm(),
+                                                                     name=f"tts:{self.name}-keep-warm")
+
+    async def keep_warm(self, every_s: float | None = None) -> None:
+        """Run until cancelled (:meth:`aclose`): whenever the connection has sat idle for ``every_s``
+        (default two thirds of the keep-alive), send one cheap request so it stays open."""
+        every = every_s if every_s is not None else self.keepalive_s * 2 / 3
+        self.last_used = max(self.last_used, time.monotonic())
+        while True:
+            await asyncio.sleep(max(0.01, self.last_used + every - time.monotonic()))
+            if time.monotonic() - self.last_used >= every * 0.99:
+                await self.ping()
+                self.last_used = time.monotonic()  # also when nobody answered: try again a period later
+
+    async def ping(self, timeout_s: float = 3.0) -> bool:
+        """One cheap request that synthesises nothing: ``GET /health``, or ``GET`` of the base URL when
+        the server has no ``/health``. Quiet: changes no state; False when nobody answered."""
+        path = "" if self.info is not None and not self.info.health_known else "/health"
+        try:
+            async with await self._request("GET", path, timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
+                await r.read()
+            return True
+        except Exception as e:  # only a warm-up: the real request reports real problems
+            log.debug("TTS keep-warm to %s failed: %s", self.url, type(e).__name__)
+            return False
 
     def _status(self, state: ServiceState, detail: str, error: str | None = None) -> None:
         if self.bus is not None and self.report_status:
@@ -178,6 +216,8 @@ class HttpTtsClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
             self.info = None
             raise BackendUnavailable(f"{self.url}: {type(e).__name__}: {e}") from None
+        finally:
+            self.last_used = time.monotonic()  # the connection went back to the pool just now
 
     async def _stream_openai(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
         body: dict[str, Any] = {"model": self.model, "input": text, "voice": self.voice, "response_format": "pcm",
@@ -220,6 +260,11 @@ class HttpTtsClient:
         return cls(f"{self.url}: HTTP {r.status}: {msg}")
 
     async def aclose(self) -> None:
+        t, self._warm_task = self._warm_task, None
+        if t is not None:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
         if self._session is not None:
             with contextlib.suppress(Exception):
                 await self._session.close()

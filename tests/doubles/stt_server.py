@@ -10,6 +10,9 @@ and as our own contract promises:
   (what we promise to send; 400 otherwise);
 * answers ``{"text": ...}`` (``json``), plain text, or ``verbose_json`` with ``duration``.
 
+``GET /v1/models`` (free, Bearer key) lists the models: clients pre-connect with it. Each client TCP
+connection is recorded (``connections``, peer addresses in order of first use; ``SttRequest.peer``).
+
 Scripted answers (``Script``): another status (e.g. 429 with ``retry-after``), a redirect
 (``redirect_to``), a delay. Every request is recorded with its decoded audio and receive time.
 """
@@ -24,6 +27,7 @@ import time
 import wave
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from aiohttp import web
@@ -57,6 +61,7 @@ class SttRequest:
     sampwidth: int = 0
     audio: np.ndarray | None = None  # float32 mono
     status: int = 0  # what the double answered
+    peer: Any = None  # the client's TCP connection (address)
 
     @property
     def duration_s(self) -> float:
@@ -72,6 +77,8 @@ class SttDouble(ServedDouble):
         self.port = port
         self.requests: list[SttRequest] = []
         self.rejected: list[tuple[int, str]] = []  # (status, reason) of requests refused for form/auth
+        self.models_requests: list[tuple[float, Any]] = []  # GET /v1/models: (time.monotonic(), peer)
+        self.connections: list[Any] = []  # each client TCP connection (peer address), in order of first use
         self._scripts: deque[Script] = deque()
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -89,6 +96,7 @@ class SttDouble(ServedDouble):
     async def start(self) -> SttDouble:
         app = web.Application(client_max_size=MAX_BYTES + 1024 * 1024)
         app.router.add_post("/v1/audio/transcriptions", self._handle)
+        app.router.add_get("/v1/models", self._models)
         self._runner, self.port = await serve(app, self.host, self.port)
         return self
 
@@ -108,7 +116,22 @@ class SttDouble(ServedDouble):
         self.rejected.append((status, message))
         return self._error(status, message, kind)
 
+    def _peer(self, request: web.Request) -> Any:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer not in self.connections:
+            self.connections.append(peer)
+        return peer
+
+    async def _models(self, request: web.Request) -> web.Response:
+        peer = self._peer(request)
+        if request.headers.get("Authorization", "") != f"Bearer {self.key}":
+            return self._reject(401, "Invalid API Key", "invalid_api_key")
+        self.models_requests.append((time.monotonic(), peer))
+        return web.json_response({"object": "list", "data": [
+            {"id": "whisper-large-v3-turbo", "object": "model", "owned_by": "OpenAI"}]})
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        peer = self._peer(request)
         if request.headers.get("Authorization", "") != f"Bearer {self.key}":
             return self._reject(401, "Invalid API Key", "invalid_api_key")
         if not request.content_type.startswith("multipart/form-data"):
@@ -142,7 +165,7 @@ class SttDouble(ServedDouble):
         if lang is not None and (len(lang) != 2 or not lang.isalpha()):
             return self._reject(400, f"language must be ISO-639-1 (got {lang})")
         rec = SttRequest(t=t, headers=dict(request.headers), fields=fields, filename=filename, content_type=ctype,
-                         wav=wav)
+                         wav=wav, peer=peer)
         if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
             return self._reject(400, "file is not a RIFF/WAVE file")
         try:

@@ -7,6 +7,8 @@
   ``POST /v1/audio/speech`` streaming 16-bit PCM at 24 kHz. Strict like OpenAI's own endpoint:
   ``model`` is required, unknown body keys are refused (400), an optional Bearer key (401), and
   **no** ``/health`` (most OpenAI-compatible servers have none: 404) unless asked for.
+* Every server records each request (``hits``: method, path, status, client TCP connection) and each
+  client TCP connection (``connections``, peer addresses in order of first use).
 * :class:`RedirectServer` — answers every request with a redirect to another origin (another
   loopback port), to prove credentials never follow it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from typing import Any
 
 import numpy as np
 from aiohttp import web
@@ -39,6 +42,8 @@ class _Base:
         self.port = 0
         self.requests: list[tuple[str, dict]] = []
         self.request_times: list[float] = []  # time.perf_counter() when each synthesis request's body was read
+        self.hits: list[tuple[str, str, int, Any]] = []  # (method, path, status, peer) of every request
+        self.connections: list[Any] = []  # each client TCP connection (peer address), in order of first use
 
     @property
     def url(self) -> str:
@@ -48,8 +53,23 @@ class _Base:
         raise NotImplementedError
 
     async def start(self, port: int = 0) -> _Base:
-        self.runner, self.port = await serve(self.app(), port=port)
+        app = self.app()
+        app.middlewares.append(self._record)
+        self.runner, self.port = await serve(app, port=port)
         return self
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer not in self.connections:
+            self.connections.append(peer)
+        try:
+            resp = await handler(request)
+        except web.HTTPException as e:  # e.g. 404 for a route the server does not have
+            self.hits.append((request.method, request.path, e.status, peer))
+            raise
+        self.hits.append((request.method, request.path, resp.status, peer))
+        return resp
 
     async def stop(self) -> None:
         if self.runner is not None:
