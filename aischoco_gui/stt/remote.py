@@ -74,7 +74,9 @@ class RemoteWhisper:
         self.last_used = time.monotonic()
         if self._client is None:
             self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout_s, connect=5.0), follow_redirects=False,
+                # the key goes only to the configured host: no redirects followed by httpx (a same-origin
+                # 307/308 is repeated by hand below) and no proxy variables from the environment
+                timeout=httpx.Timeout(self.timeout_s, connect=5.0), follow_redirects=False, trust_env=False,
                 limits=httpx.Limits(max_keepalive_connections=2, keepalive_expiry=self.keepalive_s),
                 event_hooks={"response": [self._touch]})
         return self._client
