@@ -7,18 +7,18 @@ on its own axis, so a 60 s wait never flattens the millisecond bars. p50/p90 per
 
 Bus events only append to a history; a timer redraws at most once a second (and the mouth meter at 10 Hz
 while speech plays), only while the panel is visible, so a burst of events never stalls the UI and an
-idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is imported in a
-background thread once the window is up, and the plots are built when it is loaded (or on the first
-redraw, whichever comes first).
+idle panel costs nothing. pyqtgraph (~0.3 s to import) is not on the start path: it is imported on the
+GUI thread shortly after the window is shown (or on the first redraw, whichever comes first). Not in
+a background thread: pyqtgraph creates Qt objects as it imports, and Qt GUI objects made off the GUI
+thread crashed the process now and then (a segfault seen twice in ~10 full test runs).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from aischoco_gui.events import EventKind
@@ -65,8 +65,6 @@ def _import_pyqtgraph() -> Any:
 
 
 class LatencyPanel(QWidget):
-    _plot_module_loaded = Signal()
-
     def __init__(self, history: LatencyHistory, mouth_level: Any = None, parent: QWidget | None = None,
                  stages: list[tuple[str, str]] | None = None) -> None:
         super().__init__(parent)
@@ -87,7 +85,6 @@ class LatencyPanel(QWidget):
         self._plot_slot = QWidget()
         self._plot_slot.setMinimumHeight(80)
         lay.addWidget(self._plot_slot, 1)
-        self._plot_module_loaded.connect(self._on_plot_module_loaded)
         # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
         # preferred height and scroll inside a 1366×768 window)
         self.summary = ElidedLabel(tr("latency.empty"))
@@ -151,20 +148,7 @@ class LatencyPanel(QWidget):
         self._dirty = True
 
     def _prewarm(self) -> None:
-        """Import pyqtgraph in a thread; the plots are built on the GUI thread when it is loaded."""
-        def load() -> None:
-            try:
-                _import_pyqtgraph()
-            except Exception:  # the panel shows the error when it builds the plot
-                log.exception("pyqtgraph failed to import")
-            try:
-                self._plot_module_loaded.emit()
-            except RuntimeError:  # panel already deleted
-                pass
-
-        threading.Thread(target=load, name="pyqtgraph-import", daemon=True).start()
-
-    def _on_plot_module_loaded(self) -> None:
+        """Build the plots (importing pyqtgraph) on the GUI thread, once the window has painted."""
         try:
             self._ensure_plot()
         except Exception as e:
