@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     from aischoco_gui.gui.qt_i18n import install_qt_translations
     install_qt_translations(app, startup.settings.ui_language)  # Korean standard buttons and dialogs
+    from aischoco_gui.gui.gc_guard import install_gc_guard
+
+    install_gc_guard(app)  # Qt objects are only ever collected on this (the GUI) thread
     app.setQuitOnLastWindowClosed(False)
     try:
         with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:

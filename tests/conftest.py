@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,18 @@ for _k in list(os.environ):
         "MIC_MODE", "BARGE_IN", "BARGE_IN_DUCK_GAIN",
     ):
         del os.environ[_k]
+
+
+# Like the app (aischoco_gui/gui/gc_guard.py): no automatic garbage collection, which would run in
+# whatever thread allocates (VTS loop, microphone, audio sink) and could destroy a Qt object there;
+# each test's garbage is collected on the main thread when it ends.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread():
+    yield
+    gc.collect()
 
 
 @pytest.fixture
