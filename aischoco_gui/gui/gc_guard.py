@@ -2,10 +2,11 @@
 
 The app has worker threads (VTS loop, microphone, audio sink, TTS supervisor). CPython's automatic
 collection runs in whichever thread happens to allocate, so a reference cycle holding a Qt object
-(a closed dialog, a panel's timer) could be destroyed from a worker thread: Qt then keeps a timer
-registered for a deleted object and the next timer event crashes the process (a segfault in
-``QTimerInfoList::activateTimers``, seen in the test suite). With automatic collection off, this
-guard collects from a GUI-thread timer, with the same generation thresholds CPython uses.
+(a closed dialog, a panel's timer) could be destroyed from a worker thread, which Qt does not allow
+(its timers and events belong to the GUI thread). With automatic collection off, this guard collects
+from a GUI-thread timer, with the same generation thresholds CPython uses. (Added while chasing a
+rare segfault in ``QTimerInfoList::activateTimers`` in the test suite; it did not make that crash go
+away — see the README's known problems.)
 """
 
 from __future__ import annotations
