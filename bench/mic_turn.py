@@ -31,7 +31,7 @@ from aischoco_gui.compose import build_services, start_services, stop_services  
 from aischoco_gui.events import EventBus, EventKind  # noqa: E402
 from aischoco_gui.paths import user_dirs  # noqa: E402
 from aischoco_gui.settings import Settings  # noqa: E402
-from bench.stats import pct  # noqa: E402
+from bench.stats import pct, report  # noqa: E402
 from tests.doubles.openai_server import OpenAIDouble, Script  # noqa: E402
 from tests.doubles.recording import RecordingAvatar, RecordingSpeaker  # noqa: E402
 from tests.doubles.stt_server import Script as SttScript  # noqa: E402
@@ -167,13 +167,7 @@ async def main() -> dict:
             ("speech onset → barge-in duck call p50 / p99",
              f"{bi['speech_onset_to_duck_call_ms']['p50']} / {bi['speech_onset_to_duck_call_ms']['p99']} ms "
              f"({bi['barge_ins']}/{bi['phrases']} phrases; output ducked in the next 10 ms block)")]
-    w = max(len(a) for a, _ in rows)
-    for a, b in rows:
-        print(f"{a:<{w}}  {b}")
-    out = ROOT / "bench" / "results" / "mic_turn.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    report(rows, res, "mic_turn")
     return res
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from aischoco_gui.audio.wavwriter import StreamingWavWriter  # noqa: E402
 from aischoco_gui.events import EventBus  # noqa: E402
 from aischoco_gui.stt.factory import build_engine  # noqa: E402
 from aischoco_gui.stt.listener import ListenerConfig, MicListener  # noqa: E402
-from bench.stats import pct  # noqa: E402
+from bench.stats import pct, report  # noqa: E402
 from tests.doubles.stt_server import SttDouble  # noqa: E402
 
 KEY = "gsk_bench"
@@ -122,13 +121,7 @@ async def main() -> dict:
              f"(hang-over {lt['hangover_ms']} ms included; {lt['requests']}/{lt['utterances_spoken']} utterances)"),
             ("  of which after the hang-over p50 / p99", f"{lt['overhead_after_hangover_ms']['p50']} / "
                                                          f"{lt['overhead_after_hangover_ms']['p99']} ms")]
-    w = max(len(a) for a, _ in rows)
-    for a, b in rows:
-        print(f"{a:<{w}}  {b}")
-    out = ROOT / "bench" / "results" / "stt_listen.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    report(rows, res, "stt_listen")
     return res
 
 

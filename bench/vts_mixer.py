@@ -31,7 +31,7 @@ from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar  # noqa: E402
 from aischoco_gui.vts.client import load_icon_b64  # noqa: E402
 from aischoco_gui.vts.lipsync import synthetic_envelope  # noqa: E402
 from aischoco_gui.vts.poses import load_mapping  # noqa: E402
-from bench.stats import pct  # noqa: E402
+from bench.stats import pct, report  # noqa: E402
 from tests.doubles.vts_server import VTSDouble  # noqa: E402
 
 WORDS = "안녕 초코 오늘 방송 재밌다 ㅋㅋㅋ 타로 봐줘 노래 불러줘 hello choco 👍 진짜 대박 언제 와요".split()
@@ -169,13 +169,7 @@ def main() -> None:
             ("event-loop lag p99", f"{res['loop_lag_ms_p99']} ms"),
             ("frames dropped (back-pressure)", str(res["frames_dropped"])),
             ("pass: rate / reaction", f"{res['pass_rate']} / {res['pass_reaction']}")]
-    w = max(len(a) for a, _ in rows)
-    for a, b in rows:
-        print(f"{a:<{w}}  {b}")
-    out = ROOT / "bench" / "results" / "vts_mixer.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    report(rows, res, "vts_mixer")
 
 
 if __name__ == "__main__":
