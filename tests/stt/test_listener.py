@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -28,14 +29,18 @@ class Rig:
         self.bus = EventBus()
         self.calls: list[tuple[str, float, float, dict]] = []
         self.barge: list[int] = []  # len(self.calls) when each barge-in arrived
+        self.barge_t: list[float] = []  # time.monotonic() when each barge-in arrived (the utterance clock)
         self.statuses: list = []
         self.bus.subscribe(lambda e: self.statuses.append(e.data["status"]) if e.kind == EventKind.STATUS else None)
         engine = build_engine("remote", self.bus, base_url=double.base_url, api_key=KEY,
                               model="whisper-large-v3-turbo", local_model="small", cache_dir=tmp_path)
         sd = cfg.pop("sd", None)
         self.listener = MicListener(ListenerConfig(**cfg), self.bus, engine,
-                                    lambda *a: self.calls.append(a), lambda: self.barge.append(len(self.calls)),
-                                    sd_module=sd)
+                                    lambda *a: self.calls.append(a), self._barge_in, sd_module=sd)
+
+    def _barge_in(self) -> None:
+        self.barge.append(len(self.calls))
+        self.barge_t.append(time.monotonic())
 
     async def drained(self, sent: int) -> None:
         """The whole file was heard, no utterance is open, and ``sent`` transcriptions came back."""
@@ -147,10 +152,11 @@ async def test_barge_in_calls_back_at_onset_while_the_app_speaks(tmp_path):
         lis.set_app_speaking(True)
         await lis.start()
         await until(lambda: rig.barge, timeout=15)
-        assert lis.in_speech  # called at the onset, long before the utterance ends
         lis.set_app_speaking(False)  # the app ducked/stopped
         await rig.drained(2)
         await lis.stop()
+    # called at the onset: before that utterance's speech ended (same monotonic clock), not after it
+    assert rig.barge_t[0] < rig.calls[0][2]
     assert rig.barge == [0]  # once, before any transcript
     assert [c[3]["barge_in"] for c in rig.calls] == [True, False]
     assert lis.counters["dropped_echo"] == 0
