@@ -42,6 +42,9 @@ class EventKind(str, enum.Enum):
     MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
     MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
+    OBS_SCENES = "obs_scenes"              # data: current, scenes, connected (OBS's program scene and scene list)
+    LOCKDOWN = "lockdown"                  # data: record (lockdown.LockdownRecord: time, what each step did)
+    LOCKDOWN_LIFTED = "lockdown_lifted"    # data: record (what each restore step did)
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,40 @@ def key_problems(ptt: str, director: str) -> dict[str, str]:
         except ValueError as e:
             problems[field_name] = str(e)
     return problems
+
+
+# -- key combinations (``LOCKDOWN_KEY``: pressed, not held) -------------------------------------------
+MODIFIERS = ("Ctrl", "Shift", "Alt")  # Qt's order in a QKeySequence's text
+PANIC_KEY = "F12"  # the panic button's shortcut (main window)
+
+
+def combo_spec(text: str) -> str:
+    """The canonical Qt text of a key combination like ``ctrl + shift + f12`` → ``Ctrl+Shift+F12``.
+
+    Modifiers Ctrl, Shift, Alt (any order, any case), then one key as :func:`key_spec` names it. ``""``
+    means no shortcut. Raises ``ValueError`` with the accepted form for anything else, and for plain
+    ``F12`` (that is the panic key)."""
+    raw = (text or "").strip()
+    if not raw:
+        return ""
+    parts = [p.strip() for p in raw.replace(" ", "").split("+")]
+    if any(not p for p in parts):
+        raise ValueError(f"not a key combination: {raw!r} (e.g. Ctrl+Shift+F12)")
+    mods = {"control": "Ctrl", "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt"}
+    chosen: set[str] = set()
+    for p in parts[:-1]:
+        m = mods.get(p.lower())
+        if m is None or m in chosen:
+            raise ValueError(f"not a key combination: {raw!r} (modifiers: Ctrl, Shift, Alt; e.g. Ctrl+Shift+F12)")
+        chosen.add(m)
+    try:
+        key, _vk = key_spec(parts[-1])
+    except ValueError:
+        raise ValueError(f"not a key combination: {raw!r} (the last part must be one key: {HINT.split(' — ')[0]})") \
+            from None
+    if not key:
+        raise ValueError(f"not a key combination: {raw!r}")
+    combo = "+".join([*(m for m in MODIFIERS if m in chosen), key])
+    if combo == PANIC_KEY:
+        raise ValueError("F12 alone is the panic key; use a combination such as Ctrl+Shift+F12")
+    return combo

@@ -146,3 +146,35 @@ class GainControl(Protocol):
     """An output whose volume can be ducked within one audio block (barge-in)."""
 
     def set_gain(self, gain: float, ramp_ms: float = 5.0) -> None: ...
+
+
+@runtime_checkable
+class ObsControl(Protocol):
+    """OBS Studio over obs-websocket (``obs.service.ObsService``). ``configured`` False: nothing is connected."""
+
+    name: str
+    configured: bool
+    brb_scene: str
+    scenes: list[str]
+    current_scene: str
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def reconnect(self) -> None: ...
+
+    async def refresh(self) -> list[str]:
+        """Read the scene list and the program scene from OBS."""
+        ...
+
+    async def program_scene(self) -> str:
+        """The program scene now, read from OBS."""
+        ...
+
+    async def set_program_scene(self, scene: str) -> None: ...
+
+    def snapshot(self) -> dict[str, Any]: ...

@@ -24,8 +24,9 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from aischoco_gui import settings_text  # noqa: F401  (registers the human labels of every field)
-from aischoco_gui.hotkeys import key_problems
+from aischoco_gui.hotkeys import combo_spec, key_problems
 from aischoco_gui.i18n import tr
+from aischoco_gui.lockdown_spec import parse_lockdown_chat
 from aischoco_gui.paths import UserDirs, atomic_write_text, user_dirs
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ CHAT_SOURCES = ("rehearsal", "chzzk", "chzzk-unofficial")
 APPROVAL_MODES = ("manual", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 UI_LANGUAGES = ("ko", "en")
+OBS_DEFAULT_URL = "ws://127.0.0.1:4455"
 
 
 @dataclass
@@ -168,6 +170,14 @@ class Settings:
     stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True, restart=False)
     mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (global on Windows)
     mic_director_key: str = opt("F9", "MIC_DIRECTOR_KEY", dialog=True)  # held: director whisper
+    # OBS Studio over obs-websocket v5 (DESIGN.md §4.8; README "OBS"): off unless configured (obs_configured)
+    obs_enabled: str = opt("auto", "OBS_ENABLED", choices=("auto", "on", "off"), dialog=True, restart=False)
+    obs_ws_url: str = opt("ws://127.0.0.1:4455", "OBS_WS_URL", dialog=True, restart=False)
+    obs_ws_password: str = opt("", "OBS_WS_PASSWORD", secret=True, dialog=True, restart=False)
+    obs_brb_scene: str = opt("", "OBS_BRB_SCENE", dialog=True, restart=False)
+    # lockdown (README "Lockdown"): what it does to CHZZK chat, and its key (pressed, not held)
+    lockdown_chat: str = opt("slow:30", "LOCKDOWN_CHAT", dialog=True, restart=False)
+    lockdown_key: str = opt("Ctrl+Shift+F12", "LOCKDOWN_KEY", dialog=True)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -200,6 +210,14 @@ class Settings:
     def secrets(self) -> list[str]:
         """Secret values currently set (for redaction)."""
         return [getattr(self, f.name) for f in fields(self) if f.metadata.get("secret") and getattr(self, f.name)]
+
+    @property
+    def obs_configured(self) -> bool:
+        """OBS is touched only when configured: ``OBS_ENABLED=on``, or (``auto``) a password, a BRB scene or
+        an address other than the default was set. ``OBS_ENABLED=off`` keeps it off whatever else is set."""
+        if self.obs_enabled != "auto":
+            return self.obs_enabled == "on"
+        return bool(self.obs_ws_password or self.obs_brb_scene or self.obs_ws_url != OBS_DEFAULT_URL)
 
     @property
     def effective_stt_base_url(self) -> str:
@@ -355,6 +373,17 @@ def validate(s: Settings) -> dict[str, str]:
     if not 0.0 <= s.barge_in_duck_gain <= 1.0:
         problems["barge_in_duck_gain"] = "must be between 0 and 1"
     problems.update(key_problems(s.mic_ptt_key, s.mic_director_key))
+    u = urlparse(s.obs_ws_url)
+    if u.scheme not in ("ws", "wss") or not u.netloc:
+        problems["obs_ws_url"] = f"not a ws:// URL: {s.obs_ws_url!r}"
+    try:
+        parse_lockdown_chat(s.lockdown_chat)
+    except ValueError as e:
+        problems["lockdown_chat"] = str(e)
+    try:
+        combo_spec(s.lockdown_key)
+    except ValueError as e:
+        problems["lockdown_key"] = str(e)
     return problems
 
 

@@ -208,6 +208,25 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
     "mic_director_key": ("voice", "연출 지시 키", "Director whisper key",
                          "누른 채 말하면 다음 대답을 위한 비공개 지시가 돼요. 방송에는 나가지 않아요. 예: F9.",
                          "Hold and speak: a private instruction for the next reply, never broadcast. E.g. F9."),
+    # OBS over obs-websocket (aischoco_gui/obs/) and lockdown (aischoco_gui/lockdown/)
+    "obs_enabled": ("overlay", "OBS 연결", "OBS connection",
+                    "자동: 비밀번호·BRB 장면·주소 중 하나를 넣으면 켜져요. 켬/끔으로 직접 정할 수도 있어요. 꺼져 있으면 OBS에 아무것도 하지 않아요.",
+                    "Automatic: on once a password, a BRB scene or an address is set. On/off decide it yourself. While off, nothing in OBS is touched."),
+    "obs_ws_url": ("overlay", "OBS WebSocket 주소", "OBS WebSocket address",
+                   "OBS의 도구 → WebSocket 서버 설정의 주소, 기본 ws://127.0.0.1:4455.",
+                   "The address from OBS Tools → WebSocket Server Settings, default ws://127.0.0.1:4455."),
+    "obs_ws_password": ("overlay", "OBS WebSocket 비밀번호", "OBS WebSocket password",
+                        "OBS의 도구 → WebSocket 서버 설정 → '연결 정보 표시'의 비밀번호. OS 자격 증명 저장소에 보관해요.",
+                        "The password from OBS Tools → WebSocket Server Settings → 'Show Connect Info'. Kept in the OS credential store."),
+    "obs_brb_scene": ("overlay", "BRB(잠시 자리 비움) 장면", "BRB scene",
+                      "잠금 때 OBS가 바꿀 장면. OBS 패널에서 OBS의 실제 장면 목록으로 고르는 게 쉬워요.",
+                      "The scene lockdown switches OBS to. Easiest picked from OBS's real scene list in the OBS panel."),
+    "lockdown_chat": ("chat", "잠금 때 채팅 제한", "Chat restriction on lockdown",
+                      "slow:초 (3, 5, 10, 30, 60, 120, 300), followers 또는 followers:분, subscribers, off. 쉼표로 함께 쓸 수 있어요. 해제하면 잠글 때 읽은 설정으로 되돌려요.",
+                      "slow:SECONDS (3, 5, 10, 30, 60, 120, 300), followers or followers:MINUTES, subscribers, off; combine with commas. Lifting puts back the settings read at lockdown."),
+    "lockdown_key": ("chat", "잠금 단축키", "Lockdown key",
+                     "한 번 누르면 잠금 (창이 활성일 때). 예: Ctrl+Shift+F12. F12 단독은 긴급 정지 키예요.",
+                     "Press once to lock down (while the window is active). E.g. Ctrl+Shift+F12. F12 alone is the panic key."),
 }
 
 # Readable names for choice values; "" always has one, so no combo shows a blank entry.
@@ -253,6 +272,9 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("barge_in", "off"): ("무시", "Ignore"),
     ("barge_in", "duck"): ("AI 소리 줄이기", "Lower the AI"),
     ("barge_in", "stop"): ("AI 멈추기", "Stop the AI"),
+    ("obs_enabled", "auto"): ("자동 (설정하면 켜짐)", "Automatic (on once configured)"),
+    ("obs_enabled", "on"): ("켬", "On"),
+    ("obs_enabled", "off"): ("끔", "Off"),
     ("log_console_level", "DEBUG"): ("디버그", "Debug"),
     ("log_console_level", "INFO"): ("정보", "Info"),
     ("log_console_level", "WARNING"): ("경고", "Warning"),
@@ -311,6 +333,11 @@ _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"must be more than 0", "0보다 커야 해요"),
     (r"must be at least 1", "1 이상이어야 해요"),
     (r"wav: needs a file path.*", "wav: 뒤에 파일 경로가 필요해요 (예: wav:C:/out.wav)"),
+    (r"not a key combination: (?P<v>.*?) \(.*", "키 조합이 아니에요: {v} (예: Ctrl+Shift+F12)"),
+    (r"F12 alone is the panic key.*", "F12 단독은 긴급 정지 키예요: Ctrl+Shift+F12 같은 조합을 쓰세요"),
+    (r"slow mode must be one of (?P<c>.*) seconds \(got (?P<v>.*)\)", "저속 모드는 {c}초 중 하나여야 해요 (입력: {v})"),
+    (r"follower minutes must be one of (?P<c>.*) \(got (?P<v>.*)\)", "팔로워 시간(분)은 {c} 중 하나여야 해요 (입력: {v})"),
+    (r"not a lockdown chat setting: (?P<v>.*?) \(.*", "잠금 채팅 설정이 아니에요: {v} (slow:초, followers[:분], subscribers, off)"),
 )
 
 
