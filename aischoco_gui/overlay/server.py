@@ -271,6 +271,14 @@ class OverlayServer:
                 log.error("overlay resource missing: %s", p)
         self._files = files
 
+    def set_lockdown(self, on: bool) -> None:
+        """Lockdown: the AI's replies, viewer chat and alerts leave every page now (see ``OverlayState``)."""
+        self.state.set_lockdown(on)
+
+    @property
+    def lockdown(self) -> bool:
+        return self.state.lockdown
+
     def push_alert(self, kind: str, nickname: str, **kw: Any) -> dict[str, Any]:
         """A donation/subscription alert on the overlay (see ``OverlayState.push_alert``)."""
         return self.state.push_alert(kind, nickname, **kw)

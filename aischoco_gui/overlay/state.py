@@ -35,6 +35,9 @@ ALERT_SECONDS = 6.0  # how long a donation/subscription alert stays up
 # (banned words, spam, links, …) is not put on stream.
 SHOWN_FILTER_REASONS = frozenset({"too_short", "duplicate", "rate_limited", "flood", "backlog"})
 
+# What lockdown keeps off the pages (the content deltas); everything else (config, features) still flows.
+LOCKDOWN_HIDDEN = frozenset({"viewer", "update", "processed", "assistant", "remove", "alert"})
+
 Delta = dict[str, Any]
 Listener = Callable[[Delta], None]
 
@@ -87,6 +90,7 @@ class OverlayState:
     assistant: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_ASSISTANT))
     view: ViewOptions = field(default_factory=ViewOptions)
     paused: bool = False
+    lockdown: bool = False  # lockdown: the AI's replies, viewer chat and alerts are off the overlay
     rev: int = 0
     _listeners: list[Listener] = field(default_factory=list)
     _by_msg: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -102,10 +106,14 @@ class OverlayState:
         self._listeners.append(fn)
         return lambda: self._listeners.remove(fn) if fn in self._listeners else None
 
-    def _emit(self, delta: Delta) -> None:
+    def _emit(self, delta: Delta, *, force: bool = False) -> None:
         self.rev += 1
         delta["rev"] = self.rev
-        if self.paused and delta["type"] not in ("paused", "config", "tarot", *self.providers):
+        if force:
+            pass
+        elif self.lockdown and delta["type"] in LOCKDOWN_HIDDEN:
+            return  # locked down: nothing of the chat or the AI reaches a page; the lift sends a full state
+        elif self.paused and delta["type"] not in ("paused", "config", "tarot", *self.providers):
             return  # frozen: the page keeps what it shows; resume sends a full state
         for fn in list(self._listeners):
             fn(delta)
@@ -242,6 +250,14 @@ class OverlayState:
             self._frozen = None
             self._emit({"type": "state", "state": self._live_snapshot()})
 
+    def set_lockdown(self, on: bool) -> None:
+        """Lockdown: take the AI's replies, viewer chat and alerts off every page now (a full state without
+        them, ``lockdown: true``), and keep them off until lifted; the lift sends everything again."""
+        if bool(on) == self.lockdown:
+            return
+        self.lockdown = bool(on)
+        self._emit({"type": "state", "state": self.snapshot()}, force=True)
+
     # -- donation / subscription alert ----------------------------------------------------
     def push_alert(self, kind: str, nickname: str, *, amount: int | None = None, tier_no: int | None = None,
                    tier_name: str = "", months: int | None = None, text: str = "",
@@ -289,20 +305,25 @@ class OverlayState:
         }
 
     def snapshot(self) -> dict[str, Any]:
-        """The ``/api/state`` document (the frozen one while paused, with live controls)."""
+        """The ``/api/state`` document (the frozen one while paused, with live controls; locked down: no chat,
+        no replies, no alert)."""
         if self.paused and self._frozen is not None:
             snap = dict(self._frozen)
             snap.update(ignore_streamer_chat=self.ignore_streamer_chat, view=self.view.to_json(), paused=True,
                         server_time=self.clock(), rev=self.rev, **self._provided())
-            return snap
-        return self._live_snapshot()
+        else:
+            snap = self._live_snapshot()
+        snap["lockdown"] = self.lockdown
+        if self.lockdown:
+            snap.update(viewer_messages=[], assistant_messages=[], alert=None)
+        return snap
 
     def snapshot_json(self) -> str:
         """``snapshot()`` as JSON, rebuilt only when something changed (``rev``, pause, streamer toggle,
         feature blocks such as tarot); ``server_time`` is the only per-request part."""
         # feature blocks are small; comparing them too keeps the cache right even if a change was not announced
         provided = json.dumps(self._provided(), ensure_ascii=False, sort_keys=True, default=str)
-        key = (self.rev, self.paused, self.ignore_streamer_chat, provided)
+        key = (self.rev, self.paused, self.lockdown, self.ignore_streamer_chat, provided)
         if key != self._snap_key:
             snap = self.snapshot()
             snap.pop("server_time", None)

@@ -21,7 +21,7 @@ from typing import Any
 
 from aischoco_gui.events import EventBus, EventKind
 from aischoco_gui.i18n import register, tr
-from aischoco_gui.models import ChatMessage
+from aischoco_gui.models import ChatMessage, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import split_sentences
@@ -77,6 +77,8 @@ class Pipeline:
         self.backlog_max = backlog
         self.dropped = 0  # chat never answered because the backlog overflowed
         self.paused = False
+        # lockdown: no new reply is generated or spoken until lifted; chat is still read and shown (set_hold)
+        self.held = False
         self.interceptors: list[Interceptor] = []
         self.tasks = TaskGroup("pipeline", bus)
         self._turns = itertools.count(1)
@@ -167,6 +169,8 @@ class Pipeline:
         self._enqueue(msg)
 
     def _enqueue(self, msg: ChatMessage) -> None:
+        if self.held:  # lockdown: shown (CHAT_RECEIVED) but never answered, not even after the lift
+            return
         self.backlog.append(msg)
         while len(self.backlog) > self.backlog_max:
             victim = next((m for m in self.backlog if not m.priority), None)
@@ -198,7 +202,7 @@ class Pipeline:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self.paused or not self.backlog or not self._has_capacity():
+            if self.paused or self.held or not self.backlog or not self._has_capacity():
                 continue
             batch = self.take_batch()
             turn = next(self._turns)
@@ -242,6 +246,11 @@ class Pipeline:
         Everything that wants the avatar to speak (chat replies, tarot readings, idle talk, …) comes
         through here, so no path skips the filter. ``kind`` names the source (for notes and logs).
         """
+        if self.held:  # lockdown: nothing new reaches the queue (tarot, show tools, mic turns alike)
+            log.info("lockdown: %s reply not queued", kind)
+            reply.notes.append("not queued: lockdown")
+            return Draft(reply=reply, batch=list(source_messages or []), turn=next(self._turns) if turn is None
+                         else turn, kind=kind, state=DraftState.SKIPPED)
         text = reply.text or ""
         flt = self.output_filter if self.output_filter is not None else getattr(self.generator, "output_filter", None)
         if not reply.flagged and flt is not None:
@@ -362,7 +371,7 @@ class Pipeline:
 
     async def _speak_loop(self) -> None:
         while True:
-            d = self.queue.take_approved()
+            d = None if self.held else self.queue.take_approved()
             if d is None:
                 self._speak_wake.clear()
                 await self._speak_wake.wait()
@@ -392,6 +401,19 @@ class Pipeline:
             getattr(self.avatar, method)(*args)
         except Exception:
             log.exception("avatar %s failed", method)
+
+    # -- lockdown --------------------------------------------------------------------------
+    def set_hold(self, on: bool) -> None:
+        """Lockdown's hold: while on, chat is shown but not queued, nothing is generated, no draft enters the
+        queue and nothing is spoken. Off resumes (chat received during the hold is not answered)."""
+        self.held = bool(on)
+        if self.held:
+            self.backlog.clear()
+            if self._gen_task is not None and not self._gen_task.done():
+                self._gen_task.cancel()
+        else:
+            self._wake.set()
+            self._speak_wake.set()
 
     # -- panic -----------------------------------------------------------------------------
     async def panic(self) -> None:

@@ -170,7 +170,9 @@
     markLatest();
     applyConfig(s);
     document.body.classList.toggle("paused", !!s.paused);
-    if (s.alert) showAlert(s.alert);
+    document.body.classList.toggle("lockdown", !!s.lockdown);
+    if (s.lockdown) { const a = document.getElementById("alert"); if (a) a.hidden = true; }
+    if (s.alert && !s.lockdown) showAlert(s.alert);
     fade();
   }
 
