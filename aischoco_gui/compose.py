@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypedDict, TypeVar
 
 from aischoco_gui.chat.api_text import describe_api_error
-from aischoco_gui.chat.chzzk_api import ChzzkApi
+from aischoco_gui.chat.chzzk_api import ChatSettings, ChzzkApi
 from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
@@ -23,7 +23,9 @@ from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
+from aischoco_gui.lockdown.feature import Lockdown
 from aischoco_gui.models import ChatMessage, Draft, Reply
+from aischoco_gui.obs.factory import make_obs
 from aischoco_gui.overlay.factory import make_overlay
 from aischoco_gui.paths import UserDirs, install_defaults
 from aischoco_gui.pipeline.approval import ApprovalQueue
@@ -34,6 +36,7 @@ from aischoco_gui.protocols import (
     ChatSource,
     GainControl,
     MicInput,
+    ObsControl,
     OverlayService,
     ReplyGenerator,
     Service,
@@ -58,7 +61,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
 # the show tools (no status of their own) and the microphone (status "stt") can be rebuilt too
-REBUILDABLE = (*SERVICE_NAMES, "show", "mic")
+REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "obs")  # obs: status "obs", off unless configured
 T = TypeVar("T")
 
 
@@ -118,6 +121,8 @@ class Services:
     chzzk_auth: ChzzkAuth | None = None  # the one CHZZK login (built on first use)
     show: ShowTools | None = None  # thanks lane, idle talk, run sheet, chat echo, overlay alerts
     chzzk_api: ChzzkApi | None = None  # CHZZK Open API actions (built on first use, with the shared login)
+    obs: ObsControl | None = None  # OBS Studio over obs-websocket (connects only when configured)
+    lockdown: Lockdown | None = None  # 잠금: panic + hold + OBS BRB + chat restriction + overlay, and the lift
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
@@ -151,7 +156,8 @@ class Services:
 
     def lifecycle(self) -> list[Service]:
         """Services with start/stop, in start order (chat is started by the pipeline)."""
-        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay, self.mic) if s is not None]
+        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay, self.mic, self.obs)
+                if s is not None]
 
 
 def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable[[], T]) -> T:
@@ -289,6 +295,47 @@ def _mic_turns(settings: Settings, bus: EventBus, pipeline: Pipeline, speaker: C
                     set_app_speaking=set_app_speaking)
 
 
+def _obs(settings: Settings, bus: EventBus) -> ObsControl | None:
+    return _guard(bus, "obs", lambda: make_obs(bus, configured=settings.obs_configured, url=settings.obs_ws_url,
+                                               password=settings.obs_ws_password, brb_scene=settings.obs_brb_scene),
+                  lambda: None)
+
+
+class ChzzkChatSettings:
+    """Lockdown's access to CHZZK's chat settings (the API's own form) through the shared action client;
+    a refusal becomes the streamer's text (``describe_api_error``: 401 log in again, 403 names the scope)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def read(self) -> dict:
+        try:
+            return (await self.services.api().get_chat_settings()).to_api()
+        except Exception as e:
+            raise RuntimeError(describe_api_error("get_chat_settings", e)) from e
+
+    async def write(self, settings: dict) -> None:
+        try:
+            await self.services.api().update_chat_settings(ChatSettings.from_api(settings))
+        except Exception as e:
+            raise RuntimeError(describe_api_error("update_chat_settings", e)) from e
+
+
+def _lockdown(dirs: UserDirs, bus: EventBus, services: Callable[[], Services]) -> Lockdown:
+    """Lockdown looks every stage up when it acts (a rebuilt OBS, overlay or pipeline stage is the one used)."""
+    def set_overlay(on: bool) -> bool:
+        switch = getattr(services().overlay, "set_lockdown", None)
+        if switch is None:
+            return False
+        switch(on)
+        return True
+
+    return Lockdown(bus, dirs.data, panic=lambda: services().pipeline.panic(),
+                    set_hold=lambda on: services().pipeline.set_hold(on), obs=lambda: services().obs,
+                    chat=lambda: ChzzkChatSettings(services()) if services().can_moderate else None,
+                    set_overlay=set_overlay, chat_lock=lambda: services().settings.lockdown_chat)
+
+
 def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = None,
                    overrides: Overrides | None = None) -> Services:
     """Create every service (not started), in dependency order. ``overrides`` supplies a stage instead."""
@@ -320,7 +367,9 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
                         chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
-                        mic=_mic(settings, dirs, bus, turns))
+                        mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus))
+    services.lockdown = _lockdown(dirs, bus, lambda: services)
+    services.lockdown.reapply()  # locked down when the app last stopped: hold replies, hide the overlay again
     return services
 
 
@@ -335,6 +384,8 @@ async def start_services(s: Services) -> None:
         s.bus.set_status("chat", ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
     if s.show is not None:
         await _start(s.bus, s.show)
+    if s.lockdown is not None:
+        s.lockdown.resume_notice()
 
 
 async def _start(bus: EventBus, svc: Service) -> None:
@@ -423,8 +474,15 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
     elif name == "overlay":
         await _stop(s, s.overlay)
         s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot)
+        if s.lockdown is not None:
+            s.lockdown.reapply()  # a new overlay during lockdown starts hidden
         if s.overlay is not None:
             await _start(s.bus, s.overlay)
+    elif name == "obs":  # address, password, BRB scene or the switch changed: a new connection (or none)
+        await _stop(s, s.obs)
+        s.obs = _obs(settings, s.bus)
+        if s.obs is not None:
+            await _start(s.bus, s.obs)
     elif name == "mic":  # device, mode, engine or VAD changed: close the old microphone, open the new one
         await _stop(s, s.mic)
         if s.mic_turns is None:
@@ -474,12 +532,13 @@ FIELD_SERVICE: dict[str, str] = {
         "mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model", "stt_language",
         "stt_timeout_s", "stt_vad_threshold", "stt_vad_hangover_ms", "stt_vad_min_ms", "stt_vad_preroll_ms",
         "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"), "mic"),
+    **dict.fromkeys(("obs_enabled", "obs_ws_url", "obs_ws_password", "obs_brb_scene"), "obs"),
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
-                             "reply_max_chars", "chat_panel_max"})
+                             "reply_max_chars", "chat_panel_max", "lockdown_chat"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
-_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic")
+_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
                           "chzzk_openapi_base"})
 

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 # Settings that a developer's shell might carry must not leak into tests.
 for _k in list(os.environ):
-    if _k.startswith(("CHZZK_", "GROQ_", "TTS_", "VTS_", "OVERLAY_", "LLM_", "STT_")) or _k in (
+    if _k.startswith(("CHZZK_", "GROQ_", "TTS_", "VTS_", "OVERLAY_", "LLM_", "STT_", "OBS_", "LOCKDOWN_")) or _k in (
         "CHAT_SOURCE", "APPROVAL_MODE", "AUTO_APPROVE_SECONDS", "TAROT_ENABLED", "AISCHOCO_HOME",
         "MIC_MODE", "BARGE_IN", "BARGE_IN_DUCK_GAIN",
     ):
