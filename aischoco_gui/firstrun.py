@@ -404,9 +404,33 @@ def live_mic(services: Any) -> LiveRow | None:
     return LiveRow(False, tr("setup.mic.state", detail=st.last_error or st.detail or state), "settings")
 
 
+def live_obs(services: Any) -> LiveRow:
+    """OBS over obs-websocket: off (grey) unless configured; a wrong password or a missing BRB scene is red."""
+    from aischoco_gui.obs import strings  # noqa: F401, PLC0415 (registers the OBS text)
+
+    obs = getattr(services, "obs", None)
+    st = _status(services, "obs")
+    if obs is None or not obs.configured:
+        return LiveRow(None, tr("obs.off"), "settings")
+    snap = obs.snapshot()
+    if snap.get("auth_failed"):
+        return LiveRow(False, st.detail if st is not None else tr("obs.auth_failed"), "settings")
+    if snap.get("connected"):
+        if not snap.get("brb"):
+            return LiveRow(False, tr("setup.obs.ok", scene=snap.get("current") or "-") + " · " + tr("obs.no_brb"))
+        if snap.get("brb_missing"):
+            return LiveRow(False, tr("obs.brb_missing", scene=snap["brb"]))
+        return LiveRow(True, tr("setup.obs.ok", scene=snap.get("current") or "-") + f" · BRB: {snap['brb']}")
+    if _state(st) in ("", "connecting", "off"):
+        return LiveRow(None, tr("setup.waiting"))
+    return LiveRow(False, (st.detail if st is not None else "") or tr("obs.not_connected"), "settings")
+
+
+register({"setup.obs.ok": ("연결됨 · 방송 장면: {scene}", "Connected · program scene: {scene}")})
+
 LIVE_PARTS: dict[str, Callable[[Any], LiveRow | None]] = {
     "chat": live_chat, "llm": live_llm, "tts": live_tts, "audio": live_audio, "vts": live_vts,
-    "overlay": live_overlay, "mic": live_mic,
+    "overlay": live_overlay, "mic": live_mic, "obs": live_obs,
 }
 # Parts whose real test (a paid LLM request, a test synthesis) runs only when the user clicks "Test".
 TESTS = ("llm", "tts")

@@ -31,6 +31,8 @@ class Bridge(QObject):
     overlay = Signal(object)  # overlay-specific data (a dict)
     mic_transcript = Signal(str, bool)  # text, director (a private whisper)
     mic_metrics = Signal(object)  # one voice turn's latency (a dict: transcript_s, llm_request_s, first_audio_s)
+    obs_scenes = Signal(str, list, bool)  # OBS program scene, scene list, connected
+    lockdown_changed = Signal(object)  # a lockdown or lift record (dict: action, at, steps, active, pending)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,10 @@ class Bridge(QObject):
             self.mic_transcript.emit(str(d.get("text", "")), bool(d.get("director")))
         elif k is EventKind.MIC_METRICS:
             self.mic_metrics.emit(d.get("metrics") or d)
+        elif k is EventKind.OBS_SCENES:
+            self.obs_scenes.emit(str(d.get("current", "")), list(d.get("scenes") or []), bool(d.get("connected")))
+        elif k in (EventKind.LOCKDOWN, EventKind.LOCKDOWN_LIFTED):
+            self.lockdown_changed.emit(dict(d))
 
     def close(self) -> None:
         self._unsubscribe()

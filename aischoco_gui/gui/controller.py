@@ -62,6 +62,9 @@ class AppController(QObject):
         self.settings_dialog = None
         self.login_action = ChzzkLoginAction(services)
         window.panic_requested.connect(self.panic)
+        if hasattr(window, "lockdown_requested"):  # issue 26: lockdown / lift, and the OBS panel
+            window.lockdown_requested.connect(self.lockdown)
+            window.lift_requested.connect(self.lift_lockdown)
         window.settings_requested.connect(self.open_settings)
         panels = getattr(window, "panels", {})
         chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
@@ -88,6 +91,11 @@ class AppController(QObject):
             show.logout_requested.connect(self.chzzk_logout)
             if getattr(services, "can_moderate", False):  # reflect the real current state on load
                 QTimer.singleShot(0, show.request_refresh)
+        obs = panels.get("obs")
+        if hasattr(obs, "switch_requested"):
+            obs.switch_requested.connect(self.obs_switch)
+            obs.brb_requested.connect(self.obs_set_brb)
+            obs.reconnect_requested.connect(self.obs_reconnect)
         mic = panels.get("mic")
         if hasattr(mic, "settings_changed"):
             mic.settings_changed.connect(self.apply_mic_settings)
@@ -96,6 +104,54 @@ class AppController(QObject):
     @asyncSlot()
     async def panic(self) -> None:
         await self.services.pipeline.panic()
+
+    @asyncSlot()
+    async def lockdown(self) -> None:
+        ld = self.services.lockdown
+        if ld is not None:
+            await ld.engage()
+
+    @asyncSlot()
+    async def lift_lockdown(self) -> None:
+        ld = self.services.lockdown
+        if ld is not None:
+            await ld.lift()
+
+    # -- OBS --------------------------------------------------------------------------------
+    @asyncSlot(str)
+    async def obs_switch(self, scene: str) -> None:
+        panel = self.window.panels["obs"]
+        try:
+            await self.services.obs.set_program_scene(scene)
+        except Exception as e:  # shown next to the picker, never raised into Qt
+            panel.show_result(False, str(e) or type(e).__name__)
+            return
+        panel.show_result(True, tr("obs.panel.switched", scene=scene))
+
+    def obs_set_brb(self, scene: str) -> None:
+        """The BRB scene picked from OBS's real list: used at once by the running OBS service, saved in settings
+        (no reconnect: only lockdown reads it)."""
+        import dataclasses
+
+        from aischoco_gui.settings import save_dialog_settings
+
+        obs = self.services.obs
+        if obs is not None:
+            obs.brb_scene = scene
+        self.services.settings = dataclasses.replace(self.services.settings, obs_brb_scene=scene)
+        panel = self.window.panels["obs"]
+        try:
+            save_dialog_settings(self.services.dirs, {"obs_brb_scene": scene})
+        except OSError as e:
+            panel.show_result(False, f"{type(e).__name__}: {e}")
+            return
+        panel.show_result(True, tr("obs.panel.brb_saved", scene=scene) if scene else tr("obs.no_brb"))
+        panel.refresh()
+
+    @asyncSlot()
+    async def obs_reconnect(self) -> None:
+        if self.services.obs is not None:
+            await self.services.obs.reconnect()
 
     def open_settings(self) -> None:
         from aischoco_gui.gui.settings_dialog import SettingsDialog

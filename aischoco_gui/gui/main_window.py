@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
@@ -37,6 +38,14 @@ register({
     "menu.about": ("정보", "About"),
     "panic.button": ("⛔ 긴급 정지 (F12)", "⛔ PANIC (F12)"),
     "panic.tooltip": ("말하기 중지, 대기열 비우기, 아바타 중립", "Stop speech, clear the queue, avatar to neutral"),
+    "lockdown.button": ("🔒 잠금 ({shortcut})", "🔒 LOCKDOWN ({shortcut})"),
+    "lockdown.button.lift": ("🔓 잠금 해제", "🔓 Lift lockdown"),
+    "lockdown.button.retry": ("🔁 되돌리기 다시 시도", "🔁 Retry restore"),
+    "lockdown.tooltip": ("긴급 정지 + 새 답변 멈춤 + OBS를 BRB 장면으로 + CHZZK 채팅 제한 + 오버레이 숨김. "
+                         "해제하면 잠글 때의 장면과 채팅 설정으로 되돌려요",
+                         "Panic + no new replies + OBS to the BRB scene + CHZZK chat restricted + overlay hidden. "
+                         "Lifting restores the scene and chat settings from the moment of lockdown"),
+    "lockdown.toolbar": ("🔒 잠금 중 · {time}부터", "🔒 Locked down since {time}"),
     "panel.chat": ("채팅", "Chat"),
     "panel.replies": ("AI 답변", "AI replies"),
     "panel.pose": ("감정 · 포즈", "Emotion · pose"),  # no "&": tabbed dock titles treat it as a mnemonic
@@ -45,6 +54,7 @@ register({
     "panel.history": ("대화 요약", "History summary"),
     "panel.overlay": ("오버레이", "Overlay"),
     "panel.show": ("방송 도구", "Show tools"),
+    "panel.obs": ("OBS · 잠금", "OBS · lockdown"),
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
@@ -66,6 +76,7 @@ DOCKS = [
     ("vts", "aischoco_gui.gui.panels.vts_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("show", "aischoco_gui.gui.panels.show_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("mic", "aischoco_gui.gui.panels.mic_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("obs", "aischoco_gui.gui.panels.obs_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -89,6 +100,8 @@ class MainWindow(QMainWindow):
     closing = Signal()
     settings_requested = Signal()
     panic_requested = Signal()
+    lockdown_requested = Signal()  # the hotkey, or the button while not locked down
+    lift_requested = Signal()  # the button while locked down (or a restore to retry)
 
     def __init__(self, services, bridge: Bridge, parent: QWidget | None = None, *, dirs=None) -> None:
         """With ``services`` the whole window; with ``None`` (and ``dirs``) the shell only — toolbar,
@@ -115,6 +128,18 @@ class MainWindow(QMainWindow):
         tb.setObjectName("main_toolbar")
         tb.setMovable(False)
         tb.addWidget(self.panic_button)
+        self.lockdown_button = QPushButton(tr("lockdown.button", shortcut="Ctrl+Shift+F12"), self)
+        self.lockdown_button.setObjectName("lockdown_button")
+        self.lockdown_button.setToolTip(tr("lockdown.tooltip"))
+        self.lockdown_button.setEnabled(False)  # until the services are attached
+        self.lockdown_button.clicked.connect(self._lockdown_clicked)
+        tb.addWidget(self.lockdown_button)
+        self.lockdown_action = QAction(self)
+        self.lockdown_action.setObjectName("lockdown_action")
+        self.lockdown_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.lockdown_action.triggered.connect(self.lockdown_requested.emit)
+        self.addAction(self.lockdown_action)
+        bridge.lockdown_changed.connect(lambda _d: self.show_lockdown())
         self.toolbar_label = QLabel("", self)
         tb.addWidget(self.toolbar_label)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
@@ -143,6 +168,10 @@ class MainWindow(QMainWindow):
         from aischoco_gui.gui.panels import reply_panel
 
         self.services = services
+        key = services.settings.lockdown_key
+        self.lockdown_action.setShortcut(QKeySequence(key) if key else QKeySequence())
+        self.lockdown_button.setEnabled(getattr(services, "lockdown", None) is not None)
+        self.show_lockdown()
         self.reply_panel = reply_panel.create_panel(services, self.bridge)
         self.reply_panel.open_settings.connect(self.settings_requested.emit)
         self.panels["replies"] = self.reply_panel
@@ -153,6 +182,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["pose"], self.docks["vts"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["show"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["mic"])
+        self.tabifyDockWidget(self.docks["vts"], self.docks["obs"])
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()
@@ -184,6 +214,32 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
+
+    # -- lockdown ----------------------------------------------------------------------------
+    def _lockdown_clicked(self) -> None:
+        ld = getattr(self.services, "lockdown", None)
+        if ld is not None and (ld.active or ld.pending):
+            self.lift_requested.emit()
+        else:
+            self.lockdown_requested.emit()
+
+    def show_lockdown(self) -> None:
+        """The button says what it will do now (lock down / lift / retry a restore); the toolbar says since when."""
+        ld = getattr(self.services, "lockdown", None)
+        key = self.lockdown_action.shortcut().toString() or "-"
+        if ld is not None and ld.active:
+            self.lockdown_button.setText(tr("lockdown.button.lift"))
+            self.lockdown_button.setStyleSheet("QPushButton{background:#e08a1e;color:black;font-weight:bold;"
+                                               "padding:6px 14px}")
+            since = time.strftime("%H:%M:%S", time.localtime(ld.since or time.time()))
+            self.toolbar_label.setText(tr("lockdown.toolbar", time=since))
+        else:
+            retry = ld is not None and ld.pending
+            self.lockdown_button.setText(tr("lockdown.button.retry") if retry else tr("lockdown.button", shortcut=key))
+            self.lockdown_button.setStyleSheet("QPushButton{background:#3b2f5c;color:white;font-weight:bold;"
+                                               "padding:6px 14px}")
+            if self.toolbar_label.text().startswith("🔒"):
+                self.toolbar_label.setText("")
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu(tr("menu.file"))

@@ -25,6 +25,7 @@ register({
     "status.detail": ("상태", "State"),
     "status.last_error": ("마지막 오류", "Last error"),
     "service.stt": ("마이크", "Mic"),
+    "service.obs": ("OBS", "OBS"),
 })
 
 
@@ -86,7 +87,7 @@ def _esc(s: str) -> str:
 
 
 class ControlStatusBar(QStatusBar):
-    NAMES = ("chat", "llm", "tts", "audio", "vts", "overlay", "stt")
+    NAMES = ("chat", "llm", "tts", "audio", "vts", "overlay", "stt", "obs")
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -44,6 +44,7 @@ register({
     "welcome.part.tts": ("음성 (TTS)", "Voice (TTS)"),
     "welcome.part.vts": ("VTube Studio", "VTube Studio"),
     "welcome.part.overlay": ("OBS 오버레이", "OBS overlay"),
+    "welcome.part.obs": ("OBS 연결 (장면·잠금)", "OBS connection (scenes, lockdown)"),
     "welcome.checking": ("확인 중…", "Checking…"),
     "welcome.retry": ("다시 확인", "Retry"),
     "welcome.fix.settings": ("설정 열기", "Open settings"),
