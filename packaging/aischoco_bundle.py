@@ -37,6 +37,7 @@ LAZY_MODULES = [
     "aischoco_gui.gui.panels.show_panel",
     "aischoco_gui.gui.panels.mic_panel",
     "aischoco_gui.gui.panels.mic_latency",
+    "aischoco_gui.gui.panels.obs_panel",
     "aischoco_gui.gui.welcome",
 ]
 # Packages whose data files and native libraries PyInstaller's import scan cannot see: collect_all() them.

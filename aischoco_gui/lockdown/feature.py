@@ -139,8 +139,8 @@ class Lockdown:
     # -- saved state ------------------------------------------------------------------------------
     @property
     def pending(self) -> bool:
-        """Something lockdown changed outside the app still waits to be restored (a failed restore)."""
-        return self.obs_state is not None or self.chat_state is not None
+        """Lifted, but something lockdown changed outside the app still waits to be restored (a failed restore)."""
+        return not self.active and (self.obs_state is not None or self.chat_state is not None)
 
     def _load(self) -> None:
         if not self.path.exists():
