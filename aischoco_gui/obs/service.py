@@ -61,7 +61,7 @@ class ObsService:
         await self.client.close()
         await self.tasks.cancel_all()
         if self.configured:
-            self.bus.set_status("obs", ServiceState.OFF, "stopped")
+            self.bus.set_status("obs", ServiceState.OFF, "")
 
     async def reconnect(self) -> None:
         if self.configured:

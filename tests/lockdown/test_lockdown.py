@@ -280,3 +280,25 @@ def test_settings_validate_the_lockdown_fields():
     assert Settings(obs_ws_password="x").obs_configured and not Settings(obs_ws_password="x",
                                                                           obs_enabled="off").obs_configured
     assert Settings(obs_enabled="on").obs_configured and Settings(obs_ws_url="ws://10.0.0.2:4455").obs_configured
+
+
+async def test_obs_settings_apply_live_off_to_on_and_back(home, obs, chzzk):
+    """Saving OBS settings rebuilds only the OBS service: from off (nothing connected) to connected, and off
+    again with OBS_ENABLED=off (the connection closes)."""
+    from aischoco_gui.compose import apply_settings
+
+    s = services_for(home, settings_for(None, chzzk, chat_source="rehearsal"), chzzk)
+    await start_services(s)
+    try:
+        assert s.bus.status["obs"].state.value == "off" and obs.session_log == []
+        speaker = s.speaker
+        on = dataclasses.replace(s.settings, obs_ws_url=obs.url, obs_ws_password=PASSWORD)
+        assert await apply_settings(s, on, {"obs_ws_url", "obs_ws_password"}) == ["obs"]
+        await wait_until(lambda: s.obs.connected and s.obs.scenes, 5, "connected after saving")
+        assert s.speaker is speaker  # nothing else was rebuilt
+        off = dataclasses.replace(on, obs_enabled="off")
+        await apply_settings(s, off, {"obs_enabled"})
+        await wait_until(lambda: not obs.sessions, 5, "the OBS connection closed")
+        assert s.bus.status["obs"].state.value == "off" and not s.obs.configured
+    finally:
+        await stop_services(s)

@@ -159,6 +159,11 @@ class ObsPanel(QWidget):
         for w in (self.picker, self.switch_btn, self.brb, self.brb_btn):
             w.setEnabled(connected and bool(scenes))
 
+    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+        """Live settings: a rebuilt OBS service (new address, password, switch) is read afresh."""
+        if "obs" in rebuilt:
+            self.refresh()
+
     def _on_scenes(self, current: str, scenes: list, connected: bool) -> None:
         self._fill(current, [str(s) for s in scenes], connected)
 
