@@ -11,6 +11,8 @@ DEFAULT_ALLOW: tuple[str, ...] = (
     # 시발 (始發, "first departure"): the starting point, the first station, the N o'clock train …
     "시발점", "시발역", "시발택시", "시발 자동차", "시발차", "시발 열차", "시발 버스", "시발지", "시발편", "시발 전철",
     "시발착", "시발 시각", "시발 시간",
+    # 다시 + 발…: again found / applied / announced / issued (chat drops the space: 다시발견)
+    "다시 발견", "다시 발라", "다시 발표", "다시 발급", "다시 발송", "다시 발매", "다시 발생", "다시 발음", "다시 발사",
     *(f"{d}시발" for d in "0123456789"),
     # 병신 (丙申): a year, month or day of the sexagenary cycle
     "병신년", "병신월", "병신일", "병신생", "병신 양요",

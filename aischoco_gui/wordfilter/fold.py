@@ -91,12 +91,13 @@ def fold(text: str) -> str:
 
 
 def letter_runs(leet: bool) -> re.Pattern[str]:
-    """Runs of letters/digits; with ``leet``, a leet symbol between two letters (``sh!t``) counts as one."""
+    """Runs of letters/digits; with ``leet``, a leet symbol next to a letter (``sh!t``, ``$hit``) counts as one
+    (the matcher treats it as a gap for every word that is not a leet word)."""
     return _RUNS_LEET if leet else _RUNS
 
 
 _RUNS = re.compile(r"[^\W_]+")
-_RUNS_LEET = re.compile(r"(?:[^\W_]|(?<=[^\W_])[@$!|+](?=[^\W_]))+")
+_RUNS_LEET = re.compile(r"(?:[^\W_]|(?<=[^\W_])[@$!|+]|[@$!|+](?=[^\W_]))+")
 _JAMO = re.compile("[\u3131-\u3163]")
 _JAMO_GAP = re.compile("(?<=[\u3131-\u3163]) (?=[\u3131-\u3163])")  # ㅅ ㅣ ㅂ: typed apart, one word
 

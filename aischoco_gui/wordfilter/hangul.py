@@ -124,15 +124,25 @@ def compose(chars: str, spans: list[Span] | None = None) -> tuple[str, list[Span
 
 
 # Particles (조사) and copula endings that follow a noun; a spelled-out banned word followed by a run
-# of these is still the word ("시.발이다", "병 신들아"). Both forms of each pair are listed: a hostile
-# writer need not follow the vowel/consonant rule.
-PARTICLES = (
-    "이", "가", "을", "를", "은", "는", "도", "만", "의", "에", "에서", "에게", "께", "한테", "한테서", "로", "으로",
-    "와", "과", "랑", "이랑", "하고", "아", "야", "여", "이여", "이나", "나", "이든", "든", "까지", "부터", "보다",
-    "처럼", "같이", "마저", "조차", "밖에", "뿐", "들", "님", "씨", "놈", "년", "새끼", "같은", "같다", "같네",
-    "이다", "다", "입니다", "임", "이에요", "예요", "이야", "이지", "지", "이네", "네", "이냐", "냐", "이니", "니",
-    "이라", "라", "이라고", "라고", "이란", "란", "이잖아", "잖아", "인데", "인가", "이고", "고", "이면", "면",
-    "이래", "래", "이요", "요", "이죠", "죠", "이었다", "였다", "이었어", "였어", "이네요", "네요", "아니", "짓",
-)
+# of these is still the word ("시.발이다", "병 신들아"). Which ones can come first depends on the last
+# syllable: after a final consonant (받침) the 이-forms (병신이다, 병신을), after a vowel the bare forms
+# (개새끼다, 개새끼를). So "병 신고 왔어" ("reported a bottle") is not 병신 + 고.
+NEUTRAL = ("도", "만", "의", "에", "에서", "에게", "께", "한테", "한테서", "하고", "까지", "부터", "보다", "처럼",
+           "같이", "마저", "조차", "밖에", "뿐", "들", "님", "씨", "놈", "년", "새끼", "같은", "같다", "같네", "임",
+           "짓", "아니", "이다", "입니다", "이에요", "이야", "이지", "이네", "이냐", "이니", "이라", "이라고", "이란",
+           "이잖아", "인데", "인가", "이고", "이면", "이래", "이요", "이죠", "이었다", "이었어", "이네요", "이랑",
+           "이나", "이든", "이여")
+AFTER_CONSONANT = ("이", "을", "은", "과", "으로", "아")
+AFTER_RIEUL = ("로",)  # 시발로
+AFTER_VOWEL = ("가", "를", "는", "와", "로", "랑", "야", "여", "나", "든", "다", "예요", "지", "네", "냐", "니",
+               "라", "라고", "란", "잖아", "고", "면", "래", "요", "죠", "였다", "였어", "네요", "야말로")
+PARTICLES = tuple(dict.fromkeys(NEUTRAL + AFTER_CONSONANT + AFTER_RIEUL + AFTER_VOWEL))
+
+
+def final_of(ch: str) -> str:
+    """The final consonant (받침) of a Hangul syllable ("" for none or for anything else)."""
+    return split_syllable(ch)[2] if is_syllable(ch) else ""
+
+
 # English endings after a spelled-out Latin word ("f.u.c.king").
 SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y", "ies", "off", "up")

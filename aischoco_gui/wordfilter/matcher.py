@@ -25,7 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aischoco_gui.wordfilter.fold import fold, normalize, normalize_indexed, tables
-from aischoco_gui.wordfilter.hangul import PARTICLES, SUFFIXES, is_jamo
+from aischoco_gui.wordfilter.hangul import (
+    AFTER_CONSONANT,
+    AFTER_RIEUL,
+    AFTER_VOWEL,
+    NEUTRAL,
+    PARTICLES,
+    SUFFIXES,
+    final_of,
+    is_jamo,
+)
 from aischoco_gui.wordfilter.lookalikes import LEET, LEET_SYMBOLS
 
 LEET_PREFIX = "leet:"
@@ -33,8 +42,24 @@ RULES = ("exact", "normalised", "separator", "particle", "jamo", "lookalike", "l
 _CACHE = 4096  # recent texts and their verdicts (a nickname is checked on every message)
 _CACHE_TEXT = 500  # longer texts are not remembered
 
-_TAIL = re.compile("(?:{})".format("|".join(sorted(map(re.escape, PARTICLES), key=len, reverse=True))) + "{1,3}(?= |$)")
-_EN_TAIL = re.compile("(?:{})(?= |$)".format("|".join(sorted(SUFFIXES, key=len, reverse=True))))
+_GAPS = " " + LEET_SYMBOLS  # a leet symbol is a letter only inside a leet word; elsewhere a gap
+_END = "(?=[ " + re.escape(LEET_SYMBOLS) + "]|$)"
+
+
+def _alt(items: Iterable[str]) -> str:
+    return "|".join(sorted(map(re.escape, items), key=len, reverse=True))
+
+
+def _tail(first: Iterable[str]) -> re.Pattern[str]:
+    """One particle that may follow this kind of syllable, then up to two more, then a gap or the end."""
+    return re.compile("(?:" + _alt(first) + ")(?:" + _alt(PARTICLES) + "){0,2}" + _END)
+
+
+_TAIL_CONSONANT = _tail(NEUTRAL + AFTER_CONSONANT)
+_TAIL_RIEUL = _tail(NEUTRAL + AFTER_CONSONANT + AFTER_RIEUL)
+_TAIL_VOWEL = _tail(NEUTRAL + AFTER_VOWEL)
+_TAIL_ANY = _tail(PARTICLES)  # after a Latin word or a lone jamo
+_EN_TAIL = re.compile("(?:" + _alt(SUFFIXES) + ")" + _END)
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,7 @@ def _compile(entries: list[Entry], allow: list[str]) -> _Compiled:
         for x in letters:
             by_letter[x] = by_letter.get(x, "") + c
     any_leet = any(e.leet for e in entries)
-    gap = "[ " + re.escape(LEET_SYMBOLS) + "]?" if any_leet else " ?"
+    gap = "[ " + re.escape(LEET_SYMBOLS) + "]{0,3}" if any_leet else " ?"  # "병! 신": symbol, space, symbol
     alts = []
     for e in entries:
         alts.append("(" + gap.join(_letter_class(c, e.leet, by_letter) for c in e.letters) + ")")
@@ -125,12 +150,16 @@ def _compile(entries: list[Entry], allow: list[str]) -> _Compiled:
 
 def _stands_alone(norm: str, a: int, b: int, latin: bool) -> tuple[bool, bool]:
     """``(ok, particle)``: a spelled-out match ``norm[a:b]`` has a gap or the start before it, and a gap,
-    the end, or Korean particles / English endings after it."""
-    if a > 0 and norm[a - 1] != " ":
+    the end, or Korean particles / English endings after it (the particle must fit the last syllable)."""
+    if a > 0 and norm[a - 1] not in _GAPS:
         return False, False
-    if b >= len(norm) or norm[b] == " ":
+    if b >= len(norm) or norm[b] in _GAPS:
         return True, False
-    if _TAIL.match(norm, b) or (latin and _EN_TAIL.match(norm, b)):
+    last = norm[b - 1]
+    fin = final_of(last)
+    tail = (_TAIL_ANY if latin or not ("가" <= last <= "힣") else _TAIL_RIEUL if fin == "ㄹ"
+            else _TAIL_CONSONANT if fin else _TAIL_VOWEL)
+    if tail.match(norm, b) or (latin and _EN_TAIL.match(norm, b)):
         return True, True
     return False, False
 
