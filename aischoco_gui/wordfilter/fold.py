@@ -22,7 +22,7 @@ import functools
 import re
 import unicodedata
 
-from aischoco_gui.wordfilter.hangul import CONJOINING_TO_COMPAT, Span, compose, is_jamo
+from aischoco_gui.wordfilter.hangul import CONJOINING_TO_COMPAT, Span, compose
 
 # Categories never shown as glyphs; a superset of what text.clean_display_text removes.
 _INVISIBLE_CATS = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Mn", "Me"})
@@ -97,16 +97,34 @@ def letter_runs(leet: bool) -> re.Pattern[str]:
 
 
 _RUNS = re.compile(r"[^\W_]+")
-_RUNS_LEET = re.compile(r"(?:[^\W_]|(?<=[^\W_])[@$!|+]|[@$!|+](?=[^\W_]))+")
+_RUNS_LEET = re.compile(r"[@$!|+]*[^\W_](?:[^\W_]|[@$!|+])*")  # letters with leet symbols around/inside
 _JAMO = re.compile("[\u3131-\u3163]")
-_JAMO_GAP = re.compile("(?<=[\u3131-\u3163]) (?=[\u3131-\u3163])")  # ㅅ ㅣ ㅂ: typed apart, one word
+
+
+def _jamo_gaps(s: str) -> set[int]:
+    """Positions of the spaces between single jamo typed apart (``ㅅ ㅣ ㅂ ㅏ ㄹ`` is one word);
+    ``ㅋㅋ ㅎㅎ`` keeps its space."""
+    drops: set[int] = set()
+    pos = 0
+    prev_single = False
+    for tok in s.split(" "):
+        core = tok.strip("@$!|+")  # leet symbols kept around a run do not make it a word
+        single = len(core) == 1 and "\u3131" <= core <= "\u3163"
+        if single and prev_single:
+            drops.add(pos - 1)
+        prev_single = single
+        pos += len(tok) + 1
+    return drops
 
 
 def normalize(text: str, leet: bool = False) -> str:
     """Letter runs of the folded text joined by single spaces, jamo composed (the fast path)."""
     s = " ".join(letter_runs(leet).findall(text.translate(_TABLE)))
     if _JAMO.search(s):
-        s = compose(_JAMO_GAP.sub("", s))[0]
+        drops = _jamo_gaps(s)
+        if drops:
+            s = "".join(c for k, c in enumerate(s) if k not in drops)
+        s = compose(s)[0]
     return s
 
 
@@ -133,8 +151,8 @@ def normalize_indexed(text: str, leet: bool = False) -> tuple[str, list[Span]]:
         prev_end = m.end() - 1
     s = "".join(chars)
     if _JAMO.search(s):
-        keep = [k for k in range(len(s)) if not (s[k] == " " and 0 < k < len(s) - 1
-                                                   and is_jamo(s[k - 1]) and is_jamo(s[k + 1]))]
+        drop = _jamo_gaps(s)
+        keep = [k for k in range(len(s)) if k not in drop]
         s2, sp2 = compose("".join(s[k] for k in keep), [spans[k] for k in keep])
         return s2, sp2 or []
     return s, spans

@@ -3,9 +3,11 @@ and endings Korean attaches after a word.
 
 ``compose(chars, spans)`` is a small two-set (두벌식) keyboard automaton: ``ㅅㅣㅂㅏㄹ`` → ``시발``,
 ``ㄱㅐㅅㅐㄲㅣ`` → ``개새끼`` (a consonant between two vowels starts the next syllable, a double final
-splits), and a syllable without a final followed directly by a consonant jamo takes it (``시바ㄹ`` →
-``시발``). Each output character keeps the span of the input it came from, so a hit can be masked in
-the original text.
+splits), and a syllable without a final followed directly by one lone consonant jamo takes it
+(``시바ㄹ`` → ``시발``). Laughter and other repeated consonants are left alone: ``존나ㅋㅋㅋ`` stays
+``존나ㅋㅋㅋ`` and ``ㄱㅐㅅㅐㄲㅣㅋㅋ`` is ``개새끼ㅋㅋ`` (a consonant followed by the same one, not
+starting a syllable, is no final; ㅋ, ㅎ and ㅇ never join a syllable typed whole). Each output
+character keeps the span of the input it came from, so a hit can be masked in the original text.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ CONJOINING_TO_COMPAT = {**dict(zip(_LEADS, CHOSEONG, strict=True)), **dict(zip(_
                         **dict(zip(_TAILS, JONGSEONG[1:], strict=True))}
 
 SYLLABLE_FIRST, SYLLABLE_LAST = 0xAC00, 0xD7A3
+_NEVER_ATTACHED = frozenset("ㅋㅎㅇ")  # 존나ㅋ, 좋아ㅎ, 네ㅇ: laughter and "yes", not a final
 
 
 def is_jamo(ch: str) -> bool:
@@ -100,9 +103,11 @@ def compose(chars: str, spans: list[Span] | None = None) -> tuple[str, list[Span
                     out.append(ch)
                     out_spans.append(sp)
             else:  # a consonant
-                if cho and jung and not jong and ch in _JONG:
+                nxt = chars[i + 1] if i + 1 < n else ""
+                repeated = nxt == ch and (chars[i + 2] if i + 2 < n else "") not in _JUNG  # ㅋㅋ, ㅇㅇ: no final
+                if cho and jung and not jong and ch in _JONG and not repeated:
                     jong, end = ch, sp[1]
-                elif cho and jung and jong and (jong, ch) in _FINAL_PAIRS:
+                elif cho and jung and jong and (jong, ch) in _FINAL_PAIRS and not repeated:
                     jong, end = _FINAL_PAIRS[(jong, ch)], sp[1]
                 else:
                     flush()
@@ -113,8 +118,9 @@ def compose(chars: str, spans: list[Span] | None = None) -> tuple[str, list[Span
                         out_spans.append(sp)
             continue
         flush()
-        if is_syllable(ch) and i + 1 < n and is_jamo(chars[i + 1]):  # 시바ㄹ: the syllable takes the jamo
-            cho, jung, jong = split_syllable(ch)
+        if (is_syllable(ch) and i + 1 < n and chars[i + 1] in _JONG and chars[i + 1] not in _NEVER_ATTACHED
+                and (i + 2 >= n or not is_jamo(chars[i + 2])) and not split_syllable(ch)[2]):
+            cho, jung, jong = split_syllable(ch)  # 시바ㄹ: the open syllable takes the lone consonant
             start, end = sp
             continue
         out.append(ch)

@@ -12,7 +12,9 @@ from tests.wordfilter.cases import BANNED, all_bypasses, innocent_lines
 @pytest.mark.parametrize(("jamo", "word"), [
     ("ㅅㅣㅂㅏㄹ", "시발"), ("ㄱㅐㅅㅐㄲㅣ", "개새끼"), ("ㅂㅕㅇㅅㅣㄴ", "병신"), ("ㄷㅏㄺㄱㅗㄱㅣ", "닭고기"),
     ("ㅇㅏㄴㄴㅕㅇ", "안녕"), ("ㄱㅘㅈㅏ", "과자"), ("ㅇㅢㅅㅏ", "의사"), ("ㅇㅏㄶㅇㅏ", "않아"), ("ㅋㅋㅋ", "ㅋㅋㅋ"),
-    ("ㅠㅠ", "ㅠㅠ"), ("시바ㄹ", "시발"), ("바ㄹㅏ", "바라"),
+    ("ㅠㅠ", "ㅠㅠ"), ("시바ㄹ", "시발"), ("바ㄹㅏ", "바라"), ("존나ㅋㅋㅋ", "존나ㅋㅋㅋ"),
+    ("ㅈㅗㄴㄴㅏㅋㅋㅋ", "존나ㅋㅋㅋ"),
+    ("ㄱㅐㅅㅐㄲㅣㅇㅇ", "개새끼ㅇㅇ"), ("좋아ㅎ", "좋아ㅎ"), ("미치ㄴ", "미친"),
 ])
 def test_jamo_typed_one_by_one_compose_like_a_keyboard(jamo, word):
     assert compose(jamo)[0] == word
@@ -25,6 +27,12 @@ def test_fast_and_indexed_normalisers_agree():
             assert norm == normalize(text, leet), text
             assert len(spans) == len(norm)
             assert all(0 <= a <= b + 1 and b < len(text) for a, b in spans), text
+
+
+@pytest.mark.parametrize("text", ["존나ㅋㅋㅋ", "개새끼ㅋㅋ", "존나ㅎㅎ", "ㅈㅗㄴㄴㅏㅋㅋㅋ", "ㄱㅐㅅㅐㄲㅣ ㅋㅋㅋ",
+                                  "ㅁ ㅣ ㅊ ㅣ ㄴ ㄴ ㅗ ㅁ!!", "시발ㅠㅠ"])
+def test_laughter_after_a_word_does_not_hide_it(text):
+    assert WordFilter(BANNED).find(text) is not None
 
 
 def test_araea_is_a_separator_not_a_letter():
