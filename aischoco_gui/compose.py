@@ -56,6 +56,7 @@ from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
+from aischoco_gui.wordfilter import WordFilter, configure_word_filter, make_word_filter
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ class Services:
     obs: ObsControl | None = None  # OBS Studio over obs-websocket (connects only when configured)
     lockdown: Lockdown | None = None  # 잠금: panic + hold + OBS BRB + chat restriction + overlay, and the lift
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
+    # the one banned-word filter (chat, replies, overlay, chat echo, notices); changed in place, never rebuilt
+    word_filter: WordFilter = dataclasses.field(default_factory=WordFilter)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
     def auth(self) -> ChzzkAuth:
@@ -172,8 +175,9 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
 
 
 # -- one builder per service (build_services and rebuild both use them) --------------------------
-def _generator(settings: Settings, dirs: UserDirs, bus: EventBus) -> ReplyGenerator:
-    return _guard(bus, "llm", lambda: make_reply_generator(settings, bus, dirs.config, dirs.history), NoGenerator)
+def _generator(settings: Settings, dirs: UserDirs, bus: EventBus, words: WordFilter) -> ReplyGenerator:
+    return _guard(bus, "llm", lambda: make_reply_generator(settings, bus, dirs.config, dirs.history, words),
+                  NoGenerator)
 
 
 def _speaker(settings: Settings, dirs: UserDirs, bus: EventBus) -> Speaker:
@@ -190,13 +194,14 @@ def _chat(settings: Settings, bus: EventBus, auth: Callable[[], ChzzkAuth]) -> C
 
 
 def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: ChatFilter,
-             tarot: TarotFeature | None) -> OverlayService | None:
+             tarot: TarotFeature | None, words: WordFilter) -> OverlayService | None:
     def set_ignore(v: bool) -> None:
         chat_filter.ignore_streamer = v
 
     return _guard(bus, "overlay", lambda: make_overlay(
         settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
-        set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else []), lambda: None)
+        set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else [],
+        screen=words.mask), lambda: None)
 
 
 def _line_generator(pipeline: Pipeline) -> LineGenerator:
@@ -248,7 +253,7 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         prioritize=prioritize, approve=approve,
         draft_pending=draft_pending, speaking=lambda: pipeline.speaking is not None, summary=summary,
         send_chat=(lambda text: services().send_chat(text)) if echo else None,
-        alert=lambda: services().overlay_alert()), lambda: None)
+        alert=lambda: services().overlay_alert(), screen=lambda text: services().word_filter.mask(text)), lambda: None)
 
 
 def _mic(settings: Settings, dirs: UserDirs, bus: EventBus, turns: MicTurns) -> MicInput | None:
@@ -343,9 +348,16 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     bus = bus or EventBus()
     installed = install_defaults(dirs)
     auth = auth_from_settings(settings) if settings.effective_chat_source == "chzzk" else None
-    chat_filter = o["chat_filter"] if "chat_filter" in o else _guard(
-        bus, "chat", lambda: make_chat_filter(dirs.config), ChatFilter)
-    generator = o["generator"] if "generator" in o else _generator(settings, dirs, bus)
+    if "chat_filter" in o:  # a supplied chat filter's word filter becomes the app's one
+        chat_filter = o["chat_filter"]
+        words = configure_word_filter(chat_filter.words, settings.llm_banned_words, settings.word_filter_allow,
+                                      settings.word_filter_leet, dirs.config)
+    else:
+        words = make_word_filter(settings.llm_banned_words, settings.word_filter_allow, settings.word_filter_leet,
+                                 dirs.config)
+        chat_filter = _guard(bus, "chat", lambda: make_chat_filter(dirs.config, words),
+                             lambda: ChatFilter(words=words))
+    generator = o["generator"] if "generator" in o else _generator(settings, dirs, bus, words)
     speaker = o["speaker"] if "speaker" in o else _speaker(settings, dirs, bus)
     avatar = o["avatar"] if "avatar" in o else _avatar(settings, dirs, bus, speaker)
     chat = o["chat"] if "chat" in o else _chat(settings, bus, lambda: auth or auth_from_settings(settings))
@@ -358,7 +370,7 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
         tarot = TarotFeature(bus, llm_interpret(lambda: getattr(pipeline.generator, "client", None)),
                              pipeline.add_reply)
         pipeline.add_interceptor(tarot.handle)
-    overlay = o["overlay"] if "overlay" in o else _overlay(settings, dirs, bus, chat_filter, tarot)
+    overlay = o["overlay"] if "overlay" in o else _overlay(settings, dirs, bus, chat_filter, tarot, words)
     services: Services | None = None
     show = _show(settings, dirs, bus, pipeline, lambda: services)  # the lambda is called only when running
     if show is not None:  # donations and subscriptions go to the priority lane before batching
@@ -367,7 +379,7 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
                         chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
-                        mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus))
+                        mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus), word_filter=words)
     services.lockdown = _lockdown(dirs, bus, lambda: services)
     services.lockdown.reapply()  # locked down when the app last stopped: hold replies, hide the overlay again
     return services
@@ -457,7 +469,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         await s.pipeline.replace_chat_source(s.chat)
     elif name == "llm":
         await _stop(s, s.generator)
-        s.generator = s.pipeline.generator = _generator(settings, s.dirs, s.bus)
+        s.generator = s.pipeline.generator = _generator(settings, s.dirs, s.bus, s.word_filter)
         await _start(s.bus, s.generator)
     elif name == "tts":
         await s.speaker.stop()
@@ -473,7 +485,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         await _start(s.bus, s.avatar)
     elif name == "overlay":
         await _stop(s, s.overlay)
-        s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot)
+        s.overlay = _overlay(settings, s.dirs, s.bus, s.chat_filter, s.tarot, s.word_filter)
         if s.lockdown is not None:
             s.lockdown.reapply()  # a new overlay during lockdown starts hidden
         if s.overlay is not None:
@@ -536,7 +548,10 @@ FIELD_SERVICE: dict[str, str] = {
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
-                             "reply_max_chars", "chat_panel_max", "lockdown_chat"})
+                             "reply_max_chars", "chat_panel_max", "lockdown_chat", "word_filter_allow",
+                             "word_filter_leet"})
+# Settings of the shared word filter (applied in place; LLM_BANNED_WORDS also rebuilds the LLM, as before).
+WORD_FILTER_FIELDS = frozenset({"llm_banned_words", "word_filter_allow", "word_filter_leet"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
 _REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
@@ -563,6 +578,9 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.reply_max_chars = settings.reply_max_chars
     if changed & _AUTH_FIELDS:
         s.chzzk_auth = None  # the next login / chat source uses the new client
+    if changed & WORD_FILTER_FIELDS:  # one shared filter, changed in place: chat, replies, overlay, echo, notices
+        configure_word_filter(s.word_filter, settings.llm_banned_words, settings.word_filter_allow,
+                              settings.word_filter_leet, s.dirs.config)
     names = services_for(changed)
     for name in names:
         await rebuild(s, name, settings)

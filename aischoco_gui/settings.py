@@ -28,6 +28,7 @@ from aischoco_gui.hotkeys import combo_spec, key_problems
 from aischoco_gui.i18n import tr
 from aischoco_gui.lockdown_spec import parse_lockdown_chat
 from aischoco_gui.paths import UserDirs, atomic_write_text, user_dirs
+from aischoco_gui.wordfilter.allow import DEFAULT_ALLOW
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class Settings:
     llm_retry_backoff_s: float = opt(0.5, "LLM_RETRY_BACKOFF", restart=False)
     llm_emotions: str = opt("", "LLM_EMOTIONS", restart=False)  # "" = pose_mapping.json emotions, else the default six
     llm_banned_words: str = opt("", "LLM_BANNED_WORDS", dialog=True, restart=False)
+    # the word filter (issue 22): innocent words that contain a banned one, leetspeak for every word
+    word_filter_allow: str = opt(", ".join(DEFAULT_ALLOW), "WORD_FILTER_ALLOW", dialog=True, restart=False)
+    word_filter_leet: bool = opt(False, "WORD_FILTER_LEET", dialog=True, restart=False)
     history_summary_threshold: int = opt(7000, "HISTORY_SUMMARY_THRESHOLD", dialog=True, restart=False)
     history_keep_tokens: int = opt(5000, "HISTORY_KEEP_TOKENS", dialog=True, restart=False)
     history_max_tokens: int = opt(8000, "HISTORY_MAX_TOKENS", dialog=True, restart=False)

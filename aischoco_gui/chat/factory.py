@@ -13,10 +13,12 @@ from aischoco_gui.events import EventBus
 from aischoco_gui.i18n import tr
 from aischoco_gui.protocols import ChatSource
 from aischoco_gui.settings import Settings
+from aischoco_gui.wordfilter import WordFilter
 
 
-def make_chat_filter(config_dir: Path) -> ChatFilter:
-    return ChatFilter.load(config_dir / FILTERS_FILE)
+def make_chat_filter(config_dir: Path, words: WordFilter | None = None) -> ChatFilter:
+    """The chat filter from ``config/chat_filters.json``; ``words``: the app's shared banned-word filter."""
+    return ChatFilter.load(config_dir / FILTERS_FILE, words=words)
 
 
 def make_chat_source(s: Settings, bus: EventBus, auth: Callable[[], ChzzkAuth]) -> ChatSource:

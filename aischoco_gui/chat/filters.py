@@ -3,6 +3,12 @@
 Rules live in ``config/chat_filters.json`` (user config dir), are editable at run time (the chat
 panel's filter dialog and context menu call :meth:`ChatFilter.update`, :meth:`add_banned_word`,
 :meth:`ignore_user`) and each rule can be switched off. Writes are atomic.
+
+Banned words are matched by the app's one :class:`~aischoco_gui.wordfilter.WordFilter` (given by the
+composition root, shared with the reply filter, the overlay, the chat echo and notices): this
+filter's own list is its source ``chat``, and it also holds a message with a word from
+``LLM_BANNED_WORDS`` / ``output_filter.txt``. A nickname with a banned word is masked on the message
+itself, so the overlay, the panels and the LLM prompt only ever see the masked one.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from aischoco_gui.chat.parse import plain_text
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import atomic_write_text
 from aischoco_gui.text import graphemes, is_emoji_grapheme
-from aischoco_gui.wordfilter import WordMatcher
+from aischoco_gui.wordfilter import WordFilter, fold
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +90,16 @@ class FilterRules:
         return r
 
 
+def read_banned_words(path: Path) -> list[str]:
+    """The banned words saved in ``chat_filters.json`` (read only; nothing is renamed or written)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    rules = FilterRules.from_dict(data) if isinstance(data, dict) else FilterRules()
+    return list(rules.banned_words) if rules.banned_enabled else []
+
+
 def compile_patterns(patterns: list[str]) -> list[re.Pattern[str]]:
     """Compile regexes; raise ValueError naming the bad one."""
     out = []
@@ -100,8 +116,9 @@ class ChatFilter:
 
     def __init__(self, ignore_streamer: bool | None = None, min_length: int | None = None, *,
                  rules: FilterRules | None = None, path: Path | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, words: WordFilter | None = None) -> None:
         self.rules = rules or FilterRules()
+        self.words = words if words is not None else WordFilter()  # the shared one, or a private one
         if ignore_streamer is not None:
             self.rules.ignore_streamer = ignore_streamer
         if min_length is not None:
@@ -115,6 +132,7 @@ class ChatFilter:
     # -- persistence ------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, **kw: Any) -> ChatFilter:
+        """The filter from its file (a broken file is kept aside as ``.json.bad``); ``kw``: e.g. ``words``."""
         rules = FilterRules()
         if path.exists():
             try:
@@ -198,9 +216,8 @@ class ChatFilter:
 
     def _compile(self) -> None:
         r = self.rules
-        self._words = [w.casefold() for w in r.banned_words if w.strip()]
         self._regex = compile_patterns(r.banned_regex)
-        self._matcher = WordMatcher(self._words, self._regex)
+        self.words.set_words("chat", r.banned_words if r.banned_enabled else [])
         self._bots = {n.casefold() for n in r.bot_nicknames}
         self._ignored = set(r.ignored_users)
 
@@ -214,7 +231,16 @@ class ChatFilter:
 
     # -- the check --------------------------------------------------------------------------
     def check(self, msg: ChatMessage) -> str | None:
-        """Return the reason the message is filtered, or None when it passes."""
+        """Return the reason the message is filtered, or None when it passes. A banned word in the
+        nickname is masked on ``msg`` (the message itself is judged on its text)."""
+        reason = self._check(msg)
+        if msg.nickname:
+            masked = self.words.mask(msg.nickname)
+            if masked != msg.nickname:
+                msg.nickname = masked
+        return reason
+
+    def _check(self, msg: ChatMessage) -> str | None:
         r = self.rules
         if r.ignored_enabled and (msg.user_id in self._ignored or msg.nickname in self._ignored):
             return "ignored_user"
@@ -223,11 +249,12 @@ class ChatFilter:
         if r.bots_enabled and msg.nickname.casefold() in self._bots:
             return "bot"
         text = plain_text(msg.text)
-        if r.banned_enabled and (self._words or self._regex):
-            # normalised like the reply filter: invisibles, fullwidth, homoglyphs, b.a.d spellings
-            if self._matcher.find_word(text) is not None:
-                return "banned_word"
-            if self._matcher.find_pattern(text) is not None:
+        # normalised like the reply filter: invisibles, fullwidth, look-alikes, jamo, b.a.d / 시.발이다 spellings
+        if self.words.find(text) is not None:
+            return "banned_word"
+        if r.banned_enabled and self._regex:
+            folded = fold(text)
+            if any(p.search(text) or p.search(folded) for p in self._regex):
                 return "banned_regex"
         if msg.is_donation or msg.is_subscription:  # paid events carry no (or little) text: never "too short"
             if r.donation_priority:

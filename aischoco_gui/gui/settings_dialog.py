@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.word_filter_tab import FIELDS as WORD_FILTER_FIELDS
+from aischoco_gui.gui.word_filter_tab import WordFilterTab
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.settings import (
     SESSION_SOURCE,
@@ -161,12 +163,15 @@ class SettingsDialog(QDialog):
             self.tab_pages[g] = scroll
         keyring_ok = use_keyring and keyring_available()
         for f in setting_fields():
-            if not f.metadata.get("dialog"):
+            if not f.metadata.get("dialog") or f.name in WORD_FILTER_FIELDS:
                 continue
             self._add_row(forms[group_of(f.name)], f, keyring_ok)
         for g in GROUPS:
             if forms[g].rowCount():
                 self.tabs.addTab(self.tab_pages[g], tr(f"group.{g}"))
+        # the banned list, the allow-list and the "test a sentence" box in one tab (issue 22)
+        self.word_filter = WordFilterTab(settings, getattr(dirs, "config", None), self)
+        self.tabs.insertTab(self.tabs.indexOf(self.tab_pages["ai"]) + 1, self.word_filter, tr("group.filter"))
         self.message = QLabel("", self)
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
@@ -293,6 +298,7 @@ class SettingsDialog(QDialog):
                 out[name] = w.value()
             elif isinstance(w, QLineEdit):
                 out[name] = w.text().strip()
+        out.update(self.word_filter.values())
         return out
 
     def candidate(self) -> Settings:

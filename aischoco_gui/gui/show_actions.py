@@ -40,6 +40,8 @@ register({
     "mod.mixed": (" · 다른 채팅도 함께 답하는 초안 {n}개는 그대로 두었어요 (직접 확인하세요)",
                   " · kept {n} draft(s) that also answer others (check them yourself)"),
     "notice.pin": ("공지로 고정", "Pin as notice"),
+    "notice.masked": (" · 금칙어를 가려서 올렸어요", " · banned words were masked"),
+    "notice.all_banned": ("금칙어뿐이라 공지로 올리지 않았어요", "Only banned words: not pinned"),
     "notice.confirm": ("이 문장을 채팅 공지로 올릴까요?\n{text}", "Pin this as the chat notice?\n{text}"),
     "logout.done": ("로그아웃했어요: 토큰을 취소하고 저장된 토큰을 지웠어요", "Logged out: token revoked and removed"),
     "logout.revoke_failed": ("토큰 취소 실패({error}) — 저장된 토큰은 지웠어요",
@@ -99,13 +101,18 @@ class ShowActions:
         return ActionResult(True, text)
 
     async def pin_notice(self, text: str) -> ActionResult:
+        """Pin ``text`` as the chat notice, with banned words masked (the same filter as everywhere)."""
         if not self.services.can_moderate:
             return ActionResult(False, tr("mod.unavailable"))
+        masked = self.services.word_filter.mask(text)
+        if not masked.strip("* "):
+            return ActionResult(False, tr("notice.all_banned"))
         try:
-            await self.services.api().set_notice(message=text)
+            await self.services.api().set_notice(message=masked)
         except Exception as e:
             return ActionResult(False, describe_api_error("set_notice", e))
-        return ActionResult(True, describe_ok("set_notice"))
+        done = describe_ok("set_notice")
+        return ActionResult(True, done + (tr("notice.masked") if masked != text else ""))
 
     async def read_chat_settings(self) -> ActionResult:
         try:

@@ -18,6 +18,7 @@ from aischoco_gui.llm.providers import endpoints, primary_endpoint
 from aischoco_gui.llm.tokens import TokenCounter
 from aischoco_gui.models import DEFAULT_EMOTIONS
 from aischoco_gui.settings import Settings
+from aischoco_gui.wordfilter import WordFilter
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ def configured_emotions(raw: str, config_dir: Path) -> tuple[str, ...]:
     return DEFAULT_EMOTIONS
 
 
-def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_dir: Path) -> LLMReplyGenerator:
+def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_dir: Path,
+                         word_filter: WordFilter | None = None) -> LLMReplyGenerator:
+    """``word_filter``: the app's shared banned-word filter (else one is made from the settings and files)."""
     try:
         chain = endpoints(s)
     except ValueError as e:  # a bad LLM_FALLBACKS entry must not stop the app
@@ -65,6 +68,7 @@ def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_d
         persona=load_persona(config_dir),
         emotions=configured_emotions(s.llm_emotions, config_dir),
         mode=s.llm_mode,
-        output_filter=OutputFilter.from_config(s.llm_banned_words, config_dir),
+        output_filter=OutputFilter.from_config(s.llm_banned_words, config_dir, word_filter=word_filter,
+                                               allow=s.word_filter_allow, leet=s.word_filter_leet),
         persona_loader=None,
     )

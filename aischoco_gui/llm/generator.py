@@ -164,7 +164,7 @@ class LLMReplyGenerator:
         assembler: StreamAssembler | None = None
         if mode == "stream":
             assembler = StreamAssembler(self.emotions, on_sentence,
-                                        accept=lambda s: self.output_filter.check(s) is None)
+                                        accept=lambda so_far: self.output_filter.check(so_far) is None)
         messages = self.build_messages(batch, mode)
         t0 = time.perf_counter()
         try:

@@ -19,7 +19,9 @@ class StreamAssembler:
                  accept: Callable[[str], bool] | None = None) -> None:
         self.emotions = emotions
         self.on_sentence = on_sentence
-        self.accept = accept  # returns False to stop handing sentences on (output filter hit)
+        # returns False to stop handing sentences on (output filter hit); it is given the reply so far
+        # (the sentences handed on and this one), so a word split across a sentence end ("시." "발이다") is seen
+        self.accept = accept
         self.raw_emotion: str | None = None
         self.tag_done = False
         self._head = ""  # text before the tag is resolved
@@ -83,7 +85,7 @@ class StreamAssembler:
         while self.emitted < len(ready):
             s = ready[self.emitted]
             self.emitted += 1
-            if self.accept is not None and not self.accept(s):
+            if self.accept is not None and not self.accept(" ".join([*self.sentences, s])):
                 self.stopped = True
                 return
             self.sentences.append(s)

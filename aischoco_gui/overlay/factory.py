@@ -12,9 +12,12 @@ from aischoco_gui.settings import Settings
 
 
 def make_overlay(s: Settings, bus: EventBus, config_dir: Path, *, get_ignore_streamer: Callable[[], bool],
-                 set_ignore_streamer: Callable[[bool], None], features: Sequence[OverlayFeature] = ()) -> OverlayServer:
-    """The overlay server; ``features`` add their routes and state entries (the tarot corner)."""
-    state = OverlayState(ignore_streamer_getter=get_ignore_streamer, ignore_streamer_setter=set_ignore_streamer)
+                 set_ignore_streamer: Callable[[bool], None], features: Sequence[OverlayFeature] = (),
+                 screen: Callable[[str], str] | None = None) -> OverlayServer:
+    """The overlay server; ``features`` add their routes and state entries (the tarot corner); ``screen``
+    masks banned words in everything it shows."""
+    state = OverlayState(ignore_streamer_getter=get_ignore_streamer, ignore_streamer_setter=set_ignore_streamer,
+                         screen=screen)
     config_dir.mkdir(parents=True, exist_ok=True)
     return OverlayServer(bus, state, host=s.overlay_host, port=s.overlay_port, token=load_token(config_dir),
                          user_css=config_dir / USER_CSS_FILE, features=features)

@@ -6,11 +6,16 @@ with a ``type``) that the server pushes to connected pages; ``snapshot()`` is th
 Viewer text is cleaned here (control/bidi/zero-width characters dropped, length capped) and
 emoji URLs are kept only when they point at CHZZK's image hosts; the page still renders
 everything as text, so this is defence in depth, not the only line.
+
+Every text the overlay shows — chat lines and nicknames, AI replies, alerts, and every string of a
+feature's state (the tarot reading's fields) — passes ``screen`` (the app's banned-word mask), so a
+banned word is never put on stream whatever path brought it here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +45,18 @@ LOCKDOWN_HIDDEN = frozenset({"viewer", "update", "processed", "assistant", "remo
 
 Delta = dict[str, Any]
 Listener = Callable[[Delta], None]
+log = logging.getLogger(__name__)
+
+
+def screen_deep(value: Any, screen: Callable[[str], str]) -> Any:
+    """``value`` with ``screen`` applied to every string in it (dict keys stay as they are)."""
+    if isinstance(value, str):
+        return screen(value)
+    if isinstance(value, dict):
+        return {k: screen_deep(v, screen) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [screen_deep(v, screen) for v in value]
+    return value
 
 
 def safe_emoji_url(url: object) -> str | None:
@@ -100,6 +117,16 @@ class OverlayState:
     snapshot_builds: int = 0  # how often the cached document was rebuilt (tests, benchmarks)
     _next_reply_id: int = 1
     alert: dict[str, Any] | None = None  # the latest alert (pages show it while it is recent)
+    screen: Callable[[str], str] | None = None  # masks banned words in every text shown (None: shown as is)
+
+    def _screen(self, text: str) -> str:
+        if self.screen is None or not text:
+            return text
+        try:
+            return self.screen(text)
+        except Exception:  # a broken filter leaves the text out rather than showing it unchecked
+            log.exception("overlay: the word filter failed; text left out")
+            return ""
 
     # -- observation ----------------------------------------------------------------------
     def listen(self, fn: Listener) -> Callable[[], None]:
@@ -133,8 +160,8 @@ class OverlayState:
             return self._by_msg[msg.id]
         entry = {
             "id": msg.id,
-            "user": clean_nickname(msg.nickname),
-            "message": clean_display_text(msg.text, MAX_TEXT).replace("\n", " "),
+            "user": self._screen(clean_nickname(msg.nickname)),
+            "message": self._screen(clean_display_text(msg.text, MAX_TEXT).replace("\n", " ")),
             "ts": self.clock(),
             "processed": bool(msg.processed),
             "filtered": msg.filtered_reason is not None,
@@ -186,7 +213,7 @@ class OverlayState:
 
     # -- AI replies -----------------------------------------------------------------------
     def add_reply(self, text: str, emotion: str = "neutral") -> dict[str, Any] | None:
-        text = clean_display_text(text or "", MAX_REPLY).strip()
+        text = self._screen(clean_display_text(text or "", MAX_REPLY).strip())
         if not text:
             return None
         entry = {"id": self._next_reply_id, "message": text, "ts": self.clock(),
@@ -265,10 +292,12 @@ class OverlayState:
         """Show a donation/subscription alert for ``duration_s`` (the page renders it as text only)."""
         entry = {
             "id": self._next_reply_id, "kind": "subscription" if kind == "subscription" else "donation",
-            "user": clean_nickname(nickname), "text": clean_display_text(text or "", MAX_TEXT).replace("\n", " "),
+            "user": self._screen(clean_nickname(nickname)),
+            "text": self._screen(clean_display_text(text or "", MAX_TEXT).replace("\n", " ")),
             "amount": amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
             "tier_no": tier_no if isinstance(tier_no, int) else None,
-            "tier_name": clean_display_text(tier_name or "", 32), "months": months if isinstance(months, int) else None,
+            "tier_name": self._screen(clean_display_text(tier_name or "", 32)),
+            "months": months if isinstance(months, int) else None,
             "ts": self.clock(), "duration_s": max(0.5, min(float(duration_s), 60.0)),
         }
         self._next_reply_id += 1
@@ -287,7 +316,8 @@ class OverlayState:
         self._emit({"type": name, name: self._provided()[name]})
 
     def _provided(self) -> dict[str, Any]:
-        return {"tarot": self.tarot_getter(), **{k: g() for k, g in self.providers.items()}}
+        raw = {"tarot": self.tarot_getter(), **{k: g() for k, g in self.providers.items()}}
+        return raw if self.screen is None else screen_deep(raw, self._screen)
 
     # -- snapshots ------------------------------------------------------------------------
     def _live_snapshot(self) -> dict[str, Any]:

@@ -8,6 +8,8 @@ UTF-16 code units (what a JavaScript server counts), never less than Python's ``
 Sending is rate-limited by a token bucket (one message per ``min_interval_s``, bursts up to
 ``burst``) and runs as one background loop; a send error is reported through ``on_error`` with
 the message, and the rest of that reply's parts are dropped (never half a reply out of order).
+Every message passes ``screen`` (the app's banned-word mask) first: a reply the streamer approved
+although it was held is still posted with its banned words masked.
 """
 
 from __future__ import annotations
@@ -170,7 +172,8 @@ class ChatEcho:
                  min_interval_s: float = 2.0, burst: int = 2, clock: Clock = time.monotonic,
                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
                  on_error: Callable[[EchoError], None] | None = None,
-                 on_sent: Callable[[str], None] | None = None) -> None:
+                 on_sent: Callable[[str], None] | None = None,
+                 screen: Callable[[str], str] | None = None) -> None:
         if mode not in ("split", "trim"):
             raise ValueError(f"CHAT_ECHO_MODE must be split or trim (got {mode!r})")
         self.send = send
@@ -180,6 +183,7 @@ class ChatEcho:
         self.sleep = sleep
         self.on_error = on_error
         self.on_sent = on_sent
+        self.screen = screen
         self.sent: list[str] = []
         self.errors: list[EchoError] = []
         self.dropped = 0  # replies not echoed because the queue was full
@@ -187,6 +191,8 @@ class ChatEcho:
         self._wake = asyncio.Event()
 
     def messages_for(self, text: str) -> list[str]:
+        if self.screen is not None:
+            text = self.screen(text)
         if self.mode == "trim":
             m = trim_for_chat(text)
             return [m] if m else []

@@ -38,7 +38,9 @@ class ShowTools:
                  draft_pending: Callable[[], bool], speaking: Callable[[], bool],
                  summary: Callable[[], str] = lambda: "",
                  send_chat: Callable[[str], Awaitable[object]] | None = None,
-                 alert: Callable[[], Alert | None] = lambda: None) -> None:
+                 alert: Callable[[], Alert | None] = lambda: None,
+                 screen: Callable[[str], str] | None = None) -> None:
+        """``screen``: the app's banned-word mask, applied to everything the chat echo posts."""
         self.settings = settings
         self.bus = bus
         self.config_dir = config_dir
@@ -63,7 +65,7 @@ class ShowTools:
         self.echo = ChatEcho(send_chat or self._no_send,
                              enabled=settings.chzzk_chat_echo == "on" and send_chat is not None,
                              mode=settings.chat_echo_mode, min_interval_s=settings.chat_echo_min_interval_s,
-                             burst=settings.chat_echo_burst, on_error=self._echo_error)
+                             burst=settings.chat_echo_burst, on_error=self._echo_error, screen=screen)
         self.echo_errors: list[str] = []
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -88,6 +90,8 @@ class ShowTools:
         msg = ev.data.get("message")
         kind = getattr(msg, "kind", "")
         if msg is None or not (kind == "subscription" or getattr(msg, "donation_amount", None) is not None):
+            return
+        if getattr(msg, "filtered_reason", None) is not None:  # the chat filter rejected it: no alert at all
             return
         push = self.alert()
         if push is None:

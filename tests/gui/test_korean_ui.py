@@ -40,7 +40,8 @@ ALLOWED = {w.lower() for w in """
 VTS OBS CHZZK LLM TTS URL API ms Hz kHz dB OAuth Groq Qwen VTube Studio AI JSON ID GPU CPU Cerebras OpenAI
 Ollama llama cpp VB Cable espeak ng WAV aischoco MB KB GB Live2D p50 p90 p99 SSE WebSocket Whisper STT PTT
 OS PC Client Secret Redirect URI OK Ctrl Shift Alt Esc Enter Space Del F1 fps BRB
-""".split()}
+leet
+""".split()}  # leet: the word filter's prefix, typed as it is
 URLISH = re.compile(r"\S+://\S*|\S+\.(?:json|txt|wav|env|log|qm|png|py|exe)\b|[A-Z][A-Z0-9]*_[A-Z0-9_]+|\{[^}]*\}"
                     r"|\b[\w.-]+/[\w./:-]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")

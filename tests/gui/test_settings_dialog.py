@@ -40,8 +40,8 @@ def make(qtbot, dirs, settings=None, **kw):
 def test_tabs_in_order(qtbot, dirs, lang):
     dlg = make(qtbot, dirs, use_keyring=False)
     names = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
-    expected = {"ko": ["방송/채팅", "AI", "음성", "아바타", "오버레이", "고급"],
-                "en": ["Stream/Chat", "AI", "Voice", "Avatar", "Overlay", "Advanced"]}[lang]
+    expected = {"ko": ["방송/채팅", "AI", "금칙어", "음성", "아바타", "오버레이", "고급"],
+                "en": ["Stream/Chat", "AI", "Word filter", "Voice", "Avatar", "Overlay", "Advanced"]}[lang]
     assert names == expected
 
 
