@@ -12,6 +12,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,17 @@ class EventKind(str, enum.Enum):
     MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
     MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
+    # one LLM HTTP attempt (replies, thanks, tarot, summaries): purpose, endpoint, request (the body sent:
+    # model, messages, parameters — never a header, so never the key), answer (raw content, finish reason,
+    # usage) or error, latency_s, first_byte_s, attempt. Recorded for replay (DESIGN.md §4.10).
+    LLM_EXCHANGE = "llm_exchange"
+    SETTINGS_CHANGED = "settings_changed"  # data: changed {field: value} (secret values masked), services
+
+
+#: The chat message ids the work running now answers: the pipeline sets it around a turn and around the
+#: interceptors (tasks started there inherit it), so a recording ties an LLM call to the chat it answers
+#: (a donation's thanks runs in a task of its own). Read it inside a subscriber: it runs in the emitter's context.
+origin: ContextVar[tuple[int, ...]] = ContextVar("aischoco_origin", default=())
 
 
 @dataclass(frozen=True)
