@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aischoco_gui import __version__
-from aischoco_gui.i18n import language, tr
+from aischoco_gui.i18n import all_keys, language, tr
 from aischoco_gui.paths import atomic_write_text
 from aischoco_gui.record import strings as _strings  # noqa: F401  (registers the UI text)
 
@@ -29,6 +30,12 @@ color:#1d2430;background:#fff;font-size:14px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px}
 .meta{color:#5b6270;margin:0 0 14px}
 table{border-collapse:collapse;width:100%}
+table.sum{width:auto;min-width:520px}
+.cards{margin:0 0 12px}
+.card{display:inline-block;border:1px solid #d9dde3;border-radius:8px;padding:8px 14px;margin:0 8px 8px 0;
+min-width:110px}
+.card b{display:block;font-size:22px}
+.card.hot{border-color:#e6a23c;background:#fff8e6}
 th,td{border:1px solid #d9dde3;padding:6px 8px;vertical-align:top;text-align:left}
 th{background:#f2f4f7}
 .sum td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -58,14 +65,21 @@ def _when(wall: float | None) -> str:
     return datetime.fromtimestamp(wall).strftime("%Y-%m-%d %H:%M:%S") if wall else "—"
 
 
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is at least ``x`` (an axis step)."""
+    x = max(x, 0.1)
+    k = 10 ** math.floor(math.log10(x))
+    return next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= x)
+
+
 def latency_svg(turns: list[dict[str, Any]], width: int = 900, height: int = 220) -> str:
     """Old (grey) and new (blue) LLM latency per turn as an inline SVG line chart."""
     pts = [(t["index"], t.get("old_llm_ms"), t.get("new_llm_ms")) for t in turns]
     vals = [v for _, a, b in pts for v in (a, b) if v is not None]
-    left, right, top, bottom = 56, 16, 14, 30
+    left, right, top, bottom = 56, 16, 30, 30
     w, h = width - left - right, height - top - bottom
-    ymax = max(vals) * 1.1 if vals else 1.0
-    ymax = max(ymax, 1.0)
+    step = _nice((max(vals) if vals else 1.0) / 4)
+    ymax = step * 4
     n = max(len(pts), 2)
 
     def x(i: int) -> float:
@@ -77,35 +91,28 @@ def latency_svg(turns: list[dict[str, Any]], width: int = 900, height: int = 220
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    digits = 0 if step >= 1 else 1
     for k in range(5):
-        v = ymax * k / 4
+        v = step * k
         yy = y(v)
         out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{width - right}" y2="{yy:.1f}" stroke="#e3e6ea"/>')
-        out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#5b6270">{v:,.0f}</text>')
+        out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#5b6270">{v:,.{digits}f}</text>')
     step = max(1, round(len(pts) / 10))
     for i, _, _ in pts[::step]:
         out.append(f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" fill="#5b6270">{i}</text>')
-    for col, series in ((OLD_COLOUR, 1), (NEW_COLOUR, 2)):
-        seg: list[str] = []
-        for p in pts:
-            v = p[series]
-            if v is None:
-                if len(seg) > 1:
-                    out.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" points="{" ".join(seg)}"/>')
-                seg = []
-                continue
-            seg.append(f"{x(p[0]):.1f},{y(v):.1f}")
+    for col, series in ((OLD_COLOUR, 1), (NEW_COLOUR, 2)):  # turns without an LLM call (filtered) are skipped
+        seg = [f"{x(p[0]):.1f},{y(p[series]):.1f}" for p in pts if p[series] is not None]
         if len(seg) > 1:
             out.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" points="{" ".join(seg)}"/>')
         if len(pts) <= 200:
             for p in pts:
                 if p[series] is not None:
                     out.append(f'<circle cx="{x(p[0]):.1f}" cy="{y(p[series]):.1f}" r="3" fill="{col}"/>')
-    lx = left + 8
-    out.append(f'<rect x="{lx}" y="{top}" width="10" height="10" fill="{OLD_COLOUR}"/>'
-               f'<text x="{lx + 14}" y="{top + 9}" fill="#1d2430">{_e(tr("report.before"))}</text>')
-    out.append(f'<rect x="{lx + 130}" y="{top}" width="10" height="10" fill="{NEW_COLOUR}"/>'
-               f'<text x="{lx + 144}" y="{top + 9}" fill="#1d2430">{_e(tr("report.after"))}</text>')
+    lx, ly = left, 6
+    out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{OLD_COLOUR}"/>'
+               f'<text x="{lx + 14}" y="{ly + 9}" fill="#1d2430">{_e(tr("report.before"))}</text>')
+    out.append(f'<rect x="{lx + 130}" y="{ly}" width="10" height="10" fill="{NEW_COLOUR}"/>'
+               f'<text x="{lx + 144}" y="{ly + 9}" fill="#1d2430">{_e(tr("report.after"))}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -125,7 +132,15 @@ def _who(m: dict[str, Any]) -> str:
     return f"<b>{_e(m.get('nickname') or '?')}</b> {tag}<br>{_e(m.get('text'))}"
 
 
-def _side(t: dict[str, Any], side: str, other: str) -> str:
+def filter_text(decision: str) -> str:
+    """``chat: banned_word`` with the chat filter's own words for the reason, where the app registered them."""
+    head, sep, reason = decision.partition(": ")
+    if sep and head == "chat" and f"filter.reason.{reason}" in all_keys():
+        return f"{tr('report.chat')}: {tr(f'filter.reason.{reason}')}"
+    return decision
+
+
+def _side(t: dict[str, Any], side: str) -> str:
     kind = t[f"{side}_kind"]
     if kind is None:
         return f'<span class="muted">{_e(tr("report.not_recorded" if side == "old" else "report.not_replayed"))}</span>'
@@ -140,12 +155,13 @@ def _side(t: dict[str, Any], side: str, other: str) -> str:
     if emo:
         cls = "tag chg" if t["emotion_changed"] else "tag"
         tags.append(f'<span class="{cls}">{EMOJI.get(emo, "")} {_e(emo)}</span>')
-    tags.append(f'<span class="tag">{_e(_ms(t[f"{side}_llm_ms"]))}</span>')
+    if t[f"{side}_llm_ms"] is not None:
+        tags.append(f'<span class="tag">{_e(_ms(t[f"{side}_llm_ms"]))}</span>')
     if t[f"{side}_tokens"] is not None:
         tags.append(f'<span class="tag">{t[f"{side}_tokens"]:,} tok</span>')
     for f in t[f"{side}_filters"]:
         cls = "tag flag" if (f.startswith(("chat:", "output:"))) else "tag"
-        tags.append(f'<span class="{cls}">🚩 {_e(f)}</span>')
+        tags.append(f'<span class="{cls}">🚩 {_e(filter_text(f))}</span>')
     if t[f"{side}_flagged"] and not t[f"{side}_filters"]:
         tags.append(f'<span class="tag flag">🚩 {_e(tr("report.flagged"))}</span>')
     decision = t[f"{side}_decision"]
@@ -168,13 +184,10 @@ def render_html(result: dict[str, Any], plot_src: str | None = None) -> str:
     speed = result.get("speed")
     speed_text = tr("report.speed_turns") if not speed else f"{speed:g}×"
     models = f"{', '.join(s['old_models']) or '—'} → {', '.join(s['new_models']) or '—'}"
-    rows = [
-        (tr("report.turns"), str(s["turns"]), ""),
-        (tr("report.replies_changed"), str(s["replies_changed"]), ""),
-        (tr("report.emotions_changed"), str(s["emotions_changed"]), ""),
-        (tr("report.newly_flagged"), str(s["newly_flagged"]), ""),
-        (tr("report.no_longer_flagged"), str(s["no_longer_flagged"]), ""),
-    ]
+    cards = [(tr("report.turns"), s["turns"], False), (tr("report.replies_changed"), s["replies_changed"], False),
+             (tr("report.emotions_changed"), s["emotions_changed"], s["emotions_changed"] > 0),
+             (tr("report.newly_flagged"), s["newly_flagged"], s["newly_flagged"] > 0),
+             (tr("report.no_longer_flagged"), s["no_longer_flagged"], s["no_longer_flagged"] > 0)]
     out = [f'<!DOCTYPE html><html lang="{language()}"><head><meta charset="utf-8">',
            f"<title>{_e(tr('report.title'))} — {_e(result.get('show'))}</title><style>{CSS}</style></head><body>",
            f"<h1>{_e(tr('report.title'))}</h1>",
@@ -186,9 +199,10 @@ def render_html(result: dict[str, Any], plot_src: str | None = None) -> str:
         out.append(f'<div class="warn">{_e(tr("report.interrupted"))}</div>')
     if result.get("error"):
         out.append(f'<div class="warn">{_e(tr("report.error"))}: {_e(result["error"])}</div>')
-    out.append(f"<h2>{_e(tr('report.summary'))}</h2><table class=\"sum\">")
-    for label, value, _ in rows:
-        out.append(f'<tr><th>{_e(label)}</th><td class="n" colspan="2">{_e(value)}</td></tr>')
+    out.append(f"<h2>{_e(tr('report.summary'))}</h2><div class=\"cards\">")
+    for label, value, hot in cards:
+        out.append(f'<span class="card{" hot" if hot else ""}"><b>{value:,}</b>{_e(label)}</span>')
+    out.append('</div><table class="sum">')
     out.append(f'<tr><th></th><th>{_e(tr("report.before"))}</th><th>{_e(tr("report.after"))}</th></tr>')
     out.append(f'<tr><th>{_e(tr("report.latency"))}</th><td class="n">{_e(_ms(o["p50"]))} / {_e(_ms(o["p90"]))}</td>'
                f'<td class="n">{_e(_ms(n["p50"]))} / {_e(_ms(n["p90"]))}</td></tr>')
@@ -203,7 +217,7 @@ def render_html(result: dict[str, Any], plot_src: str | None = None) -> str:
     for t in turns:
         chat = "<br><br>".join(_who(m) for m in t["messages"])
         out.append(f'<tr id="turn-{t["index"]}"><td class="idx">{t["index"]}</td><td class="chat">{chat}</td>'
-                   f'<td class="old">{_side(t, "old", "new")}</td><td class="new">{_side(t, "new", "old")}</td></tr>')
+                   f'<td class="old">{_side(t, "old")}</td><td class="new">{_side(t, "new")}</td></tr>')
     out.append("</table>")
     out.append(f"<footer>{_e(tr('report.footer', version=__version__))}</footer></body></html>")
     return "".join(out)
