@@ -127,11 +127,11 @@ def turns_from_events(events: Iterable[dict[str, Any]]) -> list[Turn]:
             elif d.get("action") == "edited":
                 turn.decision = "edited"
     seen: set[tuple[int, ...]] = set()
-    for n, ids in sorted(batches.items()):
+    for _n, ids in sorted(batches.items()):
         if not ids or ids in seen or any(i in answered for i in ids):
             continue
         seen.add(ids)
-        errs = errors.get(n) or [e for m, ids2 in batches.items() if ids2 == ids for e in errors.get(m, [])]
+        errs = [e for m, ids2 in sorted(batches.items()) if ids2 == ids for e in errors.get(m, [])]  # every retry
         x = llm.get(ids)
         turns.append(Turn(key=ids, t=min(first_t.get(i, 0.0) for i in ids),
                           messages=[_public(msgs.get(i, {"id": i})) for i in ids],
@@ -208,7 +208,7 @@ def _row(o: Turn | None, n: Turn | None) -> dict[str, Any]:
                            "message_ids": list(base.key), **_side("old", o), **_side("new", n)}
     row["batch_changed"] = o is not None and n is not None and tuple(o.key) != tuple(n.key)
     row["reply_changed"] = (row["old_reply"] or "") != (row["new_reply"] or "")
-    row["emotion_changed"] = o is not None and n is not None and (o.emotion or "") != (n.emotion or "")
+    row["emotion_changed"] = bool(o and n and o.emotion and n.emotion and o.emotion != n.emotion)
     return row
 
 
