@@ -43,7 +43,8 @@ th{background:#f2f4f7}
 .turns td.chat{width:24%;white-space:pre-wrap}
 .turns td.old{background:#fafafa}
 .reply{white-space:pre-wrap}
-.tag{display:inline-block;font-size:12px;border-radius:9px;padding:0 7px;margin:2px 3px 0 0;background:#eef0f3;
+.edit{color:#2f6f3f}
+.tag{display:inline-block;font-size:12px;border-radius:9px;padding:0 7px;margin:2px 0 0 0;background:#eef0f3;
 color:#3a4150}
 .flag{background:#fde2e1;color:#a3201a;font-weight:bold}
 .chg{background:#fff4cc}
@@ -150,6 +151,8 @@ def _side(t: dict[str, Any], side: str) -> str:
         parts.append(f'<div class="reply">{_e(reply)}</div>')
     else:
         parts.append(f'<div class="muted">{_e(tr("report.no_reply"))}</div>')
+    if t.get(f"{side}_edited"):
+        parts.append(f'<div class="reply edit">✎ {_e(t[f"{side}_edited"])}</div>')
     tags = []
     emo = t[f"{side}_emotion"]
     if emo:
@@ -171,7 +174,7 @@ def _side(t: dict[str, Any], side: str) -> str:
         tags.append(f'<span class="tag flag">{_e(tr("report.error"))}: {_e(t[f"{side}_error"][:200])}</span>')
     if side == "new" and t["batch_changed"]:
         tags.append(f'<span class="tag chg">{_e(tr("report.batch_changed"))}</span>')
-    parts.append("<div>" + "".join(tags) + "</div>")
+    parts.append("<div>" + " &nbsp;".join(tags) + "</div>")  # the space: Qt's rich text ignores span margins
     return "".join(parts)
 
 
@@ -199,10 +202,18 @@ def render_html(result: dict[str, Any], plot_src: str | None = None) -> str:
         out.append(f'<div class="warn">{_e(tr("report.interrupted"))}</div>')
     if result.get("error"):
         out.append(f'<div class="warn">{_e(tr("report.error"))}: {_e(result["error"])}</div>')
-    out.append(f"<h2>{_e(tr('report.summary'))}</h2><div class=\"cards\">")
-    for label, value, hot in cards:
-        out.append(f'<span class="card{" hot" if hot else ""}"><b>{value:,}</b>{_e(label)}</span>')
-    out.append('</div><table class="sum">')
+    out.append(f"<h2>{_e(tr('report.summary'))}</h2>")
+    if plot_src:  # Qt's rich text has no inline-block: the counts as one table row
+        out.append('<table class="sum" cellpadding="6"><tr>')
+        out.extend(f'<td{" bgcolor=#fff8e6" if hot else ""}><b style="font-size:18px">{value:,}</b><br>{_e(label)}</td>'
+                   for label, value, hot in cards)
+        out.append("</tr></table><br>")
+    else:
+        out.append('<div class="cards">')
+        out.extend(f'<span class="card{" hot" if hot else ""}"><b>{value:,}</b>{_e(label)}</span>'
+                   for label, value, hot in cards)
+        out.append("</div>")
+    out.append('<table class="sum">')
     out.append(f'<tr><th></th><th>{_e(tr("report.before"))}</th><th>{_e(tr("report.after"))}</th></tr>')
     out.append(f'<tr><th>{_e(tr("report.latency"))}</th><td class="n">{_e(_ms(o["p50"]))} / {_e(_ms(o["p90"]))}</td>'
                f'<td class="n">{_e(_ms(n["p50"]))} / {_e(_ms(n["p90"]))}</td></tr>')
@@ -211,7 +222,7 @@ def render_html(result: dict[str, Any], plot_src: str | None = None) -> str:
     out.append(f'<tr><th>{_e(tr("report.flagged"))}</th><td class="n">{s["flagged_old"]}</td>'
                f'<td class="n">{s["flagged_new"]}</td></tr></table>')
     out.append(f"<h2>{_e(tr('report.plot'))}</h2>")
-    out.append(f'<img src="{_e(plot_src)}" alt="">' if plot_src else latency_svg(turns))
+    out.append(f'<div><img src="{_e(plot_src)}" alt=""></div>' if plot_src else f"<div>{latency_svg(turns)}</div>")
     out.append(f'<h2>{_e(tr("report.turns"))}</h2><table class="turns"><tr><th>#</th><th>{_e(tr("report.chat"))}</th>'
                f'<th>{_e(tr("report.before"))}</th><th>{_e(tr("report.after"))}</th></tr>')
     for t in turns:

@@ -36,6 +36,7 @@ class Turn:
     draft_id: int | None = None
     error: str = ""
     model: str = ""
+    edited: str | None = None  # what the streamer changed the reply to before approving it
 
 
 def _public(m: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +127,7 @@ def turns_from_events(events: Iterable[dict[str, Any]]) -> list[Turn]:
                 turn.decision = f"skipped_{by}"
             elif d.get("action") == "edited":
                 turn.decision = "edited"
+                turn.edited = str((d.get("draft") or {}).get("text") or "")
     seen: set[tuple[int, ...]] = set()
     for _n, ids in sorted(batches.items()):
         if not ids or ids in seen or any(i in answered for i in ids):
@@ -165,11 +167,11 @@ def _side(prefix: str, t: Turn | None) -> dict[str, Any]:
     if t is None:
         return {f"{prefix}_reply": None, f"{prefix}_emotion": None, f"{prefix}_flagged": None,
                 f"{prefix}_filters": [], f"{prefix}_llm_ms": None, f"{prefix}_tokens": None, f"{prefix}_kind": None,
-                f"{prefix}_decision": "", f"{prefix}_error": "", f"{prefix}_model": ""}
+                f"{prefix}_decision": "", f"{prefix}_error": "", f"{prefix}_model": "", f"{prefix}_edited": None}
     return {f"{prefix}_reply": t.reply, f"{prefix}_emotion": t.emotion, f"{prefix}_flagged": t.flagged,
             f"{prefix}_filters": list(t.filters), f"{prefix}_llm_ms": t.llm_ms, f"{prefix}_tokens": t.tokens,
             f"{prefix}_kind": t.kind, f"{prefix}_decision": t.decision, f"{prefix}_error": t.error,
-            f"{prefix}_model": t.model}
+            f"{prefix}_model": t.model, f"{prefix}_edited": t.edited}
 
 
 def compare(old: list[Turn], new: list[Turn]) -> list[dict[str, Any]]:
