@@ -50,7 +50,8 @@ _MESSAGE_FIELDS = {f.name for f in dataclasses.fields(ChatMessage)}
 # what the comparison reads; the rest of the replay's own events are not kept
 _KEEP = frozenset({"chat_received", "batch_ready", "llm_reply_received", "llm_failed", "llm_exchange",
                    "draft_created", "draft_updated", "approved", "skipped"})
-SETTLE_S = 0.03  # the pipeline must look idle this long before the next turn (speed 0) or the end
+SETTLE_S = 0.006  # the pipeline must look idle this long before the next turn (speed 0) or the end
+POLL_S = 0.002
 
 
 class ReplayError(RuntimeError):
@@ -131,11 +132,13 @@ def message_from(d: dict[str, Any]) -> ChatMessage:
 
 
 def replay_settings(s: Settings) -> Settings:
-    """The user's settings with everything that reaches outside the LLM switched off."""
+    """The user's settings with everything that reaches outside the LLM switched off. The tarot corner too: a
+    reading waits for the viewer to pick cards in chat, which a recording cannot answer again (its commands
+    go through as ordinary chat)."""
     return dataclasses.replace(
         s, chat_source="rehearsal", mic_mode="off", stt_input_device="off", idle_talk_seconds=0.0,
         run_sheet_enabled=False, chzzk_chat_echo="off", approval_mode="manual", auto_approve_seconds=0.0,
-        thanks_auto_approve=False, show_record="off", overlay_port=0, tts_output_device="null")
+        thanks_auto_approve=False, show_record="off", overlay_port=0, tts_output_device="null", tarot_enabled=False)
 
 
 def _copy_config(src: Path, dst: Path) -> None:
@@ -194,6 +197,12 @@ class Replayer:
                 raise ReplayError(getattr(self.services.generator, "error", "") or tr("replay.error.no_llm"))
             client.limit = asyncio.Semaphore(max(1, self.options.concurrency))
             await compose.start_services(self.services)
+            # the first turn as fast as the tenth (else the early chat piles up behind a cold start): the
+            # connection open and the token counter loaded (its load holds the interpreter for a moment)
+            await client.preconnect()
+            counter = getattr(getattr(self.services.generator, "memory", None), "counter", None)
+            if counter is not None:
+                await counter.load_async()
             self._seed_memory()
             await self._feed()
             await self._drain()
@@ -291,7 +300,7 @@ class Replayer:
                     return
             else:
                 since = None
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(POLL_S)
 
     def _check(self) -> None:
         if self._failures >= self.options.max_failures:
