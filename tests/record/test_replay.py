@@ -190,3 +190,35 @@ async def test_unreachable_llm_stops_with_a_clear_message(home, tmp_path):
     assert "LLM" in err and time.monotonic() - t0 < 60
     data = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
     assert data["error"] and data["turns"][0]["new_error"]
+
+
+async def test_director_whispers_and_voice_turns_are_replayed_the_way_they_came(home):
+    from aischoco_gui.models import KIND_DIRECTOR, KIND_VOICE
+
+    async def drive(services) -> None:
+        p = services.pipeline
+        p.add_director_note(ChatMessage("스트리머", "더 신나게 대답해 줘", kind=KIND_DIRECTOR, role="streamer"))
+        p.on_chat(ChatMessage("딸기우유", "초코님 오늘 뭐해요?", user_id="u-1"))
+        p.approve((await draft_for(services, "오늘 뭐해요")).id)
+        await idle(services)
+        await asyncio.sleep(0.1)
+        p.add_streamer_speech(ChatMessage("스트리머", "잘자요 다들", kind=KIND_VOICE, role="streamer"))
+        p.approve((await draft_for(services, "잘자요")).id)
+        await idle(services)
+
+    home_dirs(home)
+    async with OpenAIDouble() as llm:
+        llm.responder = ByKeyword(RECORDED)
+        show = await run_show(home, llm_settings(llm.base_url), drive)
+    rec = load_recording(show)
+    async with OpenAIDouble() as llm:
+        llm.responder = ByKeyword(NEW)
+        res = await Replayer(rec, llm_settings(llm.base_url), home / "config", ReplayOptions(speed=0)).run()
+        sent = [str(r.messages[-1]["content"]) for r in llm.requests if r.messages and "<chat>" in
+                str(r.messages[-1]["content"])]
+    assert "<director>" in sent[0] and "더 신나게 대답해 줘" in sent[0] and "오늘 뭐해요" in sent[0]
+    assert '"voice": true' in sent[1] and "잘자요 다들" in sent[1]
+    turns = res["turns"]
+    assert [(t["old_reply"], t["new_reply"]) for t in turns] == [("오늘은 게임해요!", "오늘은 노래해요!"),
+                                                                 ("안녕히 주무세요", "벌써 가요?")]
+    assert turns[0]["messages"][0]["kind"] == "director" and turns[1]["messages"][0]["kind"] == "voice"
