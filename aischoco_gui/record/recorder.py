@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class ShowRecorder:
         self._running = False
         self._forms: list[str] = []
         self._forms_at = 0.0
+        self._lock = threading.Lock()  # the bus is used on the loop; a stray emit from a thread still gets whole lines
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -181,12 +183,16 @@ class ShowRecorder:
     def _on_event(self, ev: Event) -> None:
         if self._f is None:
             return
-        self.events += 1
-        self._write(self._redact(encode_event(ev, origin.get())))
-        if self._size >= self.config.rotate_bytes and self._f is not None:
-            self._close("rotate")
-            self._part += 1
-            self._open_part(self.config.folder / f"{self._show}.part{self._part}.jsonl")
+        line = encode_event(ev, origin.get())
+        with self._lock:
+            if self._f is None:
+                return
+            self.events += 1
+            self._write(self._redact(line))
+            if self._size >= self.config.rotate_bytes and self._f is not None:
+                self._close("rotate")
+                self._part += 1
+                self._open_part(self.config.folder / f"{self._show}.part{self._part}.jsonl")
 
     def _redact(self, line: str) -> str:
         now = self.clock()
