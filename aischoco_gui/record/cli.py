@@ -47,7 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="keep the recorded spacing, N times faster (default 1 = as live); 0 = one recorded turn "
                         "at a time, no clock")
     p.add_argument("--concurrency", type=int, default=2, metavar="K",
-                   help="at most K LLM requests at once (thanks, tarot and summaries beside a turn; default 2)")
+                   help="at most K LLM requests at once (thanks and summaries beside a turn; default 2)")
     args = p.parse_args(argv)
     if args.speed < 0:
         p.error("--speed must be 0 or more")

@@ -112,6 +112,7 @@ async def test_recorded_show_replays_against_a_different_llm(home, tmp_path):
         assert text in page, text
     assert "http://" not in page.split("<svg", 1)[0].replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "턴 5" in out or "Turns 5" in out  # the console summary
+    assert "[" + "#" * 28 + "]" in err and "5/5" in err  # the progress bar (a line per 10 % off a terminal)
 
 
 async def test_spacing_is_kept_compressed_and_speed_zero_goes_turn_by_turn(home, tmp_path):
