@@ -2,6 +2,8 @@
 
 ``aischoco --tts-worker …`` runs the TTS worker instead: the frozen app has no ``python -m``,
 so :func:`aischoco_gui.tts.worker.worker_command` starts the same exe with this flag.
+``aischoco replay SHOW.jsonl …`` replays a recorded show (:mod:`aischoco_gui.record.cli`; no window,
+no single-instance lock).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from aischoco_gui.tts.server import main as worker_main
 
         return worker_main(argv[1:])
+    if argv[:1] == ["replay"]:
+        from aischoco_gui.record.cli import main as replay_main
+
+        return replay_main(argv[1:])
     from aischoco_gui.app import main as app_main
 
     try:

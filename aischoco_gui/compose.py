@@ -19,7 +19,7 @@ from aischoco_gui.chat.chzzk_api import ChatSettings, ChzzkApi
 from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
-from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
@@ -42,6 +42,8 @@ from aischoco_gui.protocols import (
     Service,
     Speaker,
 )
+from aischoco_gui.record.format import public_settings
+from aischoco_gui.record.recorder import RecorderConfig, ShowRecorder
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
@@ -61,8 +63,9 @@ from aischoco_gui.wordfilter import WordFilter, configure_word_filter, make_word
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
-# the show tools (no status of their own) and the microphone (status "stt") can be rebuilt too
-REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "obs")  # obs: status "obs", off unless configured
+# the show tools (no status of their own), the microphone (status "stt"), OBS (status "obs", off unless
+# configured) and the show recorder can be rebuilt too
+REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "obs", "record")
 T = TypeVar("T")
 
 
@@ -124,6 +127,7 @@ class Services:
     chzzk_api: ChzzkApi | None = None  # CHZZK Open API actions (built on first use, with the shared login)
     obs: ObsControl | None = None  # OBS Studio over obs-websocket (connects only when configured)
     lockdown: Lockdown | None = None  # 잠금: panic + hold + OBS BRB + chat restriction + overlay, and the lift
+    recorder: ShowRecorder | None = None  # every event of the show to history/shows/ (SHOW_RECORD)
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     # the one banned-word filter (chat, replies, overlay, chat echo, notices); changed in place, never rebuilt
     word_filter: WordFilter = dataclasses.field(default_factory=WordFilter)
@@ -158,8 +162,10 @@ class Services:
         return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
 
     def lifecycle(self) -> list[Service]:
-        """Services with start/stop, in start order (chat is started by the pipeline)."""
-        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay, self.mic, self.obs)
+        """Services with start/stop, in start order (chat is started by the pipeline). The recorder starts right
+        after the LLM (its header carries the loaded memory) and stops after everything but the LLM."""
+        return [s for s in (self.generator, self.recorder, self.speaker, self.avatar, self.overlay, self.mic,
+                            self.obs)
                 if s is not None]
 
 
@@ -243,9 +249,9 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         if waiting(d):
             pipeline.move(d.id, 0)
 
-    def approve(d: Draft) -> None:
+    def approve(d: Draft) -> None:  # THANKS_AUTO_APPROVE: approved by the rule, not a person (recorded as auto)
         if waiting(d):
-            pipeline.approve(d.id)
+            pipeline.approve(d.id, auto=True)
 
     echo = settings.chzzk_chat_echo == "on" and settings.effective_chat_source == "chzzk"
     return _guard(bus, "show", lambda: ShowTools(
@@ -254,6 +260,35 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         draft_pending=draft_pending, speaking=lambda: pipeline.speaking is not None, summary=summary,
         send_chat=(lambda text: services().send_chat(text)) if echo else None,
         alert=lambda: services().overlay_alert(), screen=lambda text: services().word_filter.mask(text)), lambda: None)
+
+
+def _record_config(settings: Settings, dirs: UserDirs) -> RecorderConfig:
+    return RecorderConfig.from_values(settings.show_record, dirs.history, settings.show_record_rotate_mb,
+                                      settings.show_record_keep_days)
+
+
+def _recorder(settings: Settings, dirs: UserDirs, bus: EventBus, services: Callable[[], Services]) -> ShowRecorder:
+    """The show recorder. ``services`` is looked up when it runs: the secrets to keep out of every line (the
+    settings' and the CHZZK login's current tokens) and the header (settings without secrets, persona, memory)."""
+    def secrets() -> list[str]:
+        s = services()
+        values = list(s.settings.secrets())
+        tokens = s.chzzk_auth.tokens if s.chzzk_auth is not None else None
+        if tokens is not None:
+            values += [tokens.access_token, tokens.refresh_token]
+        return values
+
+    def snapshot() -> dict:
+        s = services()
+        values, secret = public_settings(s.settings)
+        gen = s.generator
+        memory = getattr(gen, "memory", None)
+        return {"settings": values, "secrets_set": secret, "persona": str(getattr(gen, "persona", "") or ""),
+                "emotions": list(getattr(gen, "emotions", ()) or ()),
+                "memory": {"summary": memory.summary, "turns": [[t.role, t.content] for t in memory.turns]}
+                if memory is not None else {}}
+
+    return ShowRecorder(bus, _record_config(settings, dirs), secrets=secrets, snapshot=snapshot)
 
 
 def _mic(settings: Settings, dirs: UserDirs, bus: EventBus, turns: MicTurns) -> MicInput | None:
@@ -379,7 +414,8 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
                         chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
-                        mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus), word_filter=words)
+                        mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus), word_filter=words,
+                        recorder=_recorder(settings, dirs, bus, lambda: services))
     services.lockdown = _lockdown(dirs, bus, lambda: services)
     services.lockdown.reapply()  # locked down when the app last stopped: hold replies, hide the overlay again
     return services
@@ -445,11 +481,15 @@ async def stop_services(s: Services) -> None:
 
 
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
-    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show`` or
-    ``mic``) with new settings while the others keep running. The pipeline is told about its new stage."""
+    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show``, ``mic``
+    or ``record``) with new settings while the others keep running. The pipeline is told about its new stage."""
     if name not in REBUILDABLE:
         raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    if name == "record":  # the same recorder takes the new config: off closes the file, on starts a new one
+        if s.recorder is not None:
+            await s.recorder.apply(_record_config(settings, s.dirs))
+        return
     if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
         old = s.show
         if old is not None:
@@ -545,6 +585,7 @@ FIELD_SERVICE: dict[str, str] = {
         "stt_timeout_s", "stt_vad_threshold", "stt_vad_hangover_ms", "stt_vad_min_ms", "stt_vad_preroll_ms",
         "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"), "mic"),
     **dict.fromkeys(("obs_enabled", "obs_ws_url", "obs_ws_password", "obs_brb_scene"), "obs"),
+    **dict.fromkeys(("show_record", "show_record_rotate_mb", "show_record_keep_days"), "record"),
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
@@ -553,7 +594,7 @@ IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pendi
 # Settings of the shared word filter (applied in place; LLM_BANNED_WORDS also rebuilds the LLM, as before).
 WORD_FILTER_FIELDS = frozenset({"llm_banned_words", "word_filter_allow", "word_filter_leet"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
-_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs")
+_REBUILD_ORDER = ("record", "tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
                           "chzzk_openapi_base"})
 
@@ -582,9 +623,20 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
         configure_word_filter(s.word_filter, settings.llm_banned_words, settings.word_filter_allow,
                               settings.word_filter_leet, s.dirs.config)
     names = services_for(changed)
+    s.bus.emit(EventKind.SETTINGS_CHANGED, changed={f: _public_value(settings, f) for f in sorted(changed)},
+               services=names)
     for name in names:
         await rebuild(s, name, settings)
     return names
+
+
+def _public_value(settings: Settings, name: str) -> object:
+    """A setting's value for events and recordings: a secret is only said to be set or not."""
+    f = next((f for f in dataclasses.fields(settings) if f.name == name), None)
+    if f is None:
+        return None
+    v = getattr(settings, name)
+    return ("***" if v else "") if f.metadata.get("secret") else v
 
 
 def all_reported(bus: EventBus, names: tuple[str, ...] = SERVICE_NAMES) -> bool:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,17 @@ class EventKind(str, enum.Enum):
     OBS_SCENES = "obs_scenes"              # data: current, scenes, connected (OBS's program scene and scene list)
     LOCKDOWN = "lockdown"                  # data: record (lockdown.LockdownRecord: time, what each step did)
     LOCKDOWN_LIFTED = "lockdown_lifted"    # data: record (what each restore step did)
+    # one LLM HTTP attempt (replies, thanks, tarot, summaries): purpose, endpoint, request (the body sent:
+    # model, messages, parameters — never a header, so never the key), answer (raw content, finish reason,
+    # usage) or error, latency_s, first_byte_s, attempt. Recorded for replay (DESIGN.md §4.10).
+    LLM_EXCHANGE = "llm_exchange"
+    SETTINGS_CHANGED = "settings_changed"  # data: changed {field: value} (secret values masked), services
+
+
+#: The chat message ids the work running now answers: the pipeline sets it around a turn and around the
+#: interceptors (tasks started there inherit it), so a recording ties an LLM call to the chat it answers
+#: (a donation's thanks runs in a task of its own). Read it inside a subscriber: it runs in the emitter's context.
+origin: ContextVar[tuple[int, ...]] = ContextVar("aischoco_origin", default=())
 
 
 @dataclass(frozen=True)

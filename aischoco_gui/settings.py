@@ -155,6 +155,10 @@ class Settings:
     thanks_subscription_levels: str = opt("", "THANKS_SUBSCRIPTION_LEVELS", dialog=True, restart=False)  # "" = defaults
     thanks_auto_approve: bool = opt(False, "THANKS_AUTO_APPROVE", dialog=True, restart=False)
     run_sheet_enabled: bool = opt(False, "RUN_SHEET_ENABLED", dialog=True, restart=False)
+    # show recording for replay (aischoco_gui/record/; README "Show recording and replay", DESIGN.md §4.10)
+    show_record: str = opt("on", "SHOW_RECORD", choices=("on", "off"), dialog=True, restart=False)
+    show_record_rotate_mb: float = opt(50.0, "SHOW_RECORD_ROTATE_MB", restart=False)  # next part beyond this size
+    show_record_keep_days: int = opt(30, "SHOW_RECORD_KEEP_DAYS", dialog=True, restart=False)  # 0 = keep all
     # co-host microphone / speech-to-text (DESIGN.md §4.7)
     mic_mode: str = opt("off", "MIC_MODE", choices=("off", "cohost", "ptt"), dialog=True, restart=False)
     stt_input_device: str = opt("off", "STT_INPUT_DEVICE", dialog=True, restart=False)  # name, index, wav:PATH, off
@@ -358,6 +362,10 @@ def validate(s: Settings) -> dict[str, str]:
         problems["chat_echo_min_interval_s"] = "must be 0 or more"
     if s.chat_echo_burst < 1:
         problems["chat_echo_burst"] = "must be at least 1"
+    if s.show_record_rotate_mb < 1:
+        problems["show_record_rotate_mb"] = "must be at least 1 (MB)"
+    if s.show_record_keep_days < 0:
+        problems["show_record_keep_days"] = "must be 0 (keep every show) or more"
     dev = s.tts_output_device
     if dev.startswith("wav:") and len(dev) <= 4:
         problems["tts_output_device"] = "wav: needs a file path, e.g. wav:C:/out.wav"

@@ -181,6 +181,18 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
     "run_sheet_enabled": ("chat", "진행표 사용", "Use the run sheet",
                           "config/run_sheet.json의 시간별 멘트를 때가 되면 초안으로 만들어요.",
                           "Timed cues from config/run_sheet.json become drafts at their time."),
+    # show recording (aischoco_gui/record/)
+    "show_record": ("chat", "방송 기록 (다시 보기용)", "Record shows (for replay)",
+                    "켜면 방송마다 채팅·AI 요청과 답·승인·타이밍을 history/shows/에 한 줄씩 기록해요 (키와 토큰은 빼고). "
+                    "파일 → 쇼 다시 보기…로 새 페르소나·모델에 다시 돌려 볼 수 있어요.",
+                    "On: every show's chat, LLM requests and answers, approvals and timings go to history/shows/, one "
+                    "line per event (never keys or tokens). Replay them against a new persona or model (File → Replay a show…)."),
+    "show_record_rotate_mb": ("advanced", "방송 기록 파일 최대 크기 (MB)", "Show recording part size (MB)",
+                              "한 파일이 이보다 커지면 다음 파일(.part2 …)로 이어서 기록해요.",
+                              "Beyond this size the recording continues in a next part (.part2 …)."),
+    "show_record_keep_days": ("chat", "방송 기록 보관 (일, 0=모두)", "Keep show recordings (days, 0 = all)",
+                              "이보다 오래된 방송 기록은 시작할 때 지워요.",
+                              "Recordings older than this are deleted at start."),
     # co-host microphone (aischoco_gui/stt/)
     "mic_mode": ("voice", "마이크 (코호스트) 모드", "Microphone (co-host) mode",
                  "끔 / 코호스트: 말할 때마다 AI가 대답 / 눌러서 말하기: 키를 누른 동안만 들어요.",
@@ -269,6 +281,8 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("stt_input_device", "default"): ("시스템 기본 마이크", "System default microphone"),
     ("chzzk_chat_echo", "off"): ("끔", "Off"),
     ("chzzk_chat_echo", "on"): ("켬", "On"),
+    ("show_record", "on"): ("켬", "On"),
+    ("show_record", "off"): ("끔", "Off"),
     ("chat_echo_mode", "split"): ("나눠 보내기", "Split"),
     ("chat_echo_mode", "trim"): ("줄이기", "Trim"),
     ("mic_mode", "off"): ("끔", "Off"),

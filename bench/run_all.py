@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen",
-           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send")
+           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send", "show_record")
 START, END = "<!-- perf-table:start -->", "<!-- perf-table:end -->"
 
 
@@ -229,6 +229,17 @@ def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, s
                     f"{lt['end_of_speech_to_request_ms']['p99']} ms", "hang-over + tens of ms"))
     else:
         failed("stt_listen", "microphone listening")
+    sr = r("show_record")
+    if sr:
+        c = sr["recorder"]
+        out.append(("show recorder: added per bus event, p50 (chat message / reply draft / LLM exchange with a 30 KB "
+                    "request)", f"{c['chat_received']['added_us']} / {c['draft_created']['added_us']} / "
+                    f"{c['llm_exchange (30 KB request)']['added_us']} µs", "small (synchronous bus)"))
+        rb = sr["replay"]
+        out.append((f"replay {rb['turns_recorded']} recorded turns at --speed {rb['speed']:g}, instant LLM double "
+                    "(CLI start to exit)", f"{rb['wall_s']} s", "< 30 s"))
+    else:
+        failed("show_record", "show recording and replay")
     return out
 
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 register({
     "menu.file": ("파일", "File"),
     "menu.settings": ("설정…", "Settings…"),
+    "menu.replay": ("쇼 다시 보기…", "Replay a show…"),
     "menu.open_config": ("설정 폴더 열기", "Open config folder"),
     "menu.open_logs": ("로그 폴더 열기", "Open log folder"),
     "menu.quit": ("종료", "Quit"),
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
         self.lockdown_action.setShortcut(QKeySequence(key) if key else QKeySequence())
         self.lockdown_button.setEnabled(getattr(services, "lockdown", None) is not None)
         self.show_lockdown()
+        self.replay_action.setEnabled(True)
         self.reply_panel = reply_panel.create_panel(services, self.bridge)
         self.reply_panel.open_settings.connect(self.settings_requested.emit)
         self.panels["replies"] = self.reply_panel
@@ -246,6 +248,10 @@ class MainWindow(QMainWindow):
         a = m.addAction(tr("menu.settings"))
         a.setShortcut(QKeySequence("Ctrl+,"))
         a.triggered.connect(self.settings_requested.emit)
+        self.replay_action = m.addAction(tr("menu.replay"))  # 쇼 다시 보기… (enabled once the services exist)
+        self.replay_action.setObjectName("replay_action")
+        self.replay_action.setEnabled(False)
+        self.replay_action.triggered.connect(self._replay_show)
         m.addAction(tr("menu.open_config")).triggered.connect(lambda: self._open(self.dirs.config))
         m.addAction(tr("menu.open_logs")).triggered.connect(lambda: self._open(self.dirs.logs))
         m.addSeparator()
@@ -257,6 +263,12 @@ class MainWindow(QMainWindow):
         self.help_menu = self.menuBar().addMenu(tr("menu.help"))
         self.help_menu.addAction(tr("menu.about")).triggered.connect(
             lambda: QMessageBox.about(self, tr("app.title"), tr("about.text", version=__version__)))
+
+    def _replay_show(self) -> None:
+        """Pick a recording (non-modal) and replay it against today's settings (a copy: no service is kept)."""
+        from aischoco_gui.gui.replay_dialog import choose_recording  # noqa: PLC0415 (first use only)
+
+        self.replay_file_dialog = choose_recording(self, self.dirs.history, self.services.settings, self.dirs.config)
 
     def _open(self, path) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
@@ -330,5 +342,8 @@ class MainWindow(QMainWindow):
                 self._confirm_quit(why)
                 return
             self.save_layout()
+        replay = getattr(self, "replay_dialog", None)
+        if replay is not None:  # a replay still running: stop it and join its thread
+            replay.shutdown(wait=True)
         self.closing.emit()
         super().closeEvent(event)

@@ -3,7 +3,9 @@
 Per attempt: a ``timeout_s`` deadline for a whole non-streamed answer (for a stream: for the first
 byte, then between chunks). Retries (``max_retries``) with exponential backoff on timeouts,
 connection errors, 5xx and 429 (honouring ``retry-after``); then the next endpoint of the
-fallback chain. ``x-ratelimit-*`` headers of every answer go to ``on_rate_limits``.
+fallback chain. ``x-ratelimit-*`` headers of every answer go to ``on_rate_limits``; every attempt
+(the body sent, the raw answer or the error, timing) goes to ``on_exchange`` — never the headers, so
+never the key (show recording, DESIGN.md §4.10).
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ class Completion:
     rate_limits: dict[str, str] = field(default_factory=dict)
     from_failed_generation: bool = False  # Groq json_validate_failed: the model's raw text
     truncated: bool = False  # stream broke after content had started
+    usage: dict[str, int] = field(default_factory=dict)  # the server's token counts, when it sends them
+
+
+def _usage(obj: Any) -> dict[str, int]:
+    """``usage`` token counts of an answer (OpenAI shape; Groq also sends them in ``x_groq.usage`` when streaming)."""
+    u = obj.get("usage") if isinstance(obj, dict) else None
+    if not isinstance(u, dict) and isinstance(obj, dict) and isinstance(obj.get("x_groq"), dict):
+        u = obj["x_groq"].get("usage")
+    if not isinstance(u, dict):
+        return {}
+    return {k: int(v) for k, v in u.items() if k in ("prompt_tokens", "completion_tokens", "total_tokens")
+            and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def clean_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -116,6 +130,10 @@ class LLMClient:
         self.max_retry_after_s = max_retry_after_s
         self.on_rate_limits = on_rate_limits
         self.on_attempt_failed = on_attempt_failed
+        # each attempt as a plain dict (see :meth:`_exchange`); called on the loop, must be quick
+        self.on_exchange: Callable[[dict[str, Any]], None] | None = None
+        self.limit: asyncio.Semaphore | None = None  # at most this many requests in flight (replay --concurrency)
+        self.in_flight = 0  # complete() calls running now
         self.rate_limits: dict[str, str] = {}
         self._http: httpx.AsyncClient | None = None
         self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (httpx keepalive_expiry)
@@ -211,17 +229,31 @@ class LLMClient:
                        schema: dict[str, Any] | None = None, schema_name: str = "reply", stream: bool = False,
                        max_tokens: int | None = None, on_delta: Callable[[str], None] | None = None,
                        on_sent: Callable[[Endpoint, int], None] | None = None,
-                       on_first_byte: Callable[[Endpoint], None] | None = None) -> Completion:
-        """Send the chat; stream deltas to ``on_delta`` when streaming. Raises LLMError."""
+                       on_first_byte: Callable[[Endpoint], None] | None = None, purpose: str = "other") -> Completion:
+        """Send the chat; stream deltas to ``on_delta`` when streaming. Raises LLMError.
+
+        ``purpose`` names the call in :attr:`on_exchange` reports (``reply``, ``summary``, ``line``, …)."""
         eps = self.configured_endpoints
         if not eps:
             raise NotConfiguredError("no API key: set GROQ_API_KEY (or a local LLM_BASE_URL) in settings")
+        self.in_flight += 1
+        try:
+            if self.limit is None:
+                return await self._chain(eps, messages, json_mode=json_mode, schema=schema, schema_name=schema_name,
+                                         stream=stream, max_tokens=max_tokens, on_delta=on_delta, on_sent=on_sent,
+                                         on_first_byte=on_first_byte, purpose=purpose)
+            async with self.limit:
+                return await self._chain(eps, messages, json_mode=json_mode, schema=schema, schema_name=schema_name,
+                                         stream=stream, max_tokens=max_tokens, on_delta=on_delta, on_sent=on_sent,
+                                         on_first_byte=on_first_byte, purpose=purpose)
+        finally:
+            self.in_flight -= 1
+
+    async def _chain(self, eps: list[Endpoint], messages: list[dict[str, Any]], **kw: Any) -> Completion:
         errors: list[str] = []
         for ep in eps:
             try:
-                return await self._with_retries(ep, messages, json_mode=json_mode, schema=schema,
-                                                schema_name=schema_name, stream=stream, max_tokens=max_tokens,
-                                                on_delta=on_delta, on_sent=on_sent, on_first_byte=on_first_byte)
+                return await self._with_retries(ep, messages, **kw)
             except LLMError as e:
                 errors.append(f"{ep.describe()}: {e}")
                 if e.delivered:
@@ -230,21 +262,21 @@ class LLMClient:
         raise LLMError("; ".join(errors) if errors else "LLM request failed")
 
     async def chat_json(self, messages: list[dict[str, Any]], schema: dict[str, Any] | None = None,
-                        schema_name: str = "reply", max_tokens: int = 2048) -> dict[str, Any]:
+                        schema_name: str = "reply", max_tokens: int = 2048, purpose: str = "line") -> dict[str, Any]:
         """A JSON object answer (strict schema where the provider supports it), repaired if needed."""
         from aischoco_gui.llm.parsing import load_json_object  # local: keeps import cheap
 
         if not any("json" in str(m.get("content", "")).lower() for m in messages):
             messages = [*messages, {"role": "system", "content": "Answer with one JSON object."}]
         c = await self.complete(messages, json_mode=True, schema=schema, schema_name=schema_name,
-                                max_tokens=max_tokens)
+                                max_tokens=max_tokens, purpose=purpose)
         obj, _repaired = load_json_object(c.content)
         if obj is None:
             raise LLMError(f"{c.endpoint.describe()} did not answer a JSON object")
         return obj
 
-    async def chat_text(self, messages: list[dict[str, Any]], max_tokens: int = 1024) -> str:
-        c = await self.complete(messages, max_tokens=max_tokens)
+    async def chat_text(self, messages: list[dict[str, Any]], max_tokens: int = 1024, purpose: str = "text") -> str:
+        c = await self.complete(messages, max_tokens=max_tokens, purpose=purpose)
         return c.content
 
     # -- internals ---------------------------------------------------------------------------
@@ -253,7 +285,7 @@ class LLMClient:
         while True:
             attempt += 1
             try:
-                c = await self._attempt(ep, messages, **kw)
+                c = await self._attempt(ep, messages, attempt=attempt, **kw)
                 c.attempts = attempt
                 return c
             except LLMError as e:
@@ -278,9 +310,42 @@ class LLMClient:
     async def _attempt(self, ep: Endpoint, messages: list[dict[str, Any]], *, json_mode: bool,
                        schema: dict[str, Any] | None, schema_name: str, stream: bool, max_tokens: int | None,
                        on_delta: Callable[[str], None] | None, on_sent: Callable[[Endpoint, int], None] | None,
-                       on_first_byte: Callable[[Endpoint], None] | None) -> Completion:
+                       on_first_byte: Callable[[Endpoint], None] | None, purpose: str = "other",
+                       attempt: int = 1) -> Completion:
         body = self.build_body(ep, messages, json_mode=json_mode, schema=schema, schema_name=schema_name,
                                stream=stream, max_tokens=max_tokens)
+        hook = self.on_exchange
+        if hook is None:
+            return await self._send(ep, body, on_delta, on_sent, on_first_byte)
+        t0 = time.perf_counter()
+        try:
+            c = await self._send(ep, body, on_delta, on_sent, on_first_byte)
+        except LLMError as e:
+            self._exchange(hook, purpose, attempt, ep, body, None, e, time.perf_counter() - t0)
+            raise
+        self._exchange(hook, purpose, attempt, ep, body, c, None, c.latency_s)
+        return c
+
+    @staticmethod
+    def _exchange(hook: Callable[[dict[str, Any]], None], purpose: str, attempt: int, ep: Endpoint,
+                  body: dict[str, Any], c: Completion | None, error: LLMError | None, latency_s: float) -> None:
+        """Report one attempt: the body as sent (no headers: no key) and the raw answer or the error."""
+        x: dict[str, Any] = {"purpose": purpose, "attempt": attempt, "provider": ep.name, "model": ep.model,
+                             "base_url": ep.base_url, "request": body, "latency_s": latency_s}
+        if c is not None:
+            x.update(ok=True, content=c.content, finish_reason=c.finish_reason, first_byte_s=c.first_byte_s,
+                     usage=c.usage, reasoning_chars=len(c.reasoning), from_failed_generation=c.from_failed_generation,
+                     truncated=c.truncated)
+        else:
+            x.update(ok=False, error=str(error), status=getattr(error, "status", None))
+        try:
+            hook(x)
+        except Exception:  # a recorder problem must not fail the request
+            log.exception("LLM exchange hook failed")
+
+    async def _send(self, ep: Endpoint, body: dict[str, Any], on_delta: Callable[[str], None] | None,
+                    on_sent: Callable[[Endpoint, int], None] | None,
+                    on_first_byte: Callable[[Endpoint], None] | None) -> Completion:
         url = f"{ep.base_url}/chat/completions"
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         t0 = time.perf_counter()
@@ -315,7 +380,7 @@ class LLMClient:
         return Completion(content=content if isinstance(content, str) else str(content), endpoint=ep,
                           finish_reason=choice.get("finish_reason") or "", reasoning=str(reasoning),
                           latency_s=time.perf_counter() - t0, first_byte_s=t_first - t0,
-                          rate_limits=rate_limit_headers(resp.headers))
+                          rate_limits=rate_limit_headers(resp.headers), usage=_usage(payload))
 
     def _error_or_failed_generation(self, ep: Endpoint, status: int, headers: httpx.Headers, raw: bytes,
                                     t0: float, t_first: float) -> Completion:
@@ -335,6 +400,7 @@ class LLMClient:
                       on_first_byte: Callable[[Endpoint], None] | None) -> Completion:
         parts: list[str] = []
         reasoning: list[str] = []
+        usage: dict[str, int] = {}
         finish = ""
         t_first = 0.0
         done = False
@@ -366,6 +432,8 @@ class LLMClient:
                     except ValueError:
                         log.debug("skipping unreadable SSE line from %s", ep.describe())
                         continue
+                    if "usage" in obj or "x_groq" in obj:
+                        usage = _usage(obj) or usage
                     if obj.get("error"):
                         raise LLMError(f"stream error: {obj['error']}", retryable=not parts, endpoint=ep,
                                        delivered=bool(parts))
@@ -394,4 +462,4 @@ class LLMClient:
             finish = "truncated"
         return Completion(content="".join(parts), endpoint=ep, finish_reason=finish, reasoning="".join(reasoning),
                           latency_s=time.perf_counter() - t0, first_byte_s=(t_first or time.perf_counter()) - t0,
-                          rate_limits=rate_limit_headers(resp.headers), truncated=finish == "truncated")
+                          rate_limits=rate_limit_headers(resp.headers), truncated=finish == "truncated", usage=usage)

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.events import EventBus, EventKind, origin
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import ChatMessage, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
@@ -87,6 +87,7 @@ class Pipeline:
         self._gen_task: asyncio.Task | None = None
         self._speaking: Draft | None = None
         self._running = False
+        self._skip_cause = ""  # why the drafts being dropped now are skipped (panic, moderation); "" = a person
         queue.listen(self._on_queue)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -133,12 +134,16 @@ class Pipeline:
         if reason is not None:
             self.bus.emit(EventKind.CHAT_FILTERED, message=msg, reason=reason)
             return
-        for fn in self.interceptors:
-            try:
-                if fn(msg):
-                    return
-            except Exception:
-                log.exception("chat interceptor %r failed", fn)
+        token = origin.set((msg.id,))  # an interceptor's task (a donation's thanks, a tarot reading) answers msg
+        try:
+            for fn in self.interceptors:
+                try:
+                    if fn(msg):
+                        return
+                except Exception:
+                    log.exception("chat interceptor %r failed", fn)
+        finally:
+            origin.reset(token)
         self._enqueue(msg)
 
     def answer_now(self, msg: ChatMessage) -> None:
@@ -206,30 +211,39 @@ class Pipeline:
                 continue
             batch = self.take_batch()
             turn = next(self._turns)
-            self.bus.emit(EventKind.BATCH_READY, turn=turn, messages=batch)
+            token = origin.set(tuple(m.id for m in batch))  # this turn's events and LLM call answer the batch
             try:
-                reply = await self._generate(batch, turn)
-            except asyncio.CancelledError:
-                if not self._running:
-                    raise
-                continue  # panic cancelled this turn
-            except Exception as e:
-                log.warning("reply generation failed for turn %s: %s", turn, e)
-                self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
-                # Keep the chat: put it back and try again after a growing pause.
-                for m in reversed(batch):
-                    self.backlog.appendleft(m)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.retry_backoff[1])
-                self._wake.set()
-                continue
-            backoff = self.retry_backoff[0]
-            if reply is None or not reply.text.strip():
-                self._commit(batch, None)
-            else:
-                self.add_reply(reply, batch, kind="chat", turn=turn)
+                self.bus.emit(EventKind.BATCH_READY, turn=turn, messages=batch)
+                try:
+                    reply = await self._generate(batch, turn)
+                except asyncio.CancelledError:
+                    if not self._running:
+                        raise
+                    continue  # panic cancelled this turn
+                except Exception as e:
+                    log.warning("reply generation failed for turn %s: %s", turn, e)
+                    self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
+                    # Keep the chat: put it back and try again after a growing pause.
+                    for m in reversed(batch):
+                        self.backlog.appendleft(m)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self.retry_backoff[1])
+                    self._wake.set()
+                    continue
+                backoff = self.retry_backoff[0]
+                if reply is None or not reply.text.strip():
+                    self._commit(batch, None)
+                else:
+                    self.add_reply(reply, batch, kind="chat", turn=turn)
+            finally:
+                origin.reset(token)
             if self.backlog:
                 self._wake.set()
+
+    @property
+    def generating(self) -> bool:
+        """A reply is being generated now."""
+        return self._gen_task is not None
 
     async def _generate(self, batch: list[ChatMessage], turn: int):
         task = asyncio.ensure_future(self.generator.generate(batch, turn))
@@ -289,9 +303,9 @@ class Pipeline:
             self.bus.emit(EventKind.DRAFT_CREATED, turn=d.turn, draft=d)
         elif action == "approved":
             self._speak_wake.set()
-            self.bus.emit(EventKind.APPROVED, turn=d.turn, draft=d, auto=d.auto)
+            self.bus.emit(EventKind.APPROVED, turn=d.turn, draft=d, auto=d.auto, by="auto" if d.auto else "human")
         elif action == "skipped":
-            self.bus.emit(EventKind.SKIPPED, turn=d.turn, draft=d)
+            self.bus.emit(EventKind.SKIPPED, turn=d.turn, draft=d, by=self._skip_cause or "human")
             self._discard(d)
             self._commit(d.batch, None)
             self._wake.set()
@@ -299,7 +313,7 @@ class Pipeline:
             if action == "edited":
                 self._discard(d)
                 self._prepare(d)
-            self.bus.emit(EventKind.DRAFT_UPDATED, turn=d.turn, draft=d, action=action)
+            self.bus.emit(EventKind.DRAFT_UPDATED, turn=d.turn, draft=d, action=action, by="human")
         elif action == "done":
             self._wake.set()
 
@@ -318,8 +332,9 @@ class Pipeline:
             log.exception("discard failed for draft %s", d.id)
 
     # convenience for the GUI: errors come back as ApprovalError with a message
-    def approve(self, draft_id: int) -> Draft:
-        return self.queue.approve(draft_id)
+    def approve(self, draft_id: int, *, auto: bool = False) -> Draft:
+        """``auto``: approved by a rule (auto mode, the thanks policy), not by a person; never a flagged draft."""
+        return self.queue.approve(draft_id, auto=auto)
 
     def edit(self, draft_id: int, text: str, emotion: str | None = None) -> Draft:
         return self.queue.edit(draft_id, text, emotion)
@@ -343,14 +358,18 @@ class Pipeline:
             self.backlog.remove(m)
         skipped: list[Draft] = []
         mixed: list[Draft] = []
-        for d in [*self.queue.pending, *self.queue.approved]:
-            users = {m.user_id for m in d.batch}
-            if user_id not in users:
-                continue
-            if users == {user_id}:
-                skipped.append(self.queue.skip(d.id) if d in self.queue.pending else self.queue.withdraw(d.id))
-            else:
-                mixed.append(d)
+        self._skip_cause = "moderation"
+        try:
+            for d in [*self.queue.pending, *self.queue.approved]:
+                users = {m.user_id for m in d.batch}
+                if user_id not in users:
+                    continue
+                if users == {user_id}:
+                    skipped.append(self.queue.skip(d.id) if d in self.queue.pending else self.queue.withdraw(d.id))
+                else:
+                    mixed.append(d)
+        finally:
+            self._skip_cause = ""
         return skipped, mixed
 
     def set_approval_mode(self, mode: str, auto_after_s: float | None = None) -> None:
@@ -418,7 +437,11 @@ class Pipeline:
     # -- panic -----------------------------------------------------------------------------
     async def panic(self) -> None:
         """Stop speech, clear every queued draft and pending chat, return the avatar to neutral."""
-        self.queue.clear()
+        self._skip_cause = "panic"
+        try:
+            self.queue.clear()
+        finally:
+            self._skip_cause = ""
         self.backlog.clear()
         if self._gen_task is not None and not self._gen_task.done():
             self._gen_task.cancel()
@@ -431,5 +454,5 @@ class Pipeline:
                 break
             await asyncio.sleep(0.01)
         self._avatar("reset_neutral")
-        self.bus.emit(EventKind.PANIC)
+        self.bus.emit(EventKind.PANIC, by="human")
         self.bus.notice(tr("pipeline.notice.panic"), level="warning")

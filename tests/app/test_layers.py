@@ -20,6 +20,10 @@ BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "pro
 BOTTOM.add("hotkeys")  # key names of the held mic keys (settings validation and the Windows poller)
 BOTTOM.add("lockdown_spec")  # LOCKDOWN_CHAT's forms and CHZZK's allowed values (settings validation, lockdown)
 FEATURES = ("pipeline", "tarot", "lockdown")  # above the adapters: they use them only through protocols
+# record/: the recorder, its format, the turn comparison and the report sit above the adapters (they import
+# none, nor anything above them); the replay runner, its thread job and the CLI are top level like compose
+# (they build the pipeline with compose.build_services).
+RECORD_TOP = {"aischoco_gui.record.replay", "aischoco_gui.record.job", "aischoco_gui.record.cli"}
 QT = ("PySide6", "qasync", "shiboken6")
 
 
@@ -111,6 +115,11 @@ def violations() -> list[str]:
                 bad.append(f"{name} imports adapter {imp} (use the protocols)")
             if layer in FEATURES and target in ("compose", "gui", "app"):
                 bad.append(f"{name} imports the layer above it: {imp}")
+            if layer == "record" and name not in RECORD_TOP and (
+                    target in (*ADAPTERS, "compose", "gui", "app") or imp in RECORD_TOP):
+                bad.append(f"{name} imports {imp} (the recorder and report stay above the adapters, below compose)")
+            if layer == "record" and target == "gui":
+                bad.append(f"{name} imports {imp} (record/ is Qt-free)")
     return bad
 
 

@@ -80,7 +80,8 @@ async def test_events_in_order_with_turn(home, openai_double):
     services.bus.subscribe(lambda e: events.append(e) if e.kind != EventKind.STATUS else None)
     await gen.generate([msg("a", "hi")], 42)
     kinds = [e.kind for e in events]
-    assert kinds == [EventKind.LLM_REQUEST_SENT, EventKind.LLM_FIRST_BYTE, EventKind.LLM_REPLY_RECEIVED]
+    assert kinds == [EventKind.LLM_REQUEST_SENT, EventKind.LLM_FIRST_BYTE, EventKind.LLM_EXCHANGE,
+                     EventKind.LLM_REPLY_RECEIVED]  # the exchange: the body sent and the raw answer (recording)
     assert all(e.turn == 42 for e in events)
     await gen.aclose()
 

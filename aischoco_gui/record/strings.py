@@ -1,0 +1,71 @@
+# ruff: noqa: E501  (a table of UI text: Korean lines are read whole, not wrapped)
+"""The UI text of show recording and replay (Korean first, English second)."""
+
+from __future__ import annotations
+
+from aischoco_gui.i18n import register
+
+register({
+    # recorder
+    "record.notice.write_failed": ("방송 기록을 쓰지 못해 기록을 멈췄어요 ({error}). 방송은 계속돼요. 설정에서 방송 기록을 껐다 켜면 다시 시도해요.",
+                                   "Could not write the show recording ({error}); recording stopped, the show goes on. Turn show recording off and on in the settings to try again."),
+    "record.notice.open_failed": ("방송 기록 파일을 만들지 못했어요: {error}", "Could not create the show recording: {error}"),
+    # reading a recording
+    "record.error.missing": ("방송 기록 파일이 없어요: {path}", "No such show recording: {path}"),
+    "record.error.unreadable": ("방송 기록 파일을 읽지 못했어요 ({path}): {error}", "Could not read the show recording ({path}): {error}"),
+    "record.error.not_recording": ("이 파일은 aischoco 방송 기록이 아니에요 (첫 줄에 형식 정보가 없어요): {path}",
+                                   "This file is not an aischoco show recording (no format line at the top): {path}"),
+    "record.error.newer": ("이 방송 기록은 더 새로운 앱이 만든 형식(v{version})이에요. 이 앱은 v{supported}까지 읽어요 — 앱을 업데이트하세요.",
+                           "This recording was made by a newer app (format v{version}); this app reads up to v{supported}. Update the app."),
+    "record.error.older": ("이 방송 기록은 지원하지 않는 예전 형식(v{version})이에요. 이 앱은 v{supported} 형식을 다시 볼 수 있어요.",
+                           "This recording is in an old format (v{version}) this app no longer replays; it replays format v{supported}."),
+    "record.error.empty": ("이 방송 기록에는 다시 볼 채팅이 없어요: {path}", "This recording has no chat to replay: {path}"),
+    # replay
+    "replay.error.no_llm": ("LLM이 설정되지 않았어요: 설정에서 API 키(GROQ_API_KEY)나 로컬 서버(LLM_BASE_URL)를 정하세요.",
+                            "No LLM is configured: set an API key (GROQ_API_KEY) or a local server (LLM_BASE_URL) in the settings."),
+    "replay.error.llm_failed": ("LLM이 {n}번 연속으로 실패해서 다시 보기를 멈췄어요: {error}",
+                                "The LLM failed {n} times in a row, so the replay stopped: {error}"),
+    "replay.progress": ("채팅 {fed}/{total} · 답변 {answered}", "chat {fed}/{total} · {answered} answers"),
+    "replay.stopped": ("다시 보기를 멈췄어요", "replay stopped"),
+    "replay.interrupted": ("중단됨: 여기까지 한 것을 저장했어요", "interrupted: what was done so far is saved"),
+    # report
+    "report.title": ("쇼 다시 보기 리포트", "Show replay report"),
+    "report.recording": ("방송 기록", "Recording"),
+    "report.recorded_at": ("녹화 시각", "Recorded"),
+    "report.replayed_at": ("다시 본 시각", "Replayed"),
+    "report.model": ("모델", "Model"),
+    "report.speed": ("속도", "Speed"),
+    "report.speed_turns": ("턴마다 (시계 없이)", "turn by turn (no clock)"),
+    "report.summary": ("요약", "Summary"),
+    "report.turns": ("턴", "Turns"),
+    "report.replies_changed": ("바뀐 답변", "Replies changed"),
+    "report.emotions_changed": ("바뀐 감정", "Emotions changed"),
+    "report.newly_flagged": ("새로 걸림", "Newly flagged"),
+    "report.no_longer_flagged": ("더는 안 걸림", "No longer flagged"),
+    "report.latency": ("LLM 지연 (p50 / p90)", "LLM latency (p50 / p90)"),
+    "report.tokens": ("토큰", "Tokens"),
+    "report.before": ("전 (녹화)", "Before (recorded)"),
+    "report.after": ("후 (지금)", "After (now)"),
+    "report.plot": ("턴별 LLM 지연 (ms)", "LLM latency per turn (ms)"),
+    "report.chat": ("채팅", "Chat"),
+    "report.no_reply": ("(답변 없음)", "(no reply)"),
+    "report.not_replayed": ("(다시 보지 못함)", "(not replayed)"),
+    "report.not_recorded": ("(녹화에 없음)", "(not in the recording)"),
+    "report.flagged": ("걸림", "flagged"),
+    "report.batch_changed": ("묶음이 달라짐", "batched differently"),
+    "report.interrupted": ("중간에 멈춘 다시 보기예요: 여기까지 한 턴만 있어요.", "This replay was interrupted: only the turns done so far are here."),
+    "report.error": ("오류", "Error"),
+    "report.director": ("연출 지시", "director"),
+    "report.donation": ("후원 ₩{amount}", "donation ₩{amount}"),
+    "report.subscription": ("구독", "subscription"),
+    "report.voice": ("마이크", "mic"),
+    "report.decision.approved_human": ("승인 (사람)", "approved (human)"),
+    "report.decision.approved_auto": ("승인 (자동)", "approved (auto)"),
+    "report.decision.edited": ("고쳐서 승인", "edited"),
+    "report.decision.skipped_human": ("건너뜀 (사람)", "skipped (human)"),
+    "report.decision.skipped_panic": ("건너뜀 (긴급 정지)", "skipped (panic)"),
+    "report.decision.skipped_moderation": ("건너뜀 (제재)", "skipped (moderation)"),
+    "report.decision.replay_approved": ("승인 (녹화대로)", "approved (as recorded)"),
+    "report.decision.replay_skipped": ("건너뜀 (녹화대로)", "skipped (as recorded)"),
+    "report.footer": ("aischoco {version} · 이 파일은 인터넷 없이 열려요.", "aischoco {version} · this file opens offline."),
+})
