@@ -104,6 +104,19 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
     loop.set_exception_handler(loop_handler)
 
 
+def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the loop finalize async generators, as asyncio's own ``run_forever`` does and qasync's does not.
+
+    Without the hooks a generator left suspended (a stream read up to ``[DONE]``, httpcore's body iterator
+    under it) is closed by the garbage collector outside the loop and cannot await its cleanup ("async
+    generator ignored GeneratorExit" at quit); with them it is closed as a task on the loop, and
+    ``asyncio.Runner`` closes the rest (``shutdown_asyncgens``) when the app exits."""
+    first = getattr(loop, "_asyncgen_firstiter_hook", None)
+    final = getattr(loop, "_asyncgen_finalizer_hook", None)
+    if first is not None and final is not None:
+        sys.set_asyncgen_hooks(firstiter=first, finalizer=final)
+
+
 async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
     from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
@@ -112,6 +125,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     from aischoco_gui.gui.startup_trace import trace_window_shown
     from aischoco_gui.gui.welcome import install_welcome
 
+    install_asyncgen_hooks(asyncio.get_running_loop())
     bus = EventBus()
     install_faulthandler(startup.dirs.logs)
     window = None
