@@ -91,7 +91,7 @@ class NoGenerator:
     async def generate(self, batch: list[ChatMessage], turn: int) -> Reply | None:
         raise RuntimeError(self.error)
 
-    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None, emotion: str | None = None) -> None:
         pass
 
     async def aclose(self) -> None:
@@ -215,8 +215,13 @@ def _line_generator(pipeline: Pipeline) -> LineGenerator:
 
 def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline, services: Callable[[], Services],
           ) -> ShowTools | None:
-    def submit(text: str, emotion: str, kind: str, source: list | None = None):  # noqa: ANN202 (a Draft)
-        return pipeline.add_reply(Reply(text=text, emotion=emotion), source, kind=kind)
+    def submit(text: str, emotion: str, kind: str, source: list | None = None, by: str = ""):  # noqa: ANN202
+        if by:  # written without the LLM (a template): say so, never "the LLM in 0.00 s"
+            return pipeline.add_reply(Reply(text=text, emotion=emotion, provider=by), source, kind=kind)
+        client = getattr(pipeline.generator, "client", None)  # the LLM the show tools' line came from
+        ep = next(iter(getattr(client, "configured_endpoints", None) or []), None)
+        reply = Reply(text=text, emotion=emotion, provider=getattr(ep, "name", ""), model=getattr(ep, "model", ""))
+        return pipeline.add_reply(reply, source, kind=kind)
 
     def summary() -> str:
         memory = getattr(pipeline.generator, "memory", None)
@@ -408,6 +413,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         await _stop(s, s.generator)
         s.generator = s.pipeline.generator = _generator(settings, s.dirs, s.bus)
         await _start(s.bus, s.generator)
+        s.pipeline.retry_now()  # chat waiting out the old generator's failures is answered now
     elif name == "tts":
         await s.speaker.stop()
         await _stop(s, s.speaker)

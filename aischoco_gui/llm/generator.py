@@ -70,6 +70,7 @@ class LLMReplyGenerator:
         self.output_filter = output_filter or OutputFilter()
         self.tasks = TaskGroup("llm", bus)
         self._pending_emotion: dict[tuple[int, ...], str] = {}
+        self._said: dict[tuple[int, ...], tuple[Turn, str]] = {}  # the latest assistant turns (for a cut)
         self._summary_task = None
         self._summary_retry_at = 0.0
         self.last_error = ""
@@ -234,16 +235,32 @@ class LLMReplyGenerator:
             return f"[{emotion}]\n{text}"
         return json.dumps({"emotion": emotion, "response": text}, ensure_ascii=False)
 
-    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
-        """Record the batch (user turn) and, when something was spoken, the assistant turn."""
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None, emotion: str | None = None) -> None:
+        """Record the batch (user turn) and, when something was spoken, the assistant turn with
+        ``emotion`` (the draft's, as the streamer saw and approved it; else the model's)."""
         key = tuple(m.id for m in batch)
-        emotion = self._pending_emotion.pop(key, "neutral")
+        emotion = emotion or self._pending_emotion.pop(key, None) or "neutral"
+        self._pending_emotion.pop(key, None)
         public = [m for m in batch if not m.is_director]  # a director whisper is never saved
         if public:
             self.memory.add("user", prompt.format_batch(public))
         if spoken_text is not None and spoken_text.strip():
-            self.memory.add("assistant", self.assistant_content(spoken_text.strip(), emotion, self.mode))
+            turn = self.memory.add("assistant", self.assistant_content(spoken_text.strip(), emotion, self.mode))
+            self._said[key] = (turn, emotion)
+            while len(self._said) > 8:
+                self._said.pop(next(iter(self._said)))
         self.maybe_summarize()
+
+    def mark_cut(self, batch: list[ChatMessage], heard_text: str) -> bool:
+        """The reply to ``batch`` was cut off while it played: its assistant turn becomes what was heard,
+        marked as cut (the model must not think it said the rest). False when the turn is gone already."""
+        entry = self._said.pop(tuple(m.id for m in batch), None)
+        if entry is None:
+            return False
+        turn, emotion = entry
+        heard = heard_text.strip()
+        text = f"{heard} {prompt.CUT_MARK}" if heard else prompt.CUT_BEFORE_SOUND
+        return self.memory.amend(turn, self.assistant_content(text, emotion, self.mode), cut=True)
 
     def maybe_summarize(self, force: bool = False) -> Any:
         """Start the background summary when due (or forced). Returns the task or None."""

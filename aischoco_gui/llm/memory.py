@@ -42,6 +42,7 @@ class Turn:
     content: str  # exactly what goes on the wire
     tokens: int
     ts: float = field(default_factory=time.time)
+    cut: bool = False  # an assistant reply cut off while it played: ``content`` is what was heard
 
 
 @dataclass
@@ -103,6 +104,17 @@ class ConversationMemory:
             self._save_summary()
         self._changed()
         return t
+
+    def amend(self, turn: Turn, content: str, *, cut: bool = False) -> bool:
+        """Replace one turn's content (a reply cut while it played); False when the turn is no longer
+        in the window (summarized meanwhile)."""
+        if not any(t is turn for t in self.turns):
+            return False
+        turn.content = content
+        turn.tokens = self.counter.count_message(content)
+        turn.cut = cut
+        self._changed()
+        return True
 
     def recount(self) -> None:
         """Recount every turn (after the real encoder has loaded)."""

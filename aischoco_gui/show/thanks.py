@@ -19,7 +19,7 @@ from typing import Any
 
 from aischoco_gui.i18n import tr
 from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
-from aischoco_gui.show.base import LineGenerator, Submit, data_block
+from aischoco_gui.show.base import TEMPLATE, LineGenerator, Submit, data_block
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_nickname
 
@@ -231,9 +231,10 @@ class ThanksLane:
             if self.on_error is not None:
                 self.on_error(tr("show.thanks.failed", error=e))
             line = None
-        text, emotion = (line.text, line.emotion) if line is not None and line.text.strip() else (fallback_line(t),
-                                                                                                  "happy")
-        draft = self.submit(text, emotion, KIND, source=source)
+        if line is not None and line.text.strip():
+            draft = self.submit(line.text, line.emotion, KIND, source=source)
+        else:  # no LLM answer: the fixed sentence, labelled as such
+            draft = self.submit(fallback_line(t), "happy", KIND, source=source, by=TEMPLATE)
         if draft is None:
             return None
         if self.prioritize is not None:

@@ -29,6 +29,7 @@ from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError
 from aischoco_gui.settings_text import choice_key
 from aischoco_gui.show import strings as _show_strings  # noqa: F401 (the kind badges show.kind.*)
+from aischoco_gui.user_text import explain, flag_reason, reply_note
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,28 @@ register({
     "reply.flagged": ("⚑ 검토 필요: {reason}", "⚑ needs review: {reason}"),
     "reply.countdown": ("{s:.0f}초 후 자동 승인", "auto-approve in {s:.0f}s"),
     "reply.meta": ("{provider} {model} · {latency:.2f}초", "{provider} {model} · {latency:.2f}s"),
+    "reply.meta.template": ("템플릿 문장 (LLM 없이 만듦)", "Template sentence (made without an LLM)"),
     "reply.for_chat": ("채팅: {chat}", "Chat: {chat}"),
     "reply.director": ("🎬 연출 지시: {text}", "🎬 Director note: {text}"),
     "reply.emotion": ("감정", "Emotion"),
     "reply.thinking": ("답변 생성 중…", "Generating a reply…"),
     "reply.llm_failed": ("LLM 실패: {error}", "LLM failed: {error}"),
 })
+
+
+def reply_meta(r) -> str:
+    """Who wrote a draft and how fast: the LLM's provider, model and time, or "template" for a fixed
+    sentence made without an LLM (never "자동 / 설정 안 함 · 0.00초"); then the notes."""
+    if r.provider == "template":
+        head = tr("reply.meta.template")
+    elif not (r.provider or r.model):
+        head = ""
+    else:
+        key = choice_key("llm_provider", r.provider) if r.provider else None  # "custom" → 직접 지정
+        provider = tr(key) if key else r.provider
+        head = (tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s) if r.latency_s > 0
+                else f"{provider} {r.model}".strip())
+    return "\n".join(x for x in (head, *(reply_note(n) for n in r.notes)) if x)
 
 
 def kind_badge(kind: str) -> str:
@@ -203,7 +220,7 @@ class ReplyPanel(QWidget):
         lines = [f"{kind_badge(d.kind)}[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         lines += [tr("reply.director", text=m.text[:80]) for m in d.batch if m.is_director]  # private, shown here only
         if d.flagged:
-            lines.insert(0, tr("reply.flagged", reason=d.flagged))
+            lines.insert(0, tr("reply.flagged", reason=flag_reason(d.flagged)))
         left = self.queue.seconds_left(d)
         if left is not None:
             lines.append(tr("reply.countdown", s=left))
@@ -277,11 +294,7 @@ class ReplyPanel(QWidget):
         if self.emotion.findData(d.emotion) < 0:
             self.emotion.addItem(emotion_label(d.emotion), d.emotion)
         self.emotion.setCurrentIndex(self.emotion.findData(d.emotion))
-        r = d.reply
-        key = choice_key("llm_provider", r.provider)  # "custom" → 직접 지정; names like Groq stay
-        provider = tr(key) if key else r.provider
-        self.meta.setText(tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s)
-                          + ("".join(f"\n{n}" for n in r.notes)))
+        self.meta.setText(reply_meta(d.reply))
 
     # -- actions --------------------------------------------------------------------------
     def _edited_text(self, d: Draft) -> tuple[str, str]:
@@ -297,7 +310,7 @@ class ReplyPanel(QWidget):
                 self.pipeline.edit(d.id, text, emo)
             self.pipeline.approve(d.id)
         except ApprovalError as e:
-            self.services.bus.notice(str(e), "warning")
+            self.services.bus.notice(e.text, "warning", detail=str(e))
 
     def save_edit(self) -> None:
         d = self.selected()
@@ -308,7 +321,7 @@ class ReplyPanel(QWidget):
             self.pipeline.edit(d.id, text, emo)
             self.editor.document().setModified(False)
         except ApprovalError as e:
-            self.services.bus.notice(str(e), "warning")
+            self.services.bus.notice(e.text, "warning", detail=str(e))
 
     def skip_selected(self) -> None:
         d = self.selected()
@@ -368,13 +381,26 @@ class ReplyPanel(QWidget):
             self._speech_idle()
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
+        self._llm_failed = False
         self.thinking.setText(tr("reply.thinking"))
+        self.thinking.setToolTip("")
 
     def _on_llm_reply(self, _turn: int, _reply: object) -> None:
+        self._llm_failed = False
         self.thinking.setText("")
+        self.thinking.setToolTip("")
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
-        self.thinking.setText(tr("reply.llm_failed", error=error[:200]))
+        # what happened and what to do; the server's own words on hover (and in the log)
+        self.thinking.setText(tr("reply.llm_failed", error=explain(error)))
+        self.thinking.setToolTip(error[:500])
+        self._llm_failed = True
+
+    def _clear_llm_failed(self) -> None:
+        if getattr(self, "_llm_failed", False):
+            self._llm_failed = False
+            self.thinking.setText("")
+            self.thinking.setToolTip("")
 
     def _on_speech_started(self, draft: Draft) -> None:
         self._speaking_id = draft.id
@@ -404,8 +430,10 @@ class ReplyPanel(QWidget):
     def _on_status(self, st: ServiceStatus) -> None:
         if st.name == "llm":
             self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
-            if st.state is ServiceState.NOT_CONFIGURED and st.detail:
-                self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
+            if st.state is ServiceState.NOT_CONFIGURED and (st.last_error or st.detail):
+                self.banner.setToolTip(st.last_error or st.detail)  # the detail on hover, not in the text
+            if st.state is ServiceState.READY:  # green again (a key entered, the server back): the old
+                self._clear_llm_failed()  # failure line would contradict the light
 
 
 def create_panel(services, bridge) -> QWidget:
