@@ -264,11 +264,12 @@ class AppController(QObject):
         await rebuild(self.services, "mic", dataclasses.replace(self.services.settings, **changes))
 
     # -- overlay --------------------------------------------------------------------------
-    @asyncSlot()
-    async def overlay_fix_port(self) -> None:
+    @asyncSlot(int)
+    async def overlay_fix_port(self, port: int = 0) -> None:
+        """Open the overlay on exactly the ``port`` the button promised (0: the configured port again)."""
         overlay = self.services.overlay
         try:
-            ok = await overlay.restart(port=overlay.suggested_port or overlay.port)
+            ok = await overlay.restart(port=port or overlay.port)
             if ok and overlay.port != self.services.settings.overlay_port:
                 self._keep_overlay_port(overlay.port)
         finally:

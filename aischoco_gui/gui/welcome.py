@@ -64,7 +64,7 @@ class WelcomeDialog(QDialog):
     settings_requested = Signal()
     login_requested = Signal()
     reconnect_requested = Signal()  # VTS
-    port_fix_requested = Signal()  # overlay: open on the suggested free port
+    port_fix_requested = Signal(int)  # overlay: open on the port the button shows
     finished_checks = Signal()
 
     def __init__(self, services: Any, parent: QWidget | None = None, bridge: Any = None) -> None:
@@ -148,6 +148,7 @@ class WelcomeDialog(QDialog):
     def _fix_text(self, name: str, kind: str) -> str:
         if kind == "port":
             port = getattr(self.services.overlay, "suggested_port", None)
+            self._promised_port = int(port or 0)  # the fix opens exactly the port the button shows
             return tr("welcome.fix.port_n", port=port) if port else tr("welcome.fix.port")
         return tr(f"welcome.fix.{kind}") if kind else ""
 
@@ -194,7 +195,7 @@ class WelcomeDialog(QDialog):
             self.reconnect_requested.emit()
         elif kind == "port":
             self.fix_buttons[name].setEnabled(False)
-            self.port_fix_requested.emit()
+            self.port_fix_requested.emit(int(getattr(self, "_promised_port", 0) or 0))
 
     def port_fix_done(self) -> None:
         try:
@@ -224,7 +225,7 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
         if hasattr(vts, "reconnect_requested"):
             dlg.reconnect_requested.connect(vts.reconnect_requested.emit)
         if hasattr(overlay, "port_fix_requested"):
-            dlg.port_fix_requested.connect(overlay._port_clicked)  # the panel's own button path
+            dlg.port_fix_requested.connect(overlay.request_port_fix)  # the panel's own path
         window.welcome_dialog = dlg
         dlg.show()
     dlg.raise_()
