@@ -63,6 +63,9 @@ class AppController(QObject):
         self.login_action = ChzzkLoginAction(services)
         window.panic_requested.connect(self.panic)
         window.settings_requested.connect(self.open_settings)
+        field_sig = getattr(window, "settings_field_requested", None)
+        if field_sig is not None:
+            field_sig.connect(self.open_settings)
         panels = getattr(window, "panels", {})
         chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
         if hasattr(chat, "login_requested"):
@@ -97,7 +100,8 @@ class AppController(QObject):
     async def panic(self) -> None:
         await self.services.pipeline.panic()
 
-    def open_settings(self) -> None:
+    def open_settings(self, field: str = "") -> None:
+        """The settings dialog; with ``field`` on that field's tab, the cursor in it (a banner's link)."""
         from aischoco_gui.gui.settings_dialog import SettingsDialog
 
         # open(), not exec(): a nested modal loop inside the qasync loop would stall every service.
@@ -110,6 +114,8 @@ class AppController(QObject):
         dlg.accepted.connect(accepted)
         dlg.setModal(True)
         dlg.open()
+        if field:
+            dlg.focus_field(field)
 
     @asyncSlot(object, object)
     async def apply_settings(self, settings: Any, changed: dict[str, Any]) -> list[str]:

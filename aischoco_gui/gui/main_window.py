@@ -88,6 +88,7 @@ class DockScroll(QScrollArea):
 class MainWindow(QMainWindow):
     closing = Signal()
     settings_requested = Signal()
+    settings_field_requested = Signal(str)  # open the settings on this field's tab, focused (banners' links)
     panic_requested = Signal()
 
     def __init__(self, services, bridge: Bridge, parent: QWidget | None = None, *, dirs=None) -> None:
@@ -144,7 +145,7 @@ class MainWindow(QMainWindow):
 
         self.services = services
         self.reply_panel = reply_panel.create_panel(services, self.bridge)
-        self.reply_panel.open_settings.connect(self.settings_requested.emit)
+        self.reply_panel.open_settings.connect(self.settings_field_requested.emit)
         self.panels["replies"] = self.reply_panel
         self.setCentralWidget(self.reply_panel)
         for key, module, area in DOCKS:

@@ -56,12 +56,15 @@ register({
 })
 
 GREEN, RED, GREY = "#2e9d4f", "#d0342c", "#888888"
+# The settings field each part's "설정 열기" opens (llm and chat depend on the provider / chat source).
+SETTINGS_FIELD = {"tts": "tts_engine", "audio": "tts_output_device", "vts": "vts_url", "overlay": "overlay_port",
+                  "mic": "stt_input_device"}
 
 
 class WelcomeDialog(QDialog):
     """Non-modal; ``rows`` holds the current :class:`LiveRow` per part, ``results`` the last "Test" results."""
 
-    settings_requested = Signal()
+    settings_requested = Signal(str)  # the field that fixes the red line (its tab opens, the field focused)
     login_requested = Signal()
     reconnect_requested = Signal()  # VTS
     port_fix_requested = Signal(int)  # overlay: open on the port the button shows
@@ -183,7 +186,7 @@ class WelcomeDialog(QDialog):
     def fix(self, name: str) -> None:
         kind = self.rows[name].fix
         if kind == "settings":
-            self.settings_requested.emit()
+            self.settings_requested.emit(self._fix_field(name))
         elif kind == "copy_url":
             o = self.services.overlay
             url = str(getattr(o, "obs_url", "") or getattr(o, "url", "") or "")
@@ -196,6 +199,18 @@ class WelcomeDialog(QDialog):
         elif kind == "port":
             self.fix_buttons[name].setEnabled(False)
             self.port_fix_requested.emit(int(getattr(self, "_promised_port", 0) or 0))
+
+    def _fix_field(self, name: str) -> str:
+        """The settings field a red line's "설정 열기" opens."""
+        if name == "llm":
+            from aischoco_gui.gui.panels.reply_panel import llm_key_field
+
+            return llm_key_field(self.services.settings)
+        if name == "chat":
+            s = self.services.settings
+            return "chzzk_channel_id" if s.effective_chat_source == "chzzk-unofficial" else (
+                "chzzk_client_id" if s.effective_chat_source == "chzzk" else "chat_source")
+        return SETTINGS_FIELD.get(name, "")
 
     def port_fix_done(self) -> None:
         try:
@@ -215,9 +230,11 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
     dlg = getattr(window, "welcome_dialog", None)
     if dlg is None or not dlg.isVisible():
         dlg = WelcomeDialog(services, window, getattr(window, "bridge", None))
-        settings_sig = getattr(window, "settings_requested", None)
+        settings_sig = getattr(window, "settings_field_requested", None)
         if settings_sig is not None:
             dlg.settings_requested.connect(settings_sig.emit)
+        elif getattr(window, "settings_requested", None) is not None:
+            dlg.settings_requested.connect(lambda _field: window.settings_requested.emit())
         panels = getattr(window, "panels", {})
         chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
         if hasattr(chat, "login_requested"):

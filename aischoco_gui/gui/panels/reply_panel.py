@@ -62,6 +62,12 @@ register({
 })
 
 
+def llm_key_field(settings) -> str:
+    """The settings field of the API key the LLM in use needs (Groq unless Cerebras/OpenAI is chosen)."""
+    provider = getattr(settings, "llm_provider", "")
+    return {"cerebras": "cerebras_api_key", "openai": "openai_api_key"}.get(provider, "groq_api_key")
+
+
 def reply_meta(r) -> str:
     """Who wrote a draft and how fast: the LLM's provider, model and time, or "template" for a fixed
     sentence made without an LLM (never "자동 / 설정 안 함 · 0.00초"); then the notes."""
@@ -84,7 +90,7 @@ def kind_badge(kind: str) -> str:
 
 
 class ReplyPanel(QWidget):
-    open_settings = Signal()
+    open_settings = Signal(str)  # the field to open (the no-key banner: the LLM key of the provider in use)
     moderation_requested = Signal(str, object)  # (action, source ChatMessage), after the one confirmation
     notice_requested = Signal(str)  # pin a reply as the chat notice, after the confirmation
 
@@ -98,7 +104,7 @@ class ReplyPanel(QWidget):
         self.banner.setObjectName("reply_banner")
         self.banner.setStyleSheet("background:#fff3cd;color:#6b4e00;padding:6px;border-radius:4px")
         self.banner_btn = QPushButton(tr("reply.open_settings"), self)
-        self.banner_btn.clicked.connect(self.open_settings.emit)
+        self.banner_btn.clicked.connect(lambda: self.open_settings.emit(llm_key_field(self.services.settings)))
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.banner_btn)
