@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -52,6 +52,9 @@ register({
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
     "quit.title": ("방송 중이에요", "You are on air"),
     "quit.text": ("{what}. 정말 종료할까요?", "{what}. Quit anyway?"),
+    "quit.title_idle": ("종료할까요?", "Quit?"),
+    "quit.text_idle": ("이제 방송 중인 것은 없어요 (AI가 말을 마쳤어요). 종료할까요?",
+                       "Nothing is on air any more (the AI has finished speaking). Quit?"),
     "quit.speaking": ("AI가 말하는 중이에요", "The AI is speaking"),
     "quit.chat": ("CHZZK 채팅에 연결돼 있어요", "CHZZK chat is connected"),
     "quit.yes": ("종료", "Quit"),
@@ -159,6 +162,9 @@ class MainWindow(QMainWindow):
         self.docks["latency"].raise_()
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
+        self.bridge.speech_started.connect(self._on_speech_started)
+        self.bridge.speech_ended.connect(self._on_speech_ended)
+        self.bridge.status.connect(self._refresh_quit_box)
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -236,7 +242,9 @@ class MainWindow(QMainWindow):
     def on_air(self) -> list[str]:
         """Why quitting now would cut the show (empty: nothing is live)."""
         why = []
-        if getattr(self.services.pipeline, "speaking", None) is not None:
+        speaking = getattr(self.services.pipeline, "speaking", None)
+        # the speaker reports the end of playback just before the pipeline lets the draft go
+        if speaking is not None and speaking is not getattr(self, "_speech_over", None):
             why.append(tr("quit.speaking"))
         st = self.services.bus.status.get("chat")
         live_source = self.services.settings.effective_chat_source != "rehearsal"
@@ -245,10 +253,14 @@ class MainWindow(QMainWindow):
         return why
 
     def _confirm_quit(self, why: list[str]) -> None:
-        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile."""
+        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile. The
+        question shows at once (raised and activated) and follows the present while it is open: when
+        the speech ends, it says nothing is on air any more and "Quit" becomes the default."""
         box = getattr(self, "quit_box", None)
         if box is not None and box.isVisible():
+            self._refresh_quit_box()
             box.raise_()
+            box.activateWindow()
             return
         box = QMessageBox(QMessageBox.Icon.Warning, tr("quit.title"), tr("quit.text", what=" · ".join(why)),
                           QMessageBox.StandardButton.NoButton, self)
@@ -265,7 +277,37 @@ class MainWindow(QMainWindow):
 
         box.buttonClicked.connect(answered)
         self.quit_box = box
+        # what it says follows the show: speech starts/ends, chat connects/drops while it is open
+        box._timer = QTimer(box)  # a safety net for changes that send no signal
+        box._timer.setInterval(500)
+        box._timer.timeout.connect(self._refresh_quit_box)
+        box._timer.start()
         box.open()
+        box.raise_()
+        box.activateWindow()
+
+    def _on_speech_started(self, draft) -> None:
+        self._speech_over = None
+        self._refresh_quit_box()
+
+    def _on_speech_ended(self, draft, _cancelled: bool) -> None:
+        self._speech_over = draft
+        self._refresh_quit_box()
+
+    def _refresh_quit_box(self, *_args) -> None:
+        box = getattr(self, "quit_box", None)
+        if box is None or self.services is None:
+            return
+        try:
+            if not box.isVisible():
+                return
+        except RuntimeError:  # already deleted
+            return
+        why = self.on_air()
+        box.setWindowTitle(tr("quit.title") if why else tr("quit.title_idle"))
+        box.setText(tr("quit.text", what=" · ".join(why)) if why else tr("quit.text_idle"))
+        box.setIcon(QMessageBox.Icon.Warning if why else QMessageBox.Icon.Question)
+        box.setDefaultButton(self.quit_no if why else self.quit_yes)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         if self.services is not None:  # a shell closed during start-up has no docks: keep the saved layout
