@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QMargins, QPoint, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -72,6 +72,20 @@ DOCKS = [
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
+
+
+# A window manager's usual title bar and borders, until the real frame is known (X11 decorates late).
+TYPICAL_FRAME = QMargins(8, 32, 8, 8)
+
+
+def fit_frame(avail: QRect, frame: QMargins, width: int, height: int) -> tuple[QPoint, QSize]:
+    """Where a window goes and its size (without the frame) so that the window WITH its ``frame`` fits in
+    ``avail`` (the screen minus the taskbar): at most ``width``×``height``, centred left to right, at the top."""
+    w = max(200, min(width, avail.width() - frame.left() - frame.right()))
+    h = max(200, min(height, avail.height() - frame.top() - frame.bottom()))
+    outer_w = w + frame.left() + frame.right()
+    x = avail.x() + max(0, (avail.width() - outer_w) // 2)
+    return QPoint(x, avail.y()), QSize(w, h)  # move() places the frame's corner
 
 
 class DockScroll(QScrollArea):
@@ -218,18 +232,52 @@ class MainWindow(QMainWindow):
         state = self._qsettings.value("state")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
+            self._first_fit = None  # the streamer's own size and place
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    def _frame_margins(self) -> QMargins:
+        """The title bar and borders around the window: the real ones once known (Windows: at once; X11:
+        after the window manager decorated the mapped window), else a typical frame; none offscreen."""
+        if QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return QMargins()
+        wh = self.windowHandle()
+        m = wh.frameMargins() if wh is not None else QMargins()
+        return m if not m.isNull() else TYPICAL_FRAME
+
     def _fit_screen(self, width: int, height: int) -> None:
-        """First start: the preferred size, but never larger than the screen's free area (taskbar and
-        display scaling included: Qt 6 reports logical pixels, so 1366×768 at 100 % and 1920×1080 at
-        150 % both fit)."""
+        """First start: the preferred size, but never larger than the screen's free area — the window
+        with its frame (title bar, borders), so the status bar and the first-start notice stay on screen
+        and, on Windows, above the taskbar. Display scaling included: Qt 6 reports logical pixels, so
+        1366×768 at 100 % and 1920×1080 at 150 % both fit. Re-checked once shown (the real frame)."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is not None:
-            avail = screen.availableGeometry()
-            width, height = min(width, avail.width()), min(height, avail.height())
-        self.resize(width, height)
+        if screen is None:
+            self.resize(width, height)
+            return
+        self._first_fit = (width, height)
+        pos, size = fit_frame(screen.availableGeometry(), self._frame_margins(), width, height)
+        self.resize(size)
+        self.move(pos)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if getattr(self, "_first_fit", None) is not None:  # the real frame is known shortly after mapping
+            QTimer.singleShot(0, self._refit)
+            QTimer.singleShot(300, lambda: self._refit(last=True))
+
+    def _refit(self, last: bool = False) -> None:
+        want = getattr(self, "_first_fit", None)
+        if last:
+            self._first_fit = None  # later the streamer moves the window where they like
+        screen = self.screen()
+        if want is None or screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        avail, frame = screen.availableGeometry(), self.frameGeometry()
+        if avail.contains(frame):
+            return
+        pos, size = fit_frame(avail, self._frame_margins(), *want)
+        self.resize(size)
+        self.move(pos)
 
     def save_layout(self) -> None:
         if str(self._qsettings.fileName()) != str(self._layout_path):

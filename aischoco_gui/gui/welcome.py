@@ -14,8 +14,8 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aischoco_gui import firstrun
@@ -53,6 +53,11 @@ register({
     "welcome.copied": ("복사했어요: {url}", "Copied: {url}"),
     "welcome.recheck_all": ("모두 다시 확인", "Check all again"),
     "welcome.close": ("닫기", "Close"),
+    "welcome.config_folder": ("설정 폴더: {path} — 기본 설정 파일(character.txt, pose_mapping.json, .env.example)이 "
+                              "여기에 있어요. 파일 → 설정 폴더 열기로도 열 수 있어요.",
+                              "Config folder: {path} — the default files (character.txt, pose_mapping.json, "
+                              ".env.example) are here. File → Open config folder opens it too."),
+    "welcome.open_config": ("폴더 열기", "Open folder"),
 })
 
 GREEN, RED, GREY = "#2e9d4f", "#d0342c", "#888888"
@@ -82,6 +87,21 @@ class WelcomeDialog(QDialog):
         intro = QLabel(tr("welcome.intro"))
         intro.setWordWrap(True)
         lay.addWidget(intro)
+        # where the settings files live (the first start copied the defaults there)
+        folder = QHBoxLayout()
+        config = getattr(getattr(services, "dirs", None), "config", None)
+        self.config_label = QLabel(tr("welcome.config_folder", path=config or "-"))
+        self.config_label.setObjectName("welcome_config_folder")
+        self.config_label.setWordWrap(True)
+        self.config_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.config_button = QPushButton(tr("welcome.open_config"))
+        self.config_button.setObjectName("welcome_open_config")
+        self.config_button.setEnabled(config is not None)
+        self.config_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(config))) if config is not None else None)
+        folder.addWidget(self.config_label, 1)
+        folder.addWidget(self.config_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(folder)
         grid = QGridLayout()
         lay.addLayout(grid)
         self.dots: dict[str, QLabel] = {}
