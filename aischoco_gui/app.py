@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 import time
 import traceback
@@ -200,8 +201,36 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     return rc
 
 
+NO_DISPLAY = (
+    "aischoco: 화면(디스플레이)이 없어서 창을 열 수 없어요. 데스크톱에 로그인한 상태에서 실행하세요 "
+    "(DISPLAY 또는 WAYLAND_DISPLAY가 있어야 해요; SSH라면 ssh -X). 화면 없이 확인만 하려면 "
+    "QT_QPA_PLATFORM=offscreen aischoco --smoke 처럼 실행하거나 xvfb-run aischoco 를 쓰세요.\n"
+    "aischoco: there is no display to open the window on. Run it from a desktop session (DISPLAY or "
+    "WAYLAND_DISPLAY must be set; over SSH use ssh -X). For a check without a screen run "
+    "QT_QPA_PLATFORM=offscreen aischoco --smoke, or use xvfb-run aischoco.")
+
+
+def display_problem(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no window can open here (Linux/BSD without a display and no Qt platform chosen), else None.
+
+    Checked before QApplication exists: Qt's xcb plugin would abort the process (no exception, no way to
+    say what to do) with "could not connect to display"."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    if env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = display_problem()
+    if problem is not None:  # a clear message and a non-zero exit, not Qt's abort (and no crash report)
+        if sys.stderr is not None:
+            print(problem, file=sys.stderr, flush=True)
+        return 2
     startup = load_startup()
     guard = None
     if not args.smoke:  # --smoke is a check run: it must work beside a running app
