@@ -172,6 +172,32 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
 ))
 
 
+register({
+    "voice.system": ("시스템 음성, 복제한 목소리 아님", "system voice, not the cloned voice"),
+    "voice.remote": ("원격 음성 {url}", "remote TTS {url}"),
+    "voice.worker": ("로컬 음성 작업 ({engine})", "local TTS worker ({engine})"),
+    "voice.fake": ("테스트 신호음 (가짜 엔진)", "test tone (fake engine)"),
+    "voice.sapi": ("Windows SAPI5 음성", "Windows SAPI5 voice"),
+})
+
+# The engines' labels are wire data (the TTS worker's /health, in English): shown through this.
+_VOICE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"system voice, not the cloned voice", "voice.system"),
+    (r"^remote TTS (?P<url>\S+)$", "voice.remote"),
+    (r"^local TTS worker \((?P<engine>[^)]*)\)$", "voice.worker"),
+    (r"^test tone \(fake engine\)", "voice.fake"),
+    (r"Windows SAPI5 voice", "voice.sapi"),
+))
+
+
+def voice_label(label: str) -> str:
+    """An engine's label (``espeak-ng 'ko' (system voice, not the cloned voice)``) in the UI language."""
+    text = str(label or "")
+    for pattern, key in _VOICE:
+        text = pattern.sub(lambda m, k=key: tr(k, **m.groupdict()), text)
+    return text
+
+
 def flag_reason(reason: str) -> str:
     """Why a draft is held, in the UI language (the banned word itself is kept as written)."""
     m = re.fullmatch(r"banned (word|pattern): (?P<word>.*)", reason or "", re.S)
