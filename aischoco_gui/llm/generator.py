@@ -30,6 +30,7 @@ from aischoco_gui.llm.streaming import StreamAssembler
 from aischoco_gui.models import DEFAULT_EMOTIONS, Reply
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import split_sentences
+from aischoco_gui.user_text import explain
 
 if TYPE_CHECKING:
     from aischoco_gui.models import ChatMessage
@@ -105,13 +106,14 @@ class LLMReplyGenerator:
             self._report(ServiceState.READY, st.detail)
 
     def _on_attempt_failed(self, ep: Endpoint, attempt: int, error: str) -> None:
-        self._report(ServiceState.RECONNECTING, f"{ep.describe()}: retry {attempt}", error=error, attempt=attempt)
+        self._report(ServiceState.RECONNECTING, tr("llm.status.retry", endpoint=ep.describe(), attempt=attempt),
+                     error=error, attempt=attempt)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         self.memory.load()
         if not self.client.configured_endpoints:
-            self._report(ServiceState.NOT_CONFIGURED, "no API key — open settings")
+            self._report(ServiceState.NOT_CONFIGURED, tr("llm.status.no_key"))
         else:
             ep = self.client.configured_endpoints[0]
             self._report(ServiceState.READY, ep.describe())
@@ -178,12 +180,12 @@ class LLMReplyGenerator:
             reply = self._to_reply(c, mode, assembler, on_sentence)
         except NotConfiguredError as e:
             self.last_error = str(e)
-            self._report(ServiceState.NOT_CONFIGURED, "no API key — open settings", error=str(e))
+            self._report(ServiceState.NOT_CONFIGURED, tr("llm.status.no_key"), error=str(e))
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise
         except (LLMError, ValueError) as e:
             self.last_error = str(e)
-            self._report(ServiceState.ERROR, "request failed", error=str(e))
+            self._report(ServiceState.ERROR, tr("llm.status.failed", why=explain(e)), error=str(e))
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise LLMError(str(e)) from e
         if reply is not None:
@@ -192,7 +194,8 @@ class LLMReplyGenerator:
             while len(self._pending_emotion) > 32:
                 self._pending_emotion.pop(next(iter(self._pending_emotion)))
         state = ServiceState.READY if c.endpoint is ep0 else ServiceState.DEGRADED
-        detail = c.endpoint.describe() if state == ServiceState.READY else f"fallback: {c.endpoint.describe()}"
+        detail = c.endpoint.describe() if state == ServiceState.READY else tr("llm.status.fallback",
+                                                                              endpoint=c.endpoint.describe())
         self._report(state, detail)
         self.bus.emit(EventKind.LLM_REPLY_RECEIVED, turn=turn, reply=reply, provider=c.endpoint.name,
                       model=c.endpoint.model, attempts=c.attempts)
@@ -283,7 +286,8 @@ class LLMReplyGenerator:
         n = self.memory.enforce_hard_limit()
         if n:
             self.bus.notice(tr("llm.history_dropped", limit=self.memory.hard_limit, n=n,
-                               error=self.last_summary_error), level="warning")
+                               error=explain(self.last_summary_error)), level="warning",
+                            detail=self.last_summary_error)
 
     def summary_messages(self, base: str, consumed: list[Turn]) -> list[dict[str, str]]:
         lines = []
@@ -306,7 +310,7 @@ class LLMReplyGenerator:
             self.last_summary_error = str(e)
             self._summary_retry_at = time.monotonic() + SUMMARY_RETRY_S
             log.warning("summary failed: %s", e)
-            self.bus.notice(tr("llm.summary_failed", error=e), level="warning")
+            self.bus.notice(tr("llm.summary_failed", error=explain(e)), level="warning", detail=str(e))
             self._drop_over_limit()
             return
         if self.memory.apply_summary(text, consumed, base):
@@ -315,7 +319,8 @@ class LLMReplyGenerator:
         else:
             log.info("summary discarded: edited by the streamer while it ran")
         if self.memory.unsaved:  # e.g. disk full: the status bar says so until a write works again
-            self.bus.set_status("llm", ServiceState.DEGRADED, "history not saved", error=self.memory.unsaved)
+            self.bus.set_status("llm", ServiceState.DEGRADED, tr("llm.status.history_not_saved"),
+                                error=self.memory.unsaved)
             return
         self._report(self.bus.status["llm"].state if "llm" in self.bus.status else ServiceState.READY,
                      self.bus.status["llm"].detail if "llm" in self.bus.status else "")
