@@ -30,6 +30,10 @@ register({
         "temporary folder {temp}; your folder is left untouched. Check the folder's write permission "
         "(read-only, synced or locked drive) or point AISCHOCO_HOME at a writable folder, then restart."),
     "safe_mode.title": ("안전 모드 (폴더에 쓸 수 없음)", "safe mode (folder not writable)"),
+    "app.unexpected": ("예상하지 못한 오류가 났어요 (방송은 계속돼요). 자세한 내용은 로그(파일 → 로그 폴더 열기)에 "
+                       "있어요; 계속되면 앱을 다시 시작하세요",
+                       "An unexpected error happened (the show goes on). Details are in the log (File → Open log "
+                       "folder); if it keeps happening, restart the app"),
 })
 
 
@@ -83,7 +87,7 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
     def excepthook(etype, value, tb) -> None:
         log.error("unhandled exception:\n%s", "".join(traceback.format_exception(etype, value, tb)))
         try:
-            bus.notice(f"{etype.__name__}: {value}", level="error")
+            bus.notice(tr("app.unexpected"), level="error", detail=f"{etype.__name__}: {value}")
         except Exception:
             pass
         report((etype, value, tb), "unhandled exception")
@@ -95,7 +99,7 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
         msg = context.get("message", "")
         log.error("event loop error: %s", msg, exc_info=exc)
         if exc is not None and not isinstance(exc, asyncio.CancelledError):
-            bus.notice(f"{type(exc).__name__}: {exc}", level="error")
+            bus.notice(tr("app.unexpected"), level="error", detail=f"{type(exc).__name__}: {exc}")
             report(exc, f"event loop: {msg}")
 
     try:

@@ -20,7 +20,7 @@ from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
 from aischoco_gui.events import EventBus, ServiceState
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
 from aischoco_gui.models import ChatMessage, Draft, Reply
@@ -51,6 +51,7 @@ from aischoco_gui.tarot.feature import TarotFeature, llm_interpret
 from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
+from aischoco_gui.user_text import UserFacingError, detail_of, explain
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
 
@@ -71,6 +72,14 @@ class Overrides(TypedDict, total=False):
     speaker: Speaker
     avatar: AvatarDriver
     overlay: OverlayService | None
+
+
+register({
+    "compose.failed_to_start": ("시작하지 못했어요. {why}", "failed to start. {why}"),
+    "compose.failed_to_build": ("{service}을(를) 시작하지 못해 대신 없이 진행해요. {why}",
+                                "{service} could not be started; going on without it. {why}"),
+    "service.show": ("방송 도구", "Show tools"),
+})
 
 
 class NoGenerator:
@@ -144,7 +153,7 @@ class Services:
         try:
             await self.api().send_chat(text)
         except Exception as e:
-            raise RuntimeError(describe_api_error("send_chat", e)) from e
+            raise UserFacingError(describe_api_error("send_chat", e)) from e
 
     def overlay_alert(self):  # noqa: ANN201 (a bound push_alert or None)
         return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
@@ -160,8 +169,9 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
         return make()
     except Exception as e:  # a broken optional stage must not stop the show
         log.exception("could not build %s", status)
-        bus.set_status(status, ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
-        bus.notice(f"{status}: {e}", level="error")
+        bus.set_status(status, ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)), error=detail_of(e))
+        bus.notice(tr("compose.failed_to_build", service=tr(f"service.{status}"), why=explain(e)), level="error",
+                   detail=detail_of(e))
         return fallback()
 
 
@@ -337,7 +347,8 @@ async def start_services(s: Services) -> None:
         await s.pipeline.start()
     except Exception as e:
         log.exception("pipeline failed to start")
-        s.bus.set_status("chat", ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
+        s.bus.set_status("chat", ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)),
+                         error=detail_of(e))
     if s.show is not None:
         await _start(s.bus, s.show)
 
@@ -348,7 +359,7 @@ async def _start(bus: EventBus, svc: Service) -> None:
     except Exception as e:
         name = getattr(svc, "name", type(svc).__name__)
         log.exception("%s failed to start", name)
-        bus.set_status(name, ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
+        bus.set_status(name, ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)), error=detail_of(e))
 
 
 async def _stop(s: Services, svc: Service | None) -> None:

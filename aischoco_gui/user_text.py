@@ -123,8 +123,14 @@ _WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), k) f
 ))
 
 
+class UserFacingError(RuntimeError):
+    """An error whose message is already UI text (what happened and what to do): shown as it is."""
+
+
 def explain(error: object) -> str:
     """One sentence in the UI language: what happened and what to do (the raw ``error`` is the detail)."""
+    if isinstance(error, UserFacingError):
+        return str(error)
     text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error or "")
     for pattern, key in _WHY:
         if pattern.search(text):

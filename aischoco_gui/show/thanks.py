@@ -22,6 +22,7 @@ from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the 
 from aischoco_gui.show.base import TEMPLATE, LineGenerator, Submit, data_block
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_nickname
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 KIND = "thanks"
@@ -229,7 +230,7 @@ class ThanksLane:
         except Exception as e:
             log.warning("thanks generation failed: %s", e)
             if self.on_error is not None:
-                self.on_error(tr("show.thanks.failed", error=e))
+                self.on_error(tr("show.thanks.failed", error=explain(e)))
             line = None
         if line is not None and line.text.strip():
             draft = self.submit(line.text, line.emotion, KIND, source=source)
