@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushBu
 from aischoco_gui import firstrun
 from aischoco_gui.firstrun import TESTS, CheckResult, LiveRow
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ class WelcomeDialog(QDialog):
         color = GREY if row.ok is None else GREEN if row.ok else RED
         self.dots[name].setStyleSheet(f"color:{color};font-size:18px")
         self.labels[name].setText(row.message)
+        self.labels[name].setToolTip(row.detail)  # the technical reason on hover, never in the line
         fix = self.fix_buttons[name]
         fix.setText(self._fix_text(name, row.fix))
         fix.setVisible(bool(row.fix) and (row.ok is not True or row.fix == "copy_url"))
@@ -191,12 +193,13 @@ class WelcomeDialog(QDialog):
         if fut.cancelled():
             return
         exc = fut.exception()
-        res = fut.result() if exc is None else CheckResult(False, f"{type(exc).__name__}: {exc}")
+        res = fut.result() if exc is None else CheckResult(False, explain(exc), f"{type(exc).__name__}: {exc}")
         self.results[name] = res
         try:
             self.test_buttons[name].setEnabled(True)
             self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
             self.labels[name].setText(res.message)
+            self.labels[name].setToolTip(res.detail)
         except RuntimeError:  # dialog already deleted
             return
         if all(t.done() for t in self._tasks.values()):
