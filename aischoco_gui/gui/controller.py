@@ -19,10 +19,13 @@ from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
 from aischoco_gui.gui.show_actions import ActionResult, ShowActions
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
 register({
+    "mic.save_failed": ("마이크 설정을 저장하지 못했어요 (이번 실행에는 적용돼요). {error}",
+                        "The microphone setting could not be saved (it applies for this run). {error}"),
     "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
                            "OBS 브라우저 소스 URL을 새 주소로 바꿔 주세요.",
                            "The overlay now runs on port {port} (saved in settings). "
@@ -42,7 +45,7 @@ class ChzzkLoginAction:
         try:
             await self.services.auth().login(self.open_browser)
         except AuthError as e:
-            bus.notice(tr("chat.login_failed", error=e), "error")
+            bus.notice(tr("chat.login_failed", error=explain(e)), "error", detail=str(e))
             return False
         chat = self.services.chat
         if hasattr(chat, "restart") and getattr(chat, "name", "") == "chzzk":
@@ -131,7 +134,7 @@ class AppController(QObject):
             rebuilt = await apply_settings(self.services, settings, changed)
         except Exception as e:  # shown, never raised into Qt
             log.exception("applying settings failed")
-            bus.notice(tr("settings.apply_failed", error=f"{type(e).__name__}: {e}"), "error")
+            bus.notice(tr("settings.apply_failed", error=explain(e)), "error", detail=f"{type(e).__name__}: {e}")
             return []
         for panel in getattr(self.window, "panels", {}).values():
             hook = getattr(panel, "services_changed", None)
@@ -160,7 +163,7 @@ class AppController(QObject):
             res: ActionResult = await coro
         except Exception as e:  # shown next to the action, never raised into Qt
             log.exception("CHZZK action failed")
-            panel.show_action_result(False, f"{type(e).__name__}: {e}")
+            panel.show_action_result(False, explain(e))
             return None
         panel.show_action_result(res.ok, res.text)
         return res
@@ -206,7 +209,7 @@ class AppController(QObject):
             res: ActionResult = await coro
         except Exception as e:
             log.exception("CHZZK action failed")
-            panel.show_result(False, f"{type(e).__name__}: {e}")
+            panel.show_result(False, explain(e))
             return None
         panel.show_result(res.ok, res.text)
         return res
@@ -259,7 +262,8 @@ class AppController(QObject):
         try:
             save_dialog_settings(self.services.dirs, changes)
         except OSError as e:  # still applied for this session
-            self.services.bus.notice(f"{type(e).__name__}: {e}", "error")
+            self.services.bus.notice(tr("mic.save_failed", error=explain(e)), "error",
+                                     detail=f"{type(e).__name__}: {e}")
         await self._rebuild_mic(changes)
 
     async def _rebuild_mic(self, changes: dict) -> None:

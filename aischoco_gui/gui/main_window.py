@@ -23,6 +23,7 @@ from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
 from aischoco_gui.gui.status_bar import ControlStatusBar
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,8 @@ class MainWindow(QMainWindow):
             widget = importlib.import_module(module).create_panel(self.services, self.bridge)
         except Exception as e:  # one broken panel must not take the window down
             log.exception("panel %s failed", key)
-            widget = QLabel(tr("panel.failed", error=f"{type(e).__name__}: {e}"))
+            widget = QLabel(tr("panel.failed", error=explain(e)))
+            widget.setToolTip(f"{type(e).__name__}: {e}")
             widget.setWordWrap(True)
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
@@ -262,8 +264,11 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if getattr(self, "_first_fit", None) is not None:  # the real frame is known shortly after mapping
-            QTimer.singleShot(0, self._refit)
-            QTimer.singleShot(300, lambda: self._refit(last=True))
+            QTimer.singleShot(0, self._refit)  # bound methods: never called once the window is gone
+            QTimer.singleShot(300, self._refit_last)
+
+    def _refit_last(self) -> None:
+        self._refit(last=True)
 
     def _refit(self, last: bool = False) -> None:
         want = getattr(self, "_first_fit", None)

@@ -18,6 +18,7 @@ register({
     "vts.rate.value": ("{fps:.1f} Hz · 지터 p50 {p50:.1f} ms / p99 {p99:.1f} ms",
                        "{fps:.1f} Hz · jitter p50 {p50:.1f} ms / p99 {p99:.1f} ms"),
     "vts.last_error": ("마지막 오류", "Last error"),
+    "vts.frames_sent": ("보낸 프레임 {n}개", "{n} frames sent"),
     "vts.lipsync": ("립싱크", "Lip sync"),
     "vts.lipsync.envelope": ("오디오 엔벨로프 (가상 케이블 불필요)", "audio envelope (no virtual cable)"),
     "vts.lipsync.vts-mic": ("VTS 마이크 (VB-Cable)", "VTS microphone (VB-Cable)"),

@@ -33,7 +33,11 @@ def _window(qtbot, home, settings: Settings):
     return services, win, bridge
 
 
-def test_key_entered_answers_the_waiting_chat_now_and_clears_the_failure(qtbot, qloop, home):  # noqa: F811
+def test_key_entered_answers_the_waiting_chat_now_and_clears_the_failure(qtbot, qloop, home, monkeypatch):  # noqa: F811
+    from aischoco_gui import settings as settings_module
+
+    monkeypatch.setattr(settings_module, "_session_secrets", {})  # the key kept "for this session" ends with the test
+
     async def scenario() -> None:
         async with OpenAIDouble() as llm:
             llm.script(Script(emotion="happy", response="이제 대답할 수 있어요!"))
