@@ -80,6 +80,7 @@ register({
                          "CHZZK rejected the client ID/secret. Check them in Settings → Stream/Chat"),
     "why.chzzk_scope": ("CHZZK가 이 기능을 허락하지 않았어요. 개발자 센터에서 권한(scope)을 확인하고 다시 로그인하세요",
                         "CHZZK did not allow this. Check the app's scopes in the developer center and log in again"),
+    "why.file_missing": ("파일을 찾을 수 없어요. 경로가 맞는지 확인하세요", "The file was not found. Check the path"),
     "why.file": ("파일을 읽거나 쓸 수 없어요. 폴더 권한과 디스크 공간을 확인하세요",
                  "A file could not be read or written. Check the folder's permissions and the free disk space"),
     "why.bad_file": ("설정 파일의 내용이 올바르지 않아요. 파일을 고치거나 지우면 기본값을 써요",
@@ -118,6 +119,7 @@ _WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), k) f
      "why.connect"),
     (r"unusable answer|did not answer a JSON|unreadable completion|empty summary|stream error|not JSON",
      "why.bad_answer"),
+    (r"FileNotFoundError|No such file|does not exist|not found: ", "why.file_missing"),
     (r"PermissionError|No space left|read-only file system|disk", "why.file"),
     (r"JSONDecodeError|not valid JSON|expected an object", "why.bad_file"),
 ))

@@ -26,6 +26,7 @@ from aischoco_gui.text import clean_display_text, clean_nickname
 log = logging.getLogger(__name__)
 
 register({
+    "chat.status.rehearsal": ("리허설 (직접 입력)", "rehearsal (typed chat)"),
     "replay.not_json": ("{n}번째 줄이 JSON이 아니에요", "line {n}: not JSON"),
     "replay.no_text": ("{n}번째 줄에 \"text\" 글이 없어요", "line {n}: needs a \"text\" string"),
     "replay.not_numbers": ("{n}번째 줄의 \"t\"와 \"donation\"은 숫자여야 해요",
@@ -93,12 +94,12 @@ class RehearsalChatSource:
 
     async def start(self, on_message: Callable[[ChatMessage], None]) -> None:
         self._on_message = on_message
-        self.bus.set_status("chat", ServiceState.READY, "rehearsal")
+        self.bus.set_status("chat", ServiceState.READY, tr("chat.status.rehearsal"))
 
     async def stop(self) -> None:
         await self.tasks.cancel_all()
         self._on_message = None
-        self.bus.set_status("chat", ServiceState.OFF, "rehearsal")
+        self.bus.set_status("chat", ServiceState.OFF, tr("chat.status.rehearsal"))
 
     def send(self, nickname: str, text: str, role: str = ROLE_VIEWER, donation: int | None = None) -> ChatMessage:
         """Inject one typed message as if a viewer had sent it."""

@@ -294,7 +294,7 @@ class MicListener:
                     if seg.in_speech:
                         seg.reset()
                         self.counters["dropped_gate"] += 1
-                    self._status_ts(ServiceState.RECONNECTING, f"microphone lost: {label}; waiting for it",
+                    self._status_ts(ServiceState.RECONNECTING, i18n.tr("stt.status.lost", label=label),
                                     error="input stream stopped (device unplugged or busy)")
                     continue
             if len(x) == 0:

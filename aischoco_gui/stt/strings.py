@@ -21,6 +21,7 @@ register({
     "stt.status.worker_failed": ("마이크 처리에 오류가 났어요 (자세한 내용은 로그). 마이크 패널에서 다시 켜 보세요",
                                  "The microphone worker failed (details in the log). Switch it on again in the Microphone panel"),
     "stt.status.device_unavailable": ("마이크({device})를 쓸 수 없어요. {why}", "The microphone ({device}) is unavailable. {why}"),
+    "stt.status.lost": ("마이크가 사라졌어요: {label}. 다시 연결되기를 기다리는 중", "microphone lost: {label}; waiting for it"),
     "stt.status.listening": ("듣는 중 ({mode}): {device} @ {rate} Hz", "listening ({mode}): {device} @ {rate} Hz"),
     "stt.status.failed": ("음성 인식이 한 번 실패했어요. 계속 듣고 있어요", "A transcription failed; still listening"),
     "stt.notice.failed": ("음성 인식이 실패했어요 (계속 듣고 있어요). {why}", "Speech-to-text failed (still listening). {why}"),
