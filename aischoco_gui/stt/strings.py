@@ -28,12 +28,9 @@ register({
     "stt.status.retrying": ("음성 인식 요청을 {delay}초 뒤 다시 보내요. {why}",
                             "Speech-to-text: retrying in {delay} s. {why}"),
     "stt.status.downloading": ("음성 인식 모델 내려받는 중: {label} {pct}%", "downloading the speech model {label}: {pct}%"),
-    "stt.mode.cohost": ("공동 진행", "co-host"),
-    "stt.mode.ptt": ("눌러서 말하기", "push-to-talk"),
-    "stt.mode.off": ("끔", "off"),
 })
 
 
 def mode_text(mode: str) -> str:
-    """The mic mode's name in the UI language."""
+    """The mic mode's name in the UI language (registered with the package: ``stt/__init__.py``)."""
     return tr(f"stt.mode.{mode}") if mode in ("cohost", "ptt", "off") else mode
