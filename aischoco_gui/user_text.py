@@ -115,12 +115,12 @@ _WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), k) f
     (r"reference voice sample|ref_text|ref\.wav", "why.voice_sample"),
     (r"TTS worker|still loading|TTS engine .* unavailable", "why.tts_worker"),
     (r"timed out|timeout", "why.timeout"),
-    (r"connection failed|connect|refused|unreachable|not reachable|network|socket|ConnectionError|OSError: \[Errno",
+    (r"FileNotFoundError|No such file|does not exist|not found: ", "why.file_missing"),
+    (r"PermissionError|No space left|read-only file system|disk", "why.file"),
+    (r"connection failed|connect|refused|unreachable|not reachable|network|socket|ConnectionError",
      "why.connect"),
     (r"unusable answer|did not answer a JSON|unreadable completion|empty summary|stream error|not JSON",
      "why.bad_answer"),
-    (r"FileNotFoundError|No such file|does not exist|not found: ", "why.file_missing"),
-    (r"PermissionError|No space left|read-only file system|disk", "why.file"),
     (r"JSONDecodeError|not valid JSON|expected an object", "why.bad_file"),
 ))
 
@@ -182,6 +182,8 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
 
 register({
     "voice.system": ("시스템 음성, 복제한 목소리 아님", "system voice, not the cloned voice"),
+    "voice.cloned": ("복제한 목소리", "cloned voice"),
+    "voice.cloned_streaming": ("복제한 목소리, 스트리밍", "cloned voice, streaming"),
     "voice.remote": ("원격 음성 {url}", "remote TTS {url}"),
     "voice.worker": ("로컬 음성 작업 ({engine})", "local TTS worker ({engine})"),
     "voice.fake": ("테스트 신호음 (가짜 엔진)", "test tone (fake engine)"),
@@ -191,6 +193,8 @@ register({
 # The engines' labels are wire data (the TTS worker's /health, in English): shown through this.
 _VOICE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
     (r"system voice, not the cloned voice", "voice.system"),
+    (r"(?<=\()cloned voice, streaming(?=\))", "voice.cloned_streaming"),
+    (r"(?<=\()cloned voice(?=\))", "voice.cloned"),
     (r"^remote TTS (?P<url>\S+)$", "voice.remote"),
     (r"^local TTS worker \((?P<engine>[^)]*)\)$", "voice.worker"),
     (r"^test tone \(fake engine\)", "voice.fake"),
