@@ -572,8 +572,7 @@ class VTSAvatar:
         """Play a test phrase (or a synthetic envelope) and report whether MouthOpen moved."""
         mid = self.mixer.mouth_id
         if self.mixer.lipsync_mode != "envelope":
-            return {"ok": False, "source": "none", "detail": "lip sync mode is 'vts-mic': VTS drives the mouth "
-                    "from its microphone input, so we do not inject MouthOpen"}
+            return {"ok": False, "source": "none", "detail": tr("vts.selftest.vts_mic")}
         seen: list[float] = []
         source = "synthetic"
         t0 = self._now()
@@ -606,10 +605,11 @@ class VTSAvatar:
             with contextlib.suppress(APIError, TimeoutError, NotConnected):
                 vts_value = (await self.request("ParameterValueRequest", {"name": mid})).get("value")
         ok = moved > 0.1 and self.client.ready and self.stats.frames_sent > 0
-        detail = (f"{mid} moved by {moved:.2f} ({source} envelope)" if moved > 0.1
-                  else f"{mid} did not move ({source} envelope)")
+        src = tr(f"vts.selftest.source.{source}")
+        detail = (tr("vts.selftest.moved", id=mid, moved=f"{moved:.2f}", source=src) if moved > 0.1
+                  else tr("vts.selftest.still", id=mid, source=src))
         if not self.client.ready:
-            detail += "; not connected to VTube Studio, nothing was sent"
+            detail += " " + tr("vts.selftest.not_connected")
         return {"ok": ok, "source": source, "moved": moved, "samples": len(seen), "vts_value": vts_value,
                 "detail": detail}
 

@@ -18,6 +18,17 @@ register({
     "vts.rate.value": ("{fps:.1f} Hz · 지터 p50 {p50:.1f} ms / p99 {p99:.1f} ms",
                        "{fps:.1f} Hz · jitter p50 {p50:.1f} ms / p99 {p99:.1f} ms"),
     "vts.last_error": ("마지막 오류", "Last error"),
+    "vts.selftest.vts_mic": ("립싱크 방식이 'VTS 마이크'예요: VTS가 마이크 입력으로 입을 움직여서 이 앱은 MouthOpen을 "
+                             "보내지 않아요.",
+                             "Lip sync mode is 'vts-mic': VTS moves the mouth from its microphone input, so this app "
+                             "does not send MouthOpen."),
+    "vts.selftest.moved": ("{id}이(가) {moved}만큼 움직였어요 ({source}).", "{id} moved by {moved} ({source})."),
+    "vts.selftest.still": ("{id}이(가) 움직이지 않았어요 ({source}). 립싱크 방식과 VTS의 파라미터를 확인하세요.",
+                           "{id} did not move ({source}). Check the lip sync mode and the parameter in VTS."),
+    "vts.selftest.not_connected": ("VTube Studio에 연결되지 않아 아무것도 보내지 않았어요.",
+                                   "Not connected to VTube Studio: nothing was sent."),
+    "vts.selftest.source.speaker": ("실제 음성의 엔벨로프", "the voice's envelope"),
+    "vts.selftest.source.synthetic": ("합성 엔벨로프", "a synthetic envelope"),
     "vts.frames_sent": ("보낸 프레임 {n}개", "{n} frames sent"),
     "vts.lipsync": ("립싱크", "Lip sync"),
     "vts.lipsync.envelope": ("오디오 엔벨로프 (가상 케이블 불필요)", "audio envelope (no virtual cable)"),

@@ -329,7 +329,7 @@ async def test_self_test_with_synthetic_envelope(vts, tmp_path):
     finally:
         await av.stop()
     res = await av.self_test(seconds=0.2)  # stopped: says so instead of pretending
-    assert not res["ok"] and "not connected" in res["detail"]
+    assert not res["ok"] and "연결되지 않아" in res["detail"]
 
 
 @both_loops
