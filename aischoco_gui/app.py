@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 import time
 import traceback
@@ -29,6 +30,10 @@ register({
         "temporary folder {temp}; your folder is left untouched. Check the folder's write permission "
         "(read-only, synced or locked drive) or point AISCHOCO_HOME at a writable folder, then restart."),
     "safe_mode.title": ("안전 모드 (폴더에 쓸 수 없음)", "safe mode (folder not writable)"),
+    "app.unexpected": ("예상하지 못한 오류가 났어요 (방송은 계속돼요). 자세한 내용은 로그(파일 → 로그 폴더 열기)에 "
+                       "있어요; 계속되면 앱을 다시 시작하세요",
+                       "An unexpected error happened (the show goes on). Details are in the log (File → Open log "
+                       "folder); if it keeps happening, restart the app"),
 })
 
 
@@ -82,7 +87,7 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
     def excepthook(etype, value, tb) -> None:
         log.error("unhandled exception:\n%s", "".join(traceback.format_exception(etype, value, tb)))
         try:
-            bus.notice(f"{etype.__name__}: {value}", level="error")
+            bus.notice(tr("app.unexpected"), level="error", detail=f"{etype.__name__}: {value}")
         except Exception:
             pass
         report((etype, value, tb), "unhandled exception")
@@ -94,7 +99,7 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
         msg = context.get("message", "")
         log.error("event loop error: %s", msg, exc_info=exc)
         if exc is not None and not isinstance(exc, asyncio.CancelledError):
-            bus.notice(f"{type(exc).__name__}: {exc}", level="error")
+            bus.notice(tr("app.unexpected"), level="error", detail=f"{type(exc).__name__}: {exc}")
             report(exc, f"event loop: {msg}")
 
     try:
@@ -102,6 +107,19 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
     except RuntimeError:  # called outside the loop (tests): only the excepthook applies
         return
     loop.set_exception_handler(loop_handler)
+
+
+def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the loop finalize async generators, as asyncio's own ``run_forever`` does and qasync's does not.
+
+    Without the hooks a generator left suspended (a stream read up to ``[DONE]``, httpcore's body iterator
+    under it) is closed by the garbage collector outside the loop and cannot await its cleanup ("async
+    generator ignored GeneratorExit" at quit); with them it is closed as a task on the loop, and
+    ``asyncio.Runner`` closes the rest (``shutdown_asyncgens``) when the app exits."""
+    first = getattr(loop, "_asyncgen_firstiter_hook", None)
+    final = getattr(loop, "_asyncgen_finalizer_hook", None)
+    if first is not None and final is not None:
+        sys.set_asyncgen_hooks(firstiter=first, finalizer=final)
 
 
 async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
@@ -112,6 +130,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     from aischoco_gui.gui.startup_trace import trace_window_shown
     from aischoco_gui.gui.welcome import install_welcome
 
+    install_asyncgen_hooks(asyncio.get_running_loop())
     bus = EventBus()
     install_faulthandler(startup.dirs.logs)
     window = None
@@ -186,8 +205,36 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     return rc
 
 
+NO_DISPLAY = (
+    "aischoco: 화면(디스플레이)이 없어서 창을 열 수 없어요. 데스크톱에 로그인한 상태에서 실행하세요 "
+    "(DISPLAY 또는 WAYLAND_DISPLAY가 있어야 해요; SSH라면 ssh -X). 화면 없이 확인만 하려면 "
+    "QT_QPA_PLATFORM=offscreen aischoco --smoke 처럼 실행하거나 xvfb-run aischoco 를 쓰세요.\n"
+    "aischoco: there is no display to open the window on. Run it from a desktop session (DISPLAY or "
+    "WAYLAND_DISPLAY must be set; over SSH use ssh -X). For a check without a screen run "
+    "QT_QPA_PLATFORM=offscreen aischoco --smoke, or use xvfb-run aischoco.")
+
+
+def display_problem(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no window can open here (Linux/BSD without a display and no Qt platform chosen), else None.
+
+    Checked before QApplication exists: Qt's xcb plugin would abort the process (no exception, no way to
+    say what to do) with "could not connect to display"."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    if env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = display_problem()
+    if problem is not None:  # a clear message and a non-zero exit, not Qt's abort (and no crash report)
+        if sys.stderr is not None:
+            print(problem, file=sys.stderr, flush=True)
+        return 2
     startup = load_startup()
     guard = None
     if not args.smoke:  # --smoke is a check run: it must work beside a running app

@@ -20,7 +20,7 @@ from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
 from aischoco_gui.events import EventBus, EventKind, ServiceState
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
 from aischoco_gui.lockdown.feature import Lockdown
@@ -56,6 +56,7 @@ from aischoco_gui.tarot.feature import TarotFeature, llm_interpret
 from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
+from aischoco_gui.user_text import UserFacingError, detail_of, explain
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
 from aischoco_gui.wordfilter import WordFilter, configure_word_filter, make_word_filter
@@ -80,6 +81,14 @@ class Overrides(TypedDict, total=False):
     overlay: OverlayService | None
 
 
+register({
+    "compose.failed_to_start": ("시작하지 못했어요. {why}", "failed to start. {why}"),
+    "compose.failed_to_build": ("{service}을(를) 시작하지 못해 대신 없이 진행해요. {why}",
+                                "{service} could not be started; going on without it. {why}"),
+    "service.show": ("방송 도구", "Show tools"),
+})
+
+
 class NoGenerator:
     """Used only if the LLM adapter itself fails to build: every turn fails with the reason."""
 
@@ -98,7 +107,7 @@ class NoGenerator:
     async def generate(self, batch: list[ChatMessage], turn: int) -> Reply | None:
         raise RuntimeError(self.error)
 
-    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None, emotion: str | None = None) -> None:
         pass
 
     async def aclose(self) -> None:
@@ -156,7 +165,7 @@ class Services:
         try:
             await self.api().send_chat(text)
         except Exception as e:
-            raise RuntimeError(describe_api_error("send_chat", e)) from e
+            raise UserFacingError(describe_api_error("send_chat", e)) from e
 
     def overlay_alert(self):  # noqa: ANN201 (a bound push_alert or None)
         return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
@@ -175,8 +184,9 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
         return make()
     except Exception as e:  # a broken optional stage must not stop the show
         log.exception("could not build %s", status)
-        bus.set_status(status, ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
-        bus.notice(f"{status}: {e}", level="error")
+        bus.set_status(status, ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)), error=detail_of(e))
+        bus.notice(tr("compose.failed_to_build", service=tr(f"service.{status}"), why=explain(e)), level="error",
+                   detail=detail_of(e))
         return fallback()
 
 
@@ -232,8 +242,13 @@ def _line_generator(pipeline: Pipeline) -> LineGenerator:
 
 def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline, services: Callable[[], Services],
           ) -> ShowTools | None:
-    def submit(text: str, emotion: str, kind: str, source: list | None = None):  # noqa: ANN202 (a Draft)
-        return pipeline.add_reply(Reply(text=text, emotion=emotion), source, kind=kind)
+    def submit(text: str, emotion: str, kind: str, source: list | None = None, by: str = ""):  # noqa: ANN202
+        if by:  # written without the LLM (a template): say so, never "the LLM in 0.00 s"
+            return pipeline.add_reply(Reply(text=text, emotion=emotion, provider=by), source, kind=kind)
+        client = getattr(pipeline.generator, "client", None)  # the LLM the show tools' line came from
+        ep = next(iter(getattr(client, "configured_endpoints", None) or []), None)
+        reply = Reply(text=text, emotion=emotion, provider=getattr(ep, "name", ""), model=getattr(ep, "model", ""))
+        return pipeline.add_reply(reply, source, kind=kind)
 
     def summary() -> str:
         memory = getattr(pipeline.generator, "memory", None)
@@ -429,7 +444,8 @@ async def start_services(s: Services) -> None:
         await s.pipeline.start()
     except Exception as e:
         log.exception("pipeline failed to start")
-        s.bus.set_status("chat", ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
+        s.bus.set_status("chat", ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)),
+                         error=detail_of(e))
     if s.show is not None:
         await _start(s.bus, s.show)
     if s.lockdown is not None:
@@ -442,7 +458,7 @@ async def _start(bus: EventBus, svc: Service) -> None:
     except Exception as e:
         name = getattr(svc, "name", type(svc).__name__)
         log.exception("%s failed to start", name)
-        bus.set_status(name, ServiceState.ERROR, "failed to start", error=f"{type(e).__name__}: {e}")
+        bus.set_status(name, ServiceState.ERROR, tr("compose.failed_to_start", why=explain(e)), error=detail_of(e))
 
 
 async def _stop(s: Services, svc: Service | None) -> None:
@@ -511,6 +527,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         await _stop(s, s.generator)
         s.generator = s.pipeline.generator = _generator(settings, s.dirs, s.bus, s.word_filter)
         await _start(s.bus, s.generator)
+        s.pipeline.retry_now()  # chat waiting out the old generator's failures is answered now
     elif name == "tts":
         await s.speaker.stop()
         await _stop(s, s.speaker)

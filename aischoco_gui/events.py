@@ -38,7 +38,7 @@ class EventKind(str, enum.Enum):
     EMOTION = "emotion"                    # data: emotion
     PANIC = "panic"
     STATUS = "status"                      # data: status (ServiceStatus)
-    NOTICE = "notice"                      # data: level, text (shown to the streamer)
+    NOTICE = "notice"                      # data: level, text (shown to the streamer), detail (log/tooltip)
     TTS_METRICS = "tts_metrics"            # data: per-utterance latency numbers
     MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
     MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
@@ -136,7 +136,13 @@ class EventBus:
         self.emit(EventKind.STATUS, status=st)
         return st
 
-    def notice(self, text: str, level: str = "info") -> None:
-        """A message for the streamer (shown in the status bar / log panel)."""
-        getattr(log, "warning" if level in ("warning", "error") else "info")("notice: %s", text)
-        self.emit(EventKind.NOTICE, text=text, level=level)
+    def notice(self, text: str, level: str = "info", detail: str = "") -> None:
+        """A message for the streamer (shown in the status bar / log panel): ``text`` in the UI language
+        says what happened and what to do; ``detail`` (an exception, a server's words) goes to the log
+        and to the message's tooltip, never into the text."""
+        log_fn = getattr(log, "warning" if level in ("warning", "error") else "info")
+        if detail:
+            log_fn("notice: %s (%s)", text, detail)
+        else:
+            log_fn("notice: %s", text)
+        self.emit(EventKind.NOTICE, text=text, level=level, detail=detail)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain, voice_label
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,12 @@ register({
     "firstrun.tts.device_failed": ("오디오 출력 장치 문제: {error}", "Audio output device problem: {error}"),
     "firstrun.vts.ok": ("VTube Studio 연결 및 인증됨 ({url})", "VTube Studio connected and authorized ({url})"),
     "firstrun.vts.allow": ("VTube Studio에서 '허용'을 눌러 주세요", "Click 'Allow' in VTube Studio"),
-    "firstrun.vts.failed": ("VTube Studio에 연결할 수 없어요 ({url}): {error}. VTS에서 API를 켜 주세요",
-                            "Cannot reach VTube Studio ({url}): {error}. Enable the API in VTS settings"),
+    "firstrun.vts.failed": ("VTube Studio에 연결할 수 없어요 ({url}). {error}",
+                            "Cannot reach VTube Studio ({url}). {error}"),
     "firstrun.overlay.ok": ("OBS 브라우저 소스 URL: {url}", "OBS browser source URL: {url}"),
     "firstrun.paid.idle": ("'테스트'를 누르면 확인해요 (요청/합성 1회, 비용이 들 수 있어요)",
                            "Press 'Test' to check (one request / synthesis; may cost money)"),
+    "firstrun.overlay.not_running": ("오버레이 서버가 꺼져 있어요", "the overlay server is not running"),
     "firstrun.overlay.failed": ("오버레이 서버가 응답하지 않아요 ({url}): {error}",
                                 "Overlay server does not answer ({url}): {error}"),
 })
@@ -59,7 +61,8 @@ register({
 
 class CheckResult(NamedTuple):
     ok: bool
-    message: str
+    message: str  # in the UI language: what happened and what to do
+    detail: str = ""  # the technical reason (tooltip, log)
 
 
 def _err(e: BaseException) -> str:
@@ -102,7 +105,7 @@ async def check_llm(settings: Any, timeout_s: float = 15.0) -> CheckResult:
     try:
         await asyncio.wait_for(client.chat_text([{"role": "user", "content": "Say OK."}], max_tokens=16), timeout_s)
     except Exception as e:  # any failure is a red line with the reason
-        return CheckResult(False, tr("firstrun.llm.failed", error=_err(e)))
+        return CheckResult(False, tr("firstrun.llm.failed", error=explain(e)), _err(e))
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()
@@ -146,12 +149,12 @@ async def check_tts(settings: Any, backend: Any = None, engine: str = "", timeou
         if samples == 0 or rate <= 0:
             raise RuntimeError("no audio came back")
     except Exception as e:
-        return CheckResult(False, tr("firstrun.tts.failed", engine=engine, error=_err(e)))
+        return CheckResult(False, tr("firstrun.tts.failed", engine=voice_label(engine), error=explain(e)), _err(e))
     ms = int((time.perf_counter() - t0) * 1000)
     ok, device = await asyncio.to_thread(_device_check, settings.tts_output_device)
     if not ok:
-        return CheckResult(False, tr("firstrun.tts.device_failed", error=device))
-    return CheckResult(True, tr("firstrun.tts.ok", engine=engine, audio=samples / rate, ms=ms,
+        return CheckResult(False, tr("firstrun.tts.device_failed", error=explain(device)), device)
+    return CheckResult(True, tr("firstrun.tts.ok", engine=voice_label(engine), audio=samples / rate, ms=ms,
                                 device=device or "default"))
 
 
@@ -176,7 +179,7 @@ async def check_vts(url: str, token_path: Path, timeout_s: float = 30.0,
                 break  # refused twice: VTS is not running / API off
             await asyncio.sleep(0.05)
         error = client.last_error or ("waiting for 'Allow'" if client.waiting_for_allow else "timeout")
-        return CheckResult(False, tr("firstrun.vts.failed", url=url, error=error))
+        return CheckResult(False, tr("firstrun.vts.failed", url=url, error=explain(error)), error)
     finally:
         with contextlib.suppress(Exception):
             await client.close()
@@ -188,7 +191,7 @@ async def check_vts(url: str, token_path: Path, timeout_s: float = 30.0,
 async def check_overlay(url: str, timeout_s: float = 5.0) -> CheckResult:
     """The overlay page answers 200 at the URL the streamer pastes into OBS."""
     if not url:
-        return CheckResult(False, tr("firstrun.overlay.failed", url="-", error="not running"))
+        return CheckResult(False, tr("firstrun.overlay.failed", url="-", error=tr("firstrun.overlay.not_running")))
     import aiohttp  # noqa: PLC0415 (off the start path: the welcome module is imported at start)
 
     try:
@@ -198,7 +201,7 @@ async def check_overlay(url: str, timeout_s: float = 5.0) -> CheckResult:
                     raise RuntimeError(f"HTTP {r.status}")
                 await r.read()
     except Exception as e:
-        return CheckResult(False, tr("firstrun.overlay.failed", url=url, error=_err(e)))
+        return CheckResult(False, tr("firstrun.overlay.failed", url=url, error=explain(e)), _err(e))
     return CheckResult(True, tr("firstrun.overlay.ok", url=url))
 
 
@@ -226,7 +229,7 @@ async def run_all(checks: dict[str, Callable[[], Awaitable[CheckResult]]]) -> di
     results = await asyncio.gather(*(checks[n]() for n in names), return_exceptions=True)
     out: dict[str, CheckResult] = {}
     for n, r in zip(names, results, strict=True):
-        out[n] = r if isinstance(r, CheckResult) else CheckResult(False, _err(r))  # type: ignore[arg-type]
+        out[n] = r if isinstance(r, CheckResult) else CheckResult(False, explain(r), _err(r))  # type: ignore[arg-type]
     return out
 
 
@@ -240,25 +243,20 @@ register({
     "setup.llm.configured": ("설정됨: {endpoint}. 실제 요청은 '테스트'를 누를 때만 보내요 (요금이 들 수 있어요)",
                              "Configured: {endpoint}. A real request is sent only when you click 'Test' "
                              "(it may cost money)"),
-    "setup.llm.error": ("LLM 오류: {error}. 설정에서 키·주소·모델을 확인하세요",
-                        "LLM error: {error}. Check the key, address and model in settings"),
+    "setup.llm.error": ("LLM 오류: {error}", "LLM error: {error}"),
     "setup.tts.in_use": ("지금 말하는 음성: {label}", "Voice speaking now: {label}"),
-    "setup.tts.fallback": ("대체 음성으로 말하는 중: {label} — 원래 엔진 실패: {error}. 설정 → 음성에서 고치세요",
-                           "Speaking with the fallback voice: {label} — the chosen engine failed: {error}. "
-                           "Fix it in Settings → Voice"),
-    "setup.tts.text_only": ("음성 없음 (텍스트만): {detail}. 설정 → 음성에서 엔진을 고르세요",
-                            "No voice (text only): {detail}. Choose an engine in Settings → Voice"),
+    "setup.tts.fallback": ("대체 음성으로 말하는 중: {label} — 원래 엔진 실패: {error} 설정 → 음성에서 고치세요.",
+                           "Speaking with the fallback voice: {label} — the chosen engine failed: {error} "
+                           "Fix it in Settings → Voice."),
+    "setup.tts.text_only": ("음성 없음 (텍스트만): {detail}", "No voice (text only): {detail}"),
     "setup.audio.ok": ("출력 장치: {device}", "Output device: {device}"),
-    "setup.audio.error": ("출력 장치 문제: {error}. 설정 → 음성 → 출력 장치에서 고르세요",
-                          "Output device problem: {error}. Pick one in Settings → Voice → Output device"),
+    "setup.audio.error": ("출력 장치 문제: {error}", "Output device problem: {error}"),
     "setup.vts.ok": ("연결·인증됨 ({url}){model}", "Connected and authorized ({url}){model}"),
     "setup.vts.allow": ("VTube Studio 화면에 뜬 플러그인 요청에서 '허용'을 눌러 주세요",
                         "Click 'Allow' on the plugin request shown in VTube Studio"),
     "setup.vts.auth": ("연결됨, 인증 중… ({url})", "Connected, authorizing… ({url})"),
-    "setup.vts.down": ("VTube Studio에 연결 안 됨 ({url}): {error}. VTS 설정 → 'API 시작'을 켜고 포트를 확인한 뒤 "
-                       "'연결'을 누르세요",
-                       "Not connected to VTube Studio ({url}): {error}. In VTS settings turn on 'Start API', "
-                       "check the port, then click 'Connect'"),
+    "setup.vts.down": ("VTube Studio에 연결 안 됨 ({url}). {error} 고친 뒤 '연결'을 누르세요",
+                       "Not connected to VTube Studio ({url}). {error} Then click 'Connect'"),
     "setup.vts.off": ("아바타 없음: {detail}", "No avatar: {detail}"),
     "setup.overlay.off": ("오버레이 서버가 꺼져 있어요: 설정 → 오버레이에서 포트를 확인하세요",
                           "The overlay server is off: check the port in Settings → Overlay"),
@@ -272,11 +270,13 @@ register({
 
 class LiveRow(NamedTuple):
     """One line of the setup check: ``ok`` None = still starting; ``fix`` names the one-click fix
-    (``settings``, ``login``, ``reconnect``, ``port``, ``copy_url``) or "" when the message says what to do."""
+    (``settings``, ``login``, ``reconnect``, ``port``, ``copy_url``) or "" when the message says what to do;
+    ``detail`` the technical reason (its tooltip), never in the message."""
 
     ok: bool | None
     message: str
     fix: str = ""
+    detail: str = ""
 
 
 def _status(services: Any, name: str) -> Any:
@@ -302,8 +302,9 @@ def live_chat(services: Any) -> LiveRow:
     if state in ("", "connecting", "reconnecting", "off"):
         return LiveRow(None, tr("setup.chat.state", detail=st.detail) if st and st.detail else tr("setup.waiting"))
     if src == "chzzk" and state in ("not_configured", "error"):
-        return LiveRow(False, tr("setup.chat.login") + (f" ({st.last_error})" if st.last_error else ""), "login")
-    return LiveRow(False, tr("setup.chat.state", detail=st.detail or st.last_error or state), "settings")
+        return LiveRow(False, tr("setup.chat.login"), "login", st.last_error)
+    return LiveRow(False, tr("setup.chat.state", detail=st.detail or explain(st.last_error)), "settings",
+                   st.last_error)
 
 
 def live_llm(services: Any) -> LiveRow:
@@ -314,7 +315,8 @@ def live_llm(services: Any) -> LiveRow:
         return LiveRow(False, tr("firstrun.llm.no_key"), "settings")
     st = _status(services, "llm")
     if _state(st) == "error":
-        return LiveRow(False, tr("setup.llm.error", error=st.last_error or st.detail), "settings")
+        return LiveRow(False, tr("setup.llm.error", error=explain(st.last_error) if st.last_error else st.detail),
+                       "settings", st.last_error)
     return LiveRow(True, tr("setup.llm.configured", endpoint=f"{eps[0].describe()} @ {eps[0].base_url}"))
 
 
@@ -322,16 +324,20 @@ def live_tts(services: Any) -> LiveRow:
     st = _status(services, "tts")
     state = _state(st)
     backend = getattr(services.speaker, "backend", None)
-    label = str(getattr(backend, "label", "") or (st.detail if st else ""))
+    label = voice_label(str(getattr(backend, "label", "") or "")) or (st.detail if st else "")
     if state in ("", "connecting", "off"):
         return LiveRow(None, tr("setup.waiting"))
     if state == "not_configured" or backend is None:
-        return LiveRow(False, tr("setup.tts.text_only", detail=st.detail if st else "-"), "settings")
+        return LiveRow(False, tr("setup.tts.text_only", detail=st.detail if st else "-"), "settings",
+                       st.last_error if st else "")
     if state == "degraded" or getattr(backend, "active", 0):  # a fallback voice speaks, not the chosen one
-        return LiveRow(False, tr("setup.tts.fallback", label=label, error=(st.last_error if st else "") or "-"),
-                       "settings")
+        why = st.last_error if st else ""
+        return LiveRow(False, tr("setup.tts.fallback", label=label, error=explain(why) if why else "-"), "settings",
+                       why)
     if state == "error":
-        return LiveRow(False, tr("firstrun.tts.failed", engine=label, error=st.last_error or st.detail), "settings")
+        return LiveRow(False, tr("firstrun.tts.failed", engine=label,
+                                 error=explain(st.last_error) if st.last_error else st.detail), "settings",
+                       st.last_error)
     return LiveRow(True, tr("setup.tts.in_use", label=label))
 
 
@@ -340,7 +346,8 @@ def live_audio(services: Any) -> LiveRow:
     state = _state(st)
     spec = services.settings.tts_output_device or "default"
     if state == "error":
-        return LiveRow(False, tr("setup.audio.error", error=st.last_error or st.detail), "settings")
+        return LiveRow(False, tr("setup.audio.error", error=explain(st.last_error) if st.last_error else st.detail),
+                       "settings", st.last_error)
     if state == "off":  # the listener's detail is a log text (English); say it in the UI language
         return LiveRow(None, tr("setup.mic.off"), "settings")
     if state == "not_configured":
@@ -371,7 +378,8 @@ def live_vts(services: Any) -> LiveRow:
         return LiveRow(None, tr("setup.vts.auth", url=url))
     if not snap.get("attempt") and not snap.get("last_error"):
         return LiveRow(None, tr("setup.waiting"))
-    return LiveRow(False, tr("setup.vts.down", url=url, error=snap.get("last_error") or "-"), "reconnect")
+    why = str(snap.get("last_error") or "")
+    return LiveRow(False, tr("setup.vts.down", url=url, error=explain(why) if why else "-"), "reconnect", why)
 
 
 def live_overlay(services: Any) -> LiveRow:
@@ -401,7 +409,8 @@ def live_mic(services: Any) -> LiveRow | None:
         return LiveRow(False, tr("setup.mic.not_configured", detail=st.detail), "settings")
     if state in ("", "connecting"):
         return LiveRow(None, tr("setup.mic.state", detail=(st.detail if st else "") or state or "-"), "settings")
-    return LiveRow(False, tr("setup.mic.state", detail=st.last_error or st.detail or state), "settings")
+    return LiveRow(False, tr("setup.mic.state", detail=st.detail or explain(st.last_error)), "settings",
+                   st.last_error if st else "")
 
 
 def live_obs(services: Any) -> LiveRow:
@@ -444,7 +453,7 @@ def live_rows(services: Any) -> dict[str, LiveRow]:
             row = fn(services)
         except Exception as e:  # a check never raises into the dialog
             log.exception("setup check %s failed", name)
-            row = LiveRow(False, _err(e))
+            row = LiveRow(False, explain(e), "", _err(e))
         if row is not None:
             out[name] = row
     return out

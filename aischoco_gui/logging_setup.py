@@ -58,7 +58,8 @@ def setup_logging(log_dir: Path, console_level: str = "WARNING", max_mb: float =
         h.addFilter(redactor)
         root.addHandler(h)
     root.setLevel(logging.DEBUG)
-    for noisy in ("httpx", "httpcore", "websockets", "engineio", "socketio", "asyncio", "PIL"):
+    # qasync logs every executor hand-off at DEBUG (the audio watchdog's rescan: 4 lines every 10 s)
+    for noisy in ("httpx", "httpcore", "websockets", "engineio", "socketio", "asyncio", "PIL", "qasync"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     def _thread_hook(args: threading.ExceptHookArgs) -> None:

@@ -45,8 +45,10 @@ class ReplyGenerator(Protocol):
         """Return the reply, or None when there is nothing to say. Raises on hard failure."""
         ...
 
-    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
-        """Record the turn in conversation memory (spoken_text None when the draft was skipped)."""
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None, emotion: str | None = None) -> None:
+        """Record the turn in conversation memory (spoken_text None when the draft was skipped), with
+        the emotion of the draft that was spoken. (Optional ``mark_cut(batch, heard_text)``: the reply
+        was cut off while it played; memory keeps what was heard.)"""
         ...
 
     async def aclose(self) -> None: ...

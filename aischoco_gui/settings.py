@@ -40,11 +40,13 @@ SESSION_SOURCE = "this session only"
 
 
 def opt(default: Any, env: str, *, secret: bool = False, choices: tuple[str, ...] | None = None,
-        dialog: bool = False, restart: bool = True) -> Any:
+        dialog: bool = True, restart: bool = True) -> Any:
     """Declare a setting: its default, environment name and how it is validated/stored.
 
     ``restart``: the running app picks a change up only after a restart (the dialog says so next to
-    the field); ``False`` once the composition root applies the field live.
+    the field); ``False`` once the composition root applies the field live. ``dialog``: shown in the
+    settings dialog — every setting is (issue 23: a value the banner flags must be fixable there), the
+    rarely used ones on the 고급 (advanced) tab.
     """
     meta = {"env": env, "secret": secret, "choices": choices, "dialog": dialog, "restart": restart}
     if isinstance(default, (list, dict)):

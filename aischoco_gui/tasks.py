@@ -8,8 +8,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from aischoco_gui.events import EventBus
+from aischoco_gui.i18n import register, tr
 
 log = logging.getLogger(__name__)
+register({
+    "tasks.failed": ("백그라운드 작업 하나가 오류로 멈췄어요 (나머지는 계속돼요). 자세한 내용은 로그에 있어요",
+                     "A background task stopped with an error (the rest goes on). Details are in the log"),
+})
 
 
 class TaskGroup:
@@ -34,7 +39,8 @@ class TaskGroup:
         if exc is not None:
             log.error("task %s failed", task.get_name(), exc_info=exc)
             if self.bus is not None:
-                self.bus.notice(f"{task.get_name()}: {type(exc).__name__}: {exc}", level="error")
+                self.bus.notice(tr("tasks.failed"), level="error",
+                                detail=f"{task.get_name()}: {type(exc).__name__}: {exc}")
 
     async def cancel_all(self, timeout: float = 3.0) -> None:
         tasks = [t for t in self.tasks if not t.done()]

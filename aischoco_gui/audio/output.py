@@ -36,11 +36,20 @@ from aischoco_gui.audio.ring import RingBuffer
 from aischoco_gui.audio.wavwriter import StreamingWavWriter
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
 register({
     "audio.notice.back": ("오디오 출력이 돌아왔어요: {label}", "audio output back: {label}"),
+    "audio.status.unavailable": ("오디오 출력을 쓸 수 없어요. {why}", "The audio output is unavailable. {why}"),
+    "audio.status.open_failed": ("오디오 출력 장치를 열지 못했어요 (다른 프로그램이 독점 중일 수 있어요). "
+                                 "설정 → 음성 → 출력 장치에서 다른 장치를 고르거나 그 프로그램을 닫으세요",
+                                 "The audio output device did not open (another program may hold it). Pick another "
+                                 "one in Settings → Voice → Output device, or close that program"),
+    "audio.status.closed": ("닫힘", "closed"),
+    "audio.status.lost": ("오디오 장치가 사라졌어요: {label}. 다시 연결되기를 기다리는 중",
+                          "audio device lost: {label}; waiting for it"),
 })
 IDLE_NAP_S = 0.5  # the poller's longest wait in silence (write()/expect() wake it at once)
 
@@ -237,10 +246,10 @@ class AudioOutput:
                 sink = _ClockedSink(self, writer)
                 sink.open()
         except (AudioDeviceError, OSError, ValueError) as e:
-            self._report(ServiceState.ERROR, "audio output unavailable", error=str(e))
+            self._report(ServiceState.ERROR, tr("audio.status.unavailable", why=explain(e)), error=str(e))
             return False
         except Exception as e:  # PortAudioError and friends
-            self._report(ServiceState.ERROR, "audio output failed to open", error=f"{type(e).__name__}: {e}")
+            self._report(ServiceState.ERROR, tr("audio.status.open_failed"), error=f"{type(e).__name__}: {e}")
             return False
         self.sink = sink
         self._report(ServiceState.READY, f"{sink.label} @ {self.rate} Hz")
@@ -258,7 +267,7 @@ class AudioOutput:
             await asyncio.to_thread(self.sink.close)
             self.sink = None
         self._resolve_all_dropped()
-        self._report(ServiceState.OFF, "closed")
+        self._report(ServiceState.OFF, tr("audio.status.closed"))
 
     def _report(self, state: ServiceState, detail: str, error: str | None = None) -> None:
         same = (state, detail, error) == getattr(self, "_last_report", None)
@@ -441,7 +450,7 @@ class AudioOutput:
                         await asyncio.to_thread(self.sink.close)
                         self.sink = None
                         self.clear()
-                        self._report(ServiceState.RECONNECTING, f"audio device lost: {label}; waiting for it",
+                        self._report(ServiceState.RECONNECTING, tr("audio.status.lost", label=label),
                                      error="output stream stopped (device unplugged or busy)")
                     await self._rescan()
                     if await self._open():

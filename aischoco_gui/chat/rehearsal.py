@@ -26,6 +26,11 @@ from aischoco_gui.text import clean_display_text, clean_nickname
 log = logging.getLogger(__name__)
 
 register({
+    "chat.status.rehearsal": ("리허설 (직접 입력)", "rehearsal (typed chat)"),
+    "replay.not_json": ("{n}번째 줄이 JSON이 아니에요", "line {n}: not JSON"),
+    "replay.no_text": ("{n}번째 줄에 \"text\" 글이 없어요", "line {n}: needs a \"text\" string"),
+    "replay.not_numbers": ("{n}번째 줄의 \"t\"와 \"donation\"은 숫자여야 해요",
+                           "line {n}: \"t\" and \"donation\" must be numbers"),
     "chat.notice.replay_done": ("채팅 로그 재생이 끝났어요 ({n}개)", "replay finished ({n} messages)"),
 })
 
@@ -43,10 +48,10 @@ def parse_log_line(line: str, lineno: int = 0) -> tuple[float, ChatMessage] | No
         return None
     try:
         obj = json.loads(line)
-    except ValueError as e:
-        raise ReplayError(f"line {lineno}: not JSON ({e.msg})") from None
+    except ValueError:
+        raise ReplayError(tr("replay.not_json", n=lineno)) from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text", obj.get("message")), str):
-        raise ReplayError(f"line {lineno}: needs a \"text\" string")
+        raise ReplayError(tr("replay.no_text", n=lineno))
     role = obj.get("role", ROLE_VIEWER)
     if role not in (ROLE_VIEWER, ROLE_MANAGER, ROLE_STREAMER):
         role = ROLE_VIEWER
@@ -55,7 +60,7 @@ def parse_log_line(line: str, lineno: int = 0) -> tuple[float, ChatMessage] | No
         t = float(obj.get("t", 0.0))
         donation = int(donation) if donation is not None else None
     except (TypeError, ValueError):
-        raise ReplayError(f"line {lineno}: \"t\" and \"donation\" must be numbers") from None
+        raise ReplayError(tr("replay.not_numbers", n=lineno)) from None
     nick = clean_nickname(str(obj.get("nickname", obj.get("user", "시청자"))))
     msg = ChatMessage(nickname=nick, text=clean_display_text(obj.get("text", obj.get("message")), MAX_TEXT),
                       user_id=str(obj.get("user_id", nick)), role=role, donation_amount=donation,
@@ -89,12 +94,12 @@ class RehearsalChatSource:
 
     async def start(self, on_message: Callable[[ChatMessage], None]) -> None:
         self._on_message = on_message
-        self.bus.set_status("chat", ServiceState.READY, "rehearsal")
+        self.bus.set_status("chat", ServiceState.READY, tr("chat.status.rehearsal"))
 
     async def stop(self) -> None:
         await self.tasks.cancel_all()
         self._on_message = None
-        self.bus.set_status("chat", ServiceState.OFF, "rehearsal")
+        self.bus.set_status("chat", ServiceState.OFF, tr("chat.status.rehearsal"))
 
     def send(self, nickname: str, text: str, role: str = ROLE_VIEWER, donation: int | None = None) -> ChatMessage:
         """Inject one typed message as if a viewer had sent it."""

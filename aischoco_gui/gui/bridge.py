@@ -26,7 +26,7 @@ class Bridge(QObject):
     emotion = Signal(str)
     panic = Signal()
     status = Signal(object)  # events.ServiceStatus
-    notice = Signal(str, str)  # text, level
+    notice = Signal(str, str, str)  # text, level, detail (the technical reason: tooltip, never the text)
     tts_metrics = Signal(object)  # one utterance's latency numbers (a dict)
     overlay = Signal(object)  # overlay-specific data (a dict)
     mic_transcript = Signal(str, bool)  # text, director (a private whisper)
@@ -66,7 +66,7 @@ class Bridge(QObject):
         elif k is EventKind.STATUS:
             self.status.emit(d["status"])
         elif k is EventKind.NOTICE:
-            self.notice.emit(d.get("text", ""), d.get("level", "info"))
+            self.notice.emit(d.get("text", ""), d.get("level", "info"), str(d.get("detail") or ""))
         elif k is EventKind.TTS_METRICS:
             self.tts_metrics.emit(d.get("metrics") or d)
         elif k is EventKind.OVERLAY:

@@ -19,10 +19,13 @@ from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
 from aischoco_gui.gui.show_actions import ActionResult, ShowActions
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
 register({
+    "mic.save_failed": ("마이크 설정을 저장하지 못했어요 (이번 실행에는 적용돼요). {error}",
+                        "The microphone setting could not be saved (it applies for this run). {error}"),
     "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
                            "OBS 브라우저 소스 URL을 새 주소로 바꿔 주세요.",
                            "The overlay now runs on port {port} (saved in settings). "
@@ -42,7 +45,7 @@ class ChzzkLoginAction:
         try:
             await self.services.auth().login(self.open_browser)
         except AuthError as e:
-            bus.notice(tr("chat.login_failed", error=e), "error")
+            bus.notice(tr("chat.login_failed", error=explain(e)), "error", detail=str(e))
             return False
         chat = self.services.chat
         if hasattr(chat, "restart") and getattr(chat, "name", "") == "chzzk":
@@ -66,6 +69,9 @@ class AppController(QObject):
             window.lockdown_requested.connect(self.lockdown)
             window.lift_requested.connect(self.lift_lockdown)
         window.settings_requested.connect(self.open_settings)
+        field_sig = getattr(window, "settings_field_requested", None)
+        if field_sig is not None:
+            field_sig.connect(self.open_settings)
         panels = getattr(window, "panels", {})
         chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
         if hasattr(chat, "login_requested"):
@@ -153,7 +159,8 @@ class AppController(QObject):
         if self.services.obs is not None:
             await self.services.obs.reconnect()
 
-    def open_settings(self) -> None:
+    def open_settings(self, field: str = "") -> None:
+        """The settings dialog; with ``field`` on that field's tab, the cursor in it (a banner's link)."""
         from aischoco_gui.gui.settings_dialog import SettingsDialog
 
         # open(), not exec(): a nested modal loop inside the qasync loop would stall every service.
@@ -166,6 +173,8 @@ class AppController(QObject):
         dlg.accepted.connect(accepted)
         dlg.setModal(True)
         dlg.open()
+        if field:
+            dlg.focus_field(field)
 
     @asyncSlot(object, object)
     async def apply_settings(self, settings: Any, changed: dict[str, Any]) -> list[str]:
@@ -181,7 +190,7 @@ class AppController(QObject):
             rebuilt = await apply_settings(self.services, settings, changed)
         except Exception as e:  # shown, never raised into Qt
             log.exception("applying settings failed")
-            bus.notice(tr("settings.apply_failed", error=f"{type(e).__name__}: {e}"), "error")
+            bus.notice(tr("settings.apply_failed", error=explain(e)), "error", detail=f"{type(e).__name__}: {e}")
             return []
         for panel in getattr(self.window, "panels", {}).values():
             hook = getattr(panel, "services_changed", None)
@@ -210,7 +219,7 @@ class AppController(QObject):
             res: ActionResult = await coro
         except Exception as e:  # shown next to the action, never raised into Qt
             log.exception("CHZZK action failed")
-            panel.show_action_result(False, f"{type(e).__name__}: {e}")
+            panel.show_action_result(False, explain(e))
             return None
         panel.show_action_result(res.ok, res.text)
         return res
@@ -256,7 +265,7 @@ class AppController(QObject):
             res: ActionResult = await coro
         except Exception as e:
             log.exception("CHZZK action failed")
-            panel.show_result(False, f"{type(e).__name__}: {e}")
+            panel.show_result(False, explain(e))
             return None
         panel.show_result(res.ok, res.text)
         return res
@@ -309,7 +318,8 @@ class AppController(QObject):
         try:
             save_dialog_settings(self.services.dirs, changes)
         except OSError as e:  # still applied for this session
-            self.services.bus.notice(f"{type(e).__name__}: {e}", "error")
+            self.services.bus.notice(tr("mic.save_failed", error=explain(e)), "error",
+                                     detail=f"{type(e).__name__}: {e}")
         await self._rebuild_mic(changes)
 
     async def _rebuild_mic(self, changes: dict) -> None:
@@ -320,11 +330,12 @@ class AppController(QObject):
         await rebuild(self.services, "mic", dataclasses.replace(self.services.settings, **changes))
 
     # -- overlay --------------------------------------------------------------------------
-    @asyncSlot()
-    async def overlay_fix_port(self) -> None:
+    @asyncSlot(int)
+    async def overlay_fix_port(self, port: int = 0) -> None:
+        """Open the overlay on exactly the ``port`` the button promised (0: the configured port again)."""
         overlay = self.services.overlay
         try:
-            ok = await overlay.restart(port=overlay.suggested_port or overlay.port)
+            ok = await overlay.restart(port=port or overlay.port)
             if ok and overlay.port != self.services.settings.overlay_port:
                 self._keep_overlay_port(overlay.port)
         finally:

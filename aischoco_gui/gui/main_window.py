@@ -6,7 +6,7 @@ import importlib
 import logging
 import time
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QMargins, QPoint, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -24,6 +24,7 @@ from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
 from aischoco_gui.gui.status_bar import ControlStatusBar
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ register({
     "panel.failed": ("이 패널을 불러오지 못했어요: {error}", "This panel failed to load: {error}"),
     "quit.title": ("방송 중이에요", "You are on air"),
     "quit.text": ("{what}. 정말 종료할까요?", "{what}. Quit anyway?"),
+    "quit.title_idle": ("종료할까요?", "Quit?"),
+    "quit.text_idle": ("이제 방송 중인 것은 없어요 (AI가 말을 마쳤어요). 종료할까요?",
+                       "Nothing is on air any more (the AI has finished speaking). Quit?"),
     "quit.speaking": ("AI가 말하는 중이에요", "The AI is speaking"),
     "quit.chat": ("CHZZK 채팅에 연결돼 있어요", "CHZZK chat is connected"),
     "quit.yes": ("종료", "Quit"),
@@ -83,6 +87,20 @@ DOCKS = [
 ]
 
 
+# A window manager's usual title bar and borders, until the real frame is known (X11 decorates late).
+TYPICAL_FRAME = QMargins(8, 32, 8, 8)
+
+
+def fit_frame(avail: QRect, frame: QMargins, width: int, height: int) -> tuple[QPoint, QSize]:
+    """Where a window goes and its size (without the frame) so that the window WITH its ``frame`` fits in
+    ``avail`` (the screen minus the taskbar): at most ``width``×``height``, centred left to right, at the top."""
+    w = max(200, min(width, avail.width() - frame.left() - frame.right()))
+    h = max(200, min(height, avail.height() - frame.top() - frame.bottom()))
+    outer_w = w + frame.left() + frame.right()
+    x = avail.x() + max(0, (avail.width() - outer_w) // 2)
+    return QPoint(x, avail.y()), QSize(w, h)  # move() places the frame's corner
+
+
 class DockScroll(QScrollArea):
     """A dock's scroll area: asks for its panel's size (capped), so the first layout gives side docks a
     usable width and the bottom graphs a strip, while its minimum stays small (the panel scrolls)."""
@@ -100,6 +118,7 @@ class DockScroll(QScrollArea):
 class MainWindow(QMainWindow):
     closing = Signal()
     settings_requested = Signal()
+    settings_field_requested = Signal(str)  # open the settings on this field's tab, focused (banners' links)
     panic_requested = Signal()
     lockdown_requested = Signal()  # the hotkey, or the button while not locked down
     lift_requested = Signal()  # the button while locked down (or a restore to retry)
@@ -175,7 +194,7 @@ class MainWindow(QMainWindow):
         self.show_lockdown()
         self.replay_action.setEnabled(True)
         self.reply_panel = reply_panel.create_panel(services, self.bridge)
-        self.reply_panel.open_settings.connect(self.settings_requested.emit)
+        self.reply_panel.open_settings.connect(self.settings_field_requested.emit)
         self.panels["replies"] = self.reply_panel
         self.setCentralWidget(self.reply_panel)
         for key, module, area in DOCKS:
@@ -190,6 +209,9 @@ class MainWindow(QMainWindow):
         self.docks["latency"].raise_()
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
+        self.bridge.speech_started.connect(self._on_speech_started)
+        self.bridge.speech_ended.connect(self._on_speech_ended)
+        self.bridge.status.connect(self._refresh_quit_box)
         self.restore_layout()
 
     def _add_dock(self, key: str, module: str, area) -> None:
@@ -197,7 +219,8 @@ class MainWindow(QMainWindow):
             widget = importlib.import_module(module).create_panel(self.services, self.bridge)
         except Exception as e:  # one broken panel must not take the window down
             log.exception("panel %s failed", key)
-            widget = QLabel(tr("panel.failed", error=f"{type(e).__name__}: {e}"))
+            widget = QLabel(tr("panel.failed", error=explain(e)))
+            widget.setToolTip(f"{type(e).__name__}: {e}")
             widget.setWordWrap(True)
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
@@ -279,18 +302,55 @@ class MainWindow(QMainWindow):
         state = self._qsettings.value("state")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
+            self._first_fit = None  # the streamer's own size and place
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    def _frame_margins(self) -> QMargins:
+        """The title bar and borders around the window: the real ones once known (Windows: at once; X11:
+        after the window manager decorated the mapped window), else a typical frame; none offscreen."""
+        if QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return QMargins()
+        wh = self.windowHandle()
+        m = wh.frameMargins() if wh is not None else QMargins()
+        return m if not m.isNull() else TYPICAL_FRAME
+
     def _fit_screen(self, width: int, height: int) -> None:
-        """First start: the preferred size, but never larger than the screen's free area (taskbar and
-        display scaling included: Qt 6 reports logical pixels, so 1366×768 at 100 % and 1920×1080 at
-        150 % both fit)."""
+        """First start: the preferred size, but never larger than the screen's free area — the window
+        with its frame (title bar, borders), so the status bar and the first-start notice stay on screen
+        and, on Windows, above the taskbar. Display scaling included: Qt 6 reports logical pixels, so
+        1366×768 at 100 % and 1920×1080 at 150 % both fit. Re-checked once shown (the real frame)."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is not None:
-            avail = screen.availableGeometry()
-            width, height = min(width, avail.width()), min(height, avail.height())
-        self.resize(width, height)
+        if screen is None:
+            self.resize(width, height)
+            return
+        self._first_fit = (width, height)
+        pos, size = fit_frame(screen.availableGeometry(), self._frame_margins(), width, height)
+        self.resize(size)
+        self.move(pos)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if getattr(self, "_first_fit", None) is not None:  # the real frame is known shortly after mapping
+            QTimer.singleShot(0, self._refit)  # bound methods: never called once the window is gone
+            QTimer.singleShot(300, self._refit_last)
+
+    def _refit_last(self) -> None:
+        self._refit(last=True)
+
+    def _refit(self, last: bool = False) -> None:
+        want = getattr(self, "_first_fit", None)
+        if last:
+            self._first_fit = None  # later the streamer moves the window where they like
+        screen = self.screen()
+        if want is None or screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        avail, frame = screen.availableGeometry(), self.frameGeometry()
+        if avail.contains(frame):
+            return
+        pos, size = fit_frame(avail, self._frame_margins(), *want)
+        self.resize(size)
+        self.move(pos)
 
     def save_layout(self) -> None:
         if str(self._qsettings.fileName()) != str(self._layout_path):
@@ -303,7 +363,9 @@ class MainWindow(QMainWindow):
     def on_air(self) -> list[str]:
         """Why quitting now would cut the show (empty: nothing is live)."""
         why = []
-        if getattr(self.services.pipeline, "speaking", None) is not None:
+        speaking = getattr(self.services.pipeline, "speaking", None)
+        # the speaker reports the end of playback just before the pipeline lets the draft go
+        if speaking is not None and speaking is not getattr(self, "_speech_over", None):
             why.append(tr("quit.speaking"))
         st = self.services.bus.status.get("chat")
         live_source = self.services.settings.effective_chat_source != "rehearsal"
@@ -312,10 +374,14 @@ class MainWindow(QMainWindow):
         return why
 
     def _confirm_quit(self, why: list[str]) -> None:
-        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile."""
+        """Ask without a nested event loop (open(), not exec()): the show keeps running meanwhile. The
+        question shows at once (raised and activated) and follows the present while it is open: when
+        the speech ends, it says nothing is on air any more and "Quit" becomes the default."""
         box = getattr(self, "quit_box", None)
         if box is not None and box.isVisible():
+            self._refresh_quit_box()
             box.raise_()
+            box.activateWindow()
             return
         box = QMessageBox(QMessageBox.Icon.Warning, tr("quit.title"), tr("quit.text", what=" · ".join(why)),
                           QMessageBox.StandardButton.NoButton, self)
@@ -332,7 +398,37 @@ class MainWindow(QMainWindow):
 
         box.buttonClicked.connect(answered)
         self.quit_box = box
+        # what it says follows the show: speech starts/ends, chat connects/drops while it is open
+        box._timer = QTimer(box)  # a safety net for changes that send no signal
+        box._timer.setInterval(500)
+        box._timer.timeout.connect(self._refresh_quit_box)
+        box._timer.start()
         box.open()
+        box.raise_()
+        box.activateWindow()
+
+    def _on_speech_started(self, draft) -> None:
+        self._speech_over = None
+        self._refresh_quit_box()
+
+    def _on_speech_ended(self, draft, _cancelled: bool) -> None:
+        self._speech_over = draft
+        self._refresh_quit_box()
+
+    def _refresh_quit_box(self, *_args) -> None:
+        box = getattr(self, "quit_box", None)
+        if box is None or self.services is None:
+            return
+        try:
+            if not box.isVisible():
+                return
+        except RuntimeError:  # already deleted
+            return
+        why = self.on_air()
+        box.setWindowTitle(tr("quit.title") if why else tr("quit.title_idle"))
+        box.setText(tr("quit.text", what=" · ".join(why)) if why else tr("quit.text_idle"))
+        box.setIcon(QMessageBox.Icon.Warning if why else QMessageBox.Icon.Question)
+        box.setDefaultButton(self.quit_no if why else self.quit_yes)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         if self.services is not None:  # a shell closed during start-up has no docks: keep the saved layout

@@ -31,7 +31,7 @@ class SettingsBanner(QWidget):
     """Shows each :class:`SettingProblem`; hidden when there are none or after “dismiss”."""
 
     dismissed = Signal()
-    settings_requested = Signal()
+    settings_requested = Signal(str)  # the first bad field: the dialog opens on its tab, focused
 
     def __init__(self, problems: Sequence[SettingProblem], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,7 +53,8 @@ class SettingsBanner(QWidget):
             text.addWidget(lab)
         text.addStretch(1)
         self.settings_button = QPushButton(tr("banner.open_settings"), self)
-        self.settings_button.clicked.connect(lambda _=False: self.settings_requested.emit())
+        first = next((p.field for p in self.problems if p.field), "")
+        self.settings_button.clicked.connect(lambda _=False: self.settings_requested.emit(first))
         self.dismiss_button = QPushButton(tr("banner.dismiss"), self)
         self.dismiss_button.setToolTip(tr("banner.dismiss.tip"))
         self.dismiss_button.clicked.connect(self.dismiss)
@@ -98,8 +99,10 @@ def show_settings_banner(window: QMainWindow, problems: Sequence[SettingProblem]
     bar.addWidget(banner)
     window.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-    requested = getattr(window, "settings_requested", None)
+    requested = getattr(window, "settings_field_requested", None)
     if requested is not None:
         banner.settings_requested.connect(requested.emit)
+    elif getattr(window, "settings_requested", None) is not None:
+        banner.settings_requested.connect(lambda _field: window.settings_requested.emit())
     window.settings_banner = banner
     return banner

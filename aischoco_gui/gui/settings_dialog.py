@@ -268,7 +268,7 @@ class SettingsDialog(QDialog):
             return s
         if isinstance(f.default, float):
             d = QDoubleSpinBox(self)
-            d.setRange(0, 1e6)
+            d.setRange(min(0.0, f.default), 1e6)  # LLM_TEMPERATURE: -1 = the provider's default
             d.setValue(float(v))
             d.valueChanged.connect(self.revalidate)
             return d
@@ -278,6 +278,23 @@ class SettingsDialog(QDialog):
             e.setEchoMode(QLineEdit.EchoMode.Password)
         e.textChanged.connect(self.revalidate)
         return e
+
+    def field_editor(self, name: str) -> QWidget | None:
+        """The widget that edits setting ``name`` (on a settings tab or the word filter's tab), or None."""
+        return self.word_filter.editor(name) if name in WORD_FILTER_FIELDS else self.editors.get(name)
+
+    def focus_field(self, name: str) -> bool:
+        """Show the tab that holds field ``name``, scroll to it and put the cursor in it (the banners'
+        and the setup check's "설정 열기" links). False when there is no such field."""
+        editor = self.field_editor(name)
+        if editor is None:
+            return False
+        page = self.word_filter if name in WORD_FILTER_FIELDS else self.tab_pages[group_of(name)]
+        self.tabs.setCurrentWidget(page)
+        if isinstance(page, QScrollArea):
+            page.ensureWidgetVisible(editor)
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     # -- values -----------------------------------------------------------------------------
     @staticmethod

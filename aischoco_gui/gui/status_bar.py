@@ -24,6 +24,7 @@ COLORS = {
 register({
     "status.detail": ("상태", "State"),
     "status.last_error": ("마지막 오류", "Last error"),
+    "status.details": ("자세히", "Details"),
     "service.stt": ("마이크", "Mic"),
     "service.obs": ("OBS", "OBS"),
 })
@@ -113,6 +114,8 @@ class ControlStatusBar(QStatusBar):
         if ind is not None:
             ind.update_status(st)
 
-    def _on_notice(self, text: str, level: str) -> None:
+    def _on_notice(self, text: str, level: str, detail: str = "") -> None:
         self.message.setText(("⚠ " if level in ("warning", "error") else "") + text)
+        # the whole text on hover, and the technical reason under it ("자세히")
+        self.message.setToolTip(text + (f"\n\n{tr('status.details')}: {detail}" if detail else ""))
         self._clear.start(15000)

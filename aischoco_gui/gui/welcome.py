@@ -14,13 +14,14 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aischoco_gui import firstrun
 from aischoco_gui.firstrun import TESTS, CheckResult, LiveRow
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,26 @@ register({
     "welcome.copied": ("복사했어요: {url}", "Copied: {url}"),
     "welcome.recheck_all": ("모두 다시 확인", "Check all again"),
     "welcome.close": ("닫기", "Close"),
+    "welcome.config_folder": ("설정 폴더: {path} — 기본 설정 파일(character.txt, pose_mapping.json, .env.example)이 "
+                              "여기에 있어요. 파일 → 설정 폴더 열기로도 열 수 있어요.",
+                              "Config folder: {path} — the default files (character.txt, pose_mapping.json, "
+                              ".env.example) are here. File → Open config folder opens it too."),
+    "welcome.open_config": ("폴더 열기", "Open folder"),
 })
 
 GREEN, RED, GREY = "#2e9d4f", "#d0342c", "#888888"
+# The settings field each part's "설정 열기" opens (llm and chat depend on the provider / chat source).
+SETTINGS_FIELD = {"tts": "tts_engine", "audio": "tts_output_device", "vts": "vts_url", "overlay": "overlay_port",
+                  "mic": "stt_input_device"}
 
 
 class WelcomeDialog(QDialog):
     """Non-modal; ``rows`` holds the current :class:`LiveRow` per part, ``results`` the last "Test" results."""
 
-    settings_requested = Signal()
+    settings_requested = Signal(str)  # the field that fixes the red line (its tab opens, the field focused)
     login_requested = Signal()
     reconnect_requested = Signal()  # VTS
-    port_fix_requested = Signal()  # overlay: open on the suggested free port
+    port_fix_requested = Signal(int)  # overlay: open on the port the button shows
     finished_checks = Signal()
 
     def __init__(self, services: Any, parent: QWidget | None = None, bridge: Any = None) -> None:
@@ -80,6 +89,21 @@ class WelcomeDialog(QDialog):
         intro = QLabel(tr("welcome.intro"))
         intro.setWordWrap(True)
         lay.addWidget(intro)
+        # where the settings files live (the first start copied the defaults there)
+        folder = QHBoxLayout()
+        config = getattr(getattr(services, "dirs", None), "config", None)
+        self.config_label = QLabel(tr("welcome.config_folder", path=config or "-"))
+        self.config_label.setObjectName("welcome_config_folder")
+        self.config_label.setWordWrap(True)
+        self.config_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.config_button = QPushButton(tr("welcome.open_config"))
+        self.config_button.setObjectName("welcome_open_config")
+        self.config_button.setEnabled(config is not None)
+        self.config_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(config))) if config is not None else None)
+        folder.addWidget(self.config_label, 1)
+        folder.addWidget(self.config_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(folder)
         grid = QGridLayout()
         lay.addLayout(grid)
         self.dots: dict[str, QLabel] = {}
@@ -142,6 +166,7 @@ class WelcomeDialog(QDialog):
         color = GREY if row.ok is None else GREEN if row.ok else RED
         self.dots[name].setStyleSheet(f"color:{color};font-size:18px")
         self.labels[name].setText(row.message)
+        self.labels[name].setToolTip(row.detail)  # the technical reason on hover, never in the line
         fix = self.fix_buttons[name]
         fix.setText(self._fix_text(name, row.fix))
         fix.setVisible(bool(row.fix) and (row.ok is not True or row.fix == "copy_url"))
@@ -149,6 +174,7 @@ class WelcomeDialog(QDialog):
     def _fix_text(self, name: str, kind: str) -> str:
         if kind == "port":
             port = getattr(self.services.overlay, "suggested_port", None)
+            self._promised_port = int(port or 0)  # the fix opens exactly the port the button shows
             return tr("welcome.fix.port_n", port=port) if port else tr("welcome.fix.port")
         return tr(f"welcome.fix.{kind}") if kind else ""
 
@@ -168,12 +194,13 @@ class WelcomeDialog(QDialog):
         if fut.cancelled():
             return
         exc = fut.exception()
-        res = fut.result() if exc is None else CheckResult(False, f"{type(exc).__name__}: {exc}")
+        res = fut.result() if exc is None else CheckResult(False, explain(exc), f"{type(exc).__name__}: {exc}")
         self.results[name] = res
         try:
             self.test_buttons[name].setEnabled(True)
             self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
             self.labels[name].setText(res.message)
+            self.labels[name].setToolTip(res.detail)
         except RuntimeError:  # dialog already deleted
             return
         if all(t.done() for t in self._tasks.values()):
@@ -183,7 +210,7 @@ class WelcomeDialog(QDialog):
     def fix(self, name: str) -> None:
         kind = self.rows[name].fix
         if kind == "settings":
-            self.settings_requested.emit()
+            self.settings_requested.emit(self._fix_field(name))
         elif kind == "copy_url":
             o = self.services.overlay
             url = str(getattr(o, "obs_url", "") or getattr(o, "url", "") or "")
@@ -195,7 +222,19 @@ class WelcomeDialog(QDialog):
             self.reconnect_requested.emit()
         elif kind == "port":
             self.fix_buttons[name].setEnabled(False)
-            self.port_fix_requested.emit()
+            self.port_fix_requested.emit(int(getattr(self, "_promised_port", 0) or 0))
+
+    def _fix_field(self, name: str) -> str:
+        """The settings field a red line's "설정 열기" opens."""
+        if name == "llm":
+            from aischoco_gui.gui.panels.reply_panel import llm_key_field
+
+            return llm_key_field(self.services.settings)
+        if name == "chat":
+            s = self.services.settings
+            return "chzzk_channel_id" if s.effective_chat_source == "chzzk-unofficial" else (
+                "chzzk_client_id" if s.effective_chat_source == "chzzk" else "chat_source")
+        return SETTINGS_FIELD.get(name, "")
 
     def port_fix_done(self) -> None:
         try:
@@ -215,9 +254,11 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
     dlg = getattr(window, "welcome_dialog", None)
     if dlg is None or not dlg.isVisible():
         dlg = WelcomeDialog(services, window, getattr(window, "bridge", None))
-        settings_sig = getattr(window, "settings_requested", None)
+        settings_sig = getattr(window, "settings_field_requested", None)
         if settings_sig is not None:
             dlg.settings_requested.connect(settings_sig.emit)
+        elif getattr(window, "settings_requested", None) is not None:
+            dlg.settings_requested.connect(lambda _field: window.settings_requested.emit())
         panels = getattr(window, "panels", {})
         chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
         if hasattr(chat, "login_requested"):
@@ -225,7 +266,7 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
         if hasattr(vts, "reconnect_requested"):
             dlg.reconnect_requested.connect(vts.reconnect_requested.emit)
         if hasattr(overlay, "port_fix_requested"):
-            dlg.port_fix_requested.connect(overlay._port_clicked)  # the panel's own button path
+            dlg.port_fix_requested.connect(overlay.request_port_fix)  # the panel's own path
         window.welcome_dialog = dlg
         dlg.show()
     dlg.raise_()

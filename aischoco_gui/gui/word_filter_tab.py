@@ -161,6 +161,11 @@ class WordFilterTab(QScrollArea):
             w.textChanged.connect(self._retest)
         self.leet.toggled.connect(self._retest)
 
+    def editor(self, name: str) -> QWidget | None:
+        """The widget that edits setting ``name`` on this tab (the dialog's "설정 열기" links focus it)."""
+        editors = {"llm_banned_words": self.banned, "word_filter_allow": self.allow, "word_filter_leet": self.leet}
+        return editors.get(name)
+
     # -- values (saved by the dialog with the rest) ---------------------------------------------
     def values(self) -> dict[str, object]:
         out: dict[str, object] = {}

@@ -52,7 +52,7 @@ def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_d
     try:
         chain = endpoints(s)
     except ValueError as e:  # a bad LLM_FALLBACKS entry must not stop the app
-        bus.notice(str(e), level="warning")
+        bus.notice(tr("llm.notice.bad_fallbacks"), level="warning", detail=str(e))
         chain = [primary_endpoint(s)]
     client = LLMClient(chain, timeout_s=s.llm_timeout_s, max_retries=s.llm_max_retries, max_tokens=s.llm_max_tokens,
                        temperature=s.llm_temperature if s.llm_temperature >= 0 else None,

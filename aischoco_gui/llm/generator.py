@@ -31,6 +31,7 @@ from aischoco_gui.llm.streaming import StreamAssembler
 from aischoco_gui.models import DEFAULT_EMOTIONS, Reply
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import split_sentences
+from aischoco_gui.user_text import explain
 
 if TYPE_CHECKING:
     from aischoco_gui.models import ChatMessage
@@ -72,6 +73,7 @@ class LLMReplyGenerator:
         self.output_filter = output_filter or OutputFilter()
         self.tasks = TaskGroup("llm", bus)
         self._pending_emotion: dict[tuple[int, ...], str] = {}
+        self._said: dict[tuple[int, ...], tuple[Turn, str]] = {}  # the latest assistant turns (for a cut)
         self._summary_task = None
         self._summary_retry_at = 0.0
         self.last_error = ""
@@ -112,13 +114,14 @@ class LLMReplyGenerator:
         self.bus.emit(EventKind.LLM_EXCHANGE, turn=_TURN.get(), **x)
 
     def _on_attempt_failed(self, ep: Endpoint, attempt: int, error: str) -> None:
-        self._report(ServiceState.RECONNECTING, f"{ep.describe()}: retry {attempt}", error=error, attempt=attempt)
+        self._report(ServiceState.RECONNECTING, tr("llm.status.retry", endpoint=ep.describe(), attempt=attempt),
+                     error=error, attempt=attempt)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         self.memory.load()
         if not self.client.configured_endpoints:
-            self._report(ServiceState.NOT_CONFIGURED, "no API key — open settings")
+            self._report(ServiceState.NOT_CONFIGURED, tr("llm.status.no_key"))
         else:
             ep = self.client.configured_endpoints[0]
             self._report(ServiceState.READY, ep.describe())
@@ -186,12 +189,12 @@ class LLMReplyGenerator:
             reply = self._to_reply(c, mode, assembler, on_sentence)
         except NotConfiguredError as e:
             self.last_error = str(e)
-            self._report(ServiceState.NOT_CONFIGURED, "no API key — open settings", error=str(e))
+            self._report(ServiceState.NOT_CONFIGURED, tr("llm.status.no_key"), error=str(e))
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise
         except (LLMError, ValueError) as e:
             self.last_error = str(e)
-            self._report(ServiceState.ERROR, "request failed", error=str(e))
+            self._report(ServiceState.ERROR, tr("llm.status.failed", why=explain(e)), error=str(e))
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise LLMError(str(e)) from e
         finally:
@@ -202,7 +205,8 @@ class LLMReplyGenerator:
             while len(self._pending_emotion) > 32:
                 self._pending_emotion.pop(next(iter(self._pending_emotion)))
         state = ServiceState.READY if c.endpoint is ep0 else ServiceState.DEGRADED
-        detail = c.endpoint.describe() if state == ServiceState.READY else f"fallback: {c.endpoint.describe()}"
+        detail = c.endpoint.describe() if state == ServiceState.READY else tr("llm.status.fallback",
+                                                                              endpoint=c.endpoint.describe())
         self._report(state, detail)
         self.bus.emit(EventKind.LLM_REPLY_RECEIVED, turn=turn, reply=reply, provider=c.endpoint.name,
                       model=c.endpoint.model, attempts=c.attempts)
@@ -245,16 +249,32 @@ class LLMReplyGenerator:
             return f"[{emotion}]\n{text}"
         return json.dumps({"emotion": emotion, "response": text}, ensure_ascii=False)
 
-    def commit(self, batch: list[ChatMessage], spoken_text: str | None) -> None:
-        """Record the batch (user turn) and, when something was spoken, the assistant turn."""
+    def commit(self, batch: list[ChatMessage], spoken_text: str | None, emotion: str | None = None) -> None:
+        """Record the batch (user turn) and, when something was spoken, the assistant turn with
+        ``emotion`` (the draft's, as the streamer saw and approved it; else the model's)."""
         key = tuple(m.id for m in batch)
-        emotion = self._pending_emotion.pop(key, "neutral")
+        emotion = emotion or self._pending_emotion.pop(key, None) or "neutral"
+        self._pending_emotion.pop(key, None)
         public = [m for m in batch if not m.is_director]  # a director whisper is never saved
         if public:
             self.memory.add("user", prompt.format_batch(public))
         if spoken_text is not None and spoken_text.strip():
-            self.memory.add("assistant", self.assistant_content(spoken_text.strip(), emotion, self.mode))
+            turn = self.memory.add("assistant", self.assistant_content(spoken_text.strip(), emotion, self.mode))
+            self._said[key] = (turn, emotion)
+            while len(self._said) > 8:
+                self._said.pop(next(iter(self._said)))
         self.maybe_summarize()
+
+    def mark_cut(self, batch: list[ChatMessage], heard_text: str) -> bool:
+        """The reply to ``batch`` was cut off while it played: its assistant turn becomes what was heard,
+        marked as cut (the model must not think it said the rest). False when the turn is gone already."""
+        entry = self._said.pop(tuple(m.id for m in batch), None)
+        if entry is None:
+            return False
+        turn, emotion = entry
+        heard = heard_text.strip()
+        text = f"{heard} {prompt.CUT_MARK}" if heard else prompt.CUT_BEFORE_SOUND
+        return self.memory.amend(turn, self.assistant_content(text, emotion, self.mode), cut=True)
 
     def maybe_summarize(self, force: bool = False) -> Any:
         """Start the background summary when due (or forced). Returns the task or None."""
@@ -277,7 +297,8 @@ class LLMReplyGenerator:
         n = self.memory.enforce_hard_limit()
         if n:
             self.bus.notice(tr("llm.history_dropped", limit=self.memory.hard_limit, n=n,
-                               error=self.last_summary_error), level="warning")
+                               error=explain(self.last_summary_error)), level="warning",
+                            detail=self.last_summary_error)
 
     def summary_messages(self, base: str, consumed: list[Turn]) -> list[dict[str, str]]:
         lines = []
@@ -300,7 +321,7 @@ class LLMReplyGenerator:
             self.last_summary_error = str(e)
             self._summary_retry_at = time.monotonic() + SUMMARY_RETRY_S
             log.warning("summary failed: %s", e)
-            self.bus.notice(tr("llm.summary_failed", error=e), level="warning")
+            self.bus.notice(tr("llm.summary_failed", error=explain(e)), level="warning", detail=str(e))
             self._drop_over_limit()
             return
         if self.memory.apply_summary(text, consumed, base):
@@ -309,7 +330,8 @@ class LLMReplyGenerator:
         else:
             log.info("summary discarded: edited by the streamer while it ran")
         if self.memory.unsaved:  # e.g. disk full: the status bar says so until a write works again
-            self.bus.set_status("llm", ServiceState.DEGRADED, "history not saved", error=self.memory.unsaved)
+            self.bus.set_status("llm", ServiceState.DEGRADED, tr("llm.status.history_not_saved"),
+                                error=self.memory.unsaved)
             return
         self._report(self.bus.status["llm"].state if "llm" in self.bus.status else ServiceState.READY,
                      self.bus.status["llm"].detail if "llm" in self.bus.status else "")

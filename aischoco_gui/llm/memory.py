@@ -30,6 +30,7 @@ from aischoco_gui.i18n import tr
 from aischoco_gui.llm import labels  # noqa: F401  (registers the UI text)
 from aischoco_gui.llm.tokens import TokenCounter
 from aischoco_gui.paths import atomic_write_text
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Turn:
     content: str  # exactly what goes on the wire
     tokens: int
     ts: float = field(default_factory=time.time)
+    cut: bool = False  # an assistant reply cut off while it played: ``content`` is what was heard
 
 
 @dataclass
@@ -103,6 +105,17 @@ class ConversationMemory:
             self._save_summary()
         self._changed()
         return t
+
+    def amend(self, turn: Turn, content: str, *, cut: bool = False) -> bool:
+        """Replace one turn's content (a reply cut while it played); False when the turn is no longer
+        in the window (summarized meanwhile)."""
+        if not any(t is turn for t in self.turns):
+            return False
+        turn.content = content
+        turn.tokens = self.counter.count_message(content)
+        turn.cut = cut
+        self._changed()
+        return True
 
     def recount(self) -> None:
         """Recount every turn (after the real encoder has loaded)."""
@@ -203,11 +216,13 @@ class ConversationMemory:
             aside = p.with_name(f"summary.corrupt-{_stamp()}.json")
             try:
                 p.replace(aside)
+                text = tr("llm.summary_unreadable", aside=aside.name)
                 where = f"moved to {aside.name}"
             except OSError as e2:
+                text = tr("llm.summary_unreadable_kept")
                 where = f"could not move it aside ({e2})"
-            self.notify(f"history/summary.json was unreadable ({e}); {where}; starting without a summary",
-                        "warning")
+            log.warning("history/summary.json was unreadable (%s); %s; starting without a summary", e, where)
+            self.notify(text, "warning")
             self.state = SummaryState()
         original = self.state.summary
         capped = self.cap_summary(original)
@@ -242,12 +257,11 @@ class ConversationMemory:
             backup.parent.mkdir(parents=True, exist_ok=True)
             backup.write_bytes(path.read_bytes())
         except OSError as e:
-            self.notify(f"history/summary.json이 너무 길어 ({before}자) 앞부분을 빼고 {after}자만 써요; "
-                        f"원본은 그대로 두었어요 (백업 실패: {e})", "warning")
+            log.warning("summary backup failed: %s", e)
+            self.notify(tr("llm.summary_trimmed_nobackup", before=before, after=after), "warning")
             return
         self._save_summary()
-        self.notify(f"history/summary.json이 너무 길어 ({before}자) 최근 {after}자만 남겼어요; "
-                    f"원본은 history/backups/{backup.name}", "warning")
+        self.notify(tr("llm.summary_trimmed", before=before, after=after, backup=backup.name), "warning")
 
     def _payload(self) -> str:
         return json.dumps({"summary": self.state.summary, "timestamp": self.state.timestamp,
@@ -270,7 +284,7 @@ class ConversationMemory:
                 atomic_write_text(self.dir / "summaries" / f"summary_{_stamp()}.json", payload)
         except OSError as e:
             if not self.unsaved:
-                self.notify(tr("llm.summary_not_saved", error=e), "error")
+                self.notify(tr("llm.summary_not_saved", error=explain(e)), "error")
             self.unsaved = str(e)
             log.warning("summary not saved: %s", e)
             return False

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 DEFAULT_PERSONA = ("당신은 치지직에서 방송하는 친근하고 밝은 AI 버튜버입니다. 시청자의 채팅에 짧고 자연스러운 "
                    "한국어 구어체로 대답합니다.")
 MAX_VIEWER_TEXT = 300
+# A reply cut off while it played (panic): memory keeps what was heard plus this mark, so the model
+# knows the rest was never said (model-facing text, like the persona: Korean, not UI text).
+CUT_MARK = "…(긴급 정지로 여기까지만 말하고 끊김)"
+CUT_BEFORE_SOUND = "(긴급 정지로 말하기 전에 끊김: 아무것도 말하지 않음)"
 
 CHAT_OPEN, CHAT_CLOSE = "<chat>", "</chat>"
 SUMMARY_OPEN, SUMMARY_CLOSE = "<summary>", "</summary>"

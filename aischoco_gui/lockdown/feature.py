@@ -34,6 +34,7 @@ from aischoco_gui.lockdown import strings  # noqa: F401  (registers the UI text)
 from aischoco_gui.lockdown_spec import parse_lockdown_chat, restricted
 from aischoco_gui.paths import atomic_write_text
 from aischoco_gui.protocols import ObsControl
+from aischoco_gui.user_text import detail_of
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class Lockdown:
             atomic_write_text(self.path, json.dumps(d, ensure_ascii=False, indent=1))
         except OSError as e:  # shown, and the action itself goes on
             log.error("could not save the lockdown state to %s: %s", self.path, e)
-            self.bus.notice(f"{self.path}: {type(e).__name__}: {e}", level="error")
+            self.bus.notice(tr("lockdown.save_failed", path=self.path), level="error", detail=detail_of(e))
 
     def reapply(self) -> None:
         """After a restart while locked down (or an overlay rebuilt): hold replies and hide the overlay again.

@@ -3,6 +3,10 @@
 from aischoco_gui.i18n import register
 
 register({
+    "lockdown.save_failed": ("잠금 상태를 저장하지 못했어요 ({path}): 디스크 공간과 쓰기 권한을 확인하세요. "
+                             "잠금 자체는 계속돼요.",
+                             "Could not save the lockdown state ({path}): check disk space and write permission. "
+                             "The lockdown itself goes on."),
     "lockdown.step.panic": ("긴급 정지", "Panic"),
     "lockdown.step.hold": ("답변 멈춤", "Replies held"),
     "lockdown.step.obs": ("OBS 장면", "OBS scene"),

@@ -143,7 +143,7 @@ class ObsClient:
     def ready(self) -> bool:
         return self.identified and self._ws is not None
 
-    def _state(self, phase: str, detail: str, error: str | None = None) -> None:
+    def _phase(self, phase: str, detail: str, error: str | None = None) -> None:
         if error:
             self.last_error = error
         if self.on_state is not None:
@@ -251,14 +251,14 @@ class ObsClient:
         delay = self.backoff[0]
         while not self._stopping:
             self.attempt += 1
-            self._state("connecting" if self.connections == 0 and self.attempt == 1 else "reconnecting",
+            self._phase("connecting" if self.connections == 0 and self.attempt == 1 else "reconnecting",
                         f"connecting to {self.url}")
             started = time.monotonic()
             try:
                 reason = await self._session()
             except AuthFailed as e:
                 self.waiting_for_fix = True
-                self._state("auth_failed", str(e), str(e))
+                self._phase("auth_failed", str(e), str(e))
                 self._wake.clear()
                 await self._wake.wait()  # reconnect() or close()
                 self.waiting_for_fix = False
@@ -267,13 +267,13 @@ class ObsClient:
             except Exception as e:  # a bug or an incompatible server must show, and we retry
                 log.exception("OBS client failed")
                 reason = f"{type(e).__name__}: {e}"
-                self._state("error", reason, reason)
+                self._phase("error", reason, reason)
             if self._stopping:
                 break
             if time.monotonic() - started > 10.0:
                 delay = self.backoff[0]  # the session was healthy for a while: retry quickly
             self.retry_in = delay
-            self._state("reconnecting", f"{reason}; retrying in {delay:.1f} s", reason)
+            self._phase("reconnecting", f"{reason}; retrying in {delay:.1f} s", reason)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay * random.uniform(0.85, 1.15))
@@ -294,7 +294,7 @@ class ObsClient:
             self.attempt = 0
             self.last_close_code = None
             reader = asyncio.get_running_loop().create_task(self._read(ws), name="obs:reader")
-            self._state("ready", f"connected to {self.url}")
+            self._phase("ready", f"connected to {self.url}")
             if self.on_ready is not None:
                 await self.on_ready()
             await reader

@@ -22,6 +22,7 @@ from aischoco_gui.obs.client import (
     RequestFailed,
 )
 from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class ObsService:
             self.bus.set_status("obs", ServiceState.ERROR, text, error=text)
             self.bus.notice(text, level="error")
         else:
-            self.bus.set_status("obs", ServiceState.ERROR, tr("obs.error", error=error or detail), error=error)
+            self.bus.set_status("obs", ServiceState.ERROR, tr("obs.error", error=explain(error or detail)),
+                                error=error or detail)
 
     def _publish(self) -> None:
         self.bus.emit(EventKind.OBS_SCENES, current=self.current_scene, scenes=list(self.scenes),

@@ -98,13 +98,31 @@ def _is_wildcard(host: str) -> bool:
 
 
 register({
-    "overlay.port_busy": ("포트 {port}이(가) 이미 사용 중이에요 (다른 프로그램이나 AIsChoco가 실행 중일 수 있음). "
-                          "Port {port} is already in use.",
-                          "Port {port} is already in use (another program or AIsChoco may be running)."),
-    "overlay.bind_failed": ("오버레이 서버를 {host}:{port}에 열 수 없어요: {error}",
-                            "The overlay server cannot listen on {host}:{port}: {error}"),
-    "overlay.suggest_port": (" → {port} 포트로 열 수 있어요.", " → port {port} is free."),
+    "overlay.port_busy": ("OBS 오버레이를 열지 못했어요: 포트 {port}은(는) 이미 사용 중이에요 (다른 프로그램이나 "
+                          "이미 실행 중인 AIsChoco).",
+                          "The OBS overlay did not start: port {port} is used by another program (or an "
+                          "AIsChoco already running)."),
+    "overlay.bind_failed": ("OBS 오버레이를 {host}:{port}에 열지 못했어요. 설정 → 오버레이에서 주소와 포트를 "
+                            "확인하세요.",
+                            "The OBS overlay cannot listen on {host}:{port}. Check the address and port in "
+                            "Settings → Overlay."),
+    "overlay.suggest_port": (" 오버레이 패널의 '{port}번 포트로 열기'를 누르거나 설정에서 포트를 바꾸세요.",
+                             " Click 'Use port {port}' in the overlay panel or change the port in Settings."),
+    "overlay.no_suggestion": (" 그 프로그램을 닫거나 설정 → 오버레이에서 포트를 바꾸세요.",
+                              " Close that program or change the port in Settings → Overlay."),
+    "overlay.status.starting": ("{host}:{port}에서 여는 중", "opening on {host}:{port}"),
 })
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether ``port`` can be bound on ``host`` right now."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 class OverlayFeature(Protocol):
@@ -187,7 +205,8 @@ class OverlayServer:
         if not self._unsubs:
             self._unsubs.append(self.state.listen(self._on_delta))
             self._unsubs.append(self.bus.subscribe(self._on_event))
-        self.bus.set_status("overlay", ServiceState.CONNECTING, f"{self.host}:{self.port}")
+        self.bus.set_status("overlay", ServiceState.CONNECTING,
+                            tr("overlay.status.starting", host=self.host, port=self.port))
         app = web.Application(middlewares=[self._security], client_max_size=64 * 1024)
         self._routes(app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
@@ -211,19 +230,26 @@ class OverlayServer:
 
     def _fail_bind(self, e: OSError) -> None:
         busy = e.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1), 10048)
-        try:
-            self.suggested_port = free_port("127.0.0.1" if _is_wildcard(self.host) else self.host)
-        except OSError:
-            self.suggested_port = None
+        host = "127.0.0.1" if _is_wildcard(self.host) else self.host
+        # The suggestion stays the same across the retries while it is still free: the button's promise
+        # ("open on port N") is the port the fix opens, and the streamer does not see it jump around.
+        if not (self.suggested_port and self.suggested_port != self.port and port_free(host, self.suggested_port)):
+            try:
+                self.suggested_port = free_port(host)
+            except OSError:
+                self.suggested_port = None
+        first = not self.error  # say it once (a notice), not on every retry
         if busy:
             self.error = tr("overlay.port_busy", port=self.port)
         else:
-            self.error = tr("overlay.bind_failed", host=self.host, port=self.port, error=e.strerror or e)
-        if self.suggested_port:
-            self.error += tr("overlay.suggest_port", port=self.suggested_port)
+            self.error = tr("overlay.bind_failed", host=self.host, port=self.port)
+        self.error += (tr("overlay.suggest_port", port=self.suggested_port) if self.suggested_port
+                       else tr("overlay.no_suggestion"))
         log.warning("overlay bind failed on %s:%s: %s", self.host, self.port, e)
-        self.bus.set_status("overlay", ServiceState.ERROR, self.error, error=str(e),
+        self.bus.set_status("overlay", ServiceState.ERROR, self.error, error=f"{type(e).__name__}: {e}",
                             suggested_port=self.suggested_port)
+        if first:
+            self.bus.notice(self.error, level="error", detail=f"{type(e).__name__}: {e}")
         if self._retry is None or self._retry.done():
             self._retry = asyncio.get_running_loop().create_task(self._retry_bind(), name="overlay-bind-retry")
 
@@ -255,6 +281,8 @@ class OverlayServer:
         """Serve again (e.g. on the suggested free port); True when it is serving."""
         await self.stop()
         if port is not None:
+            if int(port) != self.port:
+                self.error = ""  # another port: a failure there is news again
             self.port = int(port)
         if host is not None:
             self.host = host

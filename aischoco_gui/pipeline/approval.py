@@ -10,13 +10,33 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.models import Draft, DraftState
 
 __all__ = ["ApprovalError", "ApprovalQueue", "Draft", "DraftState"]
 
+register({
+    "approval.gone": ("이 답변은 이미 처리됐어요 (승인·건너뛰기·긴급 정지). 목록에서 다른 답변을 고르세요",
+                      "This reply was already handled (approved, skipped or panic). Pick another one"),
+    "approval.flagged": ("검토가 필요한 답변은 자동 승인하지 않아요. 직접 확인하고 승인하세요",
+                         "A reply held for review is never auto-approved. Check it and approve it yourself"),
+    "approval.empty": ("빈 답변은 승인할 수 없어요. 내용을 쓰거나 건너뛰세요",
+                       "An empty reply cannot be approved. Write something or skip it"),
+    "approval.empty_edit": ("답변을 비울 수는 없어요. 내용을 쓰거나 건너뛰세요",
+                            "A reply cannot be emptied. Write something or skip it"),
+})
+
 
 class ApprovalError(ValueError):
-    pass
+    """A refused approval action; ``text`` says it to the streamer in the UI language."""
+
+    def __init__(self, message: str, key: str = "approval.gone") -> None:
+        super().__init__(message)
+        self.key = key
+
+    @property
+    def text(self) -> str:
+        return tr(self.key)
 
 
 Listener = Callable[[str, Draft], None]  # (action, draft)
@@ -67,9 +87,10 @@ class ApprovalQueue:
     def approve(self, draft_id: int, *, auto: bool = False, now: float | None = None) -> Draft:
         d = self.get(draft_id)
         if auto and d.flagged:
-            raise ApprovalError(f"draft {draft_id} is flagged ({d.flagged}); it needs a manual approval")
+            raise ApprovalError(f"draft {draft_id} is flagged ({d.flagged}); it needs a manual approval",
+                                "approval.flagged")
         if not d.text.strip():
-            raise ApprovalError("cannot approve an empty reply")
+            raise ApprovalError("cannot approve an empty reply", "approval.empty")
         self.pending.remove(d)
         d.state = DraftState.APPROVED
         d.auto = auto
@@ -85,7 +106,7 @@ class ApprovalQueue:
         d = self.get(draft_id)
         text = text.strip()
         if not text:
-            raise ApprovalError("an edited reply cannot be empty (skip it instead)")
+            raise ApprovalError("an edited reply cannot be empty (skip it instead)", "approval.empty_edit")
         changed = text != d.text or (emotion is not None and emotion != d.emotion)
         if changed:
             d.text = text

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 register({
     "pipeline.notice.panic": ("긴급 정지: 말을 멈추고 대기열을 비우고 아바타를 기본 자세로 돌렸어요",
                               "panic: speech stopped, queue cleared, avatar neutral"),
+    "pipeline.notice.tts_failed": ("답변을 소리로 내지 못했어요. 설정 → 음성에서 엔진과 출력 장치를 확인하세요 "
+                                   "(자세한 내용은 로그에 있어요)",
+                                   "The reply could not be spoken. Check the engine and output device in "
+                                   "Settings → Voice (details in the log)"),
 })
 
 Interceptor = Callable[[ChatMessage], bool]
@@ -52,6 +56,38 @@ def cap_text(text: str, max_chars: int) -> str:
     head = text[: max_chars - 1]
     cut = head.rfind(" ")
     return (head[:cut] if cut > max_chars // 2 else head).rstrip() + "…"
+
+
+class _Heard:
+    """What of one draft was actually heard: the sentences whose end played (SENTENCE_SPOKEN), whether
+    any audio played at all, and whether playback was cut (PLAYBACK_END cancelled; ``panic`` is set by
+    :meth:`Pipeline.panic`)."""
+
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.sentences: list[str] = []
+        self.audio = False
+        self.cancelled = False
+        self.panic = False
+
+    def on_event(self, ev: Any) -> None:
+        if ev.data.get("draft") is not self.draft:
+            return
+        elif ev.kind is EventKind.SENTENCE_SPOKEN:
+            self.sentences.append(str(ev.data.get("text") or ""))
+        elif ev.kind is EventKind.FIRST_AUDIO:
+            self.audio = True
+        elif ev.kind is EventKind.PLAYBACK_END:
+            self.cancelled = self.cancelled or bool(ev.data.get("cancelled"))
+
+    @property
+    def cut(self) -> bool:
+        """Cut while heard (or by a panic before a sound): not when there was no output at all (text only)."""
+        return self.cancelled and (self.audio or self.panic)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.strip() for s in self.sentences if s.strip())
 
 
 class Pipeline:
@@ -84,8 +120,10 @@ class Pipeline:
         self._turns = itertools.count(1)
         self._wake = asyncio.Event()
         self._speak_wake = asyncio.Event()
+        self._retry_now = asyncio.Event()
         self._gen_task: asyncio.Task | None = None
         self._speaking: Draft | None = None
+        self._heard: _Heard | None = None  # what of the speaking draft has been heard so far
         self._running = False
         self._skip_cause = ""  # why the drafts being dropped now are skipped (panic, moderation); "" = a person
         queue.listen(self._on_queue)
@@ -223,11 +261,16 @@ class Pipeline:
                 except Exception as e:
                     log.warning("reply generation failed for turn %s: %s", turn, e)
                     self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
-                    # Keep the chat: put it back and try again after a growing pause.
+                    # Keep the chat: put it back and try again after a growing pause, or at once when a new
+                    # reply generator comes in (a key entered in the settings: the waiting chat is answered now).
                     for m in reversed(batch):
                         self.backlog.appendleft(m)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, self.retry_backoff[1])
+                    self._retry_now.clear()
+                    try:
+                        await asyncio.wait_for(self._retry_now.wait(), backoff)
+                        backoff = self.retry_backoff[0]
+                    except TimeoutError:
+                        backoff = min(backoff * 2, self.retry_backoff[1])
                     self._wake.set()
                     continue
                 backoff = self.retry_backoff[0]
@@ -252,6 +295,12 @@ class Pipeline:
             return await task
         finally:
             self._gen_task = None
+
+    def retry_now(self) -> None:
+        """The reply generator was replaced (live settings): a turn waiting out a failure's backoff is
+        tried again at once, and the backoff starts over."""
+        self._retry_now.set()
+        self._wake.set()
 
     def add_reply(self, reply: Any, source_messages: list[ChatMessage] | None = None, *, kind: str = "reply",
                   turn: int | None = None) -> Draft:
@@ -288,11 +337,24 @@ class Pipeline:
         self.queue.add(d)
         return d
 
-    def _commit(self, batch: list[ChatMessage], text: str | None) -> None:
+    def _commit(self, batch: list[ChatMessage], text: str | None, emotion: str | None = None) -> None:
         try:
-            self.generator.commit(batch, text)
+            if emotion is None:
+                self.generator.commit(batch, text)
+            else:
+                self.generator.commit(batch, text, emotion=emotion)
         except Exception:
             log.exception("could not record turn in conversation memory")
+
+    def _mark_cut(self, d: Draft, heard: str) -> None:
+        """Speech was cut (panic, stop): memory keeps only what was heard, marked as cut."""
+        mark = getattr(self.generator, "mark_cut", None)
+        if mark is None:
+            return
+        try:
+            mark(d.batch, heard)
+        except Exception:
+            log.exception("could not mark the cut reply in conversation memory")
 
     # -- approval --------------------------------------------------------------------------
     def _on_queue(self, action: str, d: Draft) -> None:
@@ -398,22 +460,30 @@ class Pipeline:
             self._speaking = d
             self.bus.emit(EventKind.SPEECH_STARTED, turn=d.turn, draft=d)
             self.bus.emit(EventKind.EMOTION, turn=d.turn, emotion=d.emotion)
-            self._commit(d.batch, d.text)
+            # memory gets the turn now (the next reply may be generated while this one plays), with the
+            # emotion the streamer saw and approved; a cut below amends it to what was heard
+            self._commit(d.batch, d.text, d.emotion)
             for m in d.batch:
                 m.processed = True
             self._avatar("set_emotion", d.emotion)
             self._avatar("set_speaking", True)
+            heard = self._heard = _Heard(d)
+            unsubscribe = self.bus.subscribe(heard.on_event)
             try:
                 await self.speaker.speak(d)
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 log.exception("speaking draft %s failed", d.id)
-                self.bus.notice(f"TTS: {e}", level="error")
+                self.bus.notice(tr("pipeline.notice.tts_failed"), level="error", detail=f"{type(e).__name__}: {e}")
+                heard.cancelled = heard.cancelled or heard.audio
             finally:
+                unsubscribe()
                 self._avatar("set_speaking", False)
-                self._speaking = None
+                self._speaking = self._heard = None
                 self.queue.finish(d)
+            if heard.cut:
+                self._mark_cut(d, heard.text)
 
     def _avatar(self, method: str, *args: Any) -> None:
         try:
@@ -438,6 +508,8 @@ class Pipeline:
     async def panic(self) -> None:
         """Stop speech, clear every queued draft and pending chat, return the avatar to neutral."""
         self._skip_cause = "panic"
+        if self._heard is not None:
+            self._heard.panic = True
         try:
             self.queue.clear()
         finally:

@@ -25,10 +25,16 @@ class Submit(Protocol):
     """The one gate to speech: filters, then the approval queue (``Pipeline.add_reply`` behind it).
 
     ``source`` are the chat messages the line answers (a donation for a thanks), so memory records
-    the turn. Returns the draft (anything with a ``flagged`` attribute) or None when it was refused.
+    the turn. ``by`` says who wrote the text when it was not the LLM (``TEMPLATE``: a fixed sentence
+    made without an LLM), so the draft is labelled honestly. Returns the draft (anything with a
+    ``flagged`` attribute) or None when it was refused.
     """
 
-    def __call__(self, text: str, emotion: str, kind: str, source: list[Any] | None = None) -> Any: ...
+    def __call__(self, text: str, emotion: str, kind: str, source: list[Any] | None = None,
+                 by: str = "") -> Any: ...
+
+
+TEMPLATE = "template"  # ``Submit(by=TEMPLATE)``: the line is a fixed sentence, no LLM wrote it
 
 
 class LineGenerator(Protocol):

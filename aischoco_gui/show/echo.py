@@ -26,6 +26,7 @@ from aischoco_gui.i18n import tr
 from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import Clock
 from aischoco_gui.text import clean_display_text, split_sentences
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +160,11 @@ class TokenBucket:
 class EchoError:
     message: str  # the chat message that was not posted
     error: str  # the API's answer / exception text
+    shown: str = ""  # what it means for the streamer (UI language); else explained from ``error``
 
     def describe(self) -> str:
         """The text to show the streamer next to the echo toggle."""
-        return tr("show.echo.failed", error=self.error, message=self.message)
+        return tr("show.echo.failed", error=self.shown or explain(self.error), message=self.message)
 
 
 class ChatEcho:
@@ -239,7 +241,7 @@ class ChatEcho:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                err = EchoError(m, str(e) or type(e).__name__)
+                err = EchoError(m, str(e) or type(e).__name__, explain(e))
                 self.errors.append(err)
                 log.warning("chat echo failed: %s (%d part(s) not sent)", err.error, len(msgs) - i)
                 if self.on_error is not None:

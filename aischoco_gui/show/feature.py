@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from aischoco_gui.events import Event, EventBus, EventKind
+from aischoco_gui.i18n import tr
+from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import LineGenerator, Submit
 from aischoco_gui.show.echo import ChatEcho, EchoError
 from aischoco_gui.show.idle_talk import IdleTalk, load_topics
@@ -104,7 +106,7 @@ class ShowTools:
                 push("donation", msg.nickname, amount=msg.donation_amount, text=msg.text)
         except Exception as e:  # an overlay problem must not stop the chat
             log.exception("overlay alert failed")
-            self._error(f"overlay alert: {e}")
+            self.bus.notice(tr("show.alert_failed"), level="error", detail=f"{type(e).__name__}: {e}")
 
     # -- lifecycle --------------------------------------------------------------------------
     def intercept(self, msg: Any) -> bool:

@@ -23,6 +23,7 @@ from aischoco_gui.i18n import tr
 from aischoco_gui.paths import shipped_path
 from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import Clock, LineGenerator, ShowLine, Submit, data_block
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class IdleTalk:
         except Exception as e:
             log.warning("idle talk generation failed: %s", e)
             if self.on_error is not None:
-                self.on_error(tr("show.idle.failed", error=e))
+                self.on_error(tr("show.idle.failed", error=explain(e)))
             return None
         finally:
             self._generating = False

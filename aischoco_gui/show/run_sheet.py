@@ -29,6 +29,7 @@ from aischoco_gui.i18n import tr
 from aischoco_gui.paths import atomic_write_text
 from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
 from aischoco_gui.show.base import LineGenerator, Submit, data_block
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +59,27 @@ class Cue:
 
     def validate(self) -> None:
         if self.kind not in KINDS:
-            raise CueError(f"kind must be one of {', '.join(KINDS)} (got {self.kind!r})")
+            raise CueError(tr("cue.bad_kind", kinds=", ".join(KINDS), got=self.kind))
         if not self.text.strip():
-            raise CueError("text is empty")
+            raise CueError(tr("cue.empty"))
         if len(self.text) > MAX_TEXT:
-            raise CueError(f"text longer than {MAX_TEXT} characters")
+            raise CueError(tr("cue.too_long", n=MAX_TEXT))
         if self.kind == "at" and not _HHMM.match(self.at):
-            raise CueError(f"at must be HH:MM (got {self.at!r})")
+            raise CueError(tr("cue.bad_time", got=self.at))
         if self.kind in ("every", "after") and not (0 < self.minutes <= 24 * 60):
-            raise CueError(f"minutes must be more than 0 and at most 1440 (got {self.minutes!r})")
+            raise CueError(tr("cue.bad_minutes", got=self.minutes))
 
     @classmethod
     def from_json(cls, d: Any) -> Cue:
         if not isinstance(d, dict):
-            raise CueError("not an object")
+            raise CueError(tr("cue.not_object"))
         try:
             cue = cls(kind=str(d.get("kind", "")), text=str(d.get("text", "")), at=str(d.get("at", "")).strip(),
                       minutes=float(d.get("minutes", 0) or 0), llm=bool(d.get("llm", False)),
                       enabled=bool(d.get("enabled", True)), id=str(d.get("id") or uuid.uuid4().hex[:8])[:32])
         except (TypeError, ValueError) as e:
-            raise CueError(str(e)) from None
+            log.info("bad run sheet cue %r: %s", d, e)
+            raise CueError(tr("cue.bad_value")) from None
         cue.validate()
         return cue
 
@@ -98,9 +100,10 @@ def load_run_sheet(path: Path, now: Callable[[], datetime] = datetime.now) -> tu
         aside = path.with_name(f"{path.name}.corrupt-{now():%Y%m%d-%H%M%S}")
         try:
             path.replace(aside)
-            notices.append(tr("show.run_sheet.corrupt", name=path.name, error=e, aside=aside.name))
+            notices.append(tr("show.run_sheet.corrupt", name=path.name, error=explain(e), aside=aside.name))
         except OSError as e2:
-            notices.append(tr("show.run_sheet.unmovable", name=path.name, error=f"{e}; {e2}"))
+            log.warning("run sheet %s unreadable (%s) and not moved (%s)", path, e, e2)
+            notices.append(tr("show.run_sheet.unmovable", name=path.name, error=explain(e2)))
         return [], notices
     cues: list[Cue] = []
     for i, d in enumerate(raw[:MAX_CUES], 1):
@@ -213,7 +216,7 @@ class RunSheet:
         except Exception as e:
             log.warning("run sheet cue %s: LLM failed: %s; using the text as written", c.id, e)
             if self.on_error is not None:
-                self.on_error(tr("show.run_sheet.llm_failed", error=e))
+                self.on_error(tr("show.run_sheet.llm_failed", error=explain(e)))
             line = None
         if line is None or not line.text.strip():
             self.submit(c.text.strip(), "neutral", KIND)

@@ -5,6 +5,19 @@ from __future__ import annotations
 from aischoco_gui.i18n import register
 
 register({
+    "cue.bad_kind": ("종류는 {kinds} 중 하나여야 해요 (입력: {got})", "kind must be one of {kinds} (got {got})"),
+    "show.alert_failed": ("후원·구독 알림을 오버레이에 띄우지 못했어요 (채팅과 감사 멘트는 계속돼요). "
+                          "자세한 내용은 로그에 있어요",
+                          "The donation/subscription alert could not be shown on the overlay (chat and thanks go "
+                          "on). Details in the log"),
+    "cue.empty": ("문장이 비어 있어요", "the text is empty"),
+    "cue.too_long": ("문장이 {n}자보다 길어요", "the text is longer than {n} characters"),
+    "cue.bad_time": ("시각은 HH:MM 형식이어야 해요 (입력: {got})", "the time must be HH:MM (got {got})"),
+    "cue.bad_minutes": ("분은 0보다 크고 1440 이하여야 해요 (입력: {got})",
+                        "minutes must be more than 0 and at most 1440 (got {got})"),
+    "cue.not_object": ("항목 형식이 올바르지 않아요", "the cue is not an object"),
+    "cue.bad_value": ("항목의 값을 읽을 수 없어요 (숫자 칸을 확인하세요)",
+                      "a value of the cue cannot be read (check the numbers)"),
     "show.kind.thanks": ("감사", "Thanks"),
     "show.kind.idle_talk": ("잡담", "Idle talk"),
     "show.kind.run_sheet": ("진행표", "Run sheet"),

@@ -19,9 +19,10 @@ from typing import Any
 
 from aischoco_gui.i18n import tr
 from aischoco_gui.show import strings as _strings  # noqa: F401  (registers the UI strings)
-from aischoco_gui.show.base import LineGenerator, Submit, data_block
+from aischoco_gui.show.base import TEMPLATE, LineGenerator, Submit, data_block
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_nickname
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 KIND = "thanks"
@@ -229,11 +230,12 @@ class ThanksLane:
         except Exception as e:
             log.warning("thanks generation failed: %s", e)
             if self.on_error is not None:
-                self.on_error(tr("show.thanks.failed", error=e))
+                self.on_error(tr("show.thanks.failed", error=explain(e)))
             line = None
-        text, emotion = (line.text, line.emotion) if line is not None and line.text.strip() else (fallback_line(t),
-                                                                                                  "happy")
-        draft = self.submit(text, emotion, KIND, source=source)
+        if line is not None and line.text.strip():
+            draft = self.submit(line.text, line.emotion, KIND, source=source)
+        else:  # no LLM answer: the fixed sentence, labelled as such
+            draft = self.submit(fallback_line(t), "happy", KIND, source=source, by=TEMPLATE)
         if draft is None:
             return None
         if self.prioritize is not None:

@@ -6,22 +6,25 @@ import functools
 from pathlib import Path
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
+from aischoco_gui.stt import strings as _stt_strings  # noqa: F401  (registers the status text)
 from aischoco_gui.stt.engines import SpeechToText
 from aischoco_gui.stt.local import LocalWhisper, Progress
 from aischoco_gui.stt.remote import RemoteWhisper
+from aischoco_gui.user_text import explain
 
 STT_ENGINES = ("remote", "local")
 
 
 def _retry_notice(bus: EventBus, status_name: str, status: int, delay_s: float, attempt: int) -> None:
     what = "rate limited (HTTP 429)" if status == 429 else (f"HTTP {status}" if status else "no answer")
-    bus.set_status(status_name, ServiceState.DEGRADED, f"transcription {what}; retrying in {delay_s:.1f}s",
-                   error=what, attempt=attempt)
+    bus.set_status(status_name, ServiceState.DEGRADED, tr("stt.status.retrying", why=explain(what),
+                                                          delay=f"{delay_s:.1f}"), error=what, attempt=attempt)
 
 
 def _progress_notice(bus: EventBus, status_name: str, done: int, total: int, label: str) -> None:
     pct = int(done * 100 / total) if total else 0
-    bus.set_status(status_name, ServiceState.CONNECTING, f"downloading {label}: {pct}%",
+    bus.set_status(status_name, ServiceState.CONNECTING, tr("stt.status.downloading", label=label, pct=pct),
                    done=done, total=total)
 
 

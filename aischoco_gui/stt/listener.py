@@ -36,11 +36,15 @@ from typing import Any
 
 import numpy as np
 
+from aischoco_gui import i18n
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.stt import strings as _stt_strings  # noqa: F401  (registers the status text)
 from aischoco_gui.stt.capture import SILENCE_DBFS, STT_RATE, MicCapture, parse_input_spec
 from aischoco_gui.stt.engines import SpeechToText, SttError, SttUnavailable
+from aischoco_gui.stt.strings import mode_text
 from aischoco_gui.stt.vad import Discarded, Onset, Segmenter, SileroVad, SpeechProbability, Utterance, VadConfig
 from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -150,31 +154,31 @@ class MicListener:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         if self.cfg.mode == "off":
-            self._status(ServiceState.OFF, "microphone off (MIC_MODE=off)")
+            self._status(ServiceState.OFF, i18n.tr("stt.status.off"))
             return
         try:
             spec = parse_input_spec(self.cfg.input_device)
         except ValueError as e:
-            self._status(ServiceState.NOT_CONFIGURED, "bad STT_INPUT_DEVICE", error=str(e))
+            self._status(ServiceState.NOT_CONFIGURED, i18n.tr("stt.status.bad_device"), error=str(e))
             return
         if spec.kind == "off":
-            self._status(ServiceState.NOT_CONFIGURED, "no microphone chosen (STT_INPUT_DEVICE=off)")
+            self._status(ServiceState.NOT_CONFIGURED, i18n.tr("stt.status.no_device"))
             return
         if self.engine is None:
-            self._status(ServiceState.NOT_CONFIGURED, "no speech-to-text engine")
+            self._status(ServiceState.NOT_CONFIGURED, i18n.tr("stt.status.no_engine"))
             return
         why = self.engine.problem()
         if why:  # nothing could be transcribed: do not open the microphone at all
-            self._status(ServiceState.NOT_CONFIGURED, "speech-to-text not available", error=why)
+            self._status(ServiceState.NOT_CONFIGURED, i18n.tr("stt.status.unavailable", why=explain(why)), error=why)
             return
         try:
             vad = self._vad_factory()
         except Exception as e:
-            self._status(ServiceState.ERROR, "voice activity detector unavailable", error=str(e))
+            self._status(ServiceState.ERROR, i18n.tr("stt.status.no_vad"), error=str(e))
             return
         self._queue = asyncio.Queue()
         self._stop.clear()
-        self._status(ServiceState.CONNECTING, f"opening {self.cfg.input_device}")
+        self._status(ServiceState.CONNECTING, i18n.tr("stt.status.opening", device=self.cfg.input_device))
         self.tasks.spawn(self._transcribe_loop(), "transcribe")
         keep_warm = getattr(self.engine, "keep_warm", None)  # a remote engine: connect now, stay connected
         if keep_warm is not None:
@@ -195,7 +199,7 @@ class MicListener:
         if self.engine is not None:
             with contextlib.suppress(Exception):
                 await self.engine.aclose()
-        self._status(ServiceState.OFF, "stopped")
+        self._status(ServiceState.OFF, i18n.tr("stt.status.stopped"))
 
     # -- status --------------------------------------------------------------------------------
     def _status(self, state: ServiceState, detail: str, error: str | None = None, attempt: int = 0) -> None:
@@ -212,7 +216,7 @@ class MicListener:
             self._work(spec, vad)
         except Exception as e:  # never die silently
             log.exception("stt worker failed")
-            self._status_ts(ServiceState.ERROR, "microphone worker failed", error=f"{type(e).__name__}: {e}")
+            self._status_ts(ServiceState.ERROR, i18n.tr("stt.status.worker_failed"), error=f"{type(e).__name__}: {e}")
         finally:
             c, self._capture = self._capture, None
             if c is not None:
@@ -227,12 +231,14 @@ class MicListener:
                 cap.close()
             err = f"{type(e).__name__}: {e}" if not isinstance(e, (OSError, ValueError, RuntimeError)) else str(e)
             self._status_ts(ServiceState.ERROR if attempt <= 1 and not lost else ServiceState.RECONNECTING,
-                            f"microphone unavailable: {spec.device or spec.path or 'default'}", error=err,
+                            i18n.tr("stt.status.device_unavailable", device=spec.device or spec.path or "default",
+                                    why=explain(err)), error=err,
                             attempt=attempt)
             return None
         self._sd = cap._sd
         mode = self.cfg.mode
-        self._status_ts(ServiceState.READY, f"listening ({mode}): {cap.label} @ {cap.rate} Hz")
+        self._status_ts(ServiceState.READY, i18n.tr("stt.status.listening", mode=mode_text(mode), device=cap.label,
+                                                    rate=cap.rate))
         return cap
 
     def _rescan(self) -> None:
@@ -288,7 +294,7 @@ class MicListener:
                     if seg.in_speech:
                         seg.reset()
                         self.counters["dropped_gate"] += 1
-                    self._status_ts(ServiceState.RECONNECTING, f"microphone lost: {label}; waiting for it",
+                    self._status_ts(ServiceState.RECONNECTING, i18n.tr("stt.status.lost", label=label),
                                     error="input stream stopped (device unplugged or busy)")
                     continue
             if len(x) == 0:
@@ -377,20 +383,22 @@ class MicListener:
                 tr = await self.engine.transcribe(p.audio, language=self.cfg.language)
             except SttUnavailable as e:
                 self.counters["failed"] += 1
-                self._status(ServiceState.NOT_CONFIGURED, "speech-to-text not available", error=str(e))
+                self._status(ServiceState.NOT_CONFIGURED, i18n.tr("stt.status.unavailable", why=explain(e)),
+                             error=str(e))
                 degraded = True
                 continue
             except SttError as e:
                 self.counters["failed"] += 1
-                self._status(ServiceState.DEGRADED, "transcription failed; still listening", error=str(e))
-                self.bus.notice(f"stt: {e}", level="warning")
+                self._status(ServiceState.DEGRADED, i18n.tr("stt.status.failed"), error=str(e))
+                self.bus.notice(i18n.tr("stt.notice.failed", why=explain(e)), level="warning", detail=str(e))
                 degraded = True
                 continue
             self.counters["sent"] += 1
             if degraded and self._capture is not None:
                 degraded = False
                 self._status(ServiceState.READY,
-                             f"listening ({self.cfg.mode}): {self._capture.label} @ {self._capture.rate} Hz")
+                             i18n.tr("stt.status.listening", mode=mode_text(self.cfg.mode),
+                                     device=self._capture.label, rate=self._capture.rate))
             text = tr.text.strip()
             if not text:
                 self.counters["dropped_empty"] += 1

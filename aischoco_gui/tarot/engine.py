@@ -33,6 +33,7 @@ from aischoco_gui.tarot.reading import repair_reading
 from aischoco_gui.tarot.request import POSITIONS, DrawnCard, TarotRequest
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.text import clean_display_text, clean_nickname
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,8 @@ class TarotEngine:
         except Exception as e:  # the LLM failed: say so on the overlay, keep the queue moving
             log.warning("tarot interpretation failed: %s", e)
             if self.bus is not None:
-                self.bus.notice(tr("tarot.failed", error=f"{type(e).__name__}: {e}"), level="warning")
+                self.bus.notice(tr("tarot.failed", error=explain(e)), level="warning",
+                                detail=f"{type(e).__name__}: {e}")
             if self.current is not req:
                 return
             self.phase = TarotPhase.RESULT

@@ -20,12 +20,14 @@ import numpy as np
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.engine import EngineError, TtsEngine
+from aischoco_gui.user_text import explain, voice_label
 
 log = logging.getLogger(__name__)
 
 register({
-    "tts.notice.fallback": ("음성 '{name}' 실패 ({why}) — {next}(으)로 말해요",
-                            "TTS '{name}' failed ({why}); using {next}"),
+    "tts.notice.fallback": ("음성 '{name}'을(를) 쓸 수 없어서 {next}(으)로 말해요. {why}",
+                            "The voice '{name}' failed; using {next}. {why}"),
+    "tts.status.fallback": ("대체 음성: {label}", "fallback: {label}"),
     "tts.notice.back": ("음성이 다시 {label}(으)로 돌아왔어요", "TTS back on {label}"),
 })
 
@@ -148,10 +150,11 @@ class FallbackChain:
         self.active = frm + 1
         self.fallbacks += 1
         nxt = self.backends[self.active]
-        msg = tr("tts.notice.fallback", name=self.backends[frm].name, why=why, next=nxt.label)
+        msg = tr("tts.notice.fallback", name=self.backends[frm].name, why=explain(why), next=voice_label(nxt.label))
         if self.bus is not None:
-            self.bus.notice(msg, level="warning")
-            self.bus.set_status(self.status_name, ServiceState.DEGRADED, f"fallback: {nxt.label}", error=why)
+            self.bus.notice(msg, level="warning", detail=why)
+            self.bus.set_status(self.status_name, ServiceState.DEGRADED,
+                                tr("tts.status.fallback", label=voice_label(nxt.label)), error=why)
         return True
 
     async def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
@@ -195,8 +198,9 @@ class FallbackChain:
                     log.info("TTS %s is back (checked in %.0f ms)", self.backends[0].name,
                              (time.monotonic() - t0) * 1e3)
                     if self.bus is not None:
-                        self.bus.notice(tr("tts.notice.back", label=self.backends[0].label))
-                        self.bus.set_status(self.status_name, ServiceState.READY, self.backends[0].label)
+                        self.bus.notice(tr("tts.notice.back", label=voice_label(self.backends[0].label)))
+                        self.bus.set_status(self.status_name, ServiceState.READY,
+                                            voice_label(self.backends[0].label))
             await asyncio.sleep(self.recheck_s)
 
     async def aclose(self) -> None:

@@ -33,10 +33,16 @@ import numpy as np
 
 from aischoco_gui.audio.pcm import WavFormatError, pcm16_to_float, read_wav_bytes
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.backend import BackendUnavailable, Chunk
 from aischoco_gui.tts.engine import EngineError
+from aischoco_gui.user_text import voice_label
 
 log = logging.getLogger(__name__)
+register({
+    "tts.status.remote_down": ("원격 음성 서버({url})에 연결할 수 없어요. 주소와 서버가 켜져 있는지 확인하세요",
+                               "Cannot reach the remote voice server ({url}). Check the address and that it runs"),
+})
 
 DEFAULT_MODEL = "tts-1"  # OpenAI's name; servers that serve one model usually accept any name
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -114,7 +120,7 @@ class HttpTtsClient:
         try:
             await self.probe()
         except BackendUnavailable as e:
-            self._status(ServiceState.ERROR, f"{self.url} not reachable", error=str(e))
+            self._status(ServiceState.ERROR, tr("tts.status.remote_down", url=self.url), error=str(e))
         if self._warm_task is None or self._warm_task.done():
             self._warm_task = asyncio.get_running_loop().create_task(self.keep_warm(),
                                                                      name=f"tts:{self.name}-keep-warm")
@@ -185,7 +191,7 @@ class HttpTtsClient:
         self.label = info.label
         self.info = info
         if info.ready:
-            self._status(ServiceState.READY, info.label)
+            self._status(ServiceState.READY, voice_label(info.label))
         return info
 
     async def healthy(self) -> bool:

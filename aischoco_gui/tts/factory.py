@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aischoco_gui.audio.output import AudioOutput
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
 from aischoco_gui.settings import Settings
 from aischoco_gui.tts.backend import FallbackChain, SynthBackend
 from aischoco_gui.tts.client import HttpTtsClient
@@ -75,7 +76,7 @@ def make_speaker(s: Settings, bus: EventBus, voice_samples: Path) -> TtsSpeaker 
     if not backends:
         why = "no TTS engine: install espeak-ng for the offline voice, the [qwen] extra for the cloned voice, " \
               "or set TTS_REMOTE_URL"
-        bus.set_status("tts", ServiceState.NOT_CONFIGURED, "text only", error=why)
+        bus.set_status("tts", ServiceState.NOT_CONFIGURED, tr("tts.status.text_only"), error=why)
         return SilentSpeaker(bus, reason=why)
     backend: SynthBackend = backends[0] if len(backends) == 1 else FallbackChain(backends, bus)
     output = AudioOutput(s.tts_output_device, bus)

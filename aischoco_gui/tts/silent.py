@@ -8,6 +8,14 @@ from __future__ import annotations
 import asyncio
 
 from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.i18n import register, tr
+
+register({
+    "tts.status.text_only": ("음성 엔진이 없어 답변은 글로만 보여요. 오프라인 음성(espeak-ng)을 설치하거나 "
+                             "설정 → 음성에서 원격 서버를 정하세요",
+                             "No voice engine: replies are text only. Install the offline voice (espeak-ng) or set a "
+                             "remote server in Settings → Voice"),
+})
 
 
 class SilentSpeaker:
@@ -22,7 +30,7 @@ class SilentSpeaker:
         self._cancel = asyncio.Event()
 
     async def start(self) -> None:
-        self.bus.set_status("tts", ServiceState.NOT_CONFIGURED, f"text only — {self.reason}")
+        self.bus.set_status("tts", ServiceState.NOT_CONFIGURED, tr("tts.status.text_only"), error=self.reason)
 
     async def shutdown(self) -> None:
         self._cancel.set()

@@ -36,13 +36,15 @@ from aischoco_gui.models import Draft, Reply
 from aischoco_gui.text import cap_sentences
 from aischoco_gui.tts.backend import InProcessBackend, SynthBackend
 from aischoco_gui.tts.engine import EngineError
+from aischoco_gui.user_text import explain, voice_label
 
 log = logging.getLogger(__name__)
 
 register({
-    "tts.notice.no_output": ("오디오 출력 장치를 쓸 수 없어요 ({error}) — 답변은 글로만 보여요",
-                             "audio output unavailable ({error}); reply shown as text only"),
-    "tts.notice.skipped_sentence": ("음성 합성이 한 문장을 건너뛰었어요: {error}", "TTS skipped a sentence: {error}"),
+    "tts.notice.no_output": ("오디오 출력 장치를 쓸 수 없어서 답변은 글로만 보여요. {error}",
+                             "The audio output is unavailable; the reply is shown as text only. {error}"),
+    "tts.notice.skipped_sentence": ("음성 합성이 한 문장을 건너뛰었어요. {error}", "TTS skipped a sentence. {error}"),
+    "tts.status.stopped": ("멈춤", "stopped"),
 })
 _uids = itertools.count(1)
 
@@ -177,7 +179,7 @@ class TtsSpeaker:
         await self.output.start()
         await self.backend.start()
         if isinstance(self.backend, InProcessBackend):
-            self.bus.set_status("tts", ServiceState.READY, self.backend.label)
+            self.bus.set_status("tts", ServiceState.READY, voice_label(self.backend.label))
 
     async def shutdown(self) -> None:
         self._closed = True
@@ -189,7 +191,7 @@ class TtsSpeaker:
             t.cancel()
         await self.backend.aclose()
         await self.output.close()
-        self.bus.set_status("tts", ServiceState.OFF, "stopped")
+        self.bus.set_status("tts", ServiceState.OFF, tr("tts.status.stopped"))
 
     def _spawn(self, coro, name: str) -> asyncio.Task:
         t = asyncio.get_running_loop().create_task(coro, name=f"tts:{name}")
@@ -260,7 +262,8 @@ class TtsSpeaker:
     async def _speak(self, draft: Draft) -> None:
         t_call = time.monotonic()
         if not self.output.ready:  # no device (unplugged, PortAudio missing): don't hang the queue
-            self.bus.notice(tr("tts.notice.no_output", error=self.output.error or "not open"),
+            self.bus.notice(tr("tts.notice.no_output", error=explain(self.output.error or "no output device")),
+                            detail=self.output.error or "not open",
                             level="warning")
             self._drop(draft.id)
             self.bus.emit(EventKind.PLAYBACK_END, turn=draft.turn, draft=draft, cancelled=True)
@@ -306,7 +309,8 @@ class TtsSpeaker:
             if self._cancel:
                 break
             if part.error and part.samples == 0:
-                self.bus.notice(tr("tts.notice.skipped_sentence", error=part.error), level="warning")
+                self.bus.notice(tr("tts.notice.skipped_sentence", error=explain(part.error)), level="warning",
+                                detail=part.error)
                 continue
             end_key = (uid, "end", i)
             fut = out.expect(end_key)

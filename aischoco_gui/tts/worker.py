@@ -23,10 +23,19 @@ from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.backend import BackendUnavailable, Chunk
 from aischoco_gui.tts.client import HttpTtsClient
 from aischoco_gui.tts.server import PORT_LINE
+from aischoco_gui.user_text import explain, voice_label
 
 log = logging.getLogger(__name__)
 
 register({
+    "tts.status.starting": ("음성 엔진 '{engine}'을(를) 켜는 중", "starting the voice engine '{engine}'"),
+    "tts.status.start_failed": ("음성 엔진 '{engine}'을(를) 켜지 못했어요. {why}",
+                                "The voice engine '{engine}' did not start. {why}"),
+    "tts.status.worker_error": ("음성 작업 프로세스에 오류가 났어요 (자세한 내용은 로그). 다시 시작해요",
+                                "The voice worker hit an error (details in the log); restarting it"),
+    "tts.status.loading": ("음성 엔진 '{engine}' 불러오는 중: {pct}", "loading the voice engine '{engine}': {pct}"),
+    "tts.status.unavailable": ("음성 엔진 '{engine}'을(를) 쓸 수 없어요. {why}",
+                               "The voice engine '{engine}' is unavailable. {why}"),
     "tts.notice.worker_exit": ("음성 작업 프로세스가 종료됐어요 (코드 {code}) — {delay}초 뒤 다시 시작해요",
                                "TTS worker exited (code {code}); restarting in {delay} s"),
 })
@@ -77,7 +86,7 @@ class WorkerBackend:
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
         self._closing = False
-        self._status(ServiceState.CONNECTING, f"starting TTS worker ({self.engine})")
+        self._status(ServiceState.CONNECTING, tr("tts.status.starting", engine=self.engine))
         self._task = asyncio.get_running_loop().create_task(self._supervise(), name=f"tts:{self.name}")
 
     async def wait_ready(self, timeout: float) -> bool:
@@ -140,12 +149,13 @@ class WorkerBackend:
                 await self._spawn()
                 await self._follow()
             except BackendUnavailable as e:
-                self._status(ServiceState.ERROR, "TTS worker failed to start", error=str(e))
+                self._status(ServiceState.ERROR, tr("tts.status.start_failed", engine=self.engine, why=explain(e)),
+                             error=str(e))
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 log.exception("TTS worker supervision error")
-                self._status(ServiceState.ERROR, "TTS worker error", error=f"{type(e).__name__}: {e}")
+                self._status(ServiceState.ERROR, tr("tts.status.worker_error"), error=f"{type(e).__name__}: {e}")
             self.ready = False
             self._ready_evt.clear()
             if self._closing:
@@ -178,15 +188,16 @@ class WorkerBackend:
                 self.ready = True
                 self.label = client.label
                 self._ready_evt.set()
-                self._status(ServiceState.READY, str(h.get("label") or self.engine),
+                self._status(ServiceState.READY, voice_label(str(h.get("label") or self.engine)),
                              cloned_voice=bool(h.get("cloned_voice")), engine=h.get("engine"))
             elif st == "loading":
                 self._status(ServiceState.CONNECTING,
-                             f"loading {self.engine}: {float(h.get('progress') or 0):.0%} ({h.get('detail', '')})")
+                             tr("tts.status.loading", engine=self.engine, pct=f"{float(h.get('progress') or 0):.0%}"))
             elif st == "error" and last_state != "error":
                 self.ready = False
                 self._ready_evt.set()  # waiters learn it will not become ready
-                self._status(ServiceState.ERROR, f"TTS engine '{self.engine}' unavailable", error=h.get("error", ""))
+                self._status(ServiceState.ERROR, tr("tts.status.unavailable", engine=self.engine,
+                                                    why=explain(h.get("error", ""))), error=h.get("error", ""))
             last_state = st
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(proc.wait(), 0.25 if st != "ok" else 1.0)

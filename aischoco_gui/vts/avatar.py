@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from aischoco_gui.events import EventBus, ServiceState
-from aischoco_gui.i18n import tr
+from aischoco_gui.i18n import emotion_label, tr
 from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.client import (
     ERR_HOTKEY_COOLDOWN,
@@ -133,11 +134,13 @@ class VTSAvatar:
     def _now() -> float:
         return time.monotonic()
 
-    def _error(self, text: str, notice: bool = True, level: str = "warning") -> None:
+    def _error(self, text: str, notice: bool = True, level: str = "warning", *, shown: str = "") -> None:
+        """``text`` is the technical detail (log, last error); a notice shows ``shown`` (UI language) or
+        what :func:`~aischoco_gui.user_text.explain` makes of the detail, with the detail on hover."""
         self.last_error = text
         log.warning("vts: %s", text)
         if notice:
-            self.out.notice(f"VTS: {text}", level=level)
+            self.out.notice(f"VTS: {shown or explain(text)}", level=level, detail=text)
 
     def _on_client_state(self, state: ServiceState, detail: str, error: str | None, attempt: int) -> None:
         if error:
@@ -191,9 +194,9 @@ class VTSAvatar:
             return
         self._running = True
         self.out.bind(asyncio.get_running_loop())
-        self.bus.set_status("vts", ServiceState.CONNECTING, f"connecting to {self.config.url}")
+        self.bus.set_status("vts", ServiceState.CONNECTING, tr("vts.status.connecting", url=self.config.url))
         for text in self.mapping_problems_text():
-            self._error(text)
+            self._error(text, shown=tr("vts.notice.mapping_problem", path=self.config.mapping_path.name))
         if self._vts is not None:
             self._vts.start()
         await self._run(self._spawn())
@@ -209,7 +212,7 @@ class VTSAvatar:
         await self._run(self._stop())
         if self._vts is not None:
             await self._vts.stop()
-        self.bus.set_status("vts", ServiceState.OFF, "stopped")
+        self.bus.set_status("vts", ServiceState.OFF, tr("vts.status.stopped"))
 
     async def _stop(self) -> None:
         if self.client.ready:
@@ -337,7 +340,7 @@ class VTSAvatar:
         self._publish_ready()
 
     def _ready_detail(self) -> str:
-        detail = f"VTS {self.vts_version} · {self.model_name or 'no model loaded'}"
+        detail = f"VTS {self.vts_version} · {self.model_name or tr('vts.model.none')}"
         if self.missing:
             detail += " · " + tr("vts.missing_params", ids=", ".join(sorted(self.missing)))
         return detail
@@ -358,7 +361,8 @@ class VTSAvatar:
             self._excluded_at.pop(pid, None)
             m = self._vts_mapping
             logical = ", ".join(lg for lg in m.logical_names() if m.parameter_id(lg) == pid)
-            self._error(tr("vts.param_missing", id=pid, logical=logical or pid))
+            self._error(f"parameter {pid} not in VTube Studio", shown=tr("vts.param_missing", id=pid,
+                                                                          logical=logical or pid))
         if self.state is ServiceState.READY and changed:
             self._publish_ready()
 
@@ -373,7 +377,8 @@ class VTSAvatar:
                 if pid not in self.custom_created:
                     self.custom_created.append(pid)
             except APIError as e:
-                self._error(f"could not create custom parameter {pid}: {e}")
+                self._error(f"could not create custom parameter {pid}: {e}",
+                            shown=tr("vts.notice.custom_param_failed", id=pid))
             except (TimeoutError, NotConnected) as e:
                 self._error(f"could not create custom parameter {pid}: {e}", notice=False)
                 return
@@ -427,12 +432,15 @@ class VTSAvatar:
                 await self._set_expression(str(spec["expression_file"]), True, fade)
         except APIError as e:
             if e.error_id == ERR_HOTKEY_NOT_FOUND:
-                self._error(f"hotkey {hotkey!r} for {emotion} is not in the current model "
-                            f"(check the hotkey name in VTS)")
+                self._error(f"hotkey {hotkey!r} for {emotion} is not in the current model (check the hotkey "
+                            "name in VTS)", shown=tr("vts.notice.hotkey_missing", hotkey=hotkey,
+                                                     emotion=emotion_label(emotion)))
             elif e.error_id == ERR_HOTKEY_COOLDOWN:
-                self._error(f"hotkey {hotkey!r} is on cooldown; the pose still changed")
+                self._error(f"hotkey {hotkey!r} is on cooldown; the pose still changed",
+                            shown=tr("vts.notice.hotkey_cooldown", hotkey=hotkey))
             else:
-                self._error(f"expression for {emotion}: {e}")
+                self._error(f"expression for {emotion}: {e}",
+                            shown=tr("vts.notice.expression_failed", emotion=emotion_label(emotion)))
         except (TimeoutError, NotConnected) as e:
             self._error(f"expression for {emotion}: {e}", notice=False)
 
@@ -492,7 +500,7 @@ class VTSAvatar:
                 if text != self._loop_error:
                     log.exception("VTS mixer tick failed")
                     self._loop_error = text
-                    self.state, self.state_detail = ServiceState.ERROR, f"avatar mixer error: {text}"
+                    self.state, self.state_detail = ServiceState.ERROR, tr("vts.status.mixer_error")
                     self.out.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
             period = self.frame_period(now)
             next_t += period
@@ -549,11 +557,12 @@ class VTSAvatar:
             now = self._now()
             for pid in bad:
                 if pid not in self.mixer.excluded:
-                    self._error(f"{pid}: {e}")
+                    key = "vts.notice.param_owned" if e.error_id == ERR_PARAM_OWNED else "vts.notice.param_failed"
+                    self._error(f"{pid}: {e}", shown=tr(key, id=pid))
                 self.mixer.excluded.add(pid)
                 self._excluded_at[pid] = now
             if not bad:
-                self._error(str(e))
+                self._error(str(e), shown=tr("vts.notice.frame_refused"))
         elif isinstance(e, APIError):
             self._error(str(e), notice=False)
 
@@ -563,8 +572,7 @@ class VTSAvatar:
         """Play a test phrase (or a synthetic envelope) and report whether MouthOpen moved."""
         mid = self.mixer.mouth_id
         if self.mixer.lipsync_mode != "envelope":
-            return {"ok": False, "source": "none", "detail": "lip sync mode is 'vts-mic': VTS drives the mouth "
-                    "from its microphone input, so we do not inject MouthOpen"}
+            return {"ok": False, "source": "none", "detail": tr("vts.selftest.vts_mic")}
         seen: list[float] = []
         source = "synthetic"
         t0 = self._now()
@@ -597,10 +605,11 @@ class VTSAvatar:
             with contextlib.suppress(APIError, TimeoutError, NotConnected):
                 vts_value = (await self.request("ParameterValueRequest", {"name": mid})).get("value")
         ok = moved > 0.1 and self.client.ready and self.stats.frames_sent > 0
-        detail = (f"{mid} moved by {moved:.2f} ({source} envelope)" if moved > 0.1
-                  else f"{mid} did not move ({source} envelope)")
+        src = tr(f"vts.selftest.source.{source}")
+        detail = (tr("vts.selftest.moved", id=mid, moved=f"{moved:.2f}", source=src) if moved > 0.1
+                  else tr("vts.selftest.still", id=mid, source=src))
         if not self.client.ready:
-            detail += "; not connected to VTube Studio, nothing was sent"
+            detail += " " + tr("vts.selftest.not_connected")
         return {"ok": ok, "source": source, "moved": moved, "samples": len(seen), "vts_value": vts_value,
                 "detail": detail}
 

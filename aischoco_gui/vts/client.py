@@ -28,9 +28,28 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from aischoco_gui.events import ServiceState
+from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import atomic_write_text
 
 log = logging.getLogger(__name__)
+
+register({
+    "vts.status.allow": ("VTube Studio 화면에 뜬 요청에서 '허용'을 누르면 aischoco가 아바타를 움직여요",
+                         "Click 'Allow' in VTube Studio to let aischoco move the avatar"),
+    "vts.status.connecting": ("{url}에 연결하는 중", "connecting to {url}"),
+    "vts.status.client_error": ("VTS 연결 코드에 오류가 났어요 (자세한 내용은 로그). {delay}초 뒤 다시 연결해요",
+                                "The VTS link hit an error (details in the log); reconnecting in {delay} s"),
+    "vts.status.unreachable": ("VTube Studio({url})가 꺼져 있거나 API가 꺼져 있어요. VTS 설정에서 'API 시작'을 "
+                               "켜세요. {delay}초 뒤 다시 연결해요",
+                               "VTube Studio ({url}) is not running or its API is off. Turn on 'Start API' in VTS "
+                               "settings; reconnecting in {delay} s"),
+    "vts.status.lost": ("VTube Studio와 연결이 끊겼어요. {delay}초 뒤 다시 연결해요",
+                        "The connection to VTube Studio dropped; reconnecting in {delay} s"),
+    "vts.status.denied": ("VTube Studio에서 허용하지 않았어요. 다음 요청에서 '허용'을 누르세요",
+                          "VTube Studio did not allow it. Click 'Allow' on the next request"),
+    "vts.status.ready": ("연결·인증됨", "connected and authorized"),
+    "vts.status.reauth": ("VTube Studio가 다시 인증을 요청해서 인증하는 중", "VTube Studio asked to authorize again"),
+})
 
 API_NAME = "VTubeStudioPublicAPI"
 API_VERSION = "1.0"
@@ -291,7 +310,7 @@ class VTSClient:
             log.info("VTS did not accept the stored token (%s); requesting a new one", data.get("reason", ""))
         self.identity_used = (self.plugin_name, self.plugin_developer)
         self.waiting_for_allow = True
-        self._state(ServiceState.CONNECTING, "click 'Allow' in VTube Studio to let aischoco control the avatar")
+        self._state(ServiceState.CONNECTING, tr("vts.status.allow"))
         try:
             req: dict[str, Any] = {"pluginName": self.plugin_name, "pluginDeveloper": self.plugin_developer}
             if self.icon_b64:
@@ -316,7 +335,7 @@ class VTSClient:
         while not self._stopping:
             self.attempt += 1
             self._state(ServiceState.CONNECTING if self.connections == 0 and self.attempt == 1
-                        else ServiceState.RECONNECTING, f"connecting to {self.url}")
+                        else ServiceState.RECONNECTING, tr("vts.status.connecting", url=self.url))
             started = time.monotonic()
             try:
                 error = await self._session()
@@ -330,11 +349,10 @@ class VTSClient:
             if time.monotonic() - started > 10.0:
                 delay = self.backoff[0]  # the session was healthy for a while: retry quickly
             if failed:
-                self._state(ServiceState.ERROR, f"VTS client error ({error}); retrying in {delay:.1f} s", error)
+                self._state(ServiceState.ERROR, tr("vts.status.client_error", delay=f"{delay:.1f}"), error)
             else:
-                self._state(ServiceState.RECONNECTING, f"VTube Studio not reachable at {self.url}; retrying in "
-                            f"{delay:.1f} s" if not self.connections else
-                            f"connection lost; retrying in {delay:.1f} s", error)
+                self._state(ServiceState.RECONNECTING, tr("vts.status.unreachable", url=self.url, delay=f"{delay:.1f}")
+                            if not self.connections else tr("vts.status.lost", delay=f"{delay:.1f}"), error)
             await asyncio.sleep(delay * random.uniform(0.85, 1.15))
             delay = min(self.backoff[1], delay * 2)
 
@@ -356,14 +374,13 @@ class VTSClient:
                     await self.authenticate()
                 except APIError as e:
                     if e.error_id == ERR_TOKEN_DENIED:
-                        self._state(ServiceState.ERROR, "denied in VTube Studio: click 'Allow' on the next prompt",
-                                    str(e))
+                        self._state(ServiceState.ERROR, tr("vts.status.denied"), str(e))
                         await asyncio.sleep(self.denied_retry_s)  # don't spam the streamer with prompts
                         continue
                     raise
                 self.connections += 1
                 self.attempt = 0
-                self._state(ServiceState.READY, "connected and authenticated")
+                self._state(ServiceState.READY, tr("vts.status.ready"))
                 if self.on_ready:
                     await self.on_ready()
                 waiter = asyncio.get_running_loop().create_task(self._reauth.wait(), name="vts:reauth-wait")
@@ -373,7 +390,7 @@ class VTSClient:
                     waiter.cancel()
                 if self._reauth.is_set() and not reader.done():
                     self._reauth.clear()
-                    self._state(ServiceState.CONNECTING, "VTS asked us to authenticate again")
+                    self._state(ServiceState.CONNECTING, tr("vts.status.reauth"))
                     continue
             reason = "VTube Studio closed the connection"
         except (NotConnected, websockets.ConnectionClosed):

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aischoco_gui.events import EventBus
+from aischoco_gui.i18n import tr
 from aischoco_gui.paths import resource_path, shipped_path
 from aischoco_gui.settings import Settings
+from aischoco_gui.vts import strings  # noqa: F401  (registers the VTS text)
 from aischoco_gui.vts.avatar import AvatarConfig, VTSAvatar
 from aischoco_gui.vts.client import load_icon_b64
 from aischoco_gui.vts.poses import PoseMapping, load_mapping
@@ -34,7 +36,7 @@ def make_avatar(s: Settings, bus: EventBus, config_dir: Path,
     try:
         mapping = load_mapping(mapping_path) if mapping_path.exists() else PoseMapping()
     except ValueError as e:
-        bus.notice(f"VTS: {e} — using an empty pose mapping; fix the file or use the pose panel", level="error")
+        bus.notice(tr("vts.notice.mapping_unreadable", path=mapping_path.name), level="error", detail=str(e))
         mapping = PoseMapping()
     cfg = AvatarConfig(url=s.vts_url, token_path=config_dir / "vts_token.txt", mapping_path=mapping_path,
                        icon_b64=load_icon_b64(resource_path(*ICON)), lipsync_mode=s.lipsync_mode,

@@ -138,5 +138,5 @@ class BusPoster:
                    attempt: int = 0, **extra: Any) -> None:
         self._call(self.bus.set_status, name, state, detail, error=error, attempt=attempt, **extra)
 
-    def notice(self, text: str, level: str = "info") -> None:
-        self._call(self.bus.notice, text, level=level)
+    def notice(self, text: str, level: str = "info", detail: str = "") -> None:
+        self._call(self.bus.notice, text, level=level, detail=detail)

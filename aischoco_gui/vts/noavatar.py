@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.i18n import tr
+from aischoco_gui.vts import strings  # noqa: F401  (registers vts.unavailable)
 
 
 class NoAvatar:
@@ -10,9 +12,9 @@ class NoAvatar:
 
     name = "vts"
 
-    def __init__(self, bus: EventBus, reason: str = "VTube Studio not set up") -> None:
+    def __init__(self, bus: EventBus, reason: str = "") -> None:
         self.bus = bus
-        self.reason = reason
+        self.reason = reason or tr("vts.unavailable")
         self.emotion = "neutral"
         self.speaking = False
 

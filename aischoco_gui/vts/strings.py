@@ -18,6 +18,18 @@ register({
     "vts.rate.value": ("{fps:.1f} Hz · 지터 p50 {p50:.1f} ms / p99 {p99:.1f} ms",
                        "{fps:.1f} Hz · jitter p50 {p50:.1f} ms / p99 {p99:.1f} ms"),
     "vts.last_error": ("마지막 오류", "Last error"),
+    "vts.selftest.vts_mic": ("립싱크 방식이 'VTS 마이크'예요: VTS가 마이크 입력으로 입을 움직여서 이 앱은 MouthOpen을 "
+                             "보내지 않아요.",
+                             "Lip sync mode is 'vts-mic': VTS moves the mouth from its microphone input, so this app "
+                             "does not send MouthOpen."),
+    "vts.selftest.moved": ("{id}이(가) {moved}만큼 움직였어요 ({source}).", "{id} moved by {moved} ({source})."),
+    "vts.selftest.still": ("{id}이(가) 움직이지 않았어요 ({source}). 립싱크 방식과 VTS의 파라미터를 확인하세요.",
+                           "{id} did not move ({source}). Check the lip sync mode and the parameter in VTS."),
+    "vts.selftest.not_connected": ("VTube Studio에 연결되지 않아 아무것도 보내지 않았어요.",
+                                   "Not connected to VTube Studio: nothing was sent."),
+    "vts.selftest.source.speaker": ("실제 음성의 엔벨로프", "the voice's envelope"),
+    "vts.selftest.source.synthetic": ("합성 엔벨로프", "a synthetic envelope"),
+    "vts.frames_sent": ("보낸 프레임 {n}개", "{n} frames sent"),
     "vts.lipsync": ("립싱크", "Lip sync"),
     "vts.lipsync.envelope": ("오디오 엔벨로프 (가상 케이블 불필요)", "audio envelope (no virtual cable)"),
     "vts.lipsync.vts-mic": ("VTS 마이크 (VB-Cable)", "VTS microphone (VB-Cable)"),
@@ -34,6 +46,34 @@ register({
                           "parameter {id} ({logical}) does not exist in VTube Studio; skipping it (the others keep "
                           "flowing). Create it in VTS or fix pose_mapping.json."),
     "vts.unavailable": ("VTube Studio 아바타가 설정되지 않았습니다", "VTube Studio avatar is not set up"),
+    "vts.status.stopped": ("멈춤", "stopped"),
+    "vts.status.mixer_error": ("아바타 움직임 계산에 오류가 났어요 (자세한 내용은 로그). 계속 다시 시도해요",
+                               "The avatar motion hit an error (details in the log); it keeps trying"),
+    "vts.notice.mapping_problem": ("{path}에 문제가 있어요: VTS 상태 패널의 '매핑 문제'를 보고 고치세요",
+                                   "{path} has a problem: see 'Mapping problems' in the VTS status panel"),
+    "vts.notice.mapping_unreadable": ("{path}을(를) 읽을 수 없어 빈 포즈 매핑을 써요. 파일을 고치거나 "
+                                      "감정 · 포즈 패널에서 다시 저장하세요",
+                                      "{path} could not be read; using an empty pose mapping. Fix the file or "
+                                      "save again from the Emotion · pose panel"),
+    "vts.notice.custom_param_failed": ("VTube Studio에 {id} 파라미터를 만들지 못했어요. VTS에서 직접 만들거나 "
+                                       "pose_mapping.json을 고치세요",
+                                       "Could not create parameter {id} in VTube Studio. Create it in VTS or fix "
+                                       "pose_mapping.json"),
+    "vts.notice.hotkey_missing": ("{emotion} 감정의 단축키 “{hotkey}”가 지금 모델에 없어요. VTS의 단축키 이름을 "
+                                  "확인하세요",
+                                  "The hotkey “{hotkey}” for {emotion} is not in the current model. Check the "
+                                  "hotkey's name in VTS"),
+    "vts.notice.hotkey_cooldown": ("단축키 “{hotkey}”가 아직 대기 시간이에요 (포즈는 바뀌었어요)",
+                                   "The hotkey “{hotkey}” is still cooling down (the pose changed anyway)"),
+    "vts.notice.expression_failed": ("{emotion} 감정의 표정을 켜지 못했어요. VTS의 표정 파일을 확인하세요",
+                                     "Could not switch on the expression for {emotion}. Check the expression "
+                                     "file in VTS"),
+    "vts.notice.param_failed": ("VTube Studio가 {id} 파라미터 값을 거절해서 잠시 빼고 보내요",
+                                "VTube Studio refused parameter {id}; left out for a while"),
+    "vts.notice.param_owned": ("다른 플러그인이 {id} 파라미터를 쓰고 있어서 잠시 빼고 보내요 (풀리면 다시 보내요)",
+                               "Another plugin holds parameter {id}; left out until it is free again"),
+    "vts.notice.frame_refused": ("VTube Studio가 아바타 움직임을 거절했어요. 계속 다시 보내요",
+                                 "VTube Studio refused the avatar motion; it keeps sending"),
     "pose.title": ("감정 & 포즈", "Emotion & pose"),
     "pose.emotion": ("감정", "Emotion"),
     "pose.preview": ("전환 미리 보기", "Preview transition"),

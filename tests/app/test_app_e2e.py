@@ -119,10 +119,12 @@ def test_no_key_shows_banner_linking_settings(qtbot, qloop, home):
         await start_services(services)
         await wait_until(lambda: "llm" in services.bus.status)
         assert win.reply_panel.banner.isVisible()
-        with qtbot.waitSignal(win.settings_requested, timeout=1000):
+        with qtbot.waitSignal(win.settings_field_requested, timeout=1000):
             qtbot.mouseClick(win.reply_panel.banner_btn, Qt.MouseButton.LeftButton)
         dlg = win.controller.settings_dialog
         assert dlg.isVisible() and "groq_api_key" in dlg.editors
+        # the link opens the key's own tab (AI, not the first tab) with the cursor in the key field
+        assert dlg.tabs.currentWidget() is dlg.tab_pages["ai"] and dlg.focusWidget() is dlg.editors["groq_api_key"]
         dlg.reject()
         await stop_services(services)
 

@@ -24,6 +24,7 @@ FEATURES = ("pipeline", "tarot", "lockdown")  # above the adapters: they use the
 # none, nor anything above them); the replay runner, its thread job and the CLI are top level like compose
 # (they build the pipeline with compose.build_services).
 RECORD_TOP = {"aischoco_gui.record.replay", "aischoco_gui.record.job", "aischoco_gui.record.cli"}
+BOTTOM.add("user_text")  # what a failure means for the streamer, in the UI language (i18n only)
 QT = ("PySide6", "qasync", "shiboken6")
 
 

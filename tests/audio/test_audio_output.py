@@ -203,7 +203,7 @@ async def test_device_sink_plays_then_recovers_after_unplug():
     pa.unplug()
     await wait_until(lambda: out.state in (ServiceState.RECONNECTING, ServiceState.ERROR), timeout=4,
                      what="the unplug noticed")
-    assert "lost" in bus.status["audio"].detail or "unavailable" in bus.status["audio"].detail
+    assert "사라졌어요" in bus.status["audio"].detail or "쓸 수 없어요" in bus.status["audio"].detail
     pa.replug()
     await wait_until(lambda: out.state == ServiceState.READY, timeout=6, what="the device back")
     assert pa.reinits >= 1

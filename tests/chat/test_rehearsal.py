@@ -15,11 +15,14 @@ def test_shipped_sample_log_parses():
 
 
 @pytest.mark.parametrize("line,msg", [
-    ("{not json", "line 3: not JSON"),
-    ('{"nickname": "a"}', "needs a \"text\""),
-    ('{"text": "x", "t": "soon"}', "must be numbers"),
+    ("{not json", "3번째 줄이 JSON이 아니에요"),
+    ('{"nickname": "a"}', "3번째 줄에 \"text\""),
+    ('{"text": "x", "t": "soon"}', "숫자여야 해요"),
 ])
 def test_bad_lines_name_the_line(line, msg):
+    from aischoco_gui.i18n import set_language
+
+    set_language("ko")  # said in the UI language (the chat panel shows it)
     with pytest.raises(ReplayError, match=msg):
         parse_log_line(line, 3)
 

@@ -87,6 +87,7 @@ class ScriptedGenerator:
         self.fail_times = fail_times
         self.batches: list[list] = []
         self.commits: list[tuple[list[str], str | None]] = []
+        self.emotions: list[str | None] = []  # the emotion each commit was recorded with
         self.gate: asyncio.Event | None = None
 
     async def start(self) -> None:
@@ -112,5 +113,6 @@ class ScriptedGenerator:
         r = self.replies.pop(0) if self.replies else Reply(text=f"답변 {turn}: " + batch[-1].text, emotion="happy")
         return r
 
-    def commit(self, batch, spoken_text) -> None:
+    def commit(self, batch, spoken_text, emotion=None) -> None:
         self.commits.append(([m.text for m in batch], spoken_text))
+        self.emotions.append(emotion)

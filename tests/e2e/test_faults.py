@@ -108,7 +108,7 @@ async def test_audio_device_gone(home):
     async with show(home, tts_output_device=f"wav:{wav}", ready=("chat", "llm", "tts", "vts", "overlay", "audio"),
                     **FAST) as sh:
         await sh.wait_state("audio", ServiceState.ERROR, 5)
-        assert "unavailable" in sh.detail("audio")
+        assert "쓸 수 없어요" in sh.detail("audio")  # said in Korean; the OS's reason is the last error
         sh.replies.add("소리 안 나요", "sad", "소리가 돌아왔어요!")
         await sh.chzzk.push_chat("소리 안 나요", nickname="a", sender="u-a")
         d = await sh.draft_for("소리 안 나요")  # chat and drafts keep flowing without audio
@@ -179,8 +179,8 @@ async def test_disk_full_on_history_write(home, monkeypatch):
             sh.pipeline.approve(d.id)
             await sh.spoken(d.id)
         await sh.wait(lambda: sh.state("llm") == ServiceState.DEGRADED, 10, "the full disk on the status bar")
-        assert "No space left" in sh.detail("llm")
-        assert any("summary.json" in n and "No space" in n for n in sh.notices)
+        assert "No space left" in sh.services.bus.status["llm"].last_error and "디스크" in sh.detail("llm")
+        assert any("summary.json" in n and "디스크 공간" in n for n in sh.notices)  # what to do, in Korean
         gen = sh.services.generator
         assert gen.memory.summary  # the summary is kept in memory, not lost
         full["on"] = False

@@ -28,13 +28,13 @@ def test_each_topic_has_its_own_typed_signal(qtbot):
     bus.emit(EventKind.EMOTION, emotion="happy")
     bus.emit(EventKind.PANIC)
     bus.set_status("vts", ServiceState.READY, "ok")
-    bus.notice("hello", "warning")
+    bus.notice("hello", "warning", detail="why it happened")
     bus.emit(EventKind.TTS_METRICS, turn=1, rtf=0.5)
     names = [g[0] for g in got]
     assert names == ["chat_received", "chat_filtered", "batch_ready", "draft_created", "draft_updated",
                      "speech_started", "speech_ended", "emotion", "panic", "status", "notice", "tts_metrics"]
     assert ("chat_filtered", m, "spam") in got and ("speech_ended", d, True) in got
-    assert ("emotion", "happy") in got and ("notice", "hello", "warning") in got
+    assert ("emotion", "happy") in got and ("notice", "hello", "warning", "why it happened") in got
     assert next(g for g in got if g[0] == "status")[1].name == "vts"
     assert next(g for g in got if g[0] == "tts_metrics")[1]["rtf"] == 0.5
     bridge.close()

@@ -66,3 +66,44 @@ def test_quit_off_air_does_not_ask(qtbot, home):
         win.quit_action.trigger()
     assert getattr(win, "quit_box", None) is None
     bridge.close()
+
+
+def test_quit_question_shows_at_once_and_follows_the_present(qtbot, qloop, home):  # noqa: F811
+    """Issue 23: Ctrl+Q while the AI speaks asks at once (not when the speech ends) and, if the speech ends
+    while the question is open, it no longer says the AI is speaking: nothing is on air, Quit is the default."""
+    from aischoco_gui.compose import start_services, stop_services
+    from aischoco_gui.events import EventKind
+    from aischoco_gui.gui.main_window import MainWindow  # noqa: F401  (the window under test)
+    from tests.wait import wait_until
+
+    async def scenario() -> None:
+        services, win, bridge = _window(qtbot, home, Settings(overlay_port=0))
+        spk = services.speaker
+        spk.seconds = 30.0  # a long reply
+        await start_services(services)
+        try:
+            p = services.pipeline
+            d = p.add_reply(Reply(text="아주 긴 답변을 말하는 중이에요.", emotion="happy"), [])
+            p.approve(d.id)
+            await wait_until(lambda: p.speaking is d, 5, "speaking")
+            win.quit_action.trigger()  # Ctrl+Q
+            box = win.quit_box
+            assert box.isVisible()  # at once: no waiting for the speech to end
+            assert "말하는 중" in box.text() and box.defaultButton() is win.quit_no
+            await spk.stop()  # the speech ends while the question is open
+            await wait_until(lambda: p.speaking is None, 5, "speech over")
+            await wait_until(lambda: "말하는 중" not in box.text(), 2, "the question follows the present")
+            assert box.isVisible() and box.defaultButton() is win.quit_yes
+            assert any(e.kind is EventKind.PLAYBACK_END for e in services.bus.recent)
+            # a new reply starts speaking: on air again
+            d2 = p.add_reply(Reply(text="또 말해요.", emotion="happy"), [])
+            p.approve(d2.id)
+            await wait_until(lambda: "말하는 중" in box.text(), 5, "on air again")
+            assert box.defaultButton() is win.quit_no
+            win.quit_no.click()
+            await spk.stop()
+        finally:
+            await stop_services(services)
+            bridge.close()
+
+    qloop.run_until_complete(scenario())

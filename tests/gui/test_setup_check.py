@@ -46,9 +46,11 @@ def test_fallback_voice_is_reported_red_and_nothing_is_spent(qtbot, qloop, home)
             await start_services(services)
             try:
                 dlg = open_welcome(win, services)
-                await wait_until(lambda: "fake" in dlg.labels["tts"].text(), 10, "the fallback voice reported")
+                await wait_until(lambda: any(w in dlg.labels["tts"].text() for w in ("fake", "가짜 엔진")), 10,
+                                 "the fallback voice reported")
                 text = dlg.labels["tts"].text()
-                assert "fake" in text and "127.0.0.1:9" in text and RED in dlg.dots["tts"].styleSheet()
+                assert ("fake" in text or "가짜 엔진" in text) and RED in dlg.dots["tts"].styleSheet()
+                assert "127.0.0.1:9" in dlg.labels["tts"].toolTip() and "127.0.0.1:9" not in text  # reason on hover
                 assert dlg.fix_buttons["tts"].isVisibleTo(dlg)
                 assert dlg.rows["llm"].ok and GREEN in dlg.dots["llm"].styleSheet()
                 assert llm.base_url.split("/v1")[0].split("//")[1] in dlg.labels["llm"].text()

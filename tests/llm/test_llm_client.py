@@ -166,7 +166,7 @@ async def test_no_key_remote_url_is_not_configured(home):
     gen, services = make_generator(home, "https://api.groq.com/openai/v1")
     await gen.start()
     st = services.bus.status["llm"]
-    assert st.state == ServiceState.NOT_CONFIGURED and "API key" in st.detail
+    assert st.state == ServiceState.NOT_CONFIGURED and "API 키" in st.detail and "설정" in st.detail
     with pytest.raises(NotConfiguredError, match="GROQ_API_KEY"):
         await gen.generate([msg("a", "hi")], 1)
     await gen.stop()

@@ -177,7 +177,7 @@ async def test_failed_summary_enforces_hard_limit(home):
             if gen._summary_task is not None:
                 await asyncio.wait_for(asyncio.shield(gen._summary_task), 3)
         assert gen.memory.total_tokens <= 260
-        assert any("요약 실패" in n for n in notices)
+        assert any("요약이 안 됐어요" in n for n in notices)
         await gen.aclose()
 
 

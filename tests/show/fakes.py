@@ -31,10 +31,12 @@ class Gate:
 
     drafts: list[tuple[str, str, str]] = field(default_factory=list)
     sources: list[list] = field(default_factory=list)
+    by: list[str] = field(default_factory=list)  # who wrote each line ("" = the LLM, "template")
     flag_words: tuple[str, ...] = ()
 
-    def __call__(self, text: str, emotion: str, kind: str, source: list | None = None) -> FakeDraft:
+    def __call__(self, text: str, emotion: str, kind: str, source: list | None = None, by: str = "") -> FakeDraft:
         self.drafts.append((text, emotion, kind))
+        self.by.append(by)
         self.sources.append(list(source or []))
         hit = next((w for w in self.flag_words if w in text), None)
         return FakeDraft(len(self.drafts), text, f"banned word: {hit}" if hit else None)

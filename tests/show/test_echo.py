@@ -124,8 +124,10 @@ async def test_send_error_is_reported_and_the_rest_of_that_reply_dropped():
         await asyncio.sleep(0)
     task.cancel()
     assert [t for _, t in send.got] == [parts[0], "다음 답장."]
-    assert errors == [EchoError(parts[1], "403 FORBIDDEN: 채팅 메시지 쓰기 권한이 없습니다")]
-    assert "403 FORBIDDEN" in errors[0].describe() and parts[1] in errors[0].describe()
+    assert [(e.message, e.error) for e in errors] == [(parts[1], "403 FORBIDDEN: 채팅 메시지 쓰기 권한이 없습니다")]
+    # said in the UI language (what to do: the scope), the API's own words stay the detail
+    assert "권한" in errors[0].describe() and parts[1] in errors[0].describe()
+    assert "FORBIDDEN" not in errors[0].describe()
 
 
 def test_bad_mode_is_refused():

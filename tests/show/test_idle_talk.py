@@ -96,7 +96,7 @@ async def test_off_by_default_and_errors_reported():
     idle.on_error = errors.append
     clock.advance(61)
     assert await idle.poll() is None
-    assert len(errors) == 1 and "429 rate limited" in errors[0] and gate.drafts == []
+    assert len(errors) == 1 and "요청 한도" in errors[0] and gate.drafts == []  # "429 rate limited", in Korean
     clock.advance(30)
     await idle.poll()
     assert len(llm.prompts) == 1  # a failure still counts as this interval's try

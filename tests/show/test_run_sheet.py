@@ -92,7 +92,7 @@ async def test_llm_phrasing_and_fallback_to_the_text():
     rs.on_error = errors.append
     clock.advance(minutes=1)
     await rs.tick()
-    assert gate.drafts == [("원문", "neutral", KIND)] and "timeout" in errors[0]
+    assert gate.drafts == [("원문", "neutral", KIND)] and "제때 답하지" in errors[0]  # "timeout", in Korean
 
 
 async def test_editing_the_sheet_does_not_refire():
@@ -127,7 +127,7 @@ def test_corrupt_file_is_moved_aside_with_a_notice(tmp_path):
     assert cues == [] and not p.exists()
     aside = tmp_path / "run_sheet.json.corrupt-20261129-200005"
     assert aside.read_text(encoding="utf-8").startswith('{"cues"')
-    assert aside.name in notices[0] and "Expecting property name" in notices[0]  # where it went, and why
+    assert aside.name in notices[0] and "올바르지 않아요" in notices[0]  # where it went, and why (in Korean)
 
 
 def test_bad_cue_is_skipped_others_load(tmp_path):

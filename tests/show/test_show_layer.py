@@ -11,7 +11,7 @@ import aischoco_gui
 
 SHOW = Path(aischoco_gui.__file__).parent / "show"
 ALLOWED = {"aischoco_gui.events", "aischoco_gui.i18n", "aischoco_gui.paths", "aischoco_gui.tasks",
-           "aischoco_gui.text", "aischoco_gui.show"}
+           "aischoco_gui.text", "aischoco_gui.show", "aischoco_gui.user_text"}
 
 
 def test_show_imports_only_the_bottom_layer():

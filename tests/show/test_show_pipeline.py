@@ -27,8 +27,8 @@ from tests.wait import wait_until as until
 def gate_for(p: Pipeline):
     """Today's gate: Pipeline.add_reply (the safety helper makes it the filtered one)."""
 
-    def submit(text, emotion, kind, source=None):
-        return p.add_reply(Reply(text=text, emotion=emotion, provider=kind), source)
+    def submit(text, emotion, kind, source=None, by=""):
+        return p.add_reply(Reply(text=text, emotion=emotion, provider=by or kind), source)
 
     return submit
 

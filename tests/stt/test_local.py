@@ -151,6 +151,7 @@ def test_factory_reports_download_progress_and_retries_on_the_bus(tmp_path):
                        cache_dir=tmp_path)
     rem.on_retry(429, 1.5, 1)
     st = bus.status["stt"]
-    assert st.state == ServiceState.DEGRADED and "429" in st.detail and "1.5" in st.detail
+    assert st.state == ServiceState.DEGRADED and "429" in st.last_error
+    assert "요청 한도" in st.detail and "1.5" in st.detail
     with pytest.raises(ValueError):
         build_engine("cloud", bus, base_url="", api_key="", model="", local_model="", cache_dir=tmp_path)

@@ -60,7 +60,9 @@ async def test_auto_without_gpu_uses_the_system_voice_worker(home):
     try:
         assert await sp.backend.wait_ready(20)
         assert sv.bus.status["tts"].state == ServiceState.READY
-        assert "not the cloned voice" in sv.bus.status["tts"].detail
+        from aischoco_gui.i18n import tr
+
+        assert tr("voice.system") in sv.bus.status["tts"].detail  # "system voice, not the cloned voice", translated
         assert sv.bus.status["audio"].state == ServiceState.READY
     finally:
         await sp.shutdown()

@@ -32,7 +32,7 @@ async def test_worker_starts_reports_loading_and_serves():
     await w.start()
     try:
         assert await w.wait_ready(20), w.stderr_tail
-        assert any(s.state == ServiceState.CONNECTING and "loading" in s.detail for s in seen)
+        assert any(s.state == ServiceState.CONNECTING and "%" in s.detail for s in seen)  # loading: N %
         assert bus.status["tts"].state == ServiceState.READY
         x = await _collect(w, "안녕하세요")
         assert len(x) > 0.3 * 24000

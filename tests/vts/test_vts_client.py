@@ -93,7 +93,7 @@ async def test_denied_then_allowed(tmp_path):
         await av.start()
         try:
             await until(lambda: bus.status["vts"].state is ServiceState.ERROR)
-            assert "Allow" in bus.status["vts"].detail
+            assert "허용" in bus.status["vts"].detail
             assert not vts.injections
             vts.auto_allow = True
             await until(lambda: av.client.ready and vts.injections)
@@ -187,7 +187,7 @@ async def test_starts_fine_with_nothing_listening(tmp_path, thread):
     try:
         await until(lambda: bus.status["vts"].state is ServiceState.RECONNECTING)
         st = bus.status["vts"]
-        assert "not reachable" in st.detail and "VTube Studio" in st.last_error
+        assert "API 시작" in st.detail and "VTube Studio" in st.last_error
         av.set_emotion("happy")  # the pipeline can still call us
         av.set_speaking(True)
         # the mixer runs; nothing is sent
@@ -220,7 +220,7 @@ async def test_live2d_param_ids_are_reported_not_sent(vts, tmp_path):
     await av.start()
     try:
         await until(lambda: len(vts.injections) > 2)
-        notices = [e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE]
+        notices = [e.data["text"] + " " + e.data["detail"] for e in bus.recent if e.kind is EventKind.NOTICE]
         assert any("ParamAngleX" in t and "FaceAngleX" in t for t in notices)
         assert all("ParamAngleX" not in i.values for i in vts.injections)
         assert "MouthSmile" in vts.injections[-1].values  # the rest still works
@@ -237,7 +237,8 @@ async def test_parameter_held_by_other_plugin_is_reported_and_retried(vts, tmp_p
     try:
         await until(lambda: len(vts.injections) > 3)
         assert "MouthSmile" not in vts.injections[-1].values and "FaceAngleX" in vts.injections[-1].values
-        assert any("another plugin" in e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE)
+        assert any("다른 플러그인" in e.data["text"] and "MouthSmile" in e.data["text"]
+                   for e in bus.recent if e.kind is EventKind.NOTICE)
         vts.release("MouthSmile")
         await until(lambda: "MouthSmile" in vts.injections[-1].values, timeout=3)
     finally:
@@ -256,14 +257,14 @@ async def test_model_loaded_event_refreshes_hotkeys_and_expressions(vts, tmp_pat
         av.set_emotion("happy")
         await until(lambda: vts.hotkey_fired)
         av.set_emotion("happy")  # within the cooldown: shown, not fatal
-        await until(lambda: any("cooldown" in e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE))
+        await until(lambda: any("대기 시간" in e.data["text"] for e in bus.recent if e.kind is EventKind.NOTICE))
         av.set_emotion("sad")
         await until(lambda: vts.expressions)
         assert vts.expressions[-1][1:] == ("sad.exp3.json", True, 0.4)
         await vts.load_model("Mint")
         await until(lambda: av.model_name == "Mint" and av.hotkeys[0]["name"] == "MintWave")
         av.set_emotion("happy")  # "Smile" is gone with the old model: 202 shown
-        await until(lambda: any("not in the current model" in e.data["text"]
+        await until(lambda: any("지금 모델에 없어요" in e.data["text"]
                                 for e in bus.recent if e.kind is EventKind.NOTICE))
         assert av.client.ready
     finally:
@@ -328,7 +329,7 @@ async def test_self_test_with_synthetic_envelope(vts, tmp_path):
     finally:
         await av.stop()
     res = await av.self_test(seconds=0.2)  # stopped: says so instead of pretending
-    assert not res["ok"] and "not connected" in res["detail"]
+    assert not res["ok"] and "연결되지 않아" in res["detail"]
 
 
 @both_loops

@@ -34,7 +34,7 @@ async def test_an_exception_inside_the_client_shows_as_error_and_it_reconnects(t
             await until(lambda: calls >= 2 and client.ready)
             errors = [(d, e) for st, d, e in states if st is ServiceState.ERROR]
             assert errors and "injected failure in on_ready" in (errors[0][1] or "")
-            assert "RuntimeError" in errors[0][0]
+            assert "RuntimeError" in (errors[0][1] or "") and "오류" in errors[0][0]  # the detail / the words
             assert not task.done() and client.crashes == 1 and client.connections == 2
         finally:
             await client.close()

@@ -47,6 +47,10 @@ register({
     "chat.answer_now": ("지금 이 채팅에 답하기", "Answer this now"),
     "chat.filtered": ("걸러짐: {reason}", "filtered: {reason}"),
     "chat.rehearsal_only": ("리허설 모드에서만 직접 입력할 수 있어요", "Typing chat works in rehearsal mode only"),
+    "chat.send_failed": ("리허설 채팅이 꺼져 있어요: 채팅 소스가 리허설일 때만 직접 입력할 수 있어요 "
+                         "(설정 → 방송/채팅)",
+                         "Rehearsal chat is not running: typed chat works only with the rehearsal source (Settings → "
+                         "Stream/Chat)"),
     "chat.replay_error": ("채팅 로그를 읽을 수 없어요: {error}", "Cannot read chat log: {error}"),
     "chat.replay_started": ("{n}개 메시지 재생 시작", "Replaying {n} messages"),
     "chat.autoscroll": ("자동 스크롤", "Auto-scroll"),
@@ -270,7 +274,7 @@ class ChatPanel(QWidget):
         try:
             src.send(self.nick.text().strip() or "시청자", text, donation=amount)
         except RuntimeError as e:
-            self.services.bus.notice(str(e), "warning")
+            self.services.bus.notice(tr("chat.send_failed"), "warning", detail=str(e))
             return
         self.input.clear()
         self.donation.setValue(0)
@@ -293,7 +297,7 @@ class ChatPanel(QWidget):
         try:
             n = src.replay(path, self.speed.value())
         except (OSError, ValueError) as e:
-            self.services.bus.notice(tr("chat.replay_error", error=e), "error")
+            self.services.bus.notice(tr("chat.replay_error", error=e), "error", detail=str(e))
             return
         self.replay_btn.setText(tr("chat.stop_replay"))
         self.services.bus.notice(tr("chat.replay_started", n=n))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
 from aischoco_gui.i18n import emotion_label, register, tr
+from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,8 @@ class HistoryPanel(QWidget):
             self.message.setText(ok_text(result) if callable(ok_text) else ok_text)
         except Exception as e:  # disk full, unreadable backup, …: say so, keep going
             log.warning("history action failed: %s", e)
-            self.message.setText(tr("history.error", error=f"{type(e).__name__}: {e}"))
+            self.message.setText(tr("history.error", error=explain(e)))
+            self.message.setToolTip(f"{type(e).__name__}: {e}")
         self.refresh(force=True)
 
     def save_summary(self) -> None:

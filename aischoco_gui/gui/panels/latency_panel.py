@@ -25,6 +25,7 @@ from aischoco_gui.events import EventKind
 from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.tts.metrics import PIPELINE_STAGES, WAIT_STAGES, LatencyHistory
+from aischoco_gui.user_text import explain
 
 register({
     "latency.title": ("파이프라인 지연 (ms, 최근 답변별)", "Pipeline latency (ms, recent replies)"),
@@ -153,7 +154,8 @@ class LatencyPanel(QWidget):
             self._ensure_plot()
         except Exception as e:
             log.exception("latency graph failed")
-            self.summary.setText(f"{type(e).__name__}: {e}")
+            self.summary.setText(explain(e))
+            self.summary.setToolTip(f"{type(e).__name__}: {e}")
             return
         self.refresh()
 

@@ -36,6 +36,7 @@ from aischoco_gui.gui import global_keys
 from aischoco_gui.hotkeys import qt_name, virtual_key
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.settings_text import choice_key
+from aischoco_gui.user_text import explain
 
 register({
     "panel.mic": ("마이크", "Microphone"),
@@ -262,7 +263,8 @@ class MicPanel(QWidget):
         try:
             names = list_input_devices(self._sd)
         except Exception as e:  # PortAudio missing or broken: the picker still offers off/default
-            self.status.setText(f"{type(e).__name__}: {e}")
+            self.status.setText(explain(e))
+            self.status.setToolTip(f"{type(e).__name__}: {e}")
             names = []
         self._fill_devices(names)
 

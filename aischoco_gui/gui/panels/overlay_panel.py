@@ -39,6 +39,8 @@ register({
     "overlay.show_viewer": ("시청자 채팅 칸", "Viewer chat column"),
     "overlay.theme": ("테마", "Theme"),
     "overlay.use_port": ("{port}번 포트로 열기", "Use port {port}"),
+    "overlay.url_none": ("없음 — 오버레이가 열리지 않았어요 (아래 안내를 보세요)",
+                         "none — the overlay is not running (see below)"),
     "overlay.retry": ("다시 시도", "Retry"),
     "overlay.preview": ("미리보기 (글자만, 실제 모양은 브라우저로 확인)",
                         "Preview (text only; open in a browser for the real look)"),
@@ -95,7 +97,8 @@ class OverlayPreview(QWidget):
 
 
 class OverlayPanel(QWidget):
-    port_fix_requested = Signal()  # "use the suggested port / retry": the app controller restarts the server
+    # "use port N" (the port the button shows) or "retry" (0: the configured port): the controller restarts
+    port_fix_requested = Signal(int)
 
     def __init__(self, services, bridge) -> None:
         super().__init__()
@@ -195,7 +198,7 @@ class OverlayPanel(QWidget):
         widgets = (self.hide_streamer, self.pause, self.show_assistant, self.show_viewer, self.theme)
         for w in widgets:
             w.blockSignals(True)
-        self.url.setText(self.overlay.obs_url)
+        self._show_url()
         self.hide_streamer.setChecked(self.state.ignore_streamer_chat)
         self.pause.setChecked(self.state.paused)
         self.show_assistant.setChecked(self.state.view.show_assistant)
@@ -206,6 +209,16 @@ class OverlayPanel(QWidget):
             w.blockSignals(False)
         self._show_status()
 
+    def _show_url(self) -> None:
+        """The URL OBS must load: the port actually served, or none while the server could not start
+        (never the configured port another program holds)."""
+        o = self.overlay
+        failed = not o.running and bool(o.error)
+        self.url.setText("" if failed else o.obs_url)
+        self.url.setPlaceholderText(tr("overlay.url_none") if failed else "")
+        for b in (self.copy_btn, self.open_btn, self.tarot_btn):
+            b.setEnabled(not failed)
+
     def _show_status(self) -> None:
         o = self.overlay
         if o.running:
@@ -214,17 +227,23 @@ class OverlayPanel(QWidget):
                 text += "\n" + tr("overlay.paused_note")
             self.status.setText(text)
             self.port_btn.hide()
+            self._promised_port = 0
         else:
             self.status.setText(o.error or tr("overlay.unavailable"))
-            if o.suggested_port:
-                self.port_btn.setText(tr("overlay.use_port", port=o.suggested_port))
+            self._promised_port = int(o.suggested_port or 0)  # what the button says is what it opens
+            if self._promised_port:
+                self.port_btn.setText(tr("overlay.use_port", port=self._promised_port))
             else:
                 self.port_btn.setText(tr("overlay.retry"))
             self.port_btn.setVisible(bool(o.error))
 
     def _port_clicked(self) -> None:
+        self.request_port_fix(getattr(self, "_promised_port", 0))
+
+    def request_port_fix(self, port: int) -> None:
+        """Open the overlay on ``port`` (0: try the configured port again); the controller does it."""
         self.port_btn.setEnabled(False)
-        self.port_fix_requested.emit()
+        self.port_fix_requested.emit(int(port))
 
     def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
         """Live settings: after an overlay rebuild (new port) show the new server and its state."""
@@ -253,7 +272,7 @@ class OverlayPanel(QWidget):
         if st.name == "overlay":
             if st.state == ServiceState.READY:
                 self.sync()
-            self.url.setText(self.overlay.obs_url)
+            self._show_url()
             self._show_status()
 
 

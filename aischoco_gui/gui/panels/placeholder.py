@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from aischoco_gui.events import ServiceStatus
 from aischoco_gui.gui.status_bar import state_text
 from aischoco_gui.i18n import tr
+from aischoco_gui.user_text import explain
 
 
 class PlaceholderPanel(QWidget):
@@ -27,5 +28,6 @@ class PlaceholderPanel(QWidget):
 
     def _on_status(self, st: ServiceStatus) -> None:
         if st.name == self.service:
-            err = f"\n{st.last_error}" if st.last_error else ""
+            err = f"\n{explain(st.last_error)}" if st.last_error and not st.detail else ""
             self.state.setText(f"{tr('service.' + st.name)}: {state_text(st)} {st.detail}{err}")
+            self.state.setToolTip(st.last_error)  # the technical reason on hover

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.i18n import emotion_label, tr
+from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.pose_editor import PoseEditor
 from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
@@ -292,7 +293,8 @@ class PosePanel(QWidget):
         try:
             self.editor.save()
         except OSError as e:
-            self.status.setText(tr("pose.save_failed", error=e))
+            self.status.setText(tr("pose.save_failed", error=explain(e)))
+            self.status.setToolTip(str(e))
             return False
         self.status.setText(tr("pose.saved", path=str(self.editor.mapping_path)))
         return True

@@ -29,6 +29,7 @@ from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError
 from aischoco_gui.settings_text import choice_key
 from aischoco_gui.show import strings as _show_strings  # noqa: F401 (the kind badges show.kind.*)
+from aischoco_gui.user_text import explain, flag_reason, reply_note
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,34 @@ register({
     "reply.flagged": ("⚑ 검토 필요: {reason}", "⚑ needs review: {reason}"),
     "reply.countdown": ("{s:.0f}초 후 자동 승인", "auto-approve in {s:.0f}s"),
     "reply.meta": ("{provider} {model} · {latency:.2f}초", "{provider} {model} · {latency:.2f}s"),
+    "reply.meta.template": ("템플릿 문장 (LLM 없이 만듦)", "Template sentence (made without an LLM)"),
     "reply.for_chat": ("채팅: {chat}", "Chat: {chat}"),
     "reply.director": ("🎬 연출 지시: {text}", "🎬 Director note: {text}"),
     "reply.emotion": ("감정", "Emotion"),
     "reply.thinking": ("답변 생성 중…", "Generating a reply…"),
     "reply.llm_failed": ("LLM 실패: {error}", "LLM failed: {error}"),
 })
+
+
+def llm_key_field(settings) -> str:
+    """The settings field of the API key the LLM in use needs (Groq unless Cerebras/OpenAI is chosen)."""
+    provider = getattr(settings, "llm_provider", "")
+    return {"cerebras": "cerebras_api_key", "openai": "openai_api_key"}.get(provider, "groq_api_key")
+
+
+def reply_meta(r) -> str:
+    """Who wrote a draft and how fast: the LLM's provider, model and time, or "template" for a fixed
+    sentence made without an LLM (never "자동 / 설정 안 함 · 0.00초"); then the notes."""
+    if r.provider == "template":
+        head = tr("reply.meta.template")
+    elif not (r.provider or r.model):
+        head = ""
+    else:
+        key = choice_key("llm_provider", r.provider) if r.provider else None  # "custom" → 직접 지정
+        provider = tr(key) if key else r.provider
+        head = (tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s) if r.latency_s > 0
+                else f"{provider} {r.model}".strip())
+    return "\n".join(x for x in (head, *(reply_note(n) for n in r.notes)) if x)
 
 
 def kind_badge(kind: str) -> str:
@@ -67,7 +90,7 @@ def kind_badge(kind: str) -> str:
 
 
 class ReplyPanel(QWidget):
-    open_settings = Signal()
+    open_settings = Signal(str)  # the field to open (the no-key banner: the LLM key of the provider in use)
     moderation_requested = Signal(str, object)  # (action, source ChatMessage), after the one confirmation
     notice_requested = Signal(str)  # pin a reply as the chat notice, after the confirmation
 
@@ -81,7 +104,7 @@ class ReplyPanel(QWidget):
         self.banner.setObjectName("reply_banner")
         self.banner.setStyleSheet("background:#fff3cd;color:#6b4e00;padding:6px;border-radius:4px")
         self.banner_btn = QPushButton(tr("reply.open_settings"), self)
-        self.banner_btn.clicked.connect(self.open_settings.emit)
+        self.banner_btn.clicked.connect(lambda: self.open_settings.emit(llm_key_field(self.services.settings)))
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.banner_btn)
@@ -203,7 +226,7 @@ class ReplyPanel(QWidget):
         lines = [f"{kind_badge(d.kind)}[{emotion_label(d.emotion)}] {d.text}", tr("reply.for_chat", chat=chat)]
         lines += [tr("reply.director", text=m.text[:80]) for m in d.batch if m.is_director]  # private, shown here only
         if d.flagged:
-            lines.insert(0, tr("reply.flagged", reason=d.flagged))
+            lines.insert(0, tr("reply.flagged", reason=flag_reason(d.flagged)))
         left = self.queue.seconds_left(d)
         if left is not None:
             lines.append(tr("reply.countdown", s=left))
@@ -277,11 +300,7 @@ class ReplyPanel(QWidget):
         if self.emotion.findData(d.emotion) < 0:
             self.emotion.addItem(emotion_label(d.emotion), d.emotion)
         self.emotion.setCurrentIndex(self.emotion.findData(d.emotion))
-        r = d.reply
-        key = choice_key("llm_provider", r.provider)  # "custom" → 직접 지정; names like Groq stay
-        provider = tr(key) if key else r.provider
-        self.meta.setText(tr("reply.meta", provider=provider, model=r.model, latency=r.latency_s)
-                          + ("".join(f"\n{n}" for n in r.notes)))
+        self.meta.setText(reply_meta(d.reply))
 
     # -- actions --------------------------------------------------------------------------
     def _edited_text(self, d: Draft) -> tuple[str, str]:
@@ -297,7 +316,7 @@ class ReplyPanel(QWidget):
                 self.pipeline.edit(d.id, text, emo)
             self.pipeline.approve(d.id)
         except ApprovalError as e:
-            self.services.bus.notice(str(e), "warning")
+            self.services.bus.notice(e.text, "warning", detail=str(e))
 
     def save_edit(self) -> None:
         d = self.selected()
@@ -308,7 +327,7 @@ class ReplyPanel(QWidget):
             self.pipeline.edit(d.id, text, emo)
             self.editor.document().setModified(False)
         except ApprovalError as e:
-            self.services.bus.notice(str(e), "warning")
+            self.services.bus.notice(e.text, "warning", detail=str(e))
 
     def skip_selected(self) -> None:
         d = self.selected()
@@ -368,13 +387,26 @@ class ReplyPanel(QWidget):
             self._speech_idle()
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
+        self._llm_failed = False
         self.thinking.setText(tr("reply.thinking"))
+        self.thinking.setToolTip("")
 
     def _on_llm_reply(self, _turn: int, _reply: object) -> None:
+        self._llm_failed = False
         self.thinking.setText("")
+        self.thinking.setToolTip("")
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
-        self.thinking.setText(tr("reply.llm_failed", error=error[:200]))
+        # what happened and what to do; the server's own words on hover (and in the log)
+        self.thinking.setText(tr("reply.llm_failed", error=explain(error)))
+        self.thinking.setToolTip(error[:500])
+        self._llm_failed = True
+
+    def _clear_llm_failed(self) -> None:
+        if getattr(self, "_llm_failed", False):
+            self._llm_failed = False
+            self.thinking.setText("")
+            self.thinking.setToolTip("")
 
     def _on_speech_started(self, draft: Draft) -> None:
         self._speaking_id = draft.id
@@ -404,8 +436,10 @@ class ReplyPanel(QWidget):
     def _on_status(self, st: ServiceStatus) -> None:
         if st.name == "llm":
             self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
-            if st.state is ServiceState.NOT_CONFIGURED and st.detail:
-                self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
+            if st.state is ServiceState.NOT_CONFIGURED and (st.last_error or st.detail):
+                self.banner.setToolTip(st.last_error or st.detail)  # the detail on hover, not in the text
+            if st.state is ServiceState.READY:  # green again (a key entered, the server back): the old
+                self._clear_llm_failed()  # failure line would contradict the light
 
 
 def create_panel(services, bridge) -> QWidget:

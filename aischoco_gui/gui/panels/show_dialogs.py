@@ -27,6 +27,7 @@ from aischoco_gui.i18n import register, tr
 from aischoco_gui.paths import atomic_write_text, shipped_path
 from aischoco_gui.show.idle_talk import TOPICS_FILE, parse_topics
 from aischoco_gui.show.run_sheet import KINDS, RUN_SHEET_FILE, Cue, CueError, load_run_sheet, save_run_sheet
+from aischoco_gui.user_text import explain
 
 register({
     "sheet.title": ("진행표", "Run sheet"),
@@ -198,7 +199,8 @@ class TopicsDialog(QDialog):
         try:
             atomic_write_text(self.path, text if text.endswith("\n") else text + "\n")
         except OSError as e:
-            self.status.setText(tr("topics.failed", error=e))
+            self.status.setText(tr("topics.failed", error=explain(e)))
+            self.status.setToolTip(str(e))
             return False
         self.status.setText(tr("topics.saved", n=len(parse_topics(text))))
         return True

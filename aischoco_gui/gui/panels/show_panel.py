@@ -24,6 +24,7 @@ from aischoco_gui.chat.chzzk_api import CHAT_GROUPS, FOLLOWER_MINUTES, SLOW_MODE
 from aischoco_gui.gui.panels.moderation import ResultLine
 from aischoco_gui.gui.show_actions import scope_status
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.user_text import explain
 
 register({
     "show.panel.slow": ("저속 모드", "Slow mode"),
@@ -164,7 +165,8 @@ class ShowPanel(QWidget):
             self.scopes.setText(scope_status(self.services) if getattr(self.services, "can_moderate", False)
                                 else tr("mod.unavailable"))
         except Exception as e:  # a broken login store must not break the panel
-            self.scopes.setText(str(e))
+            self.scopes.setText(explain(e))
+            self.scopes.setToolTip(str(e))
 
     def update_state(self) -> None:
         s = self.services.settings

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.i18n import tr
+from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 
 
@@ -99,9 +100,10 @@ class VTSPanel(QWidget):
         self.version.setText(s["version"] or "—")
         self.model.setText(s["model"] or tr("vts.model.none"))
         self.rate.setText(tr("vts.rate.value", fps=s["fps"], p50=s.get("jitter_p50_ms", 0.0),
-                             p99=s.get("jitter_p99_ms", 0.0)) + f" · sent {s['frames_sent']}")
+                             p99=s.get("jitter_p99_ms", 0.0)) + " · " + tr("vts.frames_sent", n=s["frames_sent"]))
         self.lipsync.setText(tr("vts.lipsync." + s["lipsync_mode"]))
-        self.error.setText(s["last_error"] or "—")
+        self.error.setText(explain(s["last_error"]) if s["last_error"] else "—")
+        self.error.setToolTip(s["last_error"] or "")  # the technical reason on hover
         self.problems.setText("\n".join(s["problems"]))
         self.problems.setVisible(bool(s["problems"]))
         values = s["values"]
@@ -122,7 +124,8 @@ class VTSPanel(QWidget):
 
     def show_selftest(self, res: dict | None, error: Exception | None = None) -> None:
         if error is not None:  # shown, never raised into Qt
-            self.result.setText(f"❌ {type(error).__name__}: {error}")
+            self.result.setText(f"❌ {explain(error)}")
+            self.result.setToolTip(f"{type(error).__name__}: {error}")
         elif res is not None:
             self.result.setText(("✅ " if res["ok"] else "❌ ") + res["detail"])
         self.selftest_btn.setEnabled(True)
@@ -133,7 +136,8 @@ class VTSPanel(QWidget):
 
     def show_discovered(self, found: list[dict], error: Exception | None = None) -> None:
         if error is not None:
-            self.result.setText(f"❌ {error}")
+            self.result.setText(f"❌ {explain(error)}")
+            self.result.setToolTip(str(error))
         else:
             self.result.setText("\n".join(f"{f['windowTitle'] or 'VTube Studio'}: ws://{f['host']}:{f['port']}"
                                            for f in found) or tr("vts.discover.none"))
