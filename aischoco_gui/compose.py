@@ -52,13 +52,15 @@ from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.vts.factory import make_avatar
+from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
+from aischoco_gui.viewers.store import VIEWERS_FILE
 from aischoco_gui.vts.noavatar import NoAvatar
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
-# the show tools (no status of their own) and the microphone (status "stt") can be rebuilt too
-REBUILDABLE = (*SERVICE_NAMES, "show", "mic")
+# the show tools (no status of their own), the microphone (status "stt") and viewer memory can be rebuilt too
+REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "viewers")
 T = TypeVar("T")
 
 
@@ -118,6 +120,7 @@ class Services:
     chzzk_auth: ChzzkAuth | None = None  # the one CHZZK login (built on first use)
     show: ShowTools | None = None  # thanks lane, idle talk, run sheet, chat echo, overlay alerts
     chzzk_api: ChzzkApi | None = None  # CHZZK Open API actions (built on first use, with the shared login)
+    viewers: ViewerMemory | None = None  # per-viewer memory cards (None while VIEWER_MEMORY=off)
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
@@ -150,8 +153,10 @@ class Services:
         return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
 
     def lifecycle(self) -> list[Service]:
-        """Services with start/stop, in start order (chat is started by the pipeline)."""
-        return [s for s in (self.generator, self.speaker, self.avatar, self.overlay, self.mic) if s is not None]
+        """Services with start/stop, in start order (chat is started by the pipeline; viewer memory starts first
+        and stops last, after the pipeline, so every counted message is written)."""
+        return [s for s in (self.viewers, self.generator, self.speaker, self.avatar, self.overlay, self.mic)
+                if s is not None]
 
 
 def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable[[], T]) -> T:
@@ -191,6 +196,14 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
     return _guard(bus, "overlay", lambda: make_overlay(
         settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else []), lambda: None)
+
+
+def _viewers(settings: Settings, dirs: UserDirs, bus: EventBus) -> ViewerMemory | None:
+    """Viewer memory in ``history/viewers.sqlite3`` (None while ``VIEWER_MEMORY=off``: nothing is read or written)."""
+    if settings.viewer_memory != "on":
+        return None
+    config = MemoryConfig(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
+    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, config), lambda: None)
 
 
 def _line_generator(pipeline: Pipeline) -> LineGenerator:
@@ -303,9 +316,10 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     avatar = o["avatar"] if "avatar" in o else _avatar(settings, dirs, bus, speaker)
     chat = o["chat"] if "chat" in o else _chat(settings, bus, lambda: auth or auth_from_settings(settings))
     queue = ApprovalQueue(settings.approval_mode, settings.auto_approve_seconds)
+    viewers = _viewers(settings, dirs, bus)
     pipeline = Pipeline(bus, queue, chat_filter, generator, speaker, avatar, chat,
                         batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts,
-                        reply_max_chars=settings.reply_max_chars)
+                        reply_max_chars=settings.reply_max_chars, viewers=viewers)
     tarot = None
     if settings.tarot_enabled:  # readings go straight to the pipeline's gate (approval, then speech)
         tarot = TarotFeature(bus, llm_interpret(lambda: getattr(pipeline.generator, "client", None)),
@@ -320,7 +334,7 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     services = Services(settings=settings, dirs=dirs, bus=bus, chat_filter=chat_filter, generator=generator,
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
                         chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
-                        mic=_mic(settings, dirs, bus, turns))
+                        mic=_mic(settings, dirs, bus, turns), viewers=viewers)
     return services
 
 
@@ -398,6 +412,12 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
             s.pipeline.add_interceptor(s.show.intercept)
             await _start(s.bus, s.show)
         return
+    if name == "viewers":  # VIEWER_MEMORY on/off: the old writer flushes and stops, then the new one opens
+        await _stop(s, s.viewers)
+        s.viewers = s.pipeline.viewers = _viewers(settings, s.dirs, s.bus)
+        if s.viewers is not None:
+            await _start(s.bus, s.viewers)
+        return
     if name == "chat":
         if s.chzzk_api is not None:  # the action client follows the new base URL / credentials
             await s.chzzk_api.aclose()
@@ -474,12 +494,13 @@ FIELD_SERVICE: dict[str, str] = {
         "mic_mode", "stt_input_device", "stt_engine", "stt_base_url", "stt_api_key", "stt_model", "stt_language",
         "stt_timeout_s", "stt_vad_threshold", "stt_vad_hangover_ms", "stt_vad_min_ms", "stt_vad_preroll_ms",
         "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"), "mic"),
+    "viewer_memory": "viewers",
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
-                             "reply_max_chars", "chat_panel_max"})
+                             "reply_max_chars", "chat_panel_max", "viewer_card_tokens", "viewer_facts_auto_accept"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
-_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic")
+_REBUILD_ORDER = ("tts", "vts", "llm", "chat", "overlay", "show", "mic", "viewers")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
                           "chzzk_openapi_base"})
 
@@ -502,6 +523,8 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.batch_max = settings.batch_max_messages
     p.max_pending = settings.max_pending_drafts
     p.reply_max_chars = settings.reply_max_chars
+    if s.viewers is not None:
+        s.viewers.configure(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
     if changed & _AUTH_FIELDS:
         s.chzzk_auth = None  # the next login / chat source uses the new client
     names = services_for(changed)

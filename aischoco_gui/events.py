@@ -42,6 +42,8 @@ class EventKind(str, enum.Enum):
     MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
     MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
+    VIEWERS_CHANGED = "viewers_changed"    # data: keys (viewer keys written), forgotten (keys), error
+    FACT_PROPOSALS = "fact_proposals"      # data: proposals (the facts waiting for the streamer, a list)
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,10 @@ class Settings:
     stt_local_model: str = opt("large-v3-turbo", "STT_LOCAL_MODEL", dialog=True, restart=False)
     mic_ptt_key: str = opt("F8", "MIC_PTT_KEY", dialog=True)  # held: push-to-talk (global on Windows)
     mic_director_key: str = opt("F9", "MIC_DIRECTOR_KEY", dialog=True)  # held: director whisper
+    # viewer memory (aischoco_gui/viewers/; README "Viewer memory", DESIGN.md §4.9)
+    viewer_memory: str = opt("on", "VIEWER_MEMORY", choices=("on", "off"), dialog=True, restart=False)
+    viewer_card_tokens: int = opt(120, "VIEWER_CARD_TOKENS", dialog=True, restart=False)  # per viewer card in a turn
+    viewer_facts_auto_accept: bool = opt(False, "VIEWER_FACTS_AUTO_ACCEPT", dialog=True, restart=False)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -354,6 +358,8 @@ def validate(s: Settings) -> dict[str, str]:
         problems["stt_vad_max_s"] = "must be more than 0"
     if not 0.0 <= s.barge_in_duck_gain <= 1.0:
         problems["barge_in_duck_gain"] = "must be between 0 and 1"
+    if not 30 <= s.viewer_card_tokens <= 1000:
+        problems["viewer_card_tokens"] = f"must be between 30 and 1000 (got {s.viewer_card_tokens})"
     problems.update(key_problems(s.mic_ptt_key, s.mic_director_key))
     return problems
 

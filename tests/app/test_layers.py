@@ -3,7 +3,7 @@
 Bottom: shared models, events and small policies. ``audio/`` is a bottom-layer utility package
 (PCM helpers, ring buffer, the output sink) that adapters may use. Middle: the adapters, side by
 side — none imports another, the pipeline, a feature, the composition root or Qt. Above: the
-pipeline and feature folders (``tarot/``). Top: ``compose``, ``gui/``, ``app``.
+pipeline and feature folders (``tarot/``, ``viewers/``). Top: ``compose``, ``gui/``, ``app``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "pro
           "frozen", "audio", "wordfilter", "homoglyphs_table", "net", "settings_text", ""}  # "": the package itself
 BOTTOM.add("hotkeys")  # key names of the held mic keys (settings validation and the Windows poller)
 QT = ("PySide6", "qasync", "shiboken6")
+FEATURES = ("pipeline", "tarot", "viewers")  # above the adapters: they use them only through the protocols
 
 
 def module_name(path: Path) -> str:
@@ -105,10 +106,12 @@ def violations() -> list[str]:
                 bad.append(f"adapter {name} imports {imp}")
             if layer in BOTTOM and layer and target not in BOTTOM:
                 bad.append(f"bottom-layer {name} imports {imp}")
-            if layer in ("pipeline", "tarot") and target in ADAPTERS:
+            if layer in FEATURES and target in ADAPTERS:
                 bad.append(f"{name} imports adapter {imp} (use the protocols)")
-            if layer in ("pipeline", "tarot") and target in ("compose", "gui", "app"):
+            if layer in FEATURES and target in ("compose", "gui", "app"):
                 bad.append(f"{name} imports the layer above it: {imp}")
+            if layer == "pipeline" and target == "viewers":
+                bad.append(f"{name} imports the viewers feature: {imp} (use protocols.ViewerMemory)")
     return bad
 
 
@@ -121,6 +124,7 @@ def test_no_import_cycles():
 
 
 @pytest.mark.parametrize("line", [
+    "from aischoco_gui.viewers.memory import ViewerMemory",
     "from aischoco_gui.pipeline.approval import Draft",
     "from aischoco_gui.llm.client import LLMClient",
     "from aischoco_gui import compose",
@@ -137,3 +141,18 @@ def test_the_checker_catches_a_wrong_import(tmp_path, monkeypatch, line):
 
 def test_the_checker_catches_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize(("folder", "line"), [
+    ("llm", "from aischoco_gui.viewers.card import prompt_card"),  # the card reaches the LLM as message data
+    ("pipeline", "from aischoco_gui.viewers.memory import ViewerMemory"),  # the pipeline sees a Protocol
+    ("viewers", "from aischoco_gui.llm.tokens import TokenCounter"),
+    ("viewers", "from aischoco_gui import compose"),
+    ("viewers", "from PySide6.QtCore import QObject"),
+])
+def test_viewer_memory_stays_a_feature(tmp_path, monkeypatch, folder, line):
+    fake = tmp_path / "aischoco_gui"
+    (fake / folder).mkdir(parents=True)
+    (fake / folder / "bad.py").write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["PKG"]), "PKG", fake)
+    assert violations(), (folder, line)

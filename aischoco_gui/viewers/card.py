@@ -1,0 +1,94 @@
+"""What one turn's prompt gets about a viewer: a compact card within a token budget.
+
+The card is data about a viewer, so ``llm/prompt.py`` puts it in the user message as escaped JSON
+(never in the system message, never in conversation memory). ``greet`` is set once per show per viewer:
+``first_time`` for a new viewer, ``returning`` for one seen in an earlier show; the persona greets then,
+and not again on their later messages.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aischoco_gui.viewers.store import Card
+
+FIRST_TIME = "first_time"
+RETURNING = "returning"
+MIN_BUDGET = 30
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative o200k estimate (the same rule as ``llm.tokens.estimate_tokens``: ~1 token per Korean
+    syllable, ~3 ASCII characters per token). ``bench/viewer_memory.py`` checks it against the real tokenizer."""
+    ascii_n = sum(1 for ch in text if ord(ch) < 128)
+    return (len(text) - ascii_n) + ascii_n // 3 + 1
+
+
+def ago(seconds: float) -> str:
+    """'3일 전' — Korean, like the prompt around it."""
+    s = max(0, int(seconds))
+    if s < 3600:
+        return f"{max(1, s // 60)}분 전"
+    if s < 86400:
+        return f"{s // 3600}시간 전"
+    if s < 86400 * 60:
+        return f"{s // 86400}일 전"
+    if s < 86400 * 730:
+        return f"{s // (86400 * 30)}개월 전"
+    return f"{s // (86400 * 365)}년 전"
+
+
+def previous_visit(card: Card, show: int) -> int | None:
+    """When this viewer was last seen before the current show (None: never — a first-timer)."""
+    return card.prev_seen if card.last_show == show else card.last_seen
+
+
+def is_first_time(card: Card | None, show: int) -> bool:
+    return card is None or previous_visit(card, show) is None
+
+
+def prompt_card(card: Card | None, nickname: str, *, show: int, now: float, greet: bool,
+                budget_tokens: int) -> dict[str, Any]:
+    """The card as a small dict (short keys; values Korean where a human reads them), cut to the budget:
+    the oldest facts go first, then the note is shortened; the nickname and greeting always stay."""
+    out: dict[str, Any] = {"nick": nickname}
+    first = is_first_time(card, show)
+    if greet:
+        out["greet"] = FIRST_TIME if first else RETURNING
+    if card is None:
+        return out
+    prev = previous_visit(card, show)
+    if prev is not None:
+        out["last_visit"] = ago(now - prev)
+        out["shows"] = card.shows if card.last_show == show else card.shows + 1
+    out["messages"] = card.messages
+    if card.donation_count:
+        out["donated"] = f"₩{card.donation_total:,} ({card.donation_count}회)"
+    if card.sub_months:
+        tier = f"{card.sub_tier}단계 " if card.sub_tier and card.sub_tier > 1 else ""
+        out["subscribed"] = f"{tier}{card.sub_months}개월"
+    if card.note:
+        out["note"] = card.note
+    if card.facts:
+        out["facts"] = [f.text for f in reversed(card.facts)]  # newest first: cut from the end
+    budget = max(MIN_BUDGET, budget_tokens)
+
+    def size() -> int:
+        return estimate_tokens(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
+
+    while size() > budget and out.get("facts"):
+        out["facts"].pop()
+        if not out["facts"]:
+            del out["facts"]
+    while size() > budget and out.get("note"):
+        over = size() - budget
+        keep = max(0, len(out["note"]) - over - 1)
+        out["note"] = out["note"][:keep].rstrip() + "…" if keep > 3 else ""
+        if not out["note"]:
+            del out["note"]
+    for k in ("subscribed", "donated", "shows", "messages", "last_visit"):
+        if size() <= budget:
+            break
+        out.pop(k, None)
+    return out
