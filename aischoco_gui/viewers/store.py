@@ -331,7 +331,10 @@ class ViewerStore:
         """For the command line: the file must exist and be of a schema this app knows (never set aside)."""
         if not path.exists():
             raise ViewerError(tr("viewers.error.no_file", path=path))
-        conn = connect(path, read_only=read_only)
+        try:
+            conn = connect(path, read_only=read_only)
+        except sqlite3.DatabaseError as e:
+            raise ViewerError(tr("viewers.error.corrupt", path=path, error=e)) from e
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
