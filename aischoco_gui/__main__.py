@@ -2,6 +2,8 @@
 
 ``aischoco --tts-worker …`` runs the TTS worker instead: the frozen app has no ``python -m``,
 so :func:`aischoco_gui.tts.worker.worker_command` starts the same exe with this flag.
+``aischoco viewers …`` is the viewer memory's command line (``viewers/cli.py``): no window, no Qt, no
+single-instance lock, so it works while the app runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from aischoco_gui.tts.server import main as worker_main
 
         return worker_main(argv[1:])
+    if argv[:1] == ["viewers"]:
+        from aischoco_gui.viewers.cli import main as viewers_main
+
+        return viewers_main(argv[1:])
     from aischoco_gui.app import main as app_main
 
     try:

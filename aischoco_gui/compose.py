@@ -51,9 +51,9 @@ from aischoco_gui.tarot.feature import TarotFeature, llm_interpret
 from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
-from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
 from aischoco_gui.viewers.store import VIEWERS_FILE
+from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
 
 log = logging.getLogger(__name__)

@@ -175,7 +175,7 @@ async def test_a_command_line_holding_the_lock_delays_writes_but_loses_nothing(t
     other = sqlite3.connect(path, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # another process writing for longer than the busy timeout allows
     try:
-        for i in range(20):
+        for _ in range(20):
             vm.observe(chat("락 중에", sender="v1"))
         await asyncio.sleep(0.6)
         assert stored(path, "chzzk:v1") is None

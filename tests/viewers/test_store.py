@@ -73,7 +73,7 @@ def test_facts_note_pin_and_their_errors(tmp_path):
     st = fresh_store(tmp_path / "v.sqlite3")
     with st.transaction():
         st.apply_deltas([delta("chzzk:a", "딸기우유", SHOW1, SHOW1)])
-        st.add_fact("chzzk:a", Fact("키우는 고양이 이름은 나비", SHOW1, "우리 나비가 오늘 아팠어요 ㅠㅠ 병원 다녀왔어요"))
+        st.add_fact("chzzk:a", Fact("키우는 고양이 이름은 나비", SHOW1, "우리 나비가 오늘 아팠어요 ㅠㅠ 병원 다녀왔음"))
         st.add_fact("chzzk:a", Fact("키우는 고양이 이름은 나비", SHOW1, "중복"))  # not twice
         st.add_fact("chzzk:a", Fact("다음 주 시험", SHOW1 + 1, "다음 주 시험이라 공부해요"))
         st.set_note("chzzk:a", "  첫 방송부터 본 분 ")
