@@ -31,6 +31,8 @@ class Bridge(QObject):
     overlay = Signal(object)  # overlay-specific data (a dict)
     mic_transcript = Signal(str, bool)  # text, director (a private whisper)
     mic_metrics = Signal(object)  # one voice turn's latency (a dict: transcript_s, llm_request_s, first_audio_s)
+    viewers_changed = Signal(object)  # viewer memory wrote: {"keys": [...], "forgotten": [...]}
+    fact_proposals = Signal(list)  # the viewer facts waiting for the streamer (viewers.memory.Proposal)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,10 @@ class Bridge(QObject):
             self.mic_transcript.emit(str(d.get("text", "")), bool(d.get("director")))
         elif k is EventKind.MIC_METRICS:
             self.mic_metrics.emit(d.get("metrics") or d)
+        elif k is EventKind.VIEWERS_CHANGED:
+            self.viewers_changed.emit(dict(d))
+        elif k is EventKind.FACT_PROPOSALS:
+            self.fact_proposals.emit(list(d.get("proposals") or []))
 
     def close(self) -> None:
         self._unsubscribe()

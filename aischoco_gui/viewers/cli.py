@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,47 +19,15 @@ from typing import Any, TextIO
 from aischoco_gui.i18n import set_language, tr
 from aischoco_gui.paths import atomic_write_text, user_dirs
 from aischoco_gui.viewers import strings  # noqa: F401  (registers the text used below)
+from aischoco_gui.viewers.describe import card_lines, day, fact_line
 from aischoco_gui.viewers.exchange import ImportProblem, card_to_json, export_document, parse_document
 from aischoco_gui.viewers.store import (
     SORTS,
     VIEWERS_FILE,
-    Card,
     ViewerError,
     ViewerStore,
     open_store,
 )
-
-
-def day(t: int | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else tr("viewers.card.none")
-
-
-def card_lines(c: Card) -> list[tuple[str, str]]:
-    """The card as (label, value) lines (the command line and the panel show the same)."""
-    none = tr("viewers.card.none")
-    sub = (tr("viewers.card.sub_value", tier=c.sub_tier or 1, name=c.sub_tier_name, months=c.sub_months or 0)
-           if c.sub_months else none)
-    don = (tr("viewers.card.donation_value", total=c.donation_total, count=c.donation_count)
-           if c.donation_count else none)
-    return [
-        (tr("viewers.card.id"), c.key),
-        (tr("viewers.card.nicknames"), ", ".join(c.nicknames or [c.nickname])),
-        (tr("viewers.card.first_seen"), day(c.first_seen)),
-        (tr("viewers.card.last_seen"), day(c.last_seen)),
-        (tr("viewers.card.shows"), str(c.shows)),
-        (tr("viewers.card.messages"), str(c.messages)),
-        (tr("viewers.card.donations"), don),
-        (tr("viewers.card.subscription"), sub),
-        (tr("viewers.card.pinned"), tr("viewers.card.yes") if c.pinned else tr("viewers.card.no")),
-        (tr("viewers.card.note"), c.note or none),
-    ]
-
-
-def fact_line(text: str, at: int, source: str) -> str:
-    when = time.strftime("%Y-%m-%d", time.localtime(at))
-    if source:
-        return tr("viewers.card.fact_line", text=text, when=when, source=source)
-    return tr("viewers.card.fact_typed", text=text, when=when)
 
 
 def parser() -> argparse.ArgumentParser:
