@@ -34,6 +34,26 @@ def card_lines(c: Card) -> list[tuple[str, str]]:
     ]
 
 
+def summary_lines(c: Card) -> list[str]:
+    """The card in three or four short lines (the viewers panel, where height is scarce)."""
+    out = [tr("viewers.card.line_id", nick=c.nickname or c.platform_id, id=c.key)
+           + (f" · {tr('viewers.card.rehearsal')}" if c.rehearsal else "")]
+    if len(c.nicknames) > 1:
+        out.append(f"{tr('viewers.card.nicknames')}: {', '.join(c.nicknames)}")
+    out.append(tr("viewers.card.line_visits", first=day(c.first_seen)[:10], last=day(c.last_seen)[:10],
+                  shows=c.shows, messages=c.messages))
+    money = []
+    if c.donation_count:
+        money.append(f"{tr('viewers.card.donations')} "
+                     + tr("viewers.card.donation_value", total=c.donation_total, count=c.donation_count))
+    if c.sub_months:
+        money.append(f"{tr('viewers.card.subscription')} "
+                     + tr("viewers.card.sub_value", tier=c.sub_tier or 1, name=c.sub_tier_name, months=c.sub_months))
+    if money:
+        out.append(" · ".join(money))
+    return out
+
+
 def fact_line(text: str, at: int, source: str) -> str:
     when = time.strftime("%Y-%m-%d", time.localtime(at))
     if source:

@@ -74,4 +74,8 @@ register({
     "viewers.card.yes": ("예", "yes"),
     "viewers.card.no": ("아니요", "no"),
     "viewers.card.none": ("—", "—"),
+    "viewers.card.line_id": ("{nick} · {id}", "{nick} · {id}"),
+    "viewers.card.rehearsal": ("리허설 시청자", "rehearsal viewer"),
+    "viewers.card.line_visits": ("처음 {first} · 마지막 {last} · 방송 {shows}회 · 메시지 {messages}",
+                                 "first {first} · last {last} · {shows} shows · {messages} messages"),
 })

@@ -133,7 +133,7 @@ def test_every_button_of_the_viewers_panel(qtbot, qloop, home):  # noqa: F811
 def test_proposed_facts_are_accepted_edited_or_rejected_beside_the_drafts(qtbot, qloop, home):  # noqa: F811
     win, services, vm = make_window(qtbot, qloop, home)
     facts = win.reply_panel.facts
-    assert facts.list.isHidden()  # nothing waits
+    assert facts.title.isHidden() and facts.list.isHidden()  # nothing waits
     msg = chat("우리 고양이 나비가 오늘 생일이에요", sender="v1", nick="딸기우유")
     vm.observe(msg)
     vm.propose(msg, "키우는 고양이 이름은 나비")
@@ -141,8 +141,8 @@ def test_proposed_facts_are_accepted_edited_or_rejected_beside_the_drafts(qtbot,
 
     async def scenario() -> None:
         await wait_until(lambda: facts.list.count() == 2 and not facts.list.isHidden(), 5, "proposals shown")
-        assert "딸기우유" in facts.list.item(0).text() and "우리 고양이 나비가" in facts.list.item(0).text()
-        assert tr("facts.title", n=2) == facts.title.text()
+        assert "딸기우유" in facts.list.item(0).text() and "우리 고양이 나비가" in facts.title.text()
+        assert "(2" in facts.title.text() and "딸기우유" in facts.title.text()
         facts.list.setCurrentRow(0)
         facts.text.setText("고양이 이름: 나비")
         facts.accept_btn.click()
@@ -150,8 +150,10 @@ def test_proposed_facts_are_accepted_edited_or_rejected_beside_the_drafts(qtbot,
                          ["고양이 이름: 나비"], 5, "edited fact stored")
         await wait_until(lambda: facts.list.count() == 1, 5, "one left")
         await wait_until(lambda: "딸기우유" in facts.result.text(), 5, "the result line")
+        assert facts.list.isHidden() and not facts.title.isHidden()  # one left: no list to pick from
+        assert "고양이 생일은 3월" == facts.text.text()
         facts.reject_btn.click()
-        await wait_until(lambda: facts.list.isHidden() and vm.proposals == [], 5, "rejected")
+        await wait_until(lambda: facts.title.isHidden() and vm.proposals == [], 5, "rejected")
         assert [f.text for f in stored(vm, "chzzk:v1").facts] == ["고양이 이름: 나비"]
         await vm.stop()
 

@@ -1,7 +1,8 @@
 """Proposed viewer facts, beside the drafts (issue 24): the AI proposes, the streamer decides.
 
-A strip in the AI replies panel, hidden while nothing waits: each line names the viewer, the fact and
-the message it came from; pick one, change its text if needed, then accept or reject. With
+A strip in the AI replies panel, hidden while nothing waits, two lines high: the viewer and the message
+the fact came from, then the fact (editable) with accept / reject; a short list to pick from appears
+only while more than one waits. With
 ``VIEWER_FACTS_AUTO_ACCEPT`` on nothing waits here (facts are stored at once).
 """
 
@@ -12,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.gui.panels.moderation import ResultLine
 from aischoco_gui.i18n import register, tr
 
 register({
-    "facts.title": ("💡 기억할까요? ({n})", "💡 Remember this? ({n})"),
+    "facts.title": ("💡 기억할까요? {nick} — “{source}”", "💡 Remember this? {nick} — “{source}”"),
+    "facts.title_more": ("💡 기억할까요? ({n}개 대기) {nick} — “{source}”",
+                         "💡 Remember this? ({n} waiting) {nick} — “{source}”"),
     "facts.line": ("{nick}: {text} — “{source}”", "{nick}: {text} — “{source}”"),
     "facts.accept": ("기억하기", "Remember"),
     "facts.reject": ("버리기", "Drop"),
@@ -40,11 +43,11 @@ class FactProposals(QWidget):
         super().__init__(parent)
         self.services = services
         self.proposals: list[Any] = []
-        self.title = QLabel(self)
+        self.title = ElidedLabel("", self)
         self.title.setObjectName("facts_title")
         self.list = QListWidget(self)
         self.list.setObjectName("facts_list")
-        self.list.setMaximumHeight(64)
+        self.list.setMaximumHeight(self.list.fontMetrics().height() * 2 + 10)  # two proposals; scrolls beyond
         self.text = QLineEdit(self)
         self.text.setObjectName("facts_text")
         self.text.setToolTip(tr("facts.edit_tip"))
@@ -59,9 +62,10 @@ class FactProposals(QWidget):
         row.addWidget(self.reject_btn)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
+        lay.setSpacing(2)
         lay.addWidget(self.title)
-        lay.addWidget(self.list)
         lay.addLayout(row)
+        lay.addWidget(self.list)
         lay.addWidget(self.result)
         self.list.currentRowChanged.connect(self._picked)
         self.accept_btn.clicked.connect(lambda _=False: self._decide("accept"))
@@ -84,10 +88,10 @@ class FactProposals(QWidget):
             if p.id == keep:
                 row = i
         self.list.blockSignals(False)
-        self.title.setText(tr("facts.title", n=len(self.proposals)))
         has = bool(self.proposals)
-        for w in (self.title, self.list, self.text, self.accept_btn, self.reject_btn):
+        for w in (self.title, self.text, self.accept_btn, self.reject_btn):
             w.setVisible(has)
+        self.list.setVisible(len(self.proposals) > 1)
         if has:
             self.list.setCurrentRow(row)
             self._picked(row)
@@ -100,7 +104,11 @@ class FactProposals(QWidget):
 
     def _picked(self, row: int) -> None:
         if 0 <= row < len(self.proposals):
-            self.text.setText(self.proposals[row].text)
+            p = self.proposals[row]
+            self.text.setText(p.text)
+            n = len(self.proposals)
+            self.title.setText(tr("facts.title_more", n=n, nick=p.nickname, source=p.source) if n > 1
+                               else tr("facts.title", nick=p.nickname, source=p.source))
 
     def _decide(self, action: str) -> None:
         pid = self.selected_id()

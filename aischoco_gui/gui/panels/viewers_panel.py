@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,7 +36,7 @@ from aischoco_gui.gui.coalesce import Coalescer
 from aischoco_gui.gui.panels.moderation import ResultLine, confirm
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.viewers import strings  # noqa: F401  (card labels)
-from aischoco_gui.viewers.describe import card_lines, day, fact_line
+from aischoco_gui.viewers.describe import day, fact_line, summary_lines
 from aischoco_gui.viewers.store import Card, Row, ViewerError
 
 register({
@@ -69,8 +70,7 @@ register({
                           "Viewer memory is off. Turn it on in Settings → AI → Viewer memory."),
     "viewers.panel.opening": ("시청자 기억 파일을 여는 중…", "Opening the viewer memory file…"),
     "viewers.panel.count": ("{n}명", "{n} viewers"),
-    "viewers.panel.count_more": ("{n}명 (더 있으면 검색하세요)", "{n} viewers (search to find more)"),
-    "viewers.panel.rehearsal": ("리허설 시청자", "rehearsal viewer"),
+    "viewers.panel.count_more": ("{n}명+ (검색하세요)", "{n}+ (search)"),
 })
 
 SORTS = ("last_seen", "messages", "donations")
@@ -113,7 +113,7 @@ class ViewersPanel(QWidget):
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in (1, 2, 3):
             head.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMinimumHeight(110)
+        self.table.setMinimumHeight(72)  # three rows; the splitter below gives it the rest
 
         self.box = QGroupBox(tr("viewers.panel.card"), self)
         self.details = QLabel(tr("viewers.panel.pick"), self.box)
@@ -123,7 +123,7 @@ class ViewersPanel(QWidget):
         self.note = QPlainTextEdit(self.box)
         self.note.setObjectName("viewer_note")
         self.note.setPlaceholderText(tr("viewers.panel.note"))
-        self.note.setMaximumHeight(56)
+        self.note.setMaximumHeight(44)
         self.save_note_btn = QPushButton(tr("viewers.panel.save_note"), self.box)
         self.save_note_btn.setObjectName("viewer_save_note")
         self.pin_btn = QPushButton(tr("viewers.panel.pin"), self.box)
@@ -132,7 +132,7 @@ class ViewersPanel(QWidget):
         self.pin_btn.setToolTip(tr("viewers.panel.pin_tip"))
         self.facts = QListWidget(self.box)
         self.facts.setObjectName("viewer_facts")
-        self.facts.setMaximumHeight(96)
+        self.facts.setMaximumHeight(64)
         self.facts.setWordWrap(True)
         self.fact_text = QLineEdit(self.box)
         self.fact_text.setObjectName("viewer_fact_text")
@@ -169,12 +169,20 @@ class ViewersPanel(QWidget):
         card.addWidget(QLabel(tr("viewers.panel.facts"), self.box))
         card.addWidget(self.facts)
         card.addLayout(fact_row)
+        card.setSpacing(4)
+        self.split = QSplitter(Qt.Orientation.Vertical, self)  # the streamer can give the list or the card room
+        self.split.setObjectName("viewers_split")
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.table)
+        self.split.addWidget(self.box)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 0)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
         lay.addLayout(top)
         lay.addWidget(self.state)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.box)
+        lay.addWidget(self.split, 1)
         lay.addWidget(self.result)
 
         self.query_soon = Coalescer(self.request_list, 300, self)  # typing → one query
@@ -233,11 +241,12 @@ class ViewersPanel(QWidget):
                 selected = i
         if selected >= 0:
             self.table.selectRow(selected)
+            self.table.scrollToItem(self.table.item(selected, 0))
         self.table.blockSignals(False)
         self._update_state()
         n = len(self.rows)
-        self.state.setText(tr("viewers.panel.count_more" if n >= 200 else "viewers.panel.count", n=n))
-        self.state.setVisible(True)
+        count = tr("viewers.panel.count_more" if n >= 200 else "viewers.panel.count", n=n)
+        self.table.horizontalHeaderItem(0).setText(f"{tr('viewers.panel.col.nick')} · {count}")
 
     def _row_selected(self) -> None:
         items = self.table.selectedItems()
@@ -252,6 +261,7 @@ class ViewersPanel(QWidget):
         for i, r in enumerate(self.rows):
             if r.key == key:
                 self.table.selectRow(i)
+                self.table.scrollToItem(self.table.item(i, 0))
                 return
         self.open_card(key)
 
@@ -280,10 +290,8 @@ class ViewersPanel(QWidget):
             self.pin_btn.setChecked(False)
             self._fact_selected(-1)
             return
-        lines = [f"<b>{_esc(label)}</b>: {_esc(value)}" for label, value in card_lines(card)
-                 if label not in (tr("viewers.card.note"), tr("viewers.card.pinned"))]
-        if card.rehearsal:
-            lines.insert(0, f"<i>{_esc(tr('viewers.panel.rehearsal'))}</i>")
+        lines = [_esc(x) for x in summary_lines(card)]
+        lines[0] = f"<b>{lines[0]}</b>"
         self.details.setText("<br>".join(lines))
         if not self.note.hasFocus() or not self.note.document().isModified():
             self.note.setPlainText(card.note)
