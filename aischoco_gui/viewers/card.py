@@ -19,10 +19,15 @@ MIN_BUDGET = 30
 
 
 def estimate_tokens(text: str) -> int:
-    """A conservative o200k estimate (the same rule as ``llm.tokens.estimate_tokens``: ~1 token per Korean
-    syllable, ~3 ASCII characters per token). ``bench/viewer_memory.py`` checks it against the real tokenizer."""
+    """A conservative o200k estimate: ~1 token per Korean syllable (common words merge into fewer), ~2.5 ASCII
+    characters per token (JSON punctuation and digits split finely). ``bench/viewer_memory.py`` checks it
+    against the real tokenizer on thousands of cards (none over the budget)."""
     ascii_n = sum(1 for ch in text if ord(ch) < 128)
-    return (len(text) - ascii_n) + ascii_n // 3 + 1
+    return (len(text) - ascii_n) + (2 * ascii_n + 4) // 5 + 1
+
+
+def _json(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 
 def ago(seconds: float) -> str:
@@ -68,27 +73,34 @@ def prompt_card(card: Card | None, nickname: str, *, show: int, now: float, gree
     if card.sub_months:
         tier = f"{card.sub_tier}단계 " if card.sub_tier and card.sub_tier > 1 else ""
         out["subscribed"] = f"{tier}{card.sub_months}개월"
-    if card.note:
-        out["note"] = card.note
-    if card.facts:
-        out["facts"] = [f.text for f in reversed(card.facts)]  # newest first: cut from the end
     budget = max(MIN_BUDGET, budget_tokens)
-
-    def size() -> int:
-        return estimate_tokens(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
-
-    while size() > budget and out.get("facts"):
-        out["facts"].pop()
-        if not out["facts"]:
-            del out["facts"]
-    while size() > budget and out.get("note"):
-        over = size() - budget
-        keep = max(0, len(out["note"]) - over - 1)
-        out["note"] = out["note"][:keep].rstrip() + "…" if keep > 3 else ""
-        if not out["note"]:
-            del out["note"]
-    for k in ("subscribed", "donated", "shows", "messages", "last_visit"):
-        if size() <= budget:
+    # One pass (a turn may carry five cards): what is always sent, then the note, then facts newest first.
+    note = card.note
+    facts = [f.text for f in reversed(card.facts)]
+    used = estimate_tokens(_json(out))
+    if note:
+        room = budget - used - estimate_tokens('"note":"",')
+        if estimate_tokens(note) > room:  # keep the start of the note
+            keep = len(note)
+            while keep > 3 and estimate_tokens(note[:keep]) + 1 > room:
+                keep = keep * 3 // 4
+            note = note[:keep].rstrip() + "…" if keep > 3 else ""
+        if note:
+            out["note"] = note
+            used += estimate_tokens(f'"note":"{note}",')
+    kept = []
+    if facts:
+        used += estimate_tokens('"facts":[],')
+        for f in facts:
+            cost = estimate_tokens(f) + 1  # its quotes and comma
+            if used + cost > budget:
+                break
+            kept.append(f)
+            used += cost
+    if kept:
+        out["facts"] = kept
+    for k in ("subscribed", "donated", "shows", "messages", "last_visit"):  # only when the budget is tiny
+        if estimate_tokens(_json(out)) <= budget:
             break
         out.pop(k, None)
     return out

@@ -100,7 +100,8 @@ class ViewerMemory:
         self.bus = bus
         self.config = config or MemoryConfig()
         self.clock = clock
-        self.show = int(clock()) if show is None else show  # this run of the app is one "show"
+        # this run of the app is one "show": its start in milliseconds (two runs never share one)
+        self.show = int(clock() * 1000) if show is None else show
         self.proposals: list[Proposal] = []
         self.error = ""  # why the memory could not open (it then stays empty for this show)
         self.set_aside: Path | None = None  # where an unusable file was moved at start

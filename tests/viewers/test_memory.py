@@ -101,7 +101,7 @@ async def test_a_first_timer_and_a_regular_are_greeted_once_per_show(tmp_path):
 
 
 async def test_the_card_keeps_to_its_token_budget_and_pinned_viewers_go_first(tmp_path):
-    vm = await started(tmp_path / VIEWERS_FILE, card_tokens=60, max_cards=2)
+    vm = await started(tmp_path / VIEWERS_FILE, card_tokens=100, max_cards=2)
     for i in range(3):
         vm.observe(chat("안녕", sender=f"v{i}", nick=f"시청자{i}"))
     for n in range(10):
