@@ -6,9 +6,10 @@ each hold their own :class:`ViewerStore`. Every connection runs in WAL mode with
 deleted card's bytes are overwritten with zeros; :meth:`ViewerStore.checkpoint` then folds the WAL back
 into the file and truncates it, so after "forget" neither file holds the viewer's rows.
 
-Facts are one compressed JSON array per viewer (``[[text, said_at, source], …]``, at most
+Facts are one compressed JSON array per viewer (``[[text, said_at_minute, source], …]``, at most
 :data:`MAX_FACTS`): they are always read and written together with their card, and one row per viewer
-keeps 100,000 viewers × 20 facts within the size budget (see ``bench/viewer_memory.py``).
+(with minute times, 24-character source excerpts and 8 KB pages) keeps 100,000 viewers × 20 facts
+within the size budget (see ``bench/viewer_memory.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ APPLICATION_ID = 0x41494356  # "AICV": this file is aischoco's viewer memory
 MAX_FACTS = 20
 MAX_NICKNAMES = 10
 MAX_FACT_CHARS = 80
-MAX_SOURCE_CHARS = 30  # the message a fact came from, as an excerpt
+MAX_SOURCE_CHARS = 24  # the message a fact came from, as an excerpt
+PAGE_SIZE = 8192  # a new file's page size: ~1 KB fact rows pack with less slack than in 4 KB pages
 MAX_NOTE_CHARS = 500
 BUSY_TIMEOUT_S = 5.0  # another process (the command line) may hold the write lock this long
 SORTS = ("last_seen", "messages", "donations")
@@ -72,7 +74,7 @@ CREATE TABLE nicknames (
 ) WITHOUT ROWID;
 CREATE TABLE facts (
     viewer_id INTEGER PRIMARY KEY REFERENCES viewers(id) ON DELETE CASCADE,
-    data BLOB NOT NULL                        -- zlib(JSON [[text, said_at, source], ...])
+    data BLOB NOT NULL                        -- zlib(JSON [[text, said_at_minute, source], ...])
 );
 """
 
@@ -188,14 +190,15 @@ _CARD_COLUMNS = ("id, key, nickname, first_seen, last_seen, prev_seen, shows, la
 
 
 def encode_facts(facts: Iterable[Fact]) -> bytes:
-    data = [[f.text, int(f.at), f.source] for f in facts]
-    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+    """Times are kept to the minute (what the panel and the command line show is the date)."""
+    data = [[f.text, int(f.at) // 60, f.source] for f in facts]
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
 
 
 def decode_facts(blob: bytes | None) -> list[Fact]:
     if not blob:
         return []
-    return [Fact(str(t), int(a), str(s)) for t, a, s in json.loads(zlib.decompress(blob))]
+    return [Fact(str(t), int(a) * 60, str(s)) for t, a, s in json.loads(zlib.decompress(blob))]
 
 
 def clip(text: str, n: int) -> str:
@@ -215,6 +218,7 @@ def connect(path: Path | str, *, read_only: bool = False, check_same_thread: boo
         if read_only:
             conn.execute("PRAGMA query_only=ON")
         else:
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # only a new, empty file takes it
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL here (journal mode {mode})")

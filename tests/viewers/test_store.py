@@ -10,6 +10,7 @@ from aischoco_gui.viewers.keys import viewer_key
 from aischoco_gui.viewers.store import (
     MAX_FACTS,
     MAX_NICKNAMES,
+    PAGE_SIZE,
     SCHEMA_VERSION,
     Fact,
     NewerSchema,
@@ -104,7 +105,8 @@ def test_at_most_twenty_facts_the_oldest_go(tmp_path):
             st.add_fact("chzzk:a", Fact(f"사실 {i}", SHOW1 + i))
     texts = [f.text for f in st.get("chzzk:a").facts]
     assert len(texts) == MAX_FACTS and texts[0] == "사실 3" and texts[-1] == f"사실 {MAX_FACTS + 2}"
-    assert decode_facts(encode_facts([Fact("가", 1, "나")])) == [Fact("가", 1, "나")]
+    assert decode_facts(encode_facts([Fact("가", 1_760_000_040, "나")])) == [Fact("가", 1_760_000_040, "나")]
+    assert decode_facts(encode_facts([Fact("가", 1_760_000_059, "")]))[0].at == 1_760_000_040  # to the minute
 
 
 def test_search_by_any_nickname_or_id_sorted_pinned_first(tmp_path):
@@ -180,12 +182,12 @@ def test_a_damaged_page_is_found_by_the_check_and_set_aside(tmp_path):
     path = tmp_path / "viewers.sqlite3"
     st = fresh_store(path)
     with st.transaction():
-        st.apply_deltas([delta(f"chzzk:{i}", f"닉{i}", SHOW1, SHOW1) for i in range(2000)])
+        st.apply_deltas([delta(f"chzzk:{i}", f"닉{i}", SHOW1, SHOW1) for i in range(4000)])
     st.checkpoint()
     st.close()
     raw = bytearray(path.read_bytes())
-    assert len(raw) > 8 * 4096
-    raw[5 * 4096: 5 * 4096 + 300] = b"\xff" * 300  # scribble over an interior page
+    assert len(raw) > 8 * PAGE_SIZE
+    raw[5 * PAGE_SIZE: 5 * PAGE_SIZE + 300] = b"\xff" * 300  # scribble over an interior page
     path.write_bytes(bytes(raw))
     opened = open_store(path)
     assert opened.reason == "corrupt" and opened.set_aside.read_bytes() == bytes(raw)
