@@ -401,7 +401,17 @@ def main() -> None:
     ap.add_argument("--start-rounds", type=int, default=None)
     ap.add_argument("--card-tokens", type=int, default=120)
     ap.add_argument("--keep", type=Path, default=None, help="keep (or reuse) the built file here")
+    ap.add_argument("--only", default="", help="burst or start: run that part alone on a --keep file (no report)")
     a = ap.parse_args()
+    if a.only:
+        assert a.keep and a.keep.exists(), "--only needs a built --keep file"
+        if a.only == "burst":
+            print(json.dumps({k: v for k, v in burst(a.keep, 1000, a.seconds or 10.0, 5000, 2).items()
+                              if k != "runs"}, indent=1))
+        else:
+            print(json.dumps({k: v for k, v in startup(a.keep, a.start_rounds or 6).items() if k != "runs"},
+                             indent=1))
+        return
     seconds = a.seconds or (5.0 if a.quick else 10.0)
     rounds = a.start_rounds or (3 if a.quick else 6)
     tmp = Path(tempfile.mkdtemp())

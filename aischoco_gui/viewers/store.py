@@ -329,6 +329,9 @@ class ViewerStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # key → the nickname this connection last wrote for it: a regular chatting all show under one
+        # nickname costs one upsert per flush, not three (forget and import drop the key)
+        self._nick_written: dict[str, str] = {}
 
     @classmethod
     def open_existing(cls, path: Path, *, read_only: bool = False) -> ViewerStore:
@@ -428,41 +431,42 @@ class ViewerStore:
 
     # -- writes (call inside :meth:`transaction` for one commit) --------------------------------
     def apply_deltas(self, deltas: Iterable[Delta]) -> list[str]:
-        """Add counted activity (upsert per viewer; a new show moves ``last_seen`` to ``prev_seen``)."""
-        keys = []
-        for d in deltas:
-            self.conn.execute(
-                "INSERT INTO viewers (key, nickname, first_seen, last_seen, prev_seen, shows, last_show, messages, "
-                "donation_total, donation_count, sub_tier, sub_tier_name, sub_months) "
-                "VALUES (:key, :nickname, :first, :last, NULL, 1, :show, :messages, :donation_total, "
-                ":donation_count, :sub_tier, :sub_tier_name, :sub_months) "
-                "ON CONFLICT(key) DO UPDATE SET "
-                "prev_seen = CASE WHEN last_show <> excluded.last_show THEN last_seen ELSE prev_seen END, "
-                "shows = shows + (last_show <> excluded.last_show), "
-                "last_show = excluded.last_show, "
-                "nickname = CASE WHEN excluded.last_seen >= last_seen AND excluded.nickname <> '' "
-                "THEN excluded.nickname ELSE nickname END, "
-                "last_seen = max(last_seen, excluded.last_seen), "
-                "messages = messages + excluded.messages, "
-                "donation_total = donation_total + excluded.donation_total, "
-                "donation_count = donation_count + excluded.donation_count, "
-                "sub_tier = coalesce(excluded.sub_tier, sub_tier), "
-                "sub_tier_name = CASE WHEN excluded.sub_tier IS NOT NULL THEN excluded.sub_tier_name "
-                "ELSE sub_tier_name END, "
-                "sub_months = coalesce(excluded.sub_months, sub_months)",
-                d.__dict__)
-            if d.nickname:
-                vid = self._id(d.key)
-                self.conn.execute(
-                    "INSERT INTO nicknames (viewer_id, nickname, last_seen) VALUES (?, ?, ?) "
-                    "ON CONFLICT(viewer_id, nickname) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
-                    (vid, d.nickname, d.last))
-                self.conn.execute(
-                    "DELETE FROM nicknames WHERE viewer_id = ? AND nickname IN (SELECT nickname FROM nicknames "
-                    "WHERE viewer_id = ? ORDER BY last_seen DESC, nickname LIMIT -1 OFFSET ?)",
-                    (vid, vid, MAX_NICKNAMES))
-            keys.append(d.key)
-        return keys
+        """Add counted activity (upsert per viewer; a new show moves ``last_seen`` to ``prev_seen``). Three
+        ``executemany`` calls, so the writer thread holds the GIL as little as possible while the loop runs."""
+        rows = [d.__dict__ for d in deltas]
+        self.conn.executemany(
+            "INSERT INTO viewers (key, nickname, first_seen, last_seen, prev_seen, shows, last_show, messages, "
+            "donation_total, donation_count, sub_tier, sub_tier_name, sub_months) "
+            "VALUES (:key, :nickname, :first, :last, NULL, 1, :show, :messages, :donation_total, "
+            ":donation_count, :sub_tier, :sub_tier_name, :sub_months) "
+            "ON CONFLICT(key) DO UPDATE SET "
+            "prev_seen = CASE WHEN last_show <> excluded.last_show THEN last_seen ELSE prev_seen END, "
+            "shows = shows + (last_show <> excluded.last_show), "
+            "last_show = excluded.last_show, "
+            "nickname = CASE WHEN excluded.last_seen >= last_seen AND excluded.nickname <> '' "
+            "THEN excluded.nickname ELSE nickname END, "
+            "last_seen = max(last_seen, excluded.last_seen), "
+            "messages = messages + excluded.messages, "
+            "donation_total = donation_total + excluded.donation_total, "
+            "donation_count = donation_count + excluded.donation_count, "
+            "sub_tier = coalesce(excluded.sub_tier, sub_tier), "
+            "sub_tier_name = CASE WHEN excluded.sub_tier IS NOT NULL THEN excluded.sub_tier_name "
+            "ELSE sub_tier_name END, "
+            "sub_months = coalesce(excluded.sub_months, sub_months)",
+            rows)
+        named = [r for r in rows if r["nickname"] and self._nick_written.get(r["key"]) != r["nickname"]]
+        self.conn.executemany(
+            "INSERT INTO nicknames (viewer_id, nickname, last_seen) SELECT id, :nickname, :last FROM viewers "
+            "WHERE key = :key ON CONFLICT(viewer_id, nickname) DO UPDATE SET "
+            "last_seen = max(last_seen, excluded.last_seen)", named)
+        self.conn.executemany(  # keep the latest MAX_NICKNAMES
+            "DELETE FROM nicknames WHERE viewer_id = (SELECT id FROM viewers WHERE key = :key) AND nickname IN "
+            "(SELECT nickname FROM nicknames WHERE viewer_id = (SELECT id FROM viewers WHERE key = :key) "
+            f"ORDER BY last_seen DESC, nickname LIMIT -1 OFFSET {MAX_NICKNAMES})", [{"key": r["key"]} for r in named])
+        if len(self._nick_written) > 200_000:
+            self._nick_written.clear()
+        self._nick_written.update((r["key"], r["nickname"]) for r in named)
+        return [r["key"] for r in rows]
 
     def _id(self, key: str) -> int:
         r = self.conn.execute("SELECT id FROM viewers WHERE key = ?", (key,)).fetchone()
@@ -524,6 +528,7 @@ class ViewerStore:
 
     def forget(self, key: str) -> None:
         """Delete the card, its nicknames and facts (secure delete zeroes their bytes; checkpoint after)."""
+        self._nick_written.pop(key, None)
         if self.conn.execute("DELETE FROM viewers WHERE key = ?", (key,)).rowcount == 0:
             raise UnknownViewer(key)
 
@@ -538,6 +543,7 @@ class ViewerStore:
 
     def put_card(self, card: Card) -> bool:
         """Write a whole card (import): replaces the card with the same key. True if one was replaced."""
+        self._nick_written.pop(card.key, None)
         old = self.conn.execute("SELECT id FROM viewers WHERE key = ?", (card.key,)).fetchone()
         if old is not None:
             self.conn.execute("DELETE FROM viewers WHERE id = ?", (old[0],))

@@ -61,6 +61,18 @@ def test_counts_add_up_within_a_show_and_a_new_show_moves_last_seen_back(tmp_pat
     assert c.nicknames == ["딸기라떼", "딸기우유"] and c.nickname == "딸기라떼"  # latest first
 
 
+def test_a_nickname_used_again_comes_first_again(tmp_path):
+    st = fresh_store(tmp_path / "v.sqlite3")
+    for i, nick in enumerate(("가나", "다라", "다라", "가나")):  # one flush each, as the writer does
+        with st.transaction():
+            st.apply_deltas([delta("chzzk:a", nick, SHOW1 + i, SHOW1)])
+    assert st.get("chzzk:a").nicknames == ["가나", "다라"] and st.get("chzzk:a").nickname == "가나"
+    with st.transaction():
+        st.forget("chzzk:a")
+        st.apply_deltas([delta("chzzk:a", "가나", SHOW1 + 9, SHOW1)])  # back after being forgotten
+    assert st.get("chzzk:a").nicknames == ["가나"]
+
+
 def test_nicknames_are_capped_latest_kept(tmp_path):
     st = fresh_store(tmp_path / "v.sqlite3")
     with st.transaction():
