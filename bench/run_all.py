@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen",
-           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send")
+           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send", "viewer_memory")
 START, END = "<!-- perf-table:start -->", "<!-- perf-table:end -->"
 
 
@@ -229,6 +229,17 @@ def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, s
                     f"{lt['end_of_speech_to_request_ms']['p99']} ms", "hang-over + tens of ms"))
     else:
         failed("stt_listen", "microphone listening")
+    vm = r("viewer_memory")
+    if vm:
+        b = vm["burst"]
+        out.append(("viewer memory, 100,000 viewers × 20 facts: file size / card lookup p99 (idle, during "
+                    "1000/s writes)", f"{vm['build']['size_mb']} MB / {vm['lookup_idle_ms']['p99']} ms, "
+                    f"{vm['lookup_during_burst_ms']['p99']} ms", "≤ 100 MB / ≤ 1 ms"))
+        out.append(("viewer memory: 1000 chats/s from 5,000 viewers — lost, batch → LLM wire p50 off → on",
+                    f"{b['lost']}, {b['batch_to_llm_wire_ms_p50']['off']} → {b['batch_to_llm_wire_ms_p50']['on']} ms",
+                    "0, ≤ +2 ms"))
+    else:
+        failed("viewer_memory", "viewer memory")
     return out
 
 
