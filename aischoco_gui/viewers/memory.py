@@ -143,10 +143,16 @@ class ViewerMemory:
                 log.error("viewer memory writer did not stop; its queue may be lost")
             self._thread = None
         self._loop = None
+        was_open = self._reader is not None
         if self._reader is not None:
             self._reader.close()
             self._reader = None
         self._ready.clear()
+        if self.proposals:  # they lived in memory only: the control room stops showing them
+            self.proposals = []
+            self._proposals_changed()
+        if was_open:
+            self.bus.emit(EventKind.VIEWERS_CHANGED, keys=[], forgotten=[], closed=True)
 
     @property
     def ready(self) -> bool:

@@ -167,3 +167,30 @@ def test_the_panel_says_when_memory_is_off(qtbot, qloop, home):  # noqa: F811
     assert not panel.search.isEnabled() and not panel.forget_btn.isEnabled() and not panel.save_note_btn.isEnabled()
     panel.refresh_btn.click()  # disabled: nothing happens, nothing raises
     assert win.reply_panel.facts.list.isHidden()
+
+
+def test_switching_memory_off_and_on_live_clears_and_refills_the_dock(qtbot, qloop, home):  # noqa: F811
+    from aischoco_gui import compose
+
+    win, services, vm = make_window(qtbot, qloop, home)
+    panel, facts = win.panels["viewers"], win.reply_panel.facts
+    msg = chat("안녕", sender="v1", nick="딸기우유")
+    vm.observe(msg)
+    vm.propose(msg, "인사를 잘함")
+
+    async def scenario() -> None:
+        await wait_until(lambda: stored(vm, "chzzk:v1") is not None, 5, "written")
+        panel.refresh_btn.click()
+        await wait_until(lambda: panel.table.rowCount() == 1 and not facts.title.isHidden(), 5, "shown")
+        panel.table.selectRow(0)
+        assert panel.card is not None
+        off = dataclasses.replace(services.settings, viewer_memory="off")
+        await compose.rebuild(services, "viewers", off)
+        await wait_until(lambda: panel.table.rowCount() == 0 and panel.card is None, 5, "cleared")
+        assert panel.state.text() == tr("viewers.panel.off") and facts.title.isHidden()
+        on = dataclasses.replace(off, viewer_memory="on")
+        await compose.rebuild(services, "viewers", on)
+        await wait_until(lambda: panel.table.rowCount() == 1, 10, "filled again from the file")
+        await services.viewers.stop()
+
+    qloop.run_until_complete(scenario())

@@ -218,6 +218,11 @@ class ViewersPanel(QWidget):
         self._update_state()
         vm = self.memory()
         if vm is None or not vm.ready:
+            if self.rows or self.card is not None:  # memory switched off: show nothing stale
+                self.rows = []
+                self.table.setRowCount(0)
+                self.key = None
+                self._show_card(None)
             return
         self.query_requested.emit(self.search.text().strip(), str(self.sort.currentData()))
 
@@ -318,7 +323,7 @@ class ViewersPanel(QWidget):
         if self.key is not None and self.key in forgotten:
             self.key = None
             self._show_card(None)
-        if data.get("opened") or forgotten:
+        if data.get("opened") or data.get("closed") or forgotten:
             self.query_soon()
         elif self.isVisible():
             self.refresh_soon()
