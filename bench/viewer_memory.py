@@ -13,7 +13,8 @@ Measured (every number in ``bench/results/viewer_memory.json``):
 - app start with that file vs an empty folder: ``python -m aischoco_gui --smoke`` interleaved rounds,
   process start → window shown and → ``aischoco ready``;
 - the burst: 1,000 chats/s for N s from 5,000 distinct regulars into the real pipeline (real reply
-  generator against the loopback OpenAI double, auto approval, instant speaker), memory off vs on:
+  generator against the loopback OpenAI double answering after 300 ms like a fast hosted model, auto
+  approval, instant speaker), memory off vs on:
   messages counted in the file / sent, ``on_chat`` cost, event-loop lag (10 ms sleeper), batch ready →
   LLM request on the wire (the double's receive time) p50 / p99;
 - the cost of proposing facts in the reply's own JSON vs a follow-up call, in o200k tokens of the real
@@ -221,7 +222,8 @@ def startup(db: Path, rounds: int) -> dict:
 
 
 # -- the burst -------------------------------------------------------------------------------
-async def burst_run(db: Path | None, rate: int, seconds: float, regulars: int, home: Path) -> dict:
+async def burst_run(db: Path | None, rate: int, seconds: float, regulars: int, home: Path,
+                    llm_delay_s: float = 0.3) -> dict:
     from aischoco_gui.chat.filters import ChatFilter, FilterRules
     from aischoco_gui.events import EventBus, EventKind
     from aischoco_gui.llm.factory import make_reply_generator
@@ -232,12 +234,13 @@ async def burst_run(db: Path | None, rate: int, seconds: float, regulars: int, h
     from aischoco_gui.settings import Settings
     from aischoco_gui.viewers.memory import ViewerMemory
     from aischoco_gui.viewers.store import VIEWERS_FILE, ViewerStore, connect
-    from tests.doubles.openai_server import OpenAIDouble
+    from tests.doubles.openai_server import OpenAIDouble, Script
     from tests.doubles.recording import RecordingAvatar, RecordingSpeaker
 
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     llm = OpenAIDouble.start_in_thread()
+    llm.default = Script(delay_s=llm_delay_s)  # the request is timed on arrival, before this delay
     s = Settings()
     s.llm_base_url, s.groq_api_key, s.groq_model = llm.base_url, "bench", "openai/gpt-oss-120b"
     s.sources["llm_base_url"] = "bench"
@@ -313,12 +316,13 @@ async def burst_run(db: Path | None, rate: int, seconds: float, regulars: int, h
             "loop_lag_ms": stats_ms(lag), "batch_to_llm_wire_ms": stats_ms(to_wire)}
 
 
-def burst(db: Path, rate: int, seconds: float, regulars: int, rounds: int) -> dict:
+def burst(db: Path, rate: int, seconds: float, regulars: int, rounds: int, llm_delay_s: float = 0.3) -> dict:
     runs: dict[str, list] = {"off": [], "on": []}
     for i in range(rounds):
         for label in ("off", "on"):
             with tempfile.TemporaryDirectory() as tmp:
-                r = asyncio.run(burst_run(db if label == "on" else None, rate, seconds, regulars, Path(tmp)))
+                r = asyncio.run(burst_run(db if label == "on" else None, rate, seconds, regulars, Path(tmp),
+                                          llm_delay_s))
             runs[label].append(r)
             print(f"burst round {i + 1} memory {label}: sent {r['sent']}, counted {r['counted_in_file']}, "
                   f"on_chat p50 {r['on_chat_us']['p50']} µs, lag p50/p99 {r['loop_lag_ms']['p50']}/"
@@ -333,7 +337,8 @@ def burst(db: Path, rate: int, seconds: float, regulars: int, rounds: int) -> di
             vals.append(x)
         return round(statistics.median(vals), 3)
 
-    out = {"rate_per_s": rate, "seconds": seconds, "regulars": regulars, "rounds": rounds, "runs": runs}
+    out = {"rate_per_s": rate, "seconds": seconds, "regulars": regulars, "rounds": rounds, "llm_delay_s": llm_delay_s,
+           "runs": runs}
     for k in ("on_chat_us", "loop_lag_ms", "batch_to_llm_wire_ms"):
         for q in ("p50", "p99"):
             out[f"{k}_{q}"] = {"off": med("off", k, q), "on": med("on", k, q)}
@@ -400,13 +405,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--start-rounds", type=int, default=None)
     ap.add_argument("--card-tokens", type=int, default=120)
+    ap.add_argument("--rounds", type=int, default=None, help="burst rounds (each off then on)")
     ap.add_argument("--keep", type=Path, default=None, help="keep (or reuse) the built file here")
     ap.add_argument("--only", default="", help="burst or start: run that part alone on a --keep file (no report)")
     a = ap.parse_args()
     if a.only:
         assert a.keep and a.keep.exists(), "--only needs a built --keep file"
         if a.only == "burst":
-            print(json.dumps({k: v for k, v in burst(a.keep, 1000, a.seconds or 10.0, 5000, 2).items()
+            print(json.dumps({k: v for k, v in burst(a.keep, 1000, a.seconds or 10.0, 5000, a.rounds or 2).items()
                               if k != "runs"}, indent=1))
         else:
             print(json.dumps({k: v for k, v in startup(a.keep, a.start_rounds or 6).items() if k != "runs"},
@@ -434,7 +440,7 @@ def main() -> None:
         start = startup(db, rounds)
         print(f"start: empty {start['empty']}, with 100k {start['with_100k']}, delta window "
               f"{start['delta_window_ms']} ms, ready {start['delta_ready_ms']} ms", flush=True)
-        b = burst(db, 1000, seconds, 5000, 1 if a.quick else 2)
+        b = burst(db, 1000, seconds, 5000, a.rounds or (1 if a.quick else 3))
         res = {"bench": "viewer_memory", "build": built, "open": check, "lookup_idle_ms": idle["lookup_ms"],
                "lookup_during_burst_ms": busy["lookup_ms"], "card_tokens": tokens, "fact_cost": cost,
                "startup": start, "burst": b,

@@ -213,14 +213,17 @@ class ViewerMemory:
             seen.add(key)
             if m.viewer_card is None:  # a retried batch keeps the card it had
                 todo.append((key, m))
-        cards = []
-        for key, m in todo:
-            try:
-                cards.append((key, m, self._read(key, nicknames=False)))
-            except sqlite3.Error as e:
-                log.warning("viewer memory: card of %s not read: %s", key, e)
-        cards.sort(key=lambda c: not (c[2] is not None and c[2].pinned))  # stable: pinned first, then batch order
-        for key, m, card in cards[: self.config.max_cards]:
+        try:  # two statements for the whole turn: the rows, then the facts of the cards that go
+            found = self._reader.get_many([k for k, _ in todo])
+            cards = [(key, m, found.get(key)) for key, m in todo]
+            cards.sort(key=lambda c: not (c[2] is not None and c[2].pinned))  # stable: pinned first, batch order
+            cards = cards[: self.config.max_cards]
+            self._reader.fill_facts([c for _, _, c in cards if c is not None])
+        except sqlite3.Error as e:
+            log.warning("viewer memory: cards not read: %s", e)
+            return
+        for key, m, card in cards:
+            card = self._with_unwritten(key, card, nicknames=False)
             m.viewer_card = prompt_card(card, m.nickname, show=self.show, now=now, greet=key not in self._greeted,
                                         budget_tokens=self.config.card_tokens)
             self._greeted.add(key)
@@ -314,7 +317,10 @@ class ViewerMemory:
     # -- internals ------------------------------------------------------------------------------
     def _read(self, key: str, *, nicknames: bool) -> Card | None:
         assert self._reader is not None
-        card = self._reader.get(key, nicknames=nicknames)
+        return self._with_unwritten(key, self._reader.get(key, nicknames=nicknames), nicknames=nicknames)
+
+    def _with_unwritten(self, key: str, card: Card | None, *, nicknames: bool) -> Card | None:
+        """``card`` (as read from the file) plus what is still queued for that viewer."""
         d = self._unwritten(key)
         if d is None:
             return card

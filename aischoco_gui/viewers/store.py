@@ -394,6 +394,23 @@ class ViewerStore:
                 "SELECT nickname FROM nicknames WHERE viewer_id = ? ORDER BY last_seen DESC, nickname", (card.id,))]
         return card
 
+    def get_many(self, keys: list[str]) -> dict[str, Card]:
+        """The cards of several viewers, without facts or nicknames, in one statement (a turn's cards)."""
+        if not keys:
+            return {}
+        rows = self.conn.execute(f"SELECT {_CARD_COLUMNS} FROM viewers WHERE key IN ({', '.join('?' * len(keys))})",
+                                 keys)
+        return {r[1]: Card(*r[:15], pinned=bool(r[15])) for r in rows}
+
+    def fill_facts(self, cards: list[Card]) -> None:
+        """Read and decode the facts of these cards (one statement)."""
+        by_id = {c.id: c for c in cards if c.id}
+        if not by_id:
+            return
+        for vid, blob in self.conn.execute(
+                f"SELECT viewer_id, data FROM facts WHERE viewer_id IN ({', '.join('?' * len(by_id))})", list(by_id)):
+            by_id[vid].facts = decode_facts(blob)
+
     def resolve(self, ident: str) -> str:
         """The key a user typed: the whole key (``chzzk:abc``), or a bare platform id / rehearsal nickname
         that matches exactly one card. Raises :class:`UnknownViewer` or :class:`ViewerError` (ambiguous)."""
