@@ -45,6 +45,8 @@ from aischoco_gui.viewers.store import (
     ViewerStore,
     clip,
     connect,
+    is_damage,
+    mark_for_check,
     open_store,
 )
 
@@ -60,7 +62,7 @@ class MemoryConfig:
     auto_accept: bool = False  # VIEWER_FACTS_AUTO_ACCEPT: proposed facts are stored without asking
     flush_s: float = 0.25  # how often the writer commits what was queued
     max_cards: int = 5  # cards per turn (a batch can answer up to BATCH_MAX_MESSAGES viewers)
-    check_on_open: bool = True  # PRAGMA quick_check before using an existing file
+    check_on_open: bool | None = None  # PRAGMA quick_check first (None: after a crash or a damaged read)
 
 
 @dataclass
@@ -221,6 +223,7 @@ class ViewerMemory:
             self._reader.fill_facts([c for _, _, c in cards if c is not None])
         except sqlite3.Error as e:
             log.warning("viewer memory: cards not read: %s", e)
+            self._damaged(e)
             return
         for key, m, card in cards:
             card = self._with_unwritten(key, card, nicknames=False)
@@ -385,14 +388,24 @@ class ViewerMemory:
                             level="warning")
         self.bus.emit(EventKind.VIEWERS_CHANGED, keys=[], forgotten=[], opened=True)
 
+    def _damaged(self, e: BaseException) -> None:
+        """A read on the loop met a damaged page: the next start checks (and sets aside) the file."""
+        if is_damage(e):
+            mark_for_check(self.path)
+            if time.monotonic() - self._last_notice > NOTICE_EVERY_S:
+                self._last_notice = time.monotonic()
+                self.bus.notice(tr("viewers.notice.damaged", error=e), level="error")
+
     def _open_failed(self, error: str) -> None:
         self.error = error
         self.bus.notice(tr("viewers.notice.open_failed", error=error), level="error")
 
-    def _written(self, keys: list[str], forgotten: list[str], error: str, checkpoint_busy: bool) -> None:
+    def _written(self, keys: list[str], forgotten: list[str], error: str, checkpoint_busy: bool,
+                 damaged: bool = False) -> None:
         if error and time.monotonic() - self._last_notice > NOTICE_EVERY_S:
             self._last_notice = time.monotonic()
-            self.bus.notice(tr("viewers.notice.write_failed", error=error), level="error")
+            self.bus.notice(tr("viewers.notice.damaged" if damaged else "viewers.notice.write_failed", error=error),
+                            level="error")
         if checkpoint_busy:
             self.bus.notice(tr("viewers.notice.checkpoint_busy"), level="warning")
         if keys or forgotten:
@@ -440,6 +453,7 @@ class ViewerMemory:
         forgotten: list[str] = []
         results: list[tuple[_Command, Any, BaseException | None]] = []
         error = ""
+        damaged = False
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:  # another process (the command line) holds the lock: next round
@@ -468,6 +482,9 @@ class ViewerMemory:
             self.counters["flushes"] += 1
         except Exception as e:  # disk full, a damaged file: this batch is lost, said once a minute
             log.exception("viewer memory: write failed")
+            damaged = is_damage(e)
+            if damaged:
+                mark_for_check(self.path)  # the next start checks the file and sets it aside
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             self.counters["write_errors"] += 1
@@ -483,4 +500,4 @@ class ViewerMemory:
                 cmd.future.set_result(r)
             else:
                 cmd.future.set_exception(e)
-        self._post(self._written, list(dict.fromkeys(keys)), forgotten, error, busy)
+        self._post(self._written, list(dict.fromkeys(keys)), forgotten, error, busy, damaged)

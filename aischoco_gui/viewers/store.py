@@ -285,12 +285,43 @@ class Opened:
     detail: str = ""
 
 
-def open_store(path: Path, *, check: bool = True, migrations: tuple[tuple[int, str], ...] = MIGRATIONS) -> Opened:
+def check_marker(path: Path) -> Path:
+    """A file next to the database that asks the next start to check it (written when a read or a write
+    found the file damaged while the app ran)."""
+    return path.with_name(path.name + ".check")
+
+
+def mark_for_check(path: Path) -> None:
+    try:
+        check_marker(path).touch()
+    except OSError:
+        log.warning("viewer memory: cannot write %s", check_marker(path))
+
+
+def needs_check(path: Path) -> bool:
+    """Check an existing file when the last run did not close it (its WAL is still there: a crash, a kill)
+    or when a damaged page was met while it ran. A cleanly closed file is not read whole at every start."""
+    wal = Path(f"{path}-wal")
+    return check_marker(path).exists() or (wal.exists() and wal.stat().st_size > 0)
+
+
+def is_damage(e: BaseException) -> bool:
+    """SQLITE_CORRUPT / SQLITE_NOTADB: the file itself is broken (not a lock, a full disk or a bad query)."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)
+    return type(e) is sqlite3.DatabaseError
+
+
+def open_store(path: Path, *, check: bool | None = None,
+               migrations: tuple[tuple[int, str], ...] = MIGRATIONS) -> Opened:
     """Open (creating or migrating) the file for writing. A corrupt file, a newer schema or a foreign SQLite
     file is set aside (renamed, never overwritten) and a fresh file is started; :class:`Opened` says so.
-    ``check`` runs ``PRAGMA quick_check`` on an existing file first."""
+    ``check`` runs ``PRAGMA quick_check`` on an existing file first (None: when :func:`needs_check`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     reason, detail = "", ""
+    if check is None:
+        check = needs_check(path)
     if path.exists() and path.stat().st_size > 0:
         conn = None
         try:
@@ -300,6 +331,7 @@ def open_store(path: Path, *, check: bool = True, migrations: tuple[tuple[int, s
                 if result != "ok":
                     raise sqlite3.DatabaseError(str(result))
             migrate(conn, migrations)
+            check_marker(path).unlink(missing_ok=True)
             return Opened(ViewerStore(conn))
         except NewerSchema as e:
             reason, detail = "newer", str(e)
@@ -312,6 +344,7 @@ def open_store(path: Path, *, check: bool = True, migrations: tuple[tuple[int, s
         if conn is not None:
             conn.close()
         aside = set_aside(path, reason)
+        check_marker(path).unlink(missing_ok=True)
         log.error("viewer memory: %s set aside as %s (%s)", path, aside, detail)
     else:
         aside = None

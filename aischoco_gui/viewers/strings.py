@@ -34,6 +34,8 @@ register({
     "viewers.why.foreign": ("시청자 기억 파일이 아님", "not a viewer memory file"),
     "viewers.notice.open_failed": ("시청자 기억을 열 수 없어요 ({error}). 이번 방송은 기억 없이 진행해요.",
                                    "Viewer memory could not be opened ({error}); this show runs without it."),
+    "viewers.notice.damaged": ("시청자 기억 파일이 손상됐어요 ({error}). 이번 방송의 기록은 저장되지 않고, 다음에 시작할 때 파일을 옆으로 옮기고 새로 시작해요.",
+                               "The viewer memory file is damaged ({error}). This show is not saved; at the next start the file is moved aside and a new one started."),
     "viewers.notice.write_failed": ("시청자 기억을 저장하지 못했어요 ({error}). 잠시 후 다시 시도해요.",
                                     "Viewer memory could not be saved ({error}); trying again shortly."),
     "viewers.notice.checkpoint_busy": ("잊은 시청자의 기록이 아직 로그(WAL)에 남아 있어요: 다른 프로그램이 파일을 읽는 중이에요. 다음 저장 때 다시 지워요.",

@@ -200,6 +200,25 @@ async def test_a_corrupt_file_is_set_aside_with_a_notice(tmp_path):
     assert stored(path, "chzzk:v1").messages == 1
 
 
+async def test_damage_met_during_a_show_is_checked_and_set_aside_at_the_next_start(tmp_path):
+    from tests.viewers.test_store import damage
+
+    path = tmp_path / VIEWERS_FILE
+    raw = damage(path)
+    bus = EventBus()
+    notices = events(bus, EventKind.NOTICE)
+    vm = await started(path, bus=bus)  # a cleanly closed file is not checked at start
+    assert vm.set_aside is None
+    for i in range(4000):  # counting these touches the damaged page
+        vm.observe(chat("안녕", sender=str(i)))
+    await wait_until(lambda: any("손상" in e.data["text"] for e in notices), 10, "the damage told")
+    assert path.with_name(path.name + ".check").exists()
+    await vm.stop()
+    vm = await started(path, bus=bus)
+    assert vm.set_aside is not None and vm.set_aside.read_bytes()[:100] == raw[:100]
+    await vm.stop()
+
+
 async def test_edits_before_the_file_is_open_or_after_stop_say_so(tmp_path):
     vm = ViewerMemory(tmp_path / VIEWERS_FILE, EventBus())
     with pytest.raises(ViewerError):

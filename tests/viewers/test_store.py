@@ -17,10 +17,13 @@ from aischoco_gui.viewers.store import (
     UnknownViewer,
     ViewerError,
     ViewerStore,
+    check_marker,
     connect,
     decode_facts,
     encode_facts,
+    mark_for_check,
     migrate,
+    needs_check,
     open_store,
 )
 from tests.viewers.helpers import chat, delta, donation, file_bytes, fresh_store, subscription
@@ -190,8 +193,8 @@ def test_a_corrupt_file_is_set_aside_never_overwritten(tmp_path):
     opened.store.close()
 
 
-def test_a_damaged_page_is_found_by_the_check_and_set_aside(tmp_path):
-    path = tmp_path / "viewers.sqlite3"
+def damage(path) -> bytes:
+    """A closed file with an interior page scribbled over (what a bad disk or a half copy leaves)."""
     st = fresh_store(path)
     with st.transaction():
         st.apply_deltas([delta(f"chzzk:{i}", f"닉{i}", SHOW1, SHOW1) for i in range(4000)])
@@ -201,9 +204,40 @@ def test_a_damaged_page_is_found_by_the_check_and_set_aside(tmp_path):
     assert len(raw) > 8 * PAGE_SIZE
     raw[5 * PAGE_SIZE: 5 * PAGE_SIZE + 300] = b"\xff" * 300  # scribble over an interior page
     path.write_bytes(bytes(raw))
-    opened = open_store(path)
-    assert opened.reason == "corrupt" and opened.set_aside.read_bytes() == bytes(raw)
+    return bytes(raw)
+
+
+def test_a_damaged_page_is_found_by_the_check_and_set_aside(tmp_path):
+    path = tmp_path / "viewers.sqlite3"
+    raw = damage(path)
+    opened = open_store(path, check=True)
+    assert opened.reason == "corrupt" and opened.set_aside.read_bytes() == raw
     opened.store.close()
+
+
+def test_the_check_runs_after_a_crash_or_a_damaged_read_not_at_every_start(tmp_path):
+    path = tmp_path / "viewers.sqlite3"
+    damage(path)
+    assert not needs_check(path)  # closed cleanly: a start does not read 100 MB
+    opened = open_store(path)
+    assert opened.set_aside is None
+    opened.store.close()
+    mark_for_check(path)  # what the app writes when a read or a write met the damage
+    assert needs_check(path)
+    opened = open_store(path)
+    assert opened.reason == "corrupt" and not check_marker(path).exists()
+    opened.store.close()
+    # a crash leaves the WAL behind: the next start checks
+    other = tmp_path / "crashed" / "viewers.sqlite3"
+    other.parent.mkdir()
+    conn = connect(other)
+    migrate(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO viewers (key, first_seen, last_seen) VALUES ('chzzk:a', 1, 1)")
+    conn.execute("COMMIT")
+    assert needs_check(other)  # still open (as a killed process leaves it): the WAL holds the commit
+    conn.close()
+    assert not needs_check(other)  # a clean close folds the WAL in and removes it
 
 
 def test_a_newer_schema_or_a_foreign_file_is_set_aside(tmp_path):
