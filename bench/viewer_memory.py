@@ -218,7 +218,39 @@ def startup(db: Path, rounds: int) -> dict:
     for k in ("window_s", "ready_s"):
         a, b = res["empty"][k], res["with_100k"][k]
         res[f"delta_{k[:-2]}_ms"] = round((b - a) * 1000, 1) if a is not None and b is not None else None
+        pairs = [(y[k] - x[k]) * 1000 for x, y in zip(empty, full, strict=True) if x[k] is not None and y[k] is not None]
+        res[f"paired_delta_{k[:-2]}_ms_median"] = round(statistics.median(pairs), 1) if pairs else None
     return res
+
+
+def start_in_process(db: Path) -> dict:
+    """What viewer memory adds to a start, measured inside: its import (done with compose's, off the loop,
+    while the window is already shown), ``start()`` on the loop, and the open of the file in the writer."""
+    import re
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import aischoco_gui.compose"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    imp = next((int(m.group(1)) / 1000 for m in (re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s+aischoco_gui.viewers."
+                                                         r"memory$", x) for x in r.stderr.splitlines()) if m), None)
+
+    async def run() -> tuple[float, float]:
+        from aischoco_gui.events import EventBus
+        from aischoco_gui.viewers.memory import ViewerMemory
+
+        with tempfile.TemporaryDirectory() as tmp:
+            copy_db(db, Path(tmp) / "viewers.sqlite3")
+            vm = ViewerMemory(Path(tmp) / "viewers.sqlite3", EventBus())
+            t0 = time.perf_counter()
+            await vm.start()
+            t1 = time.perf_counter()
+            await vm.wait_ready(60)
+            t2 = time.perf_counter()
+            await vm.stop()
+        return (t1 - t0) * 1000, (t2 - t0) * 1000
+
+    runs = [asyncio.run(run()) for _ in range(5)]
+    return {"import_ms": imp, "start_on_loop_ms": round(statistics.median(x for x, _ in runs), 2),
+            "ready_after_ms": round(statistics.median(y for _, y in runs), 1)}
 
 
 # -- the burst -------------------------------------------------------------------------------
@@ -407,11 +439,17 @@ def main() -> None:
     ap.add_argument("--card-tokens", type=int, default=120)
     ap.add_argument("--rounds", type=int, default=None, help="burst rounds (each off then on)")
     ap.add_argument("--keep", type=Path, default=None, help="keep (or reuse) the built file here")
-    ap.add_argument("--only", default="", help="burst or start: run that part alone on a --keep file (no report)")
+    ap.add_argument("--only", default="", help="burst, start or inproc: that part alone on a --keep file")
     a = ap.parse_args()
     if a.only:
         assert a.keep and a.keep.exists(), "--only needs a built --keep file"
-        if a.only == "burst":
+        if a.only == "inproc":  # add it to the last full run's results
+            out = ROOT / "bench" / "results" / "viewer_memory.json"
+            res = json.loads(out.read_text(encoding="utf-8"))
+            res["startup"]["in_process"] = start_in_process(a.keep)
+            out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(res["startup"]["in_process"])
+        elif a.only == "burst":
             print(json.dumps({k: v for k, v in burst(a.keep, 1000, a.seconds or 10.0, 5000, a.rounds or 2).items()
                               if k != "runs"}, indent=1))
         else:
@@ -438,6 +476,7 @@ def main() -> None:
         cost = fact_cost(next(c for c in idle["cards"] if c and c.get("facts")))
         print(f"fact proposal cost {cost}", flush=True)
         start = startup(db, rounds)
+        start["in_process"] = start_in_process(db)
         print(f"start: empty {start['empty']}, with 100k {start['with_100k']}, delta window "
               f"{start['delta_window_ms']} ms, ready {start['delta_ready_ms']} ms", flush=True)
         b = burst(db, 1000, seconds, 5000, a.rounds or (1 if a.quick else 3))
