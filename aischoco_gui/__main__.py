@@ -4,6 +4,8 @@
 so :func:`aischoco_gui.tts.worker.worker_command` starts the same exe with this flag.
 ``aischoco replay SHOW.jsonl …`` replays a recorded show (:mod:`aischoco_gui.record.cli`; no window,
 no single-instance lock).
+``aischoco viewers …`` is the viewer memory's command line (``viewers/cli.py``): no window, no Qt, no
+single-instance lock, so it works while the app runs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         from aischoco_gui.record.cli import main as replay_main
 
         return replay_main(argv[1:])
+    if argv[:1] == ["viewers"]:
+        from aischoco_gui.viewers.cli import main as viewers_main
+
+        return viewers_main(argv[1:])
     from aischoco_gui.app import main as app_main
 
     try:

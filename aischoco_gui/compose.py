@@ -57,6 +57,8 @@ from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.user_text import UserFacingError, detail_of, explain
+from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
+from aischoco_gui.viewers.store import VIEWERS_FILE
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
 from aischoco_gui.wordfilter import WordFilter, configure_word_filter, make_word_filter
@@ -65,8 +67,8 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("chat", "llm", "tts", "vts", "overlay")
 # the show tools (no status of their own), the microphone (status "stt"), OBS (status "obs", off unless
-# configured) and the show recorder can be rebuilt too
-REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "obs", "record")
+# configured), the show recorder and viewer memory can be rebuilt too
+REBUILDABLE = (*SERVICE_NAMES, "show", "mic", "obs", "record", "viewers")
 T = TypeVar("T")
 
 
@@ -137,6 +139,7 @@ class Services:
     obs: ObsControl | None = None  # OBS Studio over obs-websocket (connects only when configured)
     lockdown: Lockdown | None = None  # 잠금: panic + hold + OBS BRB + chat restriction + overlay, and the lift
     recorder: ShowRecorder | None = None  # every event of the show to history/shows/ (SHOW_RECORD)
+    viewers: ViewerMemory | None = None  # per-viewer memory cards (None while VIEWER_MEMORY=off)
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     # the one banned-word filter (chat, replies, overlay, chat echo, notices); changed in place, never rebuilt
     word_filter: WordFilter = dataclasses.field(default_factory=WordFilter)
@@ -171,10 +174,11 @@ class Services:
         return getattr(self.overlay, "push_alert", None) if self.overlay is not None else None
 
     def lifecycle(self) -> list[Service]:
-        """Services with start/stop, in start order (chat is started by the pipeline). The recorder starts right
-        after the LLM (its header carries the loaded memory) and stops after everything but the LLM."""
-        return [s for s in (self.generator, self.recorder, self.speaker, self.avatar, self.overlay, self.mic,
-                            self.obs)
+        """Services with start/stop, in start order (chat is started by the pipeline). Viewer memory starts first
+        and stops last, after the pipeline, so every counted message is written; the recorder starts right after
+        the LLM (its header carries the loaded memory) and stops after everything but the LLM and viewer memory."""
+        return [s for s in (self.viewers, self.generator, self.recorder, self.speaker, self.avatar, self.overlay,
+                            self.mic, self.obs)
                 if s is not None]
 
 
@@ -218,6 +222,14 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
         settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else [],
         screen=words.mask), lambda: None)
+
+
+def _viewers(settings: Settings, dirs: UserDirs, bus: EventBus) -> ViewerMemory | None:
+    """Viewer memory in ``history/viewers.sqlite3`` (None while ``VIEWER_MEMORY=off``: nothing is read or written)."""
+    if settings.viewer_memory != "on":
+        return None
+    config = MemoryConfig(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
+    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, config), lambda: None)
 
 
 def _line_generator(pipeline: Pipeline) -> LineGenerator:
@@ -412,9 +424,10 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
     avatar = o["avatar"] if "avatar" in o else _avatar(settings, dirs, bus, speaker)
     chat = o["chat"] if "chat" in o else _chat(settings, bus, lambda: auth or auth_from_settings(settings))
     queue = ApprovalQueue(settings.approval_mode, settings.auto_approve_seconds)
+    viewers = _viewers(settings, dirs, bus)
     pipeline = Pipeline(bus, queue, chat_filter, generator, speaker, avatar, chat,
                         batch_max=settings.batch_max_messages, max_pending=settings.max_pending_drafts,
-                        reply_max_chars=settings.reply_max_chars)
+                        reply_max_chars=settings.reply_max_chars, viewers=viewers)
     tarot = None
     if settings.tarot_enabled:  # readings go straight to the pipeline's gate (approval, then speech)
         tarot = TarotFeature(bus, llm_interpret(lambda: getattr(pipeline.generator, "client", None)),
@@ -430,7 +443,7 @@ def build_services(settings: Settings, dirs: UserDirs, bus: EventBus | None = No
                         speaker=speaker, avatar=avatar, pipeline=pipeline, chat=chat, overlay=overlay, tarot=tarot,
                         chzzk_auth=auth, show=show, installed_defaults=installed, mic_turns=turns,
                         mic=_mic(settings, dirs, bus, turns), obs=_obs(settings, bus), word_filter=words,
-                        recorder=_recorder(settings, dirs, bus, lambda: services))
+                        recorder=_recorder(settings, dirs, bus, lambda: services), viewers=viewers)
     services.lockdown = _lockdown(dirs, bus, lambda: services)
     services.lockdown.reapply()  # locked down when the app last stopped: hold replies, hide the overlay again
     return services
@@ -516,6 +529,12 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
         if s.show is not None:
             s.pipeline.add_interceptor(s.show.intercept)
             await _start(s.bus, s.show)
+        return
+    if name == "viewers":  # VIEWER_MEMORY on/off: the old writer flushes and stops, then the new one opens
+        await _stop(s, s.viewers)
+        s.viewers = s.pipeline.viewers = _viewers(settings, s.dirs, s.bus)
+        if s.viewers is not None:
+            await _start(s.bus, s.viewers)
         return
     if name == "chat":
         if s.chzzk_api is not None:  # the action client follows the new base URL / credentials
@@ -603,15 +622,16 @@ FIELD_SERVICE: dict[str, str] = {
         "stt_vad_max_s", "barge_in", "barge_in_duck_gain", "stt_local_model"), "mic"),
     **dict.fromkeys(("obs_enabled", "obs_ws_url", "obs_ws_password", "obs_brb_scene"), "obs"),
     **dict.fromkeys(("show_record", "show_record_rotate_mb", "show_record_keep_days"), "record"),
+    "viewer_memory": "viewers",
 }
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
                              "reply_max_chars", "chat_panel_max", "lockdown_chat", "word_filter_allow",
-                             "word_filter_leet"})
+                             "word_filter_leet", "viewer_card_tokens", "viewer_facts_auto_accept"})
 # Settings of the shared word filter (applied in place; LLM_BANNED_WORDS also rebuilds the LLM, as before).
 WORD_FILTER_FIELDS = frozenset({"llm_banned_words", "word_filter_allow", "word_filter_leet"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).
-_REBUILD_ORDER = ("record", "tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs")
+_REBUILD_ORDER = ("record", "tts", "vts", "llm", "chat", "overlay", "show", "mic", "obs", "viewers")
 _AUTH_FIELDS = frozenset({"chzzk_client_id", "chzzk_client_secret", "chzzk_redirect_uri", "chzzk_access_token",
                           "chzzk_openapi_base"})
 
@@ -634,6 +654,8 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.batch_max = settings.batch_max_messages
     p.max_pending = settings.max_pending_drafts
     p.reply_max_chars = settings.reply_max_chars
+    if s.viewers is not None:
+        s.viewers.configure(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
     if changed & _AUTH_FIELDS:
         s.chzzk_auth = None  # the next login / chat source uses the new client
     if changed & WORD_FILTER_FIELDS:  # one shared filter, changed in place: chat, replies, overlay, echo, notices

@@ -51,6 +51,8 @@ class EventKind(str, enum.Enum):
     # usage) or error, latency_s, first_byte_s, attempt. Recorded for replay (DESIGN.md §4.10).
     LLM_EXCHANGE = "llm_exchange"
     SETTINGS_CHANGED = "settings_changed"  # data: changed {field: value} (secret values masked), services
+    VIEWERS_CHANGED = "viewers_changed"    # data: keys (viewer keys written), forgotten (keys), error
+    FACT_PROPOSALS = "fact_proposals"      # data: proposals (the facts waiting for the streamer, a list)
 
 
 #: The chat message ids the work running now answers: the pipeline sets it around a turn and around the

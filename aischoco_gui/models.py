@@ -10,6 +10,7 @@ import enum
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from aischoco_gui.text import split_sentences
 
@@ -59,6 +60,9 @@ class ChatMessage:
     subscription_tier: int | None = None
     subscription_tier_name: str = ""
     subscription_months: int | None = None
+    # Viewer memory (issue 24): the sender's compact card for the one turn that answers this message.
+    # Prompt-only, like a director whisper: never shown, never saved in conversation memory.
+    viewer_card: dict[str, Any] | None = None
 
     @property
     def is_donation(self) -> bool:
@@ -86,6 +90,14 @@ DEFAULT_EMOTIONS = ("happy", "sad", "angry", "surprised", "neutral", "excited")
 
 
 @dataclass
+class FactProposal:
+    """A fact the LLM proposes to remember about a viewer it answered (the streamer accepts it or not)."""
+
+    nick: str
+    text: str
+
+
+@dataclass
 class Reply:
     text: str
     emotion: str = "neutral"
@@ -96,6 +108,7 @@ class Reply:
     flagged: str | None = None  # output filter hit: never spoken automatically
     repaired: bool = False  # JSON had to be repaired
     notes: list[str] = field(default_factory=list)  # e.g. "unknown emotion 'joy' → neutral"
+    fact: FactProposal | None = None  # viewer memory: a proposed fact about a viewer it answered
 
 
 class DraftState(str, enum.Enum):

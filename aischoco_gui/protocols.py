@@ -144,6 +144,24 @@ class MicInput(Protocol):
 
 
 @runtime_checkable
+class ViewerMemory(Protocol):
+    """Per-viewer memory as the pipeline sees it (``viewers.memory.ViewerMemory``). Every call is quick and
+    never blocks the loop: writes are queued for the memory's own writer thread."""
+
+    def observe(self, msg: ChatMessage) -> None:
+        """Count a message that passed the chat filter (chat, donation, subscription) on its sender's card."""
+        ...
+
+    def attach_cards(self, batch: list[ChatMessage]) -> None:
+        """Set ``viewer_card`` on the messages of the viewers this turn answers (prompt-only data)."""
+        ...
+
+    def propose(self, msg: ChatMessage, text: str) -> None:
+        """A fact the LLM proposed about the sender of ``msg`` (waits for the streamer unless auto-accept)."""
+        ...
+
+
+@runtime_checkable
 class GainControl(Protocol):
     """An output whose volume can be ducked within one audio block (barge-in)."""
 

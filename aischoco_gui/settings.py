@@ -188,6 +188,10 @@ class Settings:
     # lockdown (README "Lockdown"): what it does to CHZZK chat, and its key (pressed, not held)
     lockdown_chat: str = opt("slow:30", "LOCKDOWN_CHAT", dialog=True, restart=False)
     lockdown_key: str = opt("Ctrl+Shift+F12", "LOCKDOWN_KEY", dialog=True)
+    # viewer memory (aischoco_gui/viewers/; README "Viewer memory", DESIGN.md §4.9)
+    viewer_memory: str = opt("on", "VIEWER_MEMORY", choices=("on", "off"), dialog=True, restart=False)
+    viewer_card_tokens: int = opt(120, "VIEWER_CARD_TOKENS", dialog=True, restart=False)  # per viewer card in a turn
+    viewer_facts_auto_accept: bool = opt(False, "VIEWER_FACTS_AUTO_ACCEPT", dialog=True, restart=False)
 
     # not settings: where they came from
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -386,6 +390,8 @@ def validate(s: Settings) -> dict[str, str]:
         problems["stt_vad_max_s"] = "must be more than 0"
     if not 0.0 <= s.barge_in_duck_gain <= 1.0:
         problems["barge_in_duck_gain"] = "must be between 0 and 1"
+    if not 30 <= s.viewer_card_tokens <= 1000:
+        problems["viewer_card_tokens"] = f"must be between 30 and 1000 (got {s.viewer_card_tokens})"
     problems.update(key_problems(s.mic_ptt_key, s.mic_director_key))
     u = urlparse(s.obs_ws_url)
     if u.scheme not in ("ws", "wss") or not u.netloc:

@@ -277,6 +277,16 @@ FIELDS: dict[str, tuple[str, str, str, str, str]] = {
     "barge_in_duck_gain": ("advanced", "끼어들 때 AI 소리 크기 (0–1)", "AI volume while talked over (0–1)",
                            "끼어들기가 '소리 줄이기'일 때 AI 목소리를 이만큼으로 줄여요.",
                            "With barge-in 'lower the AI', the AI's voice goes down to this."),
+    # viewer memory (aischoco_gui/viewers/)
+    "viewer_memory": ("ai", "시청자 기억", "Viewer memory",
+                      "시청자마다 카드(닉네임, 방문, 후원, 메모, 사실)를 history/viewers.sqlite3에 남기고, 대답할 때 그 시청자의 카드를 함께 보내요.",
+                      "Keeps a card per viewer (nicknames, visits, donations, your note, facts) in history/viewers.sqlite3 and sends that viewer's card with a reply."),
+    "viewer_card_tokens": ("ai", "시청자 카드 크기 (토큰)", "Viewer card size (tokens)",
+                           "대답 한 번에 시청자 한 명의 카드가 쓸 수 있는 최대 토큰. 넘으면 오래된 사실부터 빼요 (30–1000).",
+                           "Most tokens one viewer's card may use in a reply; the oldest facts go first when over (30–1000)."),
+    "viewer_facts_auto_accept": ("ai", "제안된 사실 자동 저장", "Store proposed facts automatically",
+                                 "AI가 제안한 시청자 사실을 묻지 않고 저장해요. 끄면 답변 옆에서 수락/수정/거절해요.",
+                                 "Facts the AI proposes about a viewer are stored without asking; off: accept, edit or reject them beside the replies."),
 }
 
 # Readable names for choice values; "" always has one, so no combo shows a blank entry.
@@ -310,6 +320,8 @@ CHOICES: dict[tuple[str, str], tuple[str, str]] = {
     ("tts_output_device", "null"): ("버림 (소리 없음)", "Discard (no sound)"),
     ("stt_input_device", "off"): ("끔 (마이크 안 씀)", "Off (no microphone)"),
     ("stt_input_device", "default"): ("시스템 기본 마이크", "System default microphone"),
+    ("viewer_memory", "on"): ("켬", "On"),
+    ("viewer_memory", "off"): ("끔", "Off"),
     ("chzzk_chat_echo", "off"): ("끔", "Off"),
     ("chzzk_chat_echo", "on"): ("켬", "On"),
     ("show_record", "on"): ("켬", "On"),
@@ -384,6 +396,7 @@ _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"must be 0 \(off\) or more", "0(끔) 이상이어야 해요"),
     (r"must be more than 0", "0보다 커야 해요"),
     (r"must be at least 1", "1 이상이어야 해요"),
+    (r"must be between (?P<a>[\d.]+) and (?P<b>[\d.]+) \(got (?P<v>.*)\)", "{a}에서 {b} 사이여야 해요 (입력: {v})"),
     (r"wav: needs a file path.*", "wav: 뒤에 파일 경로가 필요해요 (예: wav:C:/out.wav)"),
     (r"not a key combination: (?P<v>.*?) \(.*", "키 조합이 아니에요: {v} (예: Ctrl+Shift+F12)"),
     (r"F12 alone is the panic key.*", "F12 단독은 긴급 정지 키예요: Ctrl+Shift+F12 같은 조합을 쓰세요"),

@@ -3,6 +3,7 @@
 
 - ``main_<lang>.png``: the main window after a few chats (drafts waiting, a donation highlighted)
 - ``dock_mic_<lang>.png``, ``dock_show_<lang>.png``: the same window with the 마이크 / 방송 도구 dock in front
+- ``dock_viewers_<lang>.png``: the 시청자 dock in front, a regular's card open, a proposed fact beside the drafts
 - ``settings_<lang>_<tab>.png``: the settings dialog, one picture per tab
 - ``settings_banner_<lang>.png``: the banner shown when a setting in ``.env`` is invalid
 - ``setup_check_<lang>.png``: the setup check (what actually runs, after the services started)
@@ -76,12 +77,14 @@ async def shoot(app, lang: str) -> None:
     home = Path(tempfile.mkdtemp())
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
+    seed_viewers(dirs.history)
     async with OpenAIDouble() as llm, VTSDouble() as vts:
-        replies = [("happy", "초코우유님 안녕! 오늘도 와줘서 정말 고마워요."),
-                   ("excited", "새벽감성님 첫 후원 고마워요! 목소리 칭찬이라니 너무 좋다!"),
-                   ("neutral", "저녁은 떡볶이 먹었어요. 초코칩들은 뭐 먹었어요?")]
-        llm.script(*(Script(content=json.dumps({"emotion": e, "response": r}, ensure_ascii=False))
-                     for e, r in replies))
+        replies = [("happy", "초코우유님 오랜만이에요! 나비는 잘 지내요?",
+                    {"nick": "초코우유", "fact": "퇴근하고 방송을 봄"}),
+                   ("excited", "새벽감성님 첫 후원 고마워요! 목소리 칭찬이라니 너무 좋다!", {"nick": "", "fact": ""}),
+                   ("neutral", "저녁은 떡볶이 먹었어요. 초코칩들은 뭐 먹었어요?", {"nick": "", "fact": ""})]
+        llm.script(*(Script(content=json.dumps({"emotion": e, "response": r, "memory": m}, ensure_ascii=False))
+                     for e, r, m in replies))
         s = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="demo", vts_url=vts.url,
                                 tts_engine="fake", tts_output_device="null", overlay_port=0, ui_language=lang)
         bus = EventBus()
@@ -96,7 +99,7 @@ async def shoot(app, lang: str) -> None:
         # fallback voice (and show that notice), which is not what a streamer sees after the start
         await until(lambda: "tts" in bus.status and bus.status["tts"].state.value == "ready", timeout=60)
         chat = services.chat
-        chat.send("초코우유", "안녕하세요 초코님! 오늘 방송 기대돼요")
+        chat.send("초코우유", "안녕하세요 초코님! 오늘 퇴근하고 바로 왔어요")
         await until(lambda: len(services.pipeline.queue.pending) >= 1)
         chat.send("새벽감성", "첫 후원이에요! 목소리 너무 좋아요", donation=1000)
         await until(lambda: len(services.pipeline.queue.pending) >= 2)
@@ -111,6 +114,18 @@ async def shoot(app, lang: str) -> None:
             win.docks[key].raise_()
             await asyncio.sleep(0.2)
             save(win, f"dock_{key}_{lang}.png")
+        win.docks["viewers"].raise_()  # viewer memory: a regular's card open, the proposed fact in the replies
+        from PySide6.QtCore import Qt
+
+        win.resizeDocks([win.docks["latency"]], [150], Qt.Orientation.Vertical)  # room for the whole card
+        viewers = win.panels["viewers"]
+        viewers.refresh_btn.click()
+        await until(lambda: any(r.nickname == "새벽감성" for r in viewers.rows))  # this show's chat counted
+        viewers.select("rehearsal:초코우유")
+        await until(lambda: viewers.card is not None)
+        await until(lambda: not win.reply_panel.facts.list.isHidden())
+        await asyncio.sleep(0.3)
+        save(win, f"dock_viewers_{lang}.png")
         win.docks["pose"].raise_()
 
         dlg = SettingsDialog(services.settings, dirs, win, use_keyring=False)
@@ -141,6 +156,32 @@ async def shoot(app, lang: str) -> None:
         win.close()
         await stop_services(services)
         bridge.close()
+
+
+def seed_viewers(history: Path) -> None:
+    """Viewers from earlier shows, as the memory would have kept them (rehearsal chat keys on the nickname)."""
+    import time
+
+    from aischoco_gui.viewers.store import VIEWERS_FILE, Fact, open_store
+    from tests.viewers.helpers import delta
+
+    now = int(time.time())
+    day = 86400
+    st = open_store(history / VIEWERS_FILE).store
+    with st.transaction():
+        for nick, ago, msgs, don, n_don in (("초코우유", 12, 240, 36000, 4), ("별빛토끼", 3, 88, 0, 0),
+                                           ("밤하늘", 30, 42, 6000, 1), ("게임장인", 1, 310, 99000, 6),
+                                           ("말랑젤리", 60, 12, 0, 0), ("코코아", 7, 57, 3000, 1)):
+            for show in range(3):
+                t = now - ago * day - show * 7 * day
+                st.apply_deltas([delta(f"rehearsal:{nick}", nick, t, t, messages=msgs // 3,
+                                       donation_total=don // 3 if n_don else 0, donation_count=1 if n_don else 0)])
+        st.set_note("rehearsal:초코우유", "첫 방송부터 본 분. 고양이 나비 집사")
+        for text, ago, source in (("키우는 고양이 이름은 나비", 40, "우리 나비가 캣타워를 샀어요"),
+                                  ("다음 달에 이사 예정", 12, "다음 달에 이사 가요 ㅠㅠ")):
+            st.add_fact("rehearsal:초코우유", Fact(text, now - ago * day, source))
+        st.set_pinned("rehearsal:게임장인", True)
+    st.close()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ LAZY_MODULES = [
     "aischoco_gui.gui.panels.mic_panel",
     "aischoco_gui.gui.panels.mic_latency",
     "aischoco_gui.gui.panels.obs_panel",
+    "aischoco_gui.record.cli",  # `aischoco replay …` (imported by __main__ only when asked for)
+    "aischoco_gui.gui.panels.viewers_panel",
+    "aischoco_gui.viewers.cli",  # `aischoco viewers …` (imported by __main__ only when asked for)
     "aischoco_gui.gui.welcome",
 ]
 # Packages whose data files and native libraries PyInstaller's import scan cannot see: collect_all() them.

@@ -33,6 +33,8 @@ class Bridge(QObject):
     mic_metrics = Signal(object)  # one voice turn's latency (a dict: transcript_s, llm_request_s, first_audio_s)
     obs_scenes = Signal(str, list, bool)  # OBS program scene, scene list, connected
     lockdown_changed = Signal(object)  # a lockdown or lift record (dict: action, at, steps, active, pending)
+    viewers_changed = Signal(object)  # viewer memory wrote: {"keys": [...], "forgotten": [...]}
+    fact_proposals = Signal(list)  # the viewer facts waiting for the streamer (viewers.memory.Proposal)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +81,10 @@ class Bridge(QObject):
             self.obs_scenes.emit(str(d.get("current", "")), list(d.get("scenes") or []), bool(d.get("connected")))
         elif k in (EventKind.LOCKDOWN, EventKind.LOCKDOWN_LIFTED):
             self.lockdown_changed.emit(dict(d))
+        elif k is EventKind.VIEWERS_CHANGED:
+            self.viewers_changed.emit(dict(d))
+        elif k is EventKind.FACT_PROPOSALS:
+            self.fact_proposals.emit(list(d.get("proposals") or []))
 
     def close(self) -> None:
         self._unsubscribe()

@@ -18,6 +18,7 @@ from qasync import asyncSlot
 from aischoco_gui.chat import strings  # noqa: F401 (registers the chat UI text)
 from aischoco_gui.chat.oauth import AuthError
 from aischoco_gui.gui.show_actions import ActionResult, ShowActions
+from aischoco_gui.gui.viewers_actions import ViewersActions
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.user_text import explain
 from aischoco_gui.vts.client import discover
@@ -105,6 +106,14 @@ class AppController(QObject):
         mic = panels.get("mic")
         if hasattr(mic, "settings_changed"):
             mic.settings_changed.connect(self.apply_mic_settings)
+        # viewer memory (issue 24): the viewers panel's list and edits, the proposed facts beside the drafts
+        self.viewers_actions = ViewersActions(services)
+        viewers, facts = panels.get("viewers"), getattr(replies, "facts", None)
+        if hasattr(viewers, "query_requested"):
+            viewers.query_requested.connect(self.viewers_query)
+            viewers.edit_requested.connect(self.viewers_edit)
+        if hasattr(facts, "edit_requested"):
+            facts.edit_requested.connect(self.fact_decided)
 
     # -- window ---------------------------------------------------------------------------
     @asyncSlot()
@@ -269,6 +278,27 @@ class AppController(QObject):
             return None
         panel.show_result(res.ok, res.text)
         return res
+
+    # -- viewer memory --------------------------------------------------------------------
+    @asyncSlot(str, str)
+    async def viewers_query(self, text: str, sort: str) -> None:
+        panel = self.window.panels["viewers"]
+        try:
+            rows = await self.viewers_actions.query(text, sort)
+        except Exception as e:  # shown in the panel, never raised into Qt
+            panel.show_result(False, str(e))
+            return
+        panel.show_rows(rows)
+
+    @asyncSlot(str, object)
+    async def viewers_edit(self, action: str, args: dict) -> None:
+        ok, text = await self.viewers_actions.edit(action, args)
+        self.window.panels["viewers"].show_result(ok, text)
+
+    @asyncSlot(str, object)
+    async def fact_decided(self, action: str, args: dict) -> None:
+        ok, text = await self.viewers_actions.edit(action, args)
+        self.window.panels["replies"].facts.show_result(ok, text)
 
     # -- VTube Studio ---------------------------------------------------------------------
     @asyncSlot()

@@ -57,6 +57,7 @@ register({
     "panel.overlay": ("오버레이", "Overlay"),
     "panel.show": ("방송 도구", "Show tools"),
     "panel.obs": ("OBS · 잠금", "OBS · lockdown"),
+    "panel.viewers": ("시청자", "Viewers"),
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
@@ -82,6 +83,7 @@ DOCKS = [
     ("show", "aischoco_gui.gui.panels.show_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("mic", "aischoco_gui.gui.panels.mic_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("obs", "aischoco_gui.gui.panels.obs_panel", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("viewers", "aischoco_gui.gui.panels.viewers_panel", Qt.DockWidgetArea.RightDockWidgetArea),
     ("latency", "aischoco_gui.gui.panels.latency_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -204,6 +206,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["vts"], self.docks["show"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["mic"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["obs"])
+        self.tabifyDockWidget(self.docks["mic"], self.docks["viewers"])
         self.tabifyDockWidget(self.docks["latency"], self.docks["overlay"])
         self.docks["history"].raise_()
         self.docks["latency"].raise_()

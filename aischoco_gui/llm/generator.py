@@ -44,12 +44,23 @@ SUMMARY_RETRY_S = 30.0  # after a failed summary, wait this long before trying a
 _TURN: ContextVar[int | None] = ContextVar("aischoco_llm_turn", default=None)  # the turn generate() answers
 
 
-def reply_schema(emotions: tuple[str, ...]) -> dict[str, Any]:
+MEMORY_SCHEMA: dict[str, Any] = {  # a proposed viewer fact; empty strings = none (strict mode: all required)
+    "type": "object",
+    "properties": {"nick": {"type": "string"}, "fact": {"type": "string"}},
+    "required": ["nick", "fact"],
+    "additionalProperties": False,
+}
+
+
+def reply_schema(emotions: tuple[str, ...], memory: bool = False) -> dict[str, Any]:
+    """The strict reply schema; ``memory`` adds the optional fact proposal (only for turns with viewer cards)."""
+    props: dict[str, Any] = {"emotion": {"type": "string", "enum": list(emotions)}, "response": {"type": "string"}}
+    if memory:
+        props["memory"] = MEMORY_SCHEMA
     return {
         "type": "object",
-        "properties": {"emotion": {"type": "string", "enum": list(emotions)},
-                       "response": {"type": "string"}},
-        "required": ["emotion", "response"],
+        "properties": props,
+        "required": list(props),
         "additionalProperties": False,
     }
 
@@ -148,7 +159,8 @@ class LLMReplyGenerator:
     def build_messages(self, batch: list[ChatMessage], mode: str) -> list[dict[str, str]]:
         if self.persona_loader is not None:
             self.persona = self.persona_loader()
-        msgs = [{"role": "system", "content": prompt.system_prompt(self.persona, mode, self.emotions)}]
+        cards = bool(prompt.turn_cards(batch))  # viewer cards go in the user message; their rules in the system one
+        msgs = [{"role": "system", "content": prompt.system_prompt(self.persona, mode, self.emotions, viewers=cards)}]
         msgs.extend(self.memory.context_messages(prompt.summary_message))
         msgs.append({"role": "user", "content": prompt.format_turn(batch)})
         return msgs
@@ -177,6 +189,7 @@ class LLMReplyGenerator:
             assembler = StreamAssembler(self.emotions, on_sentence,
                                         accept=lambda so_far: self.output_filter.check(so_far) is None)
         messages = self.build_messages(batch, mode)
+        ask_fact = mode != "stream" and bool(prompt.turn_cards(batch))
         t0 = time.perf_counter()
         turn_token = _TURN.set(turn)
         try:
@@ -184,9 +197,10 @@ class LLMReplyGenerator:
                 c = await self.client.complete(messages, stream=True, on_delta=assembler.feed, on_sent=on_sent,
                                                on_first_byte=on_first_byte, purpose="reply")
             else:
-                c = await self.client.complete(messages, json_mode=True, schema=reply_schema(self.emotions),
+                c = await self.client.complete(messages, json_mode=True,
+                                               schema=reply_schema(self.emotions, memory=ask_fact),
                                                on_sent=on_sent, on_first_byte=on_first_byte, purpose="reply")
-            reply = self._to_reply(c, mode, assembler, on_sentence)
+            reply = self._to_reply(c, mode, assembler, on_sentence, ask_fact)
         except NotConfiguredError as e:
             self.last_error = str(e)
             self._report(ServiceState.NOT_CONFIGURED, tr("llm.status.no_key"), error=str(e))
@@ -213,9 +227,10 @@ class LLMReplyGenerator:
         return reply
 
     def _to_reply(self, c: Completion, mode: str, assembler: StreamAssembler | None,
-                  on_sentence: Callable[[str], None] | None) -> Reply | None:
+                  on_sentence: Callable[[str], None] | None, ask_fact: bool = False) -> Reply | None:
         notes: list[str] = []
         repaired = False
+        fact = None
         if assembler is not None:
             text = assembler.finish()
             emotion = validate_emotion(assembler.raw_emotion, self.emotions, notes)
@@ -225,6 +240,7 @@ class LLMReplyGenerator:
             parsed = parse_json_reply(c.content, self.emotions, c.finish_reason)
             text, emotion, repaired = parsed.text, parsed.emotion, parsed.repaired
             notes.extend(parsed.notes)
+            fact = parsed.fact if ask_fact else None  # only when this turn asked for one
             if c.from_failed_generation:
                 notes.append("model broke the JSON schema; recovered its text")
         if c.reasoning:
@@ -241,7 +257,8 @@ class LLMReplyGenerator:
         if flagged:
             notes.append(f"flagged: {flagged}")
         return Reply(text=text, emotion=emotion, sentences=sentences, provider=c.endpoint.name,
-                     model=c.endpoint.model, latency_s=c.latency_s, flagged=flagged, repaired=repaired, notes=notes)
+                     model=c.endpoint.model, latency_s=c.latency_s, flagged=flagged, repaired=repaired, notes=notes,
+                     fact=fact)
 
     # -- memory ------------------------------------------------------------------------------
     def assistant_content(self, text: str, emotion: str, mode: str) -> str:

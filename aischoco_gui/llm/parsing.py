@@ -9,6 +9,8 @@ from typing import Any
 
 import json_repair
 
+from aischoco_gui.models import FactProposal
+
 # Reasoning some models put into the content itself; it is never spoken.
 _THINK = re.compile(r"<(think|thinking|reasoning|analysis)>.*?(</\1>|$)", re.S | re.I)
 _HARMONY = re.compile(r"<\|channel\|>analysis<\|message\|>.*?(<\|end\|>|$)", re.S)
@@ -49,6 +51,17 @@ class Parsed:
     emotion: str
     repaired: bool = False
     notes: list[str] = field(default_factory=list)
+    fact: FactProposal | None = None  # the optional viewer-memory proposal {"memory": {"nick", "fact"}}
+
+
+def parse_fact(raw: Any) -> FactProposal | None:
+    """``{"nick": "...", "fact": "..."}`` with both non-empty strings, else None (the "nothing" answer)."""
+    if not isinstance(raw, dict):
+        return None
+    nick, fact = raw.get("nick"), raw.get("fact")
+    if not isinstance(nick, str) or not isinstance(fact, str) or not nick.strip() or not fact.strip():
+        return None
+    return FactProposal(nick=nick.strip(), text=strip_reasoning(fact).strip())
 
 
 # Common synonyms → the default emotion names (applied only when the target is configured).
@@ -88,7 +101,8 @@ def parse_json_reply(content: str, emotions: tuple[str, ...], finish_reason: str
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     emotion = validate_emotion(obj.get("emotion"), emotions, notes)
-    return Parsed(text=strip_reasoning(text), emotion=emotion, repaired=repaired, notes=notes)
+    return Parsed(text=strip_reasoning(text), emotion=emotion, repaired=repaired, notes=notes,
+                  fact=parse_fact(obj.get("memory")))
 
 
 def split_emotion_tag(first_line: str, emotions: tuple[str, ...]) -> tuple[str | None, str]:

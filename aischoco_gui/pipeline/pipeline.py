@@ -5,6 +5,10 @@ pipeline does). At most ``max_pending`` drafts wait for the streamer; generation
 that (drafts held by the output filter wait in their own lane and do not count). Every stage emits
 a timestamped event on the bus.
 
+Viewer memory (issue 24, optional): every message that passed the chat filter is counted on its
+sender's card (``observe``); a turn's messages carry their viewers' cards to the generator
+(``attach_cards``); a fact the LLM proposed is passed on only when neither filter held anything of it.
+
 One gate to speech: every draft — chat replies, tarot readings, and anything later that wants the
 avatar to speak — is created by :meth:`Pipeline.add_reply`, which runs the output filter, the length
 cap and then the approval queue. Held (flagged) drafts are never pre-synthesised.
@@ -21,10 +25,11 @@ from typing import Any
 
 from aischoco_gui.events import EventBus, EventKind, origin
 from aischoco_gui.i18n import register, tr
-from aischoco_gui.models import ChatMessage, DraftState
+from aischoco_gui.models import ChatMessage, DraftState, FactProposal
 from aischoco_gui.pipeline.approval import ApprovalError, ApprovalQueue, Draft
+from aischoco_gui.protocols import ViewerMemory
 from aischoco_gui.tasks import TaskGroup
-from aischoco_gui.text import split_sentences
+from aischoco_gui.text import clean_nickname, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +99,8 @@ class Pipeline:
     def __init__(self, bus: EventBus, queue: ApprovalQueue, chat_filter: Any, generator: Any, speaker: Any,
                  avatar: Any, chat_source: Any = None, *, batch_max: int = 10, max_pending: int = 3,
                  backlog: int = 300, retry_backoff: tuple[float, float] = (1.0, 30.0),
-                 output_filter: Any = None, reply_max_chars: int = DEFAULT_REPLY_MAX_CHARS) -> None:
+                 output_filter: Any = None, reply_max_chars: int = DEFAULT_REPLY_MAX_CHARS,
+                 viewers: ViewerMemory | None = None) -> None:
         self.bus = bus
         self.queue = queue
         self.chat_filter = chat_filter
@@ -109,6 +115,8 @@ class Pipeline:
         # generator's own, looked up per draft so a rebuilt generator's new word list applies at once.
         self.output_filter = output_filter
         self.reply_max_chars = reply_max_chars
+        self.viewers = viewers  # per-viewer memory (None: VIEWER_MEMORY=off); replaced when rebuilt
+        self._held_ids: deque[int] = deque(maxlen=1000)  # filtered messages the streamer had answered anyway
         self.backlog: deque[ChatMessage] = deque()
         self.backlog_max = backlog
         self.dropped = 0  # chat never answered because the backlog overflowed
@@ -171,7 +179,8 @@ class Pipeline:
         self.bus.emit(EventKind.CHAT_RECEIVED, message=msg)
         if reason is not None:
             self.bus.emit(EventKind.CHAT_FILTERED, message=msg, reason=reason)
-            return
+            return  # a held message adds nothing to viewer memory either
+        self._viewers("observe", msg)
         token = origin.set((msg.id,))  # an interceptor's task (a donation's thanks, a tarot reading) answers msg
         try:
             for fn in self.interceptors:
@@ -187,6 +196,8 @@ class Pipeline:
     def answer_now(self, msg: ChatMessage) -> None:
         """Streamer's "answer this now": the message jumps the queue even if it was filtered."""
         msg.priority = True
+        if msg.filtered_reason is not None:
+            self._held_ids.append(msg.id)  # answered, but nothing of it goes into viewer memory
         msg.filtered_reason = None
         try:
             self.backlog.remove(msg)
@@ -277,7 +288,10 @@ class Pipeline:
                 if reply is None or not reply.text.strip():
                     self._commit(batch, None)
                 else:
-                    self.add_reply(reply, batch, kind="chat", turn=turn)
+                    fact = getattr(reply, "fact", None)
+                    d = self.add_reply(reply, batch, kind="chat", turn=turn)
+                    if fact is not None:
+                        self._propose_fact(fact, d)
             finally:
                 origin.reset(token)
             if self.backlog:
@@ -289,6 +303,7 @@ class Pipeline:
         return self._gen_task is not None
 
     async def _generate(self, batch: list[ChatMessage], turn: int):
+        self._viewers("attach_cards", [m for m in batch if m.id not in self._held_ids])
         task = asyncio.ensure_future(self.generator.generate(batch, turn))
         self._gen_task = task
         try:
@@ -336,6 +351,41 @@ class Pipeline:
                   kind=kind, trimmed=trimmed)
         self.queue.add(d)
         return d
+
+    def _viewers(self, method: str, *args: Any) -> None:
+        vm = self.viewers
+        if vm is None:
+            return
+        try:
+            getattr(vm, method)(*args)
+        except Exception:  # memory is a nicety: it never stops the show
+            log.exception("viewer memory %s failed", method)
+
+    def _output_flag(self, text: str) -> str | None:
+        flt = self.output_filter if self.output_filter is not None else getattr(self.generator, "output_filter", None)
+        try:
+            return flt.check(text) if flt is not None else None
+        except Exception:
+            log.exception("output filter failed on a proposed fact")
+            return "output filter failed"
+
+    def _propose_fact(self, fact: FactProposal, d: Draft) -> None:
+        """Pass a proposed fact on — unless the draft was held by the output filter, the fact itself hits it,
+        or it names no viewer of this turn whose message passed the chat filter."""
+        if d.flagged:
+            log.info("fact proposal dropped: its reply was held (%s)", d.flagged)
+            return
+        if self._output_flag(fact.text):
+            log.info("fact proposal dropped: the output filter holds its text")
+            return
+        nick = clean_nickname(fact.nick.strip())  # the prompt showed each nickname cleaned like this
+        src = next((m for m in reversed(d.batch) if clean_nickname(m.nickname) == nick and not m.is_director
+                    and not m.is_voice and not m.is_streamer and m.id not in self._held_ids
+                    and m.filtered_reason is None), None)
+        if src is None:
+            log.info("fact proposal dropped: %r is not a viewer this turn answered", nick[:40])
+            return
+        self._viewers("propose", src, fact.text)
 
     def _commit(self, batch: list[ChatMessage], text: str | None, emotion: str | None = None) -> None:
         try:

@@ -3,7 +3,7 @@
 Bottom: shared models, events and small policies. ``audio/`` is a bottom-layer utility package
 (PCM helpers, ring buffer, the output sink) that adapters may use. Middle: the adapters, side by
 side — none imports another, the pipeline, a feature, the composition root or Qt. Above: the
-pipeline and feature folders (``tarot/``). Top: ``compose``, ``gui/``, ``app``.
+pipeline and feature folders (``tarot/``, ``viewers/``). Top: ``compose``, ``gui/``, ``app``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ FEATURES = ("pipeline", "tarot", "lockdown")  # above the adapters: they use the
 RECORD_TOP = {"aischoco_gui.record.replay", "aischoco_gui.record.job", "aischoco_gui.record.cli"}
 BOTTOM.add("user_text")  # what a failure means for the streamer, in the UI language (i18n only)
 QT = ("PySide6", "qasync", "shiboken6")
+FEATURES = ("pipeline", "tarot", "viewers")  # above the adapters: they use them only through the protocols
 
 
 def module_name(path: Path) -> str:
@@ -121,6 +122,8 @@ def violations() -> list[str]:
                 bad.append(f"{name} imports {imp} (the recorder and report stay above the adapters, below compose)")
             if layer == "record" and target == "gui":
                 bad.append(f"{name} imports {imp} (record/ is Qt-free)")
+            if layer == "pipeline" and target == "viewers":
+                bad.append(f"{name} imports the viewers feature: {imp} (use protocols.ViewerMemory)")
     return bad
 
 
@@ -133,6 +136,7 @@ def test_no_import_cycles():
 
 
 @pytest.mark.parametrize("line", [
+    "from aischoco_gui.viewers.memory import ViewerMemory",
     "from aischoco_gui.pipeline.approval import Draft",
     "from aischoco_gui.llm.client import LLMClient",
     "from aischoco_gui import compose",
@@ -149,3 +153,18 @@ def test_the_checker_catches_a_wrong_import(tmp_path, monkeypatch, line):
 
 def test_the_checker_catches_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize(("folder", "line"), [
+    ("llm", "from aischoco_gui.viewers.card import prompt_card"),  # the card reaches the LLM as message data
+    ("pipeline", "from aischoco_gui.viewers.memory import ViewerMemory"),  # the pipeline sees a Protocol
+    ("viewers", "from aischoco_gui.llm.tokens import TokenCounter"),
+    ("viewers", "from aischoco_gui import compose"),
+    ("viewers", "from PySide6.QtCore import QObject"),
+])
+def test_viewer_memory_stays_a_feature(tmp_path, monkeypatch, folder, line):
+    fake = tmp_path / "aischoco_gui"
+    (fake / folder).mkdir(parents=True)
+    (fake / folder / "bad.py").write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["PKG"]), "PKG", fake)
+    assert violations(), (folder, line)

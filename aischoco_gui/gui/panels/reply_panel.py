@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.gui.coalesce import Coalescer
+from aischoco_gui.gui.panels.fact_proposals import FactProposals
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
@@ -186,6 +187,8 @@ class ReplyPanel(QWidget):
         lay.addWidget(self.editor)
         lay.addLayout(btn_row)
         lay.addLayout(mode_row)
+        self.facts = FactProposals(services, bridge, self)  # viewer facts the AI proposed (issue 24)
+        lay.addWidget(self.facts)
 
         for seq, fn in (("Ctrl+Return", self.approve_selected), ("Ctrl+Enter", self.approve_selected),
                         ("Ctrl+S", self.save_edit), ("Ctrl+Delete", self.skip_selected),
