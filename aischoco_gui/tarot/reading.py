@@ -24,29 +24,27 @@ DEFAULT_COLOR = {"name": "보랏빛", "hex": "#8E7CC3"}
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "summary": {"type": "string"},
-        "cards": {"type": "array", "items": {"type": "object", "properties": {
-            "number": {"type": "integer"}, "meaning": {"type": "string"}}, "required": ["number", "meaning"]}},
-        "visual_data": {"type": "object", "properties": {
-            "radar_fixed": {"type": "object", "properties": {k: {"type": "number"} for k, _ in RADAR_FIXED_AXES}},
-            "radar_dynamic": {"type": "array", "items": {"type": "object", "properties": {
-                "label": {"type": "string"}, "value": {"type": "number"}}}},
-            "yes_no": {"type": "object", "properties": {"yes": {"type": "number"}, "label": {"type": "string"}}},
-            "keywords": {"type": "array", "items": {"type": "string"}},
-            "candidates": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "score": {"type": "number"}, "note": {"type": "string"}}}},
-            "decision_map": {"type": "array", "items": {"type": "object", "properties": {
-                "choice": {"type": "string"}, "outcome": {"type": "string"}, "risk": {"type": "number"}}}},
-        }},
-        "soul_color": {"type": "object", "properties": {"name": {"type": "string"}, "hex": {"type": "string"}}},
-        "danger_alert": {"type": "object", "properties": {"active": {"type": "boolean"},
-                                                          "message": {"type": "string"}}},
-    },
-    "required": ["summary", "visual_data", "soul_color", "danger_alert"],
-}
+def _obj(**props: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-schema object as strict structured outputs require it (Groq, OpenAI): every property required,
+    no other property allowed. Optional content is an empty array or string, never a missing key."""
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+_NUMBER, _STRING = {"type": "number"}, {"type": "string"}
+SCHEMA: dict[str, Any] = _obj(
+    summary=_STRING,
+    cards={"type": "array", "items": _obj(number={"type": "integer"}, meaning=_STRING)},
+    visual_data=_obj(
+        radar_fixed=_obj(**{k: _NUMBER for k, _ in RADAR_FIXED_AXES}),
+        radar_dynamic={"type": "array", "items": _obj(label=_STRING, value=_NUMBER)},
+        yes_no=_obj(yes=_NUMBER, label=_STRING),
+        keywords={"type": "array", "items": _STRING},
+        candidates={"type": "array", "items": _obj(name=_STRING, score=_NUMBER, note=_STRING)},
+        decision_map={"type": "array", "items": _obj(choice=_STRING, outcome=_STRING, risk=_NUMBER)},
+    ),
+    soul_color=_obj(name=_STRING, hex=_STRING),
+    danger_alert=_obj(active={"type": "boolean"}, message=_STRING),
+)
 
 SYSTEM_PROMPT = (
     "너는 방송 속 친근한 타로 리더야. 시청자의 질문과 뽑힌 카드(위치, 정/역방향)를 보고 해석해.\n"

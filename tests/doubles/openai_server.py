@@ -99,6 +99,8 @@ class OpenAIDouble(ServedDouble):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ids = 0
+        self.strict = True  # refuse what Groq refuses (request_problem); off only to test our handling of a 400
+        self.refused: list[str] = []  # why each refused request was refused
 
     # -- scripting ---------------------------------------------------------------------------
     @property
@@ -164,6 +166,11 @@ class OpenAIDouble(ServedDouble):
             body = raw.decode("utf-8", "replace")
         self.requests.append(RecordedRequest(request.path, dict(request.headers), body, time.perf_counter(),
                                              self._peer(request)))
+        problem = request_problem(body) if self.strict else None
+        if problem is not None:  # refused like Groq: 400 invalid_request_error, no scripted answer used
+            self.refused.append(problem)
+            return web.json_response({"error": {"message": problem, "type": "invalid_request_error",
+                                                "code": "invalid_request_error"}}, status=400, headers=RATE_HEADERS)
         s = self._next_script(body)
         if s.delay_s:
             await asyncio.sleep(s.delay_s)
@@ -222,6 +229,71 @@ class OpenAIDouble(ServedDouble):
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
         return resp
+
+
+def schema_problem(schema: Any, path: str = "schema") -> str | None:
+    """Why Groq's strict structured outputs would refuse ``schema`` (its docs: every object sets
+    ``additionalProperties: false`` and lists every property in ``required``), or None."""
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("type") == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        if schema.get("additionalProperties") is not False:
+            return f"{path}: strict mode requires additionalProperties: false on every object"
+        missing = sorted(set(props) - set(schema.get("required") or []))
+        if missing:
+            return f"{path}: strict mode requires every property to be required (missing: {', '.join(missing)})"
+        for name, sub in props.items():
+            p = schema_problem(sub, f"{path}.{name}")
+            if p:
+                return p
+    if "items" in schema:
+        return schema_problem(schema["items"], f"{path}[]")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for i, sub in enumerate(schema.get(key) or []):
+            p = schema_problem(sub, f"{path}.{key}[{i}]")
+            if p:
+                return p
+    return None
+
+
+def request_problem(body: Any) -> str | None:
+    """What Groq answers 400 for in a chat-completions body (DESIGN.md §4.2), or None when it would be accepted."""
+    if not isinstance(body, dict):
+        return "request body must be a JSON object"
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        return "'messages' must be a non-empty array"
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant", "tool", "developer"):
+            return f"messages[{i}]: unknown role"
+        if "name" in m:
+            return f"messages[{i}].name is not supported"
+        if any(k.startswith("reasoning") for k in m):
+            return f"messages[{i}]: 'reasoning' is not supported in input messages"
+    for key in ("logprobs", "logit_bias", "top_logprobs"):
+        if body.get(key):
+            return f"'{key}' is not supported"
+    if int(body.get("n") or 1) != 1:
+        return "'n' must be 1"
+    rf = body.get("response_format")
+    if isinstance(rf, dict):
+        if rf.get("type") == "json_object":
+            text = " ".join(str(m.get("content", "")) for m in msgs if isinstance(m, dict)).lower()
+            if "json" not in text:
+                return ("'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                        "'json_object'")
+        elif rf.get("type") == "json_schema":
+            js = rf.get("json_schema") or {}
+            if not js.get("name") or "schema" not in js:
+                return "response_format.json_schema needs 'name' and 'schema'"
+            if js.get("strict"):
+                problem = schema_problem(js["schema"])
+                if problem:
+                    return f"invalid JSON schema for response_format: {problem}"
+        if rf.get("type") in ("json_object", "json_schema") and body.get("stream"):
+            return "response_format does not support streaming"
+    return None
 
 
 def stream_content(emotion: str, text: str) -> str:
