@@ -1,4 +1,11 @@
-"""Run coroutines on a qasync loop inside pytest-qt tests (the app's real loop type)."""
+"""Run coroutines on a qasync loop inside pytest-qt tests (the app's real loop type).
+
+The loop is the app's :class:`~aischoco_gui.gui.event_loop.AppEventLoop`: closing it kills the Qt timers
+qasync left behind and deletes its QObjects here, on the GUI thread (a closed qasync loop otherwise
+waits in a reference cycle for the garbage collector, which may run on any thread — the cause of the
+suite's old ``QTimerInfoList::activateTimers`` segfault). A test that makes its own loop uses
+:func:`aischoco_gui.gui.event_loop.new_event_loop` too.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,9 @@ import pytest
 
 @pytest.fixture
 def qloop(qapp):
-    from qasync import QEventLoop
+    from aischoco_gui.gui.event_loop import new_event_loop
 
-    loop = QEventLoop(qapp)
+    loop = new_event_loop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
     try:
@@ -19,4 +26,3 @@ def qloop(qapp):
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-
