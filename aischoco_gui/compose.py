@@ -19,7 +19,7 @@ from aischoco_gui.chat.chzzk_api import ChzzkApi
 from aischoco_gui.chat.factory import make_chat_filter, make_chat_source
 from aischoco_gui.chat.filters import ChatFilter
 from aischoco_gui.chat.oauth import ChzzkAuth, auth_from_settings
-from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.llm import prompt as llm_prompt
 from aischoco_gui.llm.factory import make_reply_generator
@@ -121,11 +121,37 @@ class Services:
     latency_history: LatencyHistory = dataclasses.field(default_factory=LatencyHistory)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
+    def __post_init__(self) -> None:
+        self._wired_login: ChzzkAuth | None = None
+        if self.chzzk_auth is not None:
+            self._wire_login(self.chzzk_auth)
+
     def auth(self) -> ChzzkAuth:
         """The shared CHZZK login (the chat source, the chat panel's login and the first-run check use it)."""
         if self.chzzk_auth is None:
             self.chzzk_auth = auth_from_settings(self.settings)
+        if self._wired_login is not self.chzzk_auth:
+            self._wire_login(self.chzzk_auth)
         return self.chzzk_auth
+
+    def _wire_login(self, auth: ChzzkAuth) -> None:
+        """A token change of THE login is an event on the bus (the GUI hears it through the bridge; nobody
+        keeps a callback on the login object itself). A replaced login is unwired."""
+        self.drop_login(announce=False)
+        auth.listeners.append(self._login_changed)
+        self._wired_login = auth
+
+    def drop_login(self, announce: bool = True) -> None:
+        """Forget the shared login (new CHZZK client settings): the next use builds a new one."""
+        old, self._wired_login = self._wired_login, None
+        if old is not None and self._login_changed in old.listeners:
+            old.listeners.remove(self._login_changed)
+        if announce:
+            self.chzzk_auth = None
+            self.bus.emit(EventKind.CHZZK_LOGIN)
+
+    def _login_changed(self, _tokens: object) -> None:
+        self.bus.emit(EventKind.CHZZK_LOGIN)
 
     def api(self) -> ChzzkApi:
         """The CHZZK action client (moderation, notice, chat settings, chat echo) on the shared login."""
@@ -383,10 +409,21 @@ async def stop_services(s: Services) -> None:
 
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
     """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show`` or
-    ``mic``) with new settings while the others keep running. The pipeline is told about its new stage."""
+    ``mic``) with new settings while the others keep running. The pipeline is told about its new stage.
+
+    Every caller (the settings dialog, the mic panel, benchmarks) comes through here, and every rebuild
+    ends with one ``SERVICE_REPLACED`` event (the bridge's ``replaced_of(name)``): whoever shows that
+    service looks it up again in the container — nobody keeps the old object."""
     if name not in REBUILDABLE:
         raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    try:
+        await _replace(s, name, settings)
+    finally:
+        s.bus.emit(EventKind.SERVICE_REPLACED, name=name)
+
+
+async def _replace(s: Services, name: str, settings: Settings) -> None:
     if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
         old = s.show
         if old is not None:
@@ -503,10 +540,13 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.max_pending = settings.max_pending_drafts
     p.reply_max_chars = settings.reply_max_chars
     if changed & _AUTH_FIELDS:
-        s.chzzk_auth = None  # the next login / chat source uses the new client
+        s.drop_login()  # the next login / chat source uses the new client
     names = services_for(changed)
-    for name in names:
-        await rebuild(s, name, settings)
+    try:
+        for name in names:
+            await rebuild(s, name, settings)
+    finally:
+        s.bus.emit(EventKind.SETTINGS_APPLIED, changed=sorted(changed), rebuilt=names)
     return names
 
 

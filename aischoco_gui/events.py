@@ -42,6 +42,10 @@ class EventKind(str, enum.Enum):
     MIC_TRANSCRIPT = "mic_transcript"      # data: text, director (the control room only; never the overlay)
     MIC_METRICS = "mic_metrics"            # data: metrics (one voice turn: end of speech → transcript → LLM → audio)
     OVERLAY = "overlay"                    # data: overlay-specific
+    OVERLAY_CHANGED = "overlay_changed"    # data: rev (the overlay state changed; at most once per loop turn)
+    SERVICE_REPLACED = "service_replaced"  # data: name (compose.rebuild swapped that service: look it up again)
+    SETTINGS_APPLIED = "settings_applied"  # data: changed (field names), rebuilt (service names)
+    CHZZK_LOGIN = "chzzk_login"            # the shared CHZZK login changed (tokens, log out, replaced)
 
 
 @dataclass(frozen=True)

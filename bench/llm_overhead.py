@@ -132,10 +132,11 @@ def main() -> None:
 
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtWidgets import QApplication
-        from qasync import QEventLoop
+
+        from aischoco_gui.gui.event_loop import new_event_loop
 
         app = QApplication.instance() or QApplication([])
-        with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
             out = runner.run(main_async(args.quick))
     else:
         out = asyncio.run(main_async(args.quick))

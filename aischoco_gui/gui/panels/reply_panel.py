@@ -186,7 +186,7 @@ class ReplyPanel(QWidget):
         bridge.speech_started.connect(self._on_speech_started)
         bridge.speech_ended.connect(self._on_speech_ended)
         bridge.panic.connect(self._on_panic)
-        bridge.status.connect(self._on_status)
+        bridge.status_of("llm").connect(self._on_status)
         st = services.bus.status.get("llm")
         if st:
             self._on_status(st)
@@ -402,10 +402,9 @@ class ReplyPanel(QWidget):
         self._speech_idle()
 
     def _on_status(self, st: ServiceStatus) -> None:
-        if st.name == "llm":
-            self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
-            if st.state is ServiceState.NOT_CONFIGURED and st.detail:
-                self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
+        self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
+        if st.state is ServiceState.NOT_CONFIGURED and st.detail:
+            self.banner.setToolTip(st.detail)  # the core's own words (English) as a detail, not in the text
 
 
 def create_panel(services, bridge) -> QWidget:
