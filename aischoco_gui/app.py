@@ -104,12 +104,13 @@ def install_exception_hooks(bus: EventBus, reporter=None, on_report=None) -> Non
     loop.set_exception_handler(loop_handler)
 
 
-async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
+async def run(args: argparse.Namespace, startup: Startup, app, guard=None, closed: asyncio.Event | None = None) -> int:
+    """The app's life on the loop; it ends when ``closed`` is set (the window closed, or a stop signal)."""
     from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
-    from aischoco_gui.gui.startup_trace import trace_window_shown
+    from aischoco_gui.gui.startup_trace import trace_point, trace_window_shown
     from aischoco_gui.gui.welcome import install_welcome
 
     bus = EventBus()
@@ -124,7 +125,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     window = MainWindow(None, bridge, dirs=startup.dirs)
     for name in window.status.NAMES:
         bus.set_status(name, ServiceState.CONNECTING, tr("window.starting"))
-    closed = asyncio.Event()
+    closed = closed or asyncio.Event()
     window.closing.connect(closed.set)  # closing the shell while the services come up is a normal exit
     window.show()
     trace_window_shown(window)
@@ -154,6 +155,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if guard is not None:
         await guard.serve(lambda: activate_window(window))
     await compose.start_services(services)
+    trace_point("services started")
     for name in window.status.NAMES:  # a light no service reports on (e.g. audio unused) goes back to "off"
         st = bus.status.get(name)
         if name not in compose.SERVICE_NAMES and st is not None and st.detail == tr("window.starting"):
@@ -183,10 +185,34 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     bridge.close()
     if guard is not None:
         await guard.aclose()
+    trace_point("services stopped")
     return rc
 
 
+async def run_until_stopped(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
+    """:func:`run` with Ctrl+C, SIGTERM and Windows' console close / log-off / shut-down handled like
+    File → Quit (the window closes without the on-air question; services stop; exit code 0)."""
+    from aischoco_gui.gui.desktop import quit_now
+    from aischoco_gui.stop_signals import StopSignals
+
+    closed = asyncio.Event()
+
+    def request_stop(_reason: str) -> None:
+        if not quit_now():  # no window yet: stop right after start-up
+            closed.set()
+
+    stops = StopSignals(asyncio.get_running_loop(), request_stop).install()
+    try:
+        return await run(args, startup, app, guard, closed)
+    finally:
+        stops.done()
+        stops.uninstall()
+
+
 def main(argv: list[str] | None = None) -> int:
+    from aischoco_gui.stop_signals import quiet_until_loop
+
+    quiet_until_loop()  # SIGTERM before the window exists: nothing to clean up, exit 0
     args = parse_args(argv)
     startup = load_startup()
     guard = None
@@ -201,8 +227,12 @@ def main(argv: list[str] | None = None) -> int:
                 print("aischoco is already running" + ("" if shown else " (it did not answer)"), file=sys.stderr)
             return 0
     from PySide6.QtWidgets import QApplication
-    from qasync import QEventLoop
 
+    from aischoco_gui.gui.event_loop import new_event_loop
+    from aischoco_gui.gui.qt_messages import install_message_handler, log_with_stacks
+
+    # a Qt thread/timer warning is a bug: logged with every thread's stack, so it names its culprit
+    uninstall_messages = install_message_handler(log_with_stacks)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("aischoco")
     app.setApplicationVersion(__version__)
@@ -213,9 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     install_gc_guard(app)  # Qt objects are only ever collected on this (the GUI) thread
     app.setQuitOnLastWindowClosed(False)
     try:
-        with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
-            rc = runner.run(run(args, startup, app, guard))
+        # the loop's close() kills qasync's leftover Qt timers and deletes its QObjects on this thread
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
+            rc = runner.run(run_until_stopped(args, startup, app, guard))
     finally:
         if guard is not None:
             guard.release()
+        uninstall_messages()
     return rc
