@@ -18,6 +18,7 @@ ADAPTERS = ("chat", "llm", "tts", "stt", "vts", "overlay")
 BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "protocols", "logging_setup",
           "frozen", "audio", "wordfilter", "homoglyphs_table", "net", "settings_text", ""}  # "": the package itself
 BOTTOM.add("hotkeys")  # key names of the held mic keys (settings validation and the Windows poller)
+BOTTOM.add("threads")  # LoopPost / join_thread: worker threads that end with their owner (issue 21)
 QT = ("PySide6", "qasync", "shiboken6")
 
 
