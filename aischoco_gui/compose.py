@@ -39,6 +39,7 @@ from aischoco_gui.protocols import (
     Service,
     Speaker,
 )
+from aischoco_gui.service_config import chat_config, llm_config, overlay_config, tts_config, vts_config
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
@@ -193,20 +194,23 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
 
 # -- one builder per service (build_services and rebuild both use them) --------------------------
 def _generator(settings: Settings, dirs: UserDirs, bus: EventBus) -> ReplyGenerator:
-    return _guard(bus, "llm", lambda: make_reply_generator(settings, bus, dirs.config, dirs.history), NoGenerator)
+    return _guard(bus, "llm", lambda: make_reply_generator(llm_config(settings), bus, dirs.config,
+                                                                    dirs.history), NoGenerator)
 
 
 def _speaker(settings: Settings, dirs: UserDirs, bus: EventBus) -> Speaker:
-    return _guard(bus, "tts", lambda: make_speaker(settings, bus, dirs.voice_samples), lambda: SilentSpeaker(bus))
+    return _guard(bus, "tts", lambda: make_speaker(tts_config(settings), bus, dirs.voice_samples),
+                  lambda: SilentSpeaker(bus))
 
 
 def _avatar(settings: Settings, dirs: UserDirs, bus: EventBus, speaker: Speaker) -> AvatarDriver:
-    return _guard(bus, "vts", lambda: make_avatar(settings, bus, dirs.config, mouth_source=speaker.mouth_level),
+    return _guard(bus, "vts", lambda: make_avatar(vts_config(settings), bus, dirs.config,
+                                                           mouth_source=speaker.mouth_level),
                   lambda: NoAvatar(bus))
 
 
 def _chat(settings: Settings, bus: EventBus, auth: Callable[[], ChzzkAuth]) -> ChatSource | None:
-    return _guard(bus, "chat", lambda: make_chat_source(settings, bus, auth), lambda: None)
+    return _guard(bus, "chat", lambda: make_chat_source(chat_config(settings), bus, auth), lambda: None)
 
 
 def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: ChatFilter,
@@ -215,7 +219,7 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
         chat_filter.ignore_streamer = v
 
     return _guard(bus, "overlay", lambda: make_overlay(
-        settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
+        overlay_config(settings), bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else []), lambda: None)
 
 
