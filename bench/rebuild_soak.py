@@ -243,6 +243,13 @@ async def run(args) -> dict:
               "queue:", len(services.pipeline.queue.pending), len(services.pipeline.queue.approved),
               "speaking:", services.pipeline.speaking is not None,
               "pipeline tasks:", sorted(t.get_name() for t in services.pipeline.tasks.tasks), file=sys.stderr)
+        for t in services.pipeline.tasks.tasks:
+            if t.get_name() == "pipeline:speak":
+                t.print_stack(file=sys.stderr)
+        for t in asyncio.all_tasks():
+            if t.get_name().startswith("tts"):
+                print("TTS TASK", t.get_name(), file=sys.stderr)
+                t.print_stack(file=sys.stderr)
         raise
     hist = win.panels["history"]
     hist.refresh(force=True)

@@ -313,6 +313,9 @@ class AudioOutput:
         """A future for marker ``key``: resolves to the monotonic time its sample is heard, or None
         when it was dropped (clear/close). Call before placing the marker."""
         fut = asyncio.get_running_loop().create_future()
+        if self._closing:  # closed (or closing): nothing will be heard; resolved now, never left pending
+            fut.set_result(None)
+            return fut
         self._waiters[key] = fut
         self._wake_poller()
         return fut

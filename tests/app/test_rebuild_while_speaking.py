@@ -44,3 +44,37 @@ async def test_a_voice_rebuilt_mid_reply_cuts_it_and_the_next_reply_speaks(home)
             await stop_services(s)
     finally:
         await tts.stop()
+
+
+async def test_a_reply_handed_to_a_voice_that_is_shutting_down_ends_at_once(home):
+    """The speak loop may take the next reply while the old voice is being shut down (the rebuild swaps the
+    pipeline's speaker only after the old one stopped): that reply ends as cut, it never waits for audio
+    from an output that is closing (it used to wait forever: the show went silent)."""
+    import asyncio
+
+    from aischoco_gui.models import Draft
+
+    tts = await AischocoTtsServer().start()
+    try:
+        settings = Settings(overlay_port=0, tts_engine="remote", tts_remote_url=tts.url, tts_fallback="",
+                            tts_output_device="null")
+        bus = EventBus()
+        ended: list[bool] = []
+        bus.subscribe(lambda ev: ev.kind is EventKind.PLAYBACK_END and ended.append(bool(ev.data.get("cancelled"))))
+        s = build_services(settings, user_dirs({"AISCHOCO_HOME": str(home)}), bus, overrides={
+            "generator": ScriptedGenerator(), "chat": None, "avatar": RecordingAvatar(bus), "overlay": None})
+        await start_services(s)
+        try:
+            speaker = s.speaker
+            shutting = asyncio.ensure_future(speaker.shutdown())
+            await asyncio.sleep(0)  # the shutdown has begun and is waiting on its backend
+            d = Draft(reply=Reply(text="닫히는 목소리에 온 대답이에요.", emotion="happy"), batch=[], turn=1)
+            await asyncio.wait_for(speaker.speak(d), 5)
+            assert ended == [True]
+            await shutting
+            fut = speaker.output.expect("after-close")
+            assert fut.done() and fut.result() is None  # a closed output never leaves a marker pending
+        finally:
+            await stop_services(s)
+    finally:
+        await tts.stop()
