@@ -209,8 +209,32 @@ async def run_until_stopped(args: argparse.Namespace, startup: Startup, app, gua
         stops.uninstall()
 
 
+M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+MMAP_THRESHOLD_BYTES = 256 * 1024
+
+
+def tune_allocator() -> bool:
+    """Linux (glibc): a fixed mmap threshold, so large buffers go back to the OS when freed.
+
+    A live TTS or microphone rebuild frees and re-allocates multi-megabyte audio rings. glibc raises its
+    mmap threshold after the first such free, after which these buffers come from the heap and the freed
+    ones stay resident: the rebuild soak grew ~1 MB per TTS rebuild this way (no Python object leaked);
+    with the threshold fixed it stays flat. Other platforms' allocators return large blocks anyway."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):  # not glibc (musl…): nothing to tune
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     from aischoco_gui.stop_signals import quiet_until_loop
+
+    tune_allocator()
 
     quiet_until_loop()  # SIGTERM before the window exists: nothing to clean up, exit 0
     args = parse_args(argv)

@@ -7,17 +7,18 @@ server into a ``null`` sink (auto-approved replies are spoken, so the mouth move
 connected, the overlay on a free port, and the microphone reading a WAV file (``STT_INPUT_DEVICE=wav:…``)
 against the transcription double.
 
-One *cycle* is one rebuild, in turn: LLM, TTS, VTS, chat, overlay, show tools through the settings
-dialog's path (``AppController.apply_settings`` → ``compose.apply_settings``); the microphone through
-its panel's path (``apply_mic_settings``: closed → co-host → push-to-talk → device change → …); and the
-overlay's free-port fix (``overlay_fix_port``). After the last cycle it checks that every panel shows the
+One *cycle* rebuilds every rebuildable service in turn, with ``--pause`` seconds of show between two
+rebuilds: LLM, TTS, VTS, chat, overlay, show tools through the settings dialog's path
+(``AppController.apply_settings`` → ``compose.apply_settings``); the microphone through its panel's path
+(``apply_mic_settings``: co-host → push-to-talk → device change → closed → open …); and the overlay's
+free-port fix (``overlay_fix_port``) — 8 rebuilds a cycle. After the last cycle it checks that every panel shows the
 live service: the summary editor shows the live memory's turns, the mouth meter moves with the new voice,
 the overlay preview repaints for the new overlay state, the VTS and pose panels drive the new avatar.
 It records RSS, open file descriptors, threads and asyncio tasks after every cycle (growth is compared
 between the first and the last tenth after a warm-up), Qt thread warnings (must be 0) and threads that
 did not stop (must be none).
 
-Usage: ``.venv/bin/python bench/rebuild_soak.py [--cycles 500] [--quick] [--gc-stress]``
+Usage: ``.venv/bin/python bench/rebuild_soak.py [--cycles 500] [--pause 0.05] [--quick] [--gc-stress]``
 → table + ``bench/results/rebuild_soak.json``
 """
 
@@ -75,6 +76,24 @@ def write_wav(path: Path, seconds: float = 20.0, rate: int = 16000) -> str:
         w.setframerate(rate)
         w.writeframes(x.tobytes())
     return f"wav:{path}"
+
+
+LIVE_TYPES = ("OverlayServer", "OverlayState", "VTSAvatar", "VTSClient", "TtsSpeaker", "AudioOutput", "MicListener",
+              "LLMReplyGenerator", "ConversationMemory", "ChzzkOfficialChatSource", "ShowTools", "HttpTtsClient",
+              "RemoteWhisper", "PoseEditor", "LoopThread", "Task", "QTimer", "QObject")
+
+
+def live_services() -> dict[str, int]:
+    """How many service objects are alive (after a full collection): a rebuilt one must not linger."""
+    import gc
+
+    gc.collect()
+    counts = dict.fromkeys(LIVE_TYPES, 0)
+    for o in gc.get_objects():
+        name = type(o).__name__
+        if name in counts:
+            counts[name] += 1
+    return counts
 
 
 class QtWarnings:
@@ -156,13 +175,15 @@ async def run(args) -> dict:
     await until(lambda: state("chat") is ServiceState.READY and state("vts") is ServiceState.READY
                 and state("overlay") is ServiceState.READY, 30, "chat, VTS and overlay up")
 
-    pushed = received = 0
+    pushed = received = spoken = 0
     chatting = True
 
     def on_event(ev) -> None:
-        nonlocal received
+        nonlocal received, spoken
         if ev.kind.value == "chat_received":
             received += 1
+        elif ev.kind.value == "playback_end" and not ev.data.get("cancelled"):
+            spoken += 1
 
     bus.subscribe(on_event)
 
@@ -194,41 +215,47 @@ async def run(args) -> dict:
 
     t_start = time.monotonic()
     for cycle in range(args.cycles):
-        kind = KINDS[cycle % len(KINDS)]
-        t0 = time.monotonic()
-        try:
-            if kind == "llm":
-                await ctl.apply_settings(*changed("groq_model", "soak-model-a", "soak-model-b"))
-            elif kind == "tts":
-                await ctl.apply_settings(*changed("tts_sentence_max_chars", 200, 180))
-            elif kind == "vts":
-                await ctl.apply_settings(*changed("vts_idle_hz", 15.0, 14.0))
-            elif kind == "chat":
-                await ctl.apply_settings(*changed("chat_reconnect_max_s", 30.0, 29.0))
-            elif kind == "overlay":
-                await ctl.apply_settings(*changed("overlay_host", "127.0.0.1", "127.0.0.1"))
-            elif kind == "show":
-                await ctl.apply_settings(*changed("idle_talk_seconds", 0.0, 600.0))
-            elif kind == "mic":
-                step = dict(MIC_STEPS[mic_i % len(MIC_STEPS)])
-                mic_i += 1
-                if "stt_input_device" in step:
-                    step["stt_input_device"] = wav_a if step["stt_input_device"] == "A" else wav_b
-                await ctl.apply_mic_settings(step)
-                current = services.settings
-            elif kind == "port-fix":
-                await ctl.overlay_fix_port()
-        except Exception as e:  # counted and shown; the soak goes on
-            failures.append(f"cycle {cycle} {kind}: {type(e).__name__}: {e}")
-        took[kind].append(time.monotonic() - t0)
-        if cycle % 20 == 0:
+        for kind in args.kinds:
+            t0 = time.monotonic()
+            try:
+                if kind == "llm":
+                    await ctl.apply_settings(*changed("groq_model", "soak-model-a", "soak-model-b"))
+                elif kind == "tts":
+                    await ctl.apply_settings(*changed("tts_sentence_max_chars", 200, 180))
+                elif kind == "vts":
+                    await ctl.apply_settings(*changed("vts_idle_hz", 15.0, 14.0))
+                elif kind == "chat":
+                    await ctl.apply_settings(*changed("chat_reconnect_max_s", 30.0, 29.0))
+                elif kind == "overlay":
+                    await ctl.apply_settings(*changed("overlay_host", "127.0.0.1", "127.0.0.1"))
+                elif kind == "show":
+                    await ctl.apply_settings(*changed("idle_talk_seconds", 0.0, 600.0))
+                elif kind == "mic":
+                    step = dict(MIC_STEPS[mic_i % len(MIC_STEPS)])
+                    mic_i += 1
+                    if "stt_input_device" in step:
+                        step["stt_input_device"] = wav_a if step["stt_input_device"] == "A" else wav_b
+                    await ctl.apply_mic_settings(step)
+                    current = services.settings
+                elif kind == "port-fix":
+                    await ctl.overlay_fix_port()
+            except Exception as e:  # counted and shown; the soak goes on
+                failures.append(f"cycle {cycle} {kind}: {type(e).__name__}: {e}")
+            took[kind].append(time.monotonic() - t0)
+            await asyncio.sleep(args.pause)  # the show plays between two rebuilds
+        if cycle % 5 == 0:
             trim_doubles(llm, stt, tts, vts, chzzk)
         samples.append({"cycle": cycle, "t": time.monotonic() - t_start, "rss_mb": rss_mb(), "fds": open_fds(),
-                        "threads": threading.active_count(), "tasks": len(asyncio.all_tasks())})
-        if args.verbose and cycle % 50 == 0:
+                        "threads": threading.active_count(), "tasks": len(asyncio.all_tasks()),
+                        "spoken": spoken})
+        if args.live_objects and cycle % 5 == 0:
+            samples[-1]["live"] = live_services()
+            print(f"cycle {cycle}: live {samples[-1]['live']}", flush=True)
+        if args.verbose and cycle % 25 == 0:
             s = samples[-1]
             print(f"cycle {cycle}: {s['rss_mb']:.1f} MB, {s['fds']} fds, {s['threads']} threads, "
-                  f"{s['tasks']} tasks, {len(qt.thread_warnings)} thread warnings", flush=True)
+                  f"{s['tasks']} tasks, {spoken} replies spoken, {len(qt.thread_warnings)} thread warnings",
+                  flush=True)
     soak_s = time.monotonic() - t_start
 
     # -- afterwards: every panel shows the live service ----------------------------------------
@@ -304,7 +331,7 @@ async def run(args) -> dict:
     stragglers = threads.stragglers()
 
     n = len(samples)
-    warm = min(n // 10, 40)  # the first cycles load code and fill caches
+    warm = min(n // 10, 25)  # the first cycles load code and fill caches
     tenth = max(1, (n - warm) // 10)
     first, last = samples[warm:warm + tenth], samples[-tenth:]
 
@@ -319,7 +346,8 @@ async def run(args) -> dict:
         "per_kind": {k: {"n": len(v), "p50_ms": round(pct(v, 50) * 1e3, 1), "p99_ms": round(pct(v, 99) * 1e3, 1)}
                      for k, v in took.items() if v},
         "rss_mb": growth("rss_mb"), "fds": growth("fds"), "threads": growth("threads"), "tasks": growth("tasks"),
-        "end": end, "chat": {"pushed": pushed, "received": received},
+        "end": end, "chat": {"pushed": pushed, "received": received}, "replies_spoken": spoken,
+        "rebuilds": sum(len(v) for v in took.values()), "pause_s": args.pause,
         "qt_thread_warnings": list(qt.thread_warnings), "stragglers": stragglers, "failures": failures,
         "checks": checks,
         "samples": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in s.items()}
@@ -335,20 +363,27 @@ qt: QtWarnings
 def main() -> int:
     global qt
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--cycles", type=int, default=None, help="rebuilds in all (default 504 = 63 rounds of 8)")
-    p.add_argument("--quick", action="store_true", help="48 cycles (6 rounds)")
+    p.add_argument("--cycles", type=int, default=None, help="rounds of all 8 rebuilds (default 500)")
+    p.add_argument("--quick", action="store_true", help="20 cycles")
+    p.add_argument("--pause", type=float, default=0.05, help="seconds of show between two rebuilds")
     p.add_argument("--gc-stress", action="store_true", help="also collect garbage from a thread every 3 ms")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--kinds", default=",".join(KINDS), help="which rebuilds (comma-separated; default all)")
+    p.add_argument("--no-tune", action="store_true", help="skip the app's allocator tuning (app.tune_allocator)")
+    p.add_argument("--live-objects", action="store_true", help="count live service objects every 5 cycles")
     p.add_argument("--name", default="rebuild_soak", help="results file name (bench/results/<name>.json)")
     args = p.parse_args()
     if args.cycles is None:
-        args.cycles = 48 if args.quick else 504
+        args.cycles = 20 if args.quick else 500
+    args.kinds = [k for k in args.kinds.split(",") if k in KINDS]
 
     from PySide6.QtWidgets import QApplication
 
+    from aischoco_gui.app import tune_allocator
     from aischoco_gui.gui.event_loop import new_event_loop
     from aischoco_gui.gui.gc_guard import install_gc_guard
 
+    tuned = tune_allocator() if not args.no_tune else False  # like the app (app.main)
     qt = QtWarnings()
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # like the app (app.py)
@@ -364,19 +399,21 @@ def main() -> int:
         stress.stop()
         res["gc_stress_collections"] = stress.collections
     qt.uninstall()
+    res["allocator_tuned"] = tuned
     ok = (not res["qt_thread_warnings"] and not res["stragglers"] and not res["failures"]
           and all(res["checks"].values()))
     res["ok"] = ok
     kinds = " · ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f}" for k, v in res["per_kind"].items())
     report([
-        ("cycles (rebuilds) / soak time", f"{res['cycles']} / {res['soak_s']} s"),
+        ("cycles (rebuilds) / soak time", f"{res['cycles']} ({res['rebuilds']}) / {res['soak_s']} s"),
         ("rebuild time p50/p99 ms", kinds),
         ("RSS MB first→last tenth (growth)", f"{res['rss_mb']['first_tenth_median']} → "
                                               f"{res['rss_mb']['last_tenth_median']} ({res['rss_mb']['growth']:+})"),
         ("open fds first→last tenth (growth)", f"{res['fds']['first_tenth_median']} → "
                                                 f"{res['fds']['last_tenth_median']} ({res['fds']['growth']:+})"),
         ("threads / asyncio tasks growth", f"{res['threads']['growth']:+} / {res['tasks']['growth']:+}"),
-        ("chat pushed / received (5/s)", f"{res['chat']['pushed']} / {res['chat']['received']}"),
+        ("chat pushed / received (5/s), replies spoken", f"{res['chat']['pushed']} / {res['chat']['received']}, "
+                                                          f"{res['replies_spoken']}"),
         ("Qt thread warnings", str(len(res["qt_thread_warnings"]))),
         ("threads that did not stop", str(len(res["stragglers"]))),
         ("failed rebuilds", str(len(res["failures"]))),
