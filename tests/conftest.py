@@ -54,6 +54,9 @@ def pytest_configure(config):
     else:
         # every Qt message is logged (pytest shows it with a failing test); a thread warning fails the test
         install_message_handler(_THREAD_WARNINGS.append)
+        from tests import qt_ownership
+
+        qt_ownership.install()  # every Bridge a test makes is deleted on this thread when the test ends
     if config.getoption("--gc-stress"):
         config._gc_stress = start_gc_stress(config.getoption("--gc-stress-ms") / 1000.0)
 
@@ -66,10 +69,36 @@ def pytest_unconfigure(config):
               f"{stress.errors} errors", file=sys.stderr)
 
 
+@pytest.fixture
+def qtbot(qtbot):
+    """pytest-qt's qtbot, but a widget given to ``addWidget`` is kept (not left to the garbage collector)
+    and deleted on this thread when the test ends (tests/qt_ownership.py)."""
+    from tests.qt_ownership import track
+
+    add = qtbot.addWidget
+
+    def add_widget(widget, *, before_close_func=None):
+        track(widget)
+        add(widget, before_close_func=before_close_func)
+
+    qtbot.addWidget = add_widget
+    return qtbot
+
+
 @pytest.fixture(autouse=True)
 def _collect_on_the_main_thread():
     _THREAD_WARNINGS.clear()
+    qt = "PySide6.QtWidgets" in sys.modules
+    before: list = []
+    if qt:
+        from tests import qt_ownership
+
+        before = qt_ownership.top_level_widgets()
     yield
+    if qt or "PySide6.QtWidgets" in sys.modules:
+        from tests import qt_ownership
+
+        qt_ownership.end_of_test(before)  # what the test made is deleted here, on the GUI thread
     gc.collect()
     if _THREAD_WARNINGS:  # the test (or what it left behind) used a Qt object from the wrong thread
         seen = list(_THREAD_WARNINGS)
