@@ -21,8 +21,13 @@ def qloop(qapp):
     loop = new_event_loop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
-    try:
-        loop.run_until_complete(asyncio.sleep(0))
+    try:  # like asyncio.run: what the test left running is cancelled and async generators are closed
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=5))
+        loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
         asyncio.set_event_loop(None)
         loop.close()

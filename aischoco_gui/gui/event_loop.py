@@ -75,6 +75,12 @@ class AppEventLoop(QEventLoop):
         if killed:
             log.debug("closed qasync loop: %d leftover Qt timers killed", killed)
 
+    def _add_callback(self, handle: Any, delay: float = 0) -> Any:
+        """Like asyncio: a closed loop schedules nothing (qasync would start a timer on a dead timer object)."""
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        return super()._add_callback(handle, delay)
+
     def call_soon_threadsafe(self, callback: Any, *args: Any, context: Any = None) -> Any:
         """Like asyncio: a closed loop refuses (RuntimeError) instead of emitting on a deleted signaller."""
         if self.is_closed():
