@@ -44,6 +44,7 @@ from aischoco_gui.protocols import (
 )
 from aischoco_gui.record.format import public_settings
 from aischoco_gui.record.recorder import RecorderConfig, ShowRecorder
+from aischoco_gui.service_config import chat_config, llm_config, overlay_config, tts_config, vts_config
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
@@ -145,11 +146,37 @@ class Services:
     word_filter: WordFilter = dataclasses.field(default_factory=WordFilter)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
+    def __post_init__(self) -> None:
+        self._wired_login: ChzzkAuth | None = None
+        if self.chzzk_auth is not None:
+            self._wire_login(self.chzzk_auth)
+
     def auth(self) -> ChzzkAuth:
         """The shared CHZZK login (the chat source, the chat panel's login and the first-run check use it)."""
         if self.chzzk_auth is None:
             self.chzzk_auth = auth_from_settings(self.settings)
+        if self._wired_login is not self.chzzk_auth:
+            self._wire_login(self.chzzk_auth)
         return self.chzzk_auth
+
+    def _wire_login(self, auth: ChzzkAuth) -> None:
+        """A token change of THE login is an event on the bus (the GUI hears it through the bridge; nobody
+        keeps a callback on the login object itself). A replaced login is unwired."""
+        self.drop_login(announce=False)
+        auth.listeners.append(self._login_changed)
+        self._wired_login = auth
+
+    def drop_login(self, announce: bool = True) -> None:
+        """Forget the shared login (new CHZZK client settings): the next use builds a new one."""
+        old, self._wired_login = self._wired_login, None
+        if old is not None and self._login_changed in old.listeners:
+            old.listeners.remove(self._login_changed)
+        if announce:
+            self.chzzk_auth = None
+            self.bus.emit(EventKind.CHZZK_LOGIN)
+
+    def _login_changed(self, _tokens: object) -> None:
+        self.bus.emit(EventKind.CHZZK_LOGIN)
 
     def api(self) -> ChzzkApi:
         """The CHZZK action client (moderation, notice, chat settings, chat echo) on the shared login."""
@@ -196,21 +223,23 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
 
 # -- one builder per service (build_services and rebuild both use them) --------------------------
 def _generator(settings: Settings, dirs: UserDirs, bus: EventBus, words: WordFilter) -> ReplyGenerator:
-    return _guard(bus, "llm", lambda: make_reply_generator(settings, bus, dirs.config, dirs.history, words),
-                  NoGenerator)
+    return _guard(bus, "llm", lambda: make_reply_generator(llm_config(settings), bus, dirs.config, dirs.history,
+                                                           words), NoGenerator)
 
 
 def _speaker(settings: Settings, dirs: UserDirs, bus: EventBus) -> Speaker:
-    return _guard(bus, "tts", lambda: make_speaker(settings, bus, dirs.voice_samples), lambda: SilentSpeaker(bus))
+    return _guard(bus, "tts", lambda: make_speaker(tts_config(settings), bus, dirs.voice_samples),
+                  lambda: SilentSpeaker(bus))
 
 
 def _avatar(settings: Settings, dirs: UserDirs, bus: EventBus, speaker: Speaker) -> AvatarDriver:
-    return _guard(bus, "vts", lambda: make_avatar(settings, bus, dirs.config, mouth_source=speaker.mouth_level),
+    return _guard(bus, "vts", lambda: make_avatar(vts_config(settings), bus, dirs.config,
+                                                           mouth_source=speaker.mouth_level),
                   lambda: NoAvatar(bus))
 
 
 def _chat(settings: Settings, bus: EventBus, auth: Callable[[], ChzzkAuth]) -> ChatSource | None:
-    return _guard(bus, "chat", lambda: make_chat_source(settings, bus, auth), lambda: None)
+    return _guard(bus, "chat", lambda: make_chat_source(chat_config(settings), bus, auth), lambda: None)
 
 
 def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: ChatFilter,
@@ -219,7 +248,7 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
         chat_filter.ignore_streamer = v
 
     return _guard(bus, "overlay", lambda: make_overlay(
-        settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
+        overlay_config(settings), bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else [],
         screen=words.mask), lambda: None)
 
@@ -510,11 +539,23 @@ async def stop_services(s: Services) -> None:
 
 
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
-    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show``, ``mic``
-    or ``record``) with new settings while the others keep running. The pipeline is told about its new stage."""
+    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show``, ``mic``,
+    ``obs``, ``record`` or ``viewers``) with new settings while the others keep running. The pipeline is told
+    about its new stage.
+
+    Every caller (the settings dialog, the mic panel, benchmarks) comes through here, and every rebuild
+    ends with one ``SERVICE_REPLACED`` event (the bridge's ``replaced_of(name)``): whoever shows that
+    service looks it up again in the container — nobody keeps the old object."""
     if name not in REBUILDABLE:
         raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    try:
+        await _replace(s, name, settings)
+    finally:
+        s.bus.emit(EventKind.SERVICE_REPLACED, name=name)
+
+
+async def _replace(s: Services, name: str, settings: Settings) -> None:
     if name == "record":  # the same recorder takes the new config: off closes the file, on starts a new one
         if s.recorder is not None:
             await s.recorder.apply(_record_config(settings, s.dirs))
@@ -657,15 +698,19 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     if s.viewers is not None:
         s.viewers.configure(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
     if changed & _AUTH_FIELDS:
-        s.chzzk_auth = None  # the next login / chat source uses the new client
+        s.drop_login()  # the next login / chat source uses the new client
     if changed & WORD_FILTER_FIELDS:  # one shared filter, changed in place: chat, replies, overlay, echo, notices
         configure_word_filter(s.word_filter, settings.llm_banned_words, settings.word_filter_allow,
                               settings.word_filter_leet, s.dirs.config)
     names = services_for(changed)
+    # for the recording (before the rebuilds, values with secrets masked) …
     s.bus.emit(EventKind.SETTINGS_CHANGED, changed={f: _public_value(settings, f) for f in sorted(changed)},
                services=names)
-    for name in names:
-        await rebuild(s, name, settings)
+    try:
+        for name in names:
+            await rebuild(s, name, settings)
+    finally:  # … and for the GUI, once every rebuild is done (the "applied now" notice, re-reads)
+        s.bus.emit(EventKind.SETTINGS_APPLIED, changed=sorted(changed), rebuilt=names)
     return names
 
 

@@ -276,8 +276,11 @@ def _s(v: float | None) -> str:
 
 def create_panel(services: Any, bridge: Any) -> QWidget:
     history = services.latency_history
-    speaker = getattr(services, "speaker", None)
-    panel = LatencyPanel(history, getattr(speaker, "mouth_level", None))
+
+    def mouth_level() -> float:  # the voice of the moment (a TTS setting replaces the speaker)
+        return float(services.speaker.mouth_level())
+
+    panel = LatencyPanel(history, mouth_level if hasattr(services, "speaker") else None)
     if not history.items:  # utterances measured before the panel existed
         for ev in list(services.bus.recent):
             if ev.kind is EventKind.TTS_METRICS:
