@@ -88,7 +88,6 @@ register({
     "compose.failed_to_start": ("시작하지 못했어요. {why}", "failed to start. {why}"),
     "compose.failed_to_build": ("{service}을(를) 시작하지 못해 대신 없이 진행해요. {why}",
                                 "{service} could not be started; going on without it. {why}"),
-    "service.show": ("방송 도구", "Show tools"),
 })
 
 
