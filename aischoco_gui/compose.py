@@ -43,8 +43,17 @@ from aischoco_gui.protocols import (
     Speaker,
 )
 from aischoco_gui.record.format import public_settings
-from aischoco_gui.record.recorder import RecorderConfig, ShowRecorder
-from aischoco_gui.service_config import chat_config, llm_config, overlay_config, tts_config, vts_config
+from aischoco_gui.record.recorder import ShowRecorder
+from aischoco_gui.service_config import (
+    chat_config,
+    llm_config,
+    obs_config,
+    overlay_config,
+    record_config,
+    tts_config,
+    viewers_config,
+    vts_config,
+)
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
@@ -58,7 +67,7 @@ from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.user_text import UserFacingError, detail_of, explain
-from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
+from aischoco_gui.viewers.memory import ViewerMemory
 from aischoco_gui.viewers.store import VIEWERS_FILE
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
@@ -256,8 +265,8 @@ def _viewers(settings: Settings, dirs: UserDirs, bus: EventBus) -> ViewerMemory 
     """Viewer memory in ``history/viewers.sqlite3`` (None while ``VIEWER_MEMORY=off``: nothing is read or written)."""
     if settings.viewer_memory != "on":
         return None
-    config = MemoryConfig(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
-    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, config), lambda: None)
+    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, viewers_config(settings)),
+                  lambda: None)
 
 
 def _line_generator(pipeline: Pipeline) -> LineGenerator:
@@ -317,11 +326,6 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         alert=lambda: services().overlay_alert(), screen=lambda text: services().word_filter.mask(text)), lambda: None)
 
 
-def _record_config(settings: Settings, dirs: UserDirs) -> RecorderConfig:
-    return RecorderConfig.from_values(settings.show_record, dirs.history, settings.show_record_rotate_mb,
-                                      settings.show_record_keep_days)
-
-
 def _recorder(settings: Settings, dirs: UserDirs, bus: EventBus, services: Callable[[], Services]) -> ShowRecorder:
     """The show recorder. ``services`` is looked up when it runs: the secrets to keep out of every line (the
     settings' and the CHZZK login's current tokens) and the header (settings without secrets, persona, memory)."""
@@ -343,7 +347,7 @@ def _recorder(settings: Settings, dirs: UserDirs, bus: EventBus, services: Calla
                 "memory": {"summary": memory.summary, "turns": [[t.role, t.content] for t in memory.turns]}
                 if memory is not None else {}}
 
-    return ShowRecorder(bus, _record_config(settings, dirs), secrets=secrets, snapshot=snapshot)
+    return ShowRecorder(bus, record_config(settings, dirs.history), secrets=secrets, snapshot=snapshot)
 
 
 def _mic(settings: Settings, dirs: UserDirs, bus: EventBus, turns: MicTurns) -> MicInput | None:
@@ -391,9 +395,7 @@ def _mic_turns(settings: Settings, bus: EventBus, pipeline: Pipeline, speaker: C
 
 
 def _obs(settings: Settings, bus: EventBus) -> ObsControl | None:
-    return _guard(bus, "obs", lambda: make_obs(bus, configured=settings.obs_configured, url=settings.obs_ws_url,
-                                               password=settings.obs_ws_password, brb_scene=settings.obs_brb_scene),
-                  lambda: None)
+    return _guard(bus, "obs", lambda: make_obs(obs_config(settings), bus), lambda: None)
 
 
 class ChzzkChatSettings:
@@ -557,7 +559,7 @@ async def rebuild(s: Services, name: str, settings: Settings) -> None:
 async def _replace(s: Services, name: str, settings: Settings) -> None:
     if name == "record":  # the same recorder takes the new config: off closes the file, on starts a new one
         if s.recorder is not None:
-            await s.recorder.apply(_record_config(settings, s.dirs))
+            await s.recorder.apply(record_config(settings, s.dirs.history))
         return
     if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
         old = s.show
@@ -695,7 +697,8 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.max_pending = settings.max_pending_drafts
     p.reply_max_chars = settings.reply_max_chars
     if s.viewers is not None:
-        s.viewers.configure(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
+        cfg = viewers_config(settings)
+        s.viewers.configure(card_tokens=cfg.card_tokens, auto_accept=cfg.auto_accept)
     if changed & _AUTH_FIELDS:
         s.drop_login()  # the next login / chat source uses the new client
     if changed & WORD_FILTER_FIELDS:  # one shared filter, changed in place: chat, replies, overlay, echo, notices

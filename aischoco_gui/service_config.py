@@ -1,17 +1,24 @@
-"""``Settings`` → each adapter's own small, frozen config (the adapters never see the app's settings).
+"""``Settings`` → each adapter's (and service's) own small, frozen config (they never see the app's settings).
 
 The composition root (and the first-run checks) call these; the adapter factories take the result.
-Adding a setting an adapter needs: a field in the adapter's config dataclass and one line here.
+Adding a setting an adapter needs: a field in the adapter's config dataclass and one line here. The
+services above the adapters that compose builds from settings (viewer memory, the show recorder) get
+their plain configs here too.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aischoco_gui.chat.factory import ChatConfig
 from aischoco_gui.llm.config import LlmConfig
 from aischoco_gui.llm.providers import PRESETS
+from aischoco_gui.obs.factory import ObsConfig
 from aischoco_gui.overlay.factory import OverlayConfig
+from aischoco_gui.record.recorder import RecorderConfig
 from aischoco_gui.settings import Settings
 from aischoco_gui.tts.factory import TtsConfig
+from aischoco_gui.viewers.memory import MemoryConfig
 from aischoco_gui.vts.factory import VtsConfig
 
 
@@ -49,3 +56,17 @@ def vts_config(s: Settings) -> VtsConfig:
 
 def overlay_config(s: Settings) -> OverlayConfig:
     return OverlayConfig(host=s.overlay_host, port=s.overlay_port)
+
+
+def obs_config(s: Settings) -> ObsConfig:
+    return ObsConfig(configured=s.obs_configured, url=s.obs_ws_url, password=s.obs_ws_password,
+                     brb_scene=s.obs_brb_scene)
+
+
+def viewers_config(s: Settings) -> MemoryConfig:
+    """Viewer memory's tunables (``VIEWER_MEMORY`` itself decides whether compose builds it at all)."""
+    return MemoryConfig(card_tokens=s.viewer_card_tokens, auto_accept=s.viewer_facts_auto_accept)
+
+
+def record_config(s: Settings, history_dir: Path) -> RecorderConfig:
+    return RecorderConfig.from_values(s.show_record, history_dir, s.show_record_rotate_mb, s.show_record_keep_days)
