@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         self.lockdown_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lockdown_action.triggered.connect(self.lockdown_requested.emit)
         self.addAction(self.lockdown_action)
-        bridge.lockdown_changed.connect(lambda _d: self.show_lockdown())
+        bridge.lockdown_changed.connect(self._on_lockdown_changed)
         self.toolbar_label = QLabel("", self)
         tb.addWidget(self.toolbar_label)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
@@ -279,6 +279,9 @@ class MainWindow(QMainWindow):
             self.lift_requested.emit()
         else:
             self.lockdown_requested.emit()
+
+    def _on_lockdown_changed(self, _record: object) -> None:
+        self.show_lockdown()
 
     def show_lockdown(self) -> None:
         """The button says what it will do now (lock down / lift / retry a restore); the toolbar says since when."""
