@@ -25,6 +25,12 @@ from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
 register({
+    # what applying settings says (the controller says it, whoever asked: the dialog, a link, a benchmark)
+    "settings.saved_restart": ("저장했어요. '재시작 필요' 항목은 앱을 다시 시작하면 적용돼요.",
+                               "Saved. Fields marked 'restart needed' apply after restarting the app."),
+    "settings.saved_live": ("저장하고 바로 적용했어요: {services}", "Saved and applied now: {services}"),
+    "settings.saved": ("저장했어요.", "Saved."),
+    "settings.apply_failed": ("설정을 적용하지 못했어요: {error}", "Could not apply the settings: {error}"),
     "mic.save_failed": ("마이크 설정을 저장하지 못했어요 (이번 실행에는 적용돼요). {error}",
                         "The microphone setting could not be saved (it applies for this run). {error}"),
     "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
