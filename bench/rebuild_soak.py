@@ -4,16 +4,20 @@ The real control room (``build_services`` + ``MainWindow`` + ``AppController`` o
 offscreen, with the GC guard and the Qt message handler of the app) against the loopback doubles:
 CHZZK (official Open API + session socket) with chat pushed at 5 messages/s, the LLM, a remote TTS
 server into a ``null`` sink (auto-approved replies are spoken, so the mouth moves), VTube Studio
-connected, the overlay on a free port, and the microphone reading a WAV file (``STT_INPUT_DEVICE=wav:…``)
-against the transcription double.
+connected, OBS connected (the obs-websocket double), the overlay on a free port, the show recorded to a
+file, viewer memory on, and the microphone reading a WAV file (``STT_INPUT_DEVICE=wav:…``) against the
+transcription double.
 
 One *cycle* rebuilds every rebuildable service in turn, with ``--pause`` seconds of show between two
-rebuilds: LLM, TTS, VTS, chat, overlay, show tools through the settings dialog's path
+rebuilds: LLM, TTS, VTS, chat, overlay, show tools, OBS (the BRB scene changes: a new connection), the show
+recorder (SHOW_RECORD off ↔ on: the file closes, a new one opens) and viewer memory (VIEWER_MEMORY off ↔ on:
+the writer thread stops, a new one opens the file) through the settings dialog's path
 (``AppController.apply_settings`` → ``compose.apply_settings``); the microphone through its panel's path
 (``apply_mic_settings``: co-host → push-to-talk → device change → closed → open …); and the overlay's
-free-port fix (``overlay_fix_port``) — 8 rebuilds a cycle. After the last cycle it checks that every panel shows the
-live service: the summary editor shows the live memory's turns, the mouth meter moves with the new voice,
-the overlay preview repaints for the new overlay state, the VTS and pose panels drive the new avatar.
+free-port fix (``overlay_fix_port``) — 11 rebuilds a cycle. After the last cycle it checks that every panel
+shows the live service: the summary editor shows the live memory's turns, the mouth meter moves with the new
+voice, the overlay preview repaints for the new overlay state, the VTS and pose panels drive the new avatar,
+the OBS panel shows the live OBS's scenes, the viewers panel the live memory, and the recorder writes.
 It records RSS, open file descriptors, threads and asyncio tasks after every cycle (growth is compared
 between the first and the last tenth after a warm-up), Qt thread warnings (must be 0) and threads that
 did not stop (must be none).
@@ -45,7 +49,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench.stats import pct, report  # noqa: E402
 
-KINDS = ("llm", "tts", "vts", "chat", "overlay", "show", "mic", "port-fix")
+KINDS = ("llm", "tts", "vts", "chat", "overlay", "show", "obs", "record", "viewers", "mic", "port-fix")
 MIC_STEPS = ({"mic_mode": "cohost"}, {"mic_mode": "ptt"}, {"stt_input_device": "B"}, {"mic_mode": "off"},
              {"mic_mode": "cohost", "stt_input_device": "A"})
 
@@ -80,7 +84,8 @@ def write_wav(path: Path, seconds: float = 20.0, rate: int = 16000) -> str:
 
 LIVE_TYPES = ("OverlayServer", "OverlayState", "VTSAvatar", "VTSClient", "TtsSpeaker", "AudioOutput", "MicListener",
               "LLMReplyGenerator", "ConversationMemory", "ChzzkOfficialChatSource", "ShowTools", "HttpTtsClient",
-              "RemoteWhisper", "PoseEditor", "LoopThread", "Task", "QTimer", "QObject")
+              "RemoteWhisper", "PoseEditor", "LoopThread", "ObsService", "ObsClient", "ShowRecorder", "ViewerMemory",
+              "Task", "QTimer", "QObject")
 
 
 def live_services() -> dict[str, int]:
@@ -110,7 +115,8 @@ def trim_doubles(*doubles) -> None:
     """The doubles record every request for tests; a soak must not measure their logs' growth."""
     for d in doubles:
         for name in ("requests", "models_requests", "connections", "hits", "request_times", "injections",
-                     "session_log", "log", "auth_requests", "token_requests", "expressions", "hotkey_fired"):
+                     "session_log", "log", "auth_requests", "token_requests", "expressions", "hotkey_fired",
+                     "closes", "scene_changes"):
             v = getattr(d, name, None)
             if isinstance(v, list):
                 del v[:]
@@ -128,6 +134,7 @@ async def run(args) -> dict:
     from aischoco_gui.paths import user_dirs
     from aischoco_gui.settings import Settings
     from tests.doubles.chzzk_server import ChzzkDouble
+    from tests.doubles.obs_server import ObsDouble
     from tests.doubles.openai_server import OpenAIDouble, Script
     from tests.doubles.stt_server import SttDouble
     from tests.doubles.tts_servers import AischocoTtsServer
@@ -140,6 +147,7 @@ async def run(args) -> dict:
     stt = await SttDouble(key="k").__aenter__()
     tts = await AischocoTtsServer().start()
     vts = await VTSDouble().start()
+    obs = await ObsDouble(password="soak-pw", scenes=["Live", "BRB", "Away"]).start()
     llm.script(*[Script(emotion="happy", response="고마워요! 오늘도 재밌게 놀아요.") for _ in range(3)])
 
     settings = Settings(
@@ -148,7 +156,8 @@ async def run(args) -> dict:
         llm_base_url=llm.base_url, groq_api_key="k", llm_fallbacks="", approval_mode="auto",
         tts_engine="remote", tts_remote_url=tts.url, tts_fallback="", tts_output_device="null",
         vts_url=vts.url, overlay_port=0, mic_mode="cohost", stt_input_device=wav_a, stt_base_url=stt.base_url,
-        stt_api_key="k")
+        stt_api_key="k", obs_ws_url=obs.url, obs_ws_password="soak-pw", obs_brb_scene="BRB", show_record="on",
+        viewer_memory="on")
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     bus = EventBus()
@@ -173,7 +182,8 @@ async def run(args) -> dict:
         return st.state if st else None
 
     await until(lambda: state("chat") is ServiceState.READY and state("vts") is ServiceState.READY
-                and state("overlay") is ServiceState.READY, 30, "chat, VTS and overlay up")
+                and state("overlay") is ServiceState.READY and state("obs") is ServiceState.READY, 30,
+                "chat, VTS, OBS and overlay up")
 
     pushed = received = spoken = 0
     chatting = True
@@ -230,6 +240,12 @@ async def run(args) -> dict:
                     await ctl.apply_settings(*changed("overlay_host", "127.0.0.1", "127.0.0.1"))
                 elif kind == "show":
                     await ctl.apply_settings(*changed("idle_talk_seconds", 0.0, 600.0))
+                elif kind == "obs":
+                    await ctl.apply_settings(*changed("obs_brb_scene", "BRB", "Away"))
+                elif kind == "record":
+                    await ctl.apply_settings(*changed("show_record", "on", "off"))
+                elif kind == "viewers":
+                    await ctl.apply_settings(*changed("viewer_memory", "on", "off"))
                 elif kind == "mic":
                     step = dict(MIC_STEPS[mic_i % len(MIC_STEPS)])
                     mic_i += 1
@@ -244,7 +260,7 @@ async def run(args) -> dict:
             took[kind].append(time.monotonic() - t0)
             await asyncio.sleep(args.pause)  # the show plays between two rebuilds
         if cycle % 5 == 0:
-            trim_doubles(llm, stt, tts, vts, chzzk)
+            trim_doubles(llm, stt, tts, vts, chzzk, obs)
         samples.append({"cycle": cycle, "t": time.monotonic() - t_start, "rss_mb": rss_mb(), "fds": open_fds(),
                         "threads": threading.active_count(), "tasks": len(asyncio.all_tasks()),
                         "spoken": spoken})
@@ -260,8 +276,12 @@ async def run(args) -> dict:
 
     # -- afterwards: every panel shows the live service ----------------------------------------
     checks: dict[str, object] = {}
+    for field, value in (("show_record", "on"), ("viewer_memory", "on")):  # an odd cycle count left them off
+        if getattr(services.settings, field) != value:
+            await ctl.apply_settings(*changed(field, value, value))
     await until(lambda: state("vts") is ServiceState.READY and state("chat") is ServiceState.READY
-                and services.overlay is not None and services.overlay.running, 30, "services up after the soak")
+                and state("obs") is ServiceState.READY and services.overlay is not None
+                and services.overlay.running, 30, "services up after the soak")
     mem = services.generator.memory
     try:
         await until(lambda: len(mem.turns) >= 2, 60, "the live memory got turns")
@@ -316,6 +336,33 @@ async def run(args) -> dict:
     checks["pose_panel_is_live"] = getattr(win.panels["pose"], "editor", None) is not None and \
         win.panels["pose"].editor.driver is services.avatar
     checks["vts_connected"] = state("vts") is ServiceState.READY and bool(vts.sessions)
+    obs_panel = win.panels["obs"]
+    win.docks["obs"].raise_()
+    try:
+        await until(lambda: [obs_panel.picker.itemText(i) for i in range(obs_panel.picker.count())] == obs.scenes
+                    and obs_panel.reconnect_btn.isEnabled() and obs_panel.brb.currentData() ==
+                    services.obs.brb_scene, 10, "the OBS panel shows the live OBS")
+        checks["obs_panel_is_live"] = True
+    except RuntimeError:
+        checks["obs_panel_is_live"] = False
+    vm = services.viewers
+    checks["viewers_memory_open"] = vm is not None and await vm.wait_ready()
+    win.docks["viewers"].raise_()
+    vp = win.panels["viewers"]
+    try:
+        await until(lambda: vp.search.isEnabled() and vp.table.rowCount() > 0, 10,
+                    "the viewers panel lists the live memory's viewers")
+        checks["viewers_panel_is_live"] = True
+    except RuntimeError:
+        checks["viewers_panel_is_live"] = False
+    rec = services.recorder
+    before = rec.events if rec is not None else 0
+    try:
+        await until(lambda: rec is not None and rec.path is not None and rec.events > before, 10,
+                    "the recorder writes the show")
+        checks["recorder_writes"] = True
+    except RuntimeError:
+        checks["recorder_writes"] = False
 
     chatting = False
     await feed
@@ -325,6 +372,7 @@ async def run(args) -> dict:
     bridge.close()
     for d in (vts, tts, chzzk):
         await d.stop()
+    await obs.aclose()
     await stt.__aexit__(None, None, None)
     await llm.__aexit__(None, None, None)
     await asyncio.sleep(0.1)
@@ -363,7 +411,7 @@ qt: QtWarnings
 def main() -> int:
     global qt
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--cycles", type=int, default=None, help="rounds of all 8 rebuilds (default 500)")
+    p.add_argument("--cycles", type=int, default=None, help="rounds of all 11 rebuilds (default 500)")
     p.add_argument("--quick", action="store_true", help="20 cycles")
     p.add_argument("--pause", type=float, default=0.05, help="seconds of show between two rebuilds")
     p.add_argument("--gc-stress", action="store_true", help="also collect garbage from a thread every 3 ms")
