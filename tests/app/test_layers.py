@@ -102,6 +102,8 @@ def violations() -> list[str]:
     for name, path in sorted(mods.items()):
         layer = top_part(name)
         for imp in sorted(imports_of(path)):
+            if layer in ADAPTERS and imp == "aischoco_gui.settings.Settings":  # their own config (service_config)
+                bad.append(f"adapter {name} imports {imp} (take a config dataclass, not Settings)")
             if imp not in mods and imp.rpartition(".")[0] in mods:
                 continue  # a name imported from a module (``from x import Name``); the module is listed too
             if imp.split(".")[0] in QT and layer not in ("gui", "app"):
@@ -141,6 +143,7 @@ def test_no_import_cycles():
     "from aischoco_gui.llm.client import LLMClient",
     "from aischoco_gui import compose",
     "from PySide6.QtCore import QObject",
+    "from aischoco_gui.settings import Settings",
 ])
 def test_the_checker_catches_a_wrong_import(tmp_path, monkeypatch, line):
     """An adapter file with one forbidden import is reported (the rules above can fail)."""
