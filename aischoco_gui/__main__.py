@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         return app_main(argv)
     except SystemExit:
         raise
+    except KeyboardInterrupt:  # Ctrl+C before the event loop ran: nothing to save, not a crash
+        return 0
     except BaseException as e:  # a crash before the window's hooks exist still leaves a report
         from aischoco_gui.crash import report_startup_crash
 

@@ -122,12 +122,13 @@ def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
         sys.set_asyncgen_hooks(firstiter=first, finalizer=final)
 
 
-async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
+async def run(args: argparse.Namespace, startup: Startup, app, guard=None, closed: asyncio.Event | None = None) -> int:
+    """The app's life on the loop; it ends when ``closed`` is set (the window closed, or a stop signal)."""
     from aischoco_gui.crash import CrashReporter, install_faulthandler
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.desktop import activate_window, install_session_end, show_crash_notice
     from aischoco_gui.gui.main_window import MainWindow
-    from aischoco_gui.gui.startup_trace import trace_window_shown
+    from aischoco_gui.gui.startup_trace import trace_point, trace_window_shown
     from aischoco_gui.gui.welcome import install_welcome
 
     install_asyncgen_hooks(asyncio.get_running_loop())
@@ -143,7 +144,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     window = MainWindow(None, bridge, dirs=startup.dirs)
     for name in window.status.NAMES:
         bus.set_status(name, ServiceState.CONNECTING, tr("window.starting"))
-    closed = asyncio.Event()
+    closed = closed or asyncio.Event()
     window.closing.connect(closed.set)  # closing the shell while the services come up is a normal exit
     window.show()
     trace_window_shown(window)
@@ -173,6 +174,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     if guard is not None:
         await guard.serve(lambda: activate_window(window))
     await compose.start_services(services)
+    trace_point("services started")
     for name in window.status.NAMES:  # a light no service reports on (e.g. audio unused) goes back to "off"
         st = bus.status.get(name)
         if name not in compose.SERVICE_NAMES and st is not None and st.detail == tr("window.starting"):
@@ -202,6 +204,7 @@ async def run(args: argparse.Namespace, startup: Startup, app, guard=None) -> in
     bridge.close()
     if guard is not None:
         await guard.aclose()
+    trace_point("services stopped")
     return rc
 
 
@@ -228,7 +231,54 @@ def display_problem(environ: dict[str, str] | None = None, platform: str | None 
     return NO_DISPLAY
 
 
+async def run_until_stopped(args: argparse.Namespace, startup: Startup, app, guard=None) -> int:
+    """:func:`run` with Ctrl+C, SIGTERM and Windows' console close / log-off / shut-down handled like
+    File → Quit (the window closes without the on-air question; services stop; exit code 0)."""
+    from aischoco_gui.gui.desktop import quit_now
+    from aischoco_gui.stop_signals import StopSignals
+
+    closed = asyncio.Event()
+
+    def request_stop(_reason: str) -> None:
+        if not quit_now():  # no window yet: stop right after start-up
+            closed.set()
+
+    stops = StopSignals(asyncio.get_running_loop(), request_stop).install()
+    try:
+        return await run(args, startup, app, guard, closed)
+    finally:
+        stops.done()
+        stops.uninstall()
+
+
+M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+MMAP_THRESHOLD_BYTES = 256 * 1024
+
+
+def tune_allocator() -> bool:
+    """Linux (glibc): a fixed mmap threshold, so large buffers go back to the OS when freed.
+
+    A live TTS or microphone rebuild frees and re-allocates multi-megabyte audio rings. glibc raises its
+    mmap threshold after the first such free, after which these buffers come from the heap and the freed
+    ones stay resident: the rebuild soak grew ~1 MB per TTS rebuild this way (no Python object leaked);
+    with the threshold fixed it stays flat. Other platforms' allocators return large blocks anyway."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):  # not glibc (musl…): nothing to tune
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
+    from aischoco_gui.stop_signals import quiet_until_loop
+
+    tune_allocator()
+
+    quiet_until_loop()  # SIGTERM before the window exists: nothing to clean up, exit 0
     args = parse_args(argv)
     problem = display_problem()
     if problem is not None:  # a clear message and a non-zero exit, not Qt's abort (and no crash report)
@@ -248,8 +298,12 @@ def main(argv: list[str] | None = None) -> int:
                 print("aischoco is already running" + ("" if shown else " (it did not answer)"), file=sys.stderr)
             return 0
     from PySide6.QtWidgets import QApplication
-    from qasync import QEventLoop
 
+    from aischoco_gui.gui.event_loop import new_event_loop
+    from aischoco_gui.gui.qt_messages import install_message_handler, log_with_stacks
+
+    # a Qt thread/timer warning is a bug: logged with every thread's stack, so it names its culprit
+    uninstall_messages = install_message_handler(log_with_stacks)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("aischoco")
     app.setApplicationVersion(__version__)
@@ -260,9 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     install_gc_guard(app)  # Qt objects are only ever collected on this (the GUI) thread
     app.setQuitOnLastWindowClosed(False)
     try:
-        with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
-            rc = runner.run(run(args, startup, app, guard))
+        # the loop's close() kills qasync's leftover Qt timers and deletes its QObjects on this thread
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
+            rc = runner.run(run_until_stopped(args, startup, app, guard))
     finally:
         if guard is not None:
             guard.release()
+        uninstall_messages()
     return rc

@@ -43,7 +43,17 @@ from aischoco_gui.protocols import (
     Speaker,
 )
 from aischoco_gui.record.format import public_settings
-from aischoco_gui.record.recorder import RecorderConfig, ShowRecorder
+from aischoco_gui.record.recorder import ShowRecorder
+from aischoco_gui.service_config import (
+    chat_config,
+    llm_config,
+    obs_config,
+    overlay_config,
+    record_config,
+    tts_config,
+    viewers_config,
+    vts_config,
+)
 from aischoco_gui.settings import SettingProblem, Settings
 from aischoco_gui.show.base import LineGenerator, ShowLine
 from aischoco_gui.show.feature import ShowTools
@@ -57,7 +67,7 @@ from aischoco_gui.tts.factory import make_speaker
 from aischoco_gui.tts.metrics import LatencyHistory
 from aischoco_gui.tts.silent import SilentSpeaker
 from aischoco_gui.user_text import UserFacingError, detail_of, explain
-from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
+from aischoco_gui.viewers.memory import ViewerMemory
 from aischoco_gui.viewers.store import VIEWERS_FILE
 from aischoco_gui.vts.factory import make_avatar
 from aischoco_gui.vts.noavatar import NoAvatar
@@ -87,7 +97,6 @@ register({
     "compose.failed_to_start": ("시작하지 못했어요. {why}", "failed to start. {why}"),
     "compose.failed_to_build": ("{service}을(를) 시작하지 못해 대신 없이 진행해요. {why}",
                                 "{service} could not be started; going on without it. {why}"),
-    "service.show": ("방송 도구", "Show tools"),
 })
 
 
@@ -145,11 +154,37 @@ class Services:
     word_filter: WordFilter = dataclasses.field(default_factory=WordFilter)
     installed_defaults: list[Path] = dataclasses.field(default_factory=list)  # files copied on first run
 
+    def __post_init__(self) -> None:
+        self._wired_login: ChzzkAuth | None = None
+        if self.chzzk_auth is not None:
+            self._wire_login(self.chzzk_auth)
+
     def auth(self) -> ChzzkAuth:
         """The shared CHZZK login (the chat source, the chat panel's login and the first-run check use it)."""
         if self.chzzk_auth is None:
             self.chzzk_auth = auth_from_settings(self.settings)
+        if self._wired_login is not self.chzzk_auth:
+            self._wire_login(self.chzzk_auth)
         return self.chzzk_auth
+
+    def _wire_login(self, auth: ChzzkAuth) -> None:
+        """A token change of THE login is an event on the bus (the GUI hears it through the bridge; nobody
+        keeps a callback on the login object itself). A replaced login is unwired."""
+        self.drop_login(announce=False)
+        auth.listeners.append(self._login_changed)
+        self._wired_login = auth
+
+    def drop_login(self, announce: bool = True) -> None:
+        """Forget the shared login (new CHZZK client settings): the next use builds a new one."""
+        old, self._wired_login = self._wired_login, None
+        if old is not None and self._login_changed in old.listeners:
+            old.listeners.remove(self._login_changed)
+        if announce:
+            self.chzzk_auth = None
+            self.bus.emit(EventKind.CHZZK_LOGIN)
+
+    def _login_changed(self, _tokens: object) -> None:
+        self.bus.emit(EventKind.CHZZK_LOGIN)
 
     def api(self) -> ChzzkApi:
         """The CHZZK action client (moderation, notice, chat settings, chat echo) on the shared login."""
@@ -196,21 +231,23 @@ def _guard(bus: EventBus, status: str, make: Callable[[], T], fallback: Callable
 
 # -- one builder per service (build_services and rebuild both use them) --------------------------
 def _generator(settings: Settings, dirs: UserDirs, bus: EventBus, words: WordFilter) -> ReplyGenerator:
-    return _guard(bus, "llm", lambda: make_reply_generator(settings, bus, dirs.config, dirs.history, words),
-                  NoGenerator)
+    return _guard(bus, "llm", lambda: make_reply_generator(llm_config(settings), bus, dirs.config, dirs.history,
+                                                           words), NoGenerator)
 
 
 def _speaker(settings: Settings, dirs: UserDirs, bus: EventBus) -> Speaker:
-    return _guard(bus, "tts", lambda: make_speaker(settings, bus, dirs.voice_samples), lambda: SilentSpeaker(bus))
+    return _guard(bus, "tts", lambda: make_speaker(tts_config(settings), bus, dirs.voice_samples),
+                  lambda: SilentSpeaker(bus))
 
 
 def _avatar(settings: Settings, dirs: UserDirs, bus: EventBus, speaker: Speaker) -> AvatarDriver:
-    return _guard(bus, "vts", lambda: make_avatar(settings, bus, dirs.config, mouth_source=speaker.mouth_level),
+    return _guard(bus, "vts", lambda: make_avatar(vts_config(settings), bus, dirs.config,
+                                                           mouth_source=speaker.mouth_level),
                   lambda: NoAvatar(bus))
 
 
 def _chat(settings: Settings, bus: EventBus, auth: Callable[[], ChzzkAuth]) -> ChatSource | None:
-    return _guard(bus, "chat", lambda: make_chat_source(settings, bus, auth), lambda: None)
+    return _guard(bus, "chat", lambda: make_chat_source(chat_config(settings), bus, auth), lambda: None)
 
 
 def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: ChatFilter,
@@ -219,7 +256,7 @@ def _overlay(settings: Settings, dirs: UserDirs, bus: EventBus, chat_filter: Cha
         chat_filter.ignore_streamer = v
 
     return _guard(bus, "overlay", lambda: make_overlay(
-        settings, bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
+        overlay_config(settings), bus, dirs.config, get_ignore_streamer=lambda: chat_filter.ignore_streamer,
         set_ignore_streamer=set_ignore, features=[tarot] if tarot is not None else [],
         screen=words.mask), lambda: None)
 
@@ -228,8 +265,8 @@ def _viewers(settings: Settings, dirs: UserDirs, bus: EventBus) -> ViewerMemory 
     """Viewer memory in ``history/viewers.sqlite3`` (None while ``VIEWER_MEMORY=off``: nothing is read or written)."""
     if settings.viewer_memory != "on":
         return None
-    config = MemoryConfig(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
-    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, config), lambda: None)
+    return _guard(bus, "viewers", lambda: ViewerMemory(dirs.history / VIEWERS_FILE, bus, viewers_config(settings)),
+                  lambda: None)
 
 
 def _line_generator(pipeline: Pipeline) -> LineGenerator:
@@ -289,11 +326,6 @@ def _show(settings: Settings, dirs: UserDirs, bus: EventBus, pipeline: Pipeline,
         alert=lambda: services().overlay_alert(), screen=lambda text: services().word_filter.mask(text)), lambda: None)
 
 
-def _record_config(settings: Settings, dirs: UserDirs) -> RecorderConfig:
-    return RecorderConfig.from_values(settings.show_record, dirs.history, settings.show_record_rotate_mb,
-                                      settings.show_record_keep_days)
-
-
 def _recorder(settings: Settings, dirs: UserDirs, bus: EventBus, services: Callable[[], Services]) -> ShowRecorder:
     """The show recorder. ``services`` is looked up when it runs: the secrets to keep out of every line (the
     settings' and the CHZZK login's current tokens) and the header (settings without secrets, persona, memory)."""
@@ -315,7 +347,7 @@ def _recorder(settings: Settings, dirs: UserDirs, bus: EventBus, services: Calla
                 "memory": {"summary": memory.summary, "turns": [[t.role, t.content] for t in memory.turns]}
                 if memory is not None else {}}
 
-    return ShowRecorder(bus, _record_config(settings, dirs), secrets=secrets, snapshot=snapshot)
+    return ShowRecorder(bus, record_config(settings, dirs.history), secrets=secrets, snapshot=snapshot)
 
 
 def _mic(settings: Settings, dirs: UserDirs, bus: EventBus, turns: MicTurns) -> MicInput | None:
@@ -363,9 +395,7 @@ def _mic_turns(settings: Settings, bus: EventBus, pipeline: Pipeline, speaker: C
 
 
 def _obs(settings: Settings, bus: EventBus) -> ObsControl | None:
-    return _guard(bus, "obs", lambda: make_obs(bus, configured=settings.obs_configured, url=settings.obs_ws_url,
-                                               password=settings.obs_ws_password, brb_scene=settings.obs_brb_scene),
-                  lambda: None)
+    return _guard(bus, "obs", lambda: make_obs(obs_config(settings), bus), lambda: None)
 
 
 class ChzzkChatSettings:
@@ -510,14 +540,26 @@ async def stop_services(s: Services) -> None:
 
 
 async def rebuild(s: Services, name: str, settings: Settings) -> None:
-    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show``, ``mic``
-    or ``record``) with new settings while the others keep running. The pipeline is told about its new stage."""
+    """Stop, replace and start ONE service (``chat``, ``llm``, ``tts``, ``vts``, ``overlay``, ``show``, ``mic``,
+    ``obs``, ``record`` or ``viewers``) with new settings while the others keep running. The pipeline is told
+    about its new stage.
+
+    Every caller (the settings dialog, the mic panel, benchmarks) comes through here, and every rebuild
+    ends with one ``SERVICE_REPLACED`` event (the bridge's ``replaced_of(name)``): whoever shows that
+    service looks it up again in the container — nobody keeps the old object."""
     if name not in REBUILDABLE:
         raise ValueError(f"unknown service {name!r} (one of {', '.join(REBUILDABLE)})")
     s.settings = settings
+    try:
+        await _replace(s, name, settings)
+    finally:
+        s.bus.emit(EventKind.SERVICE_REPLACED, name=name)
+
+
+async def _replace(s: Services, name: str, settings: Settings) -> None:
     if name == "record":  # the same recorder takes the new config: off closes the file, on starts a new one
         if s.recorder is not None:
-            await s.recorder.apply(_record_config(settings, s.dirs))
+            await s.recorder.apply(record_config(settings, s.dirs.history))
         return
     if name == "show":  # idle talk, run sheet, echo, thanks levels: a new feature in the same place
         old = s.show
@@ -655,17 +697,22 @@ async def apply_settings(s: Services, settings: Settings, changed: set[str] | li
     p.max_pending = settings.max_pending_drafts
     p.reply_max_chars = settings.reply_max_chars
     if s.viewers is not None:
-        s.viewers.configure(card_tokens=settings.viewer_card_tokens, auto_accept=settings.viewer_facts_auto_accept)
+        cfg = viewers_config(settings)
+        s.viewers.configure(card_tokens=cfg.card_tokens, auto_accept=cfg.auto_accept)
     if changed & _AUTH_FIELDS:
-        s.chzzk_auth = None  # the next login / chat source uses the new client
+        s.drop_login()  # the next login / chat source uses the new client
     if changed & WORD_FILTER_FIELDS:  # one shared filter, changed in place: chat, replies, overlay, echo, notices
         configure_word_filter(s.word_filter, settings.llm_banned_words, settings.word_filter_allow,
                               settings.word_filter_leet, s.dirs.config)
     names = services_for(changed)
+    # for the recording (before the rebuilds, values with secrets masked) …
     s.bus.emit(EventKind.SETTINGS_CHANGED, changed={f: _public_value(settings, f) for f in sorted(changed)},
                services=names)
-    for name in names:
-        await rebuild(s, name, settings)
+    try:
+        for name in names:
+            await rebuild(s, name, settings)
+    finally:  # … and for the GUI, once every rebuild is done (the "applied now" notice, re-reads)
+        s.bus.emit(EventKind.SETTINGS_APPLIED, changed=sorted(changed), rebuilt=names)
     return names
 
 

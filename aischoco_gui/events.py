@@ -53,6 +53,10 @@ class EventKind(str, enum.Enum):
     SETTINGS_CHANGED = "settings_changed"  # data: changed {field: value} (secret values masked), services
     VIEWERS_CHANGED = "viewers_changed"    # data: keys (viewer keys written), forgotten (keys), error
     FACT_PROPOSALS = "fact_proposals"      # data: proposals (the facts waiting for the streamer, a list)
+    OVERLAY_CHANGED = "overlay_changed"    # data: rev (the overlay state changed; at most once per loop turn)
+    SERVICE_REPLACED = "service_replaced"  # data: name (compose.rebuild swapped that service: look it up again)
+    SETTINGS_APPLIED = "settings_applied"  # data: changed (field names), rebuilt (service names); after the rebuilds
+    CHZZK_LOGIN = "chzzk_login"            # the shared CHZZK login changed (tokens, log out, replaced)
 
 
 #: The chat message ids the work running now answers: the pipeline sets it around a turn and around the

@@ -96,8 +96,9 @@ async def check_llm(settings: Any, timeout_s: float = 15.0) -> CheckResult:
     """The key is set and one real request through the app's LLM client gets an answer."""
     from aischoco_gui.llm.client import LLMClient
     from aischoco_gui.llm.providers import endpoints
+    from aischoco_gui.service_config import llm_config
 
-    eps = [ep for ep in endpoints(settings) if ep.configured]
+    eps = [ep for ep in endpoints(llm_config(settings)) if ep.configured]
     if not eps:
         return CheckResult(False, tr("firstrun.llm.no_key"))
     client = LLMClient(eps[:1], timeout_s=max(settings.llm_timeout_s, 5.0), max_retries=0)
@@ -309,8 +310,9 @@ def live_chat(services: Any) -> LiveRow:
 
 def live_llm(services: Any) -> LiveRow:
     from aischoco_gui.llm.providers import endpoints
+    from aischoco_gui.service_config import llm_config
 
-    eps = [ep for ep in endpoints(services.settings) if ep.configured]
+    eps = [ep for ep in endpoints(llm_config(services.settings)) if ep.configured]
     if not eps:
         return LiveRow(False, tr("firstrun.llm.no_key"), "settings")
     st = _status(services, "llm")

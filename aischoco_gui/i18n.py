@@ -68,6 +68,12 @@ register({
     "service.overlay": ("오버레이", "Overlay"),
     "service.audio": ("오디오", "Audio"),
     "service.memory": ("대화 기억", "Memory"),
+    # the other services compose.rebuild can swap (the "applied now" notice names them)
+    "service.show": ("방송 도구", "Show tools"),
+    "service.mic": ("마이크", "Microphone"),
+    "service.obs": ("OBS", "OBS"),
+    "service.record": ("방송 기록", "Show recording"),
+    "service.viewers": ("시청자 기억", "Viewer memory"),
 })
 
 register({

@@ -195,10 +195,11 @@ def main() -> int:
         args.seconds = 5.0 if args.quick else 30.0
 
     from PySide6.QtWidgets import QApplication
-    from qasync import QEventLoop
+
+    from aischoco_gui.gui.event_loop import new_event_loop
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
         res = runner.run(run(args, app))
 
     out = ROOT / "bench" / "results" / "chat_flood.json"

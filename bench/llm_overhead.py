@@ -35,6 +35,7 @@ from aischoco_gui.events import EventBus, EventKind  # noqa: E402
 from aischoco_gui.llm.factory import make_reply_generator  # noqa: E402
 from aischoco_gui.models import ChatMessage  # noqa: E402
 from aischoco_gui.paths import user_dirs  # noqa: E402
+from aischoco_gui.service_config import llm_config  # noqa: E402
 from aischoco_gui.settings import Settings  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from tests.doubles.openai_server import OpenAIDouble, Script, stream_content  # noqa: E402
@@ -56,7 +57,7 @@ async def run_case(base_url: str, home: Path, mode: str, history_tokens: int, n:
     dirs = user_dirs({"AISCHOCO_HOME": str(home)})
     dirs.ensure()
     bus = EventBus()
-    gen = make_reply_generator(s, bus, dirs.config, dirs.history)
+    gen = make_reply_generator(llm_config(s), bus, dirs.config, dirs.history)
     await gen.memory.counter.load_async()
     i = 0
     while gen.memory.total_tokens < history_tokens:
@@ -132,10 +133,11 @@ def main() -> None:
 
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtWidgets import QApplication
-        from qasync import QEventLoop
+
+        from aischoco_gui.gui.event_loop import new_event_loop
 
         app = QApplication.instance() or QApplication([])
-        with asyncio.Runner(loop_factory=lambda: QEventLoop(app)) as runner:
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
             out = runner.run(main_async(args.quick))
     else:
         out = asyncio.run(main_async(args.quick))

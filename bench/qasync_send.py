@@ -114,7 +114,8 @@ def run_plain(client: str, d: OpenAIDouble, n: int, with_busy: bool) -> dict:
 def run_qasync(client: str, d: OpenAIDouble, n: int, with_busy: bool) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-    from qasync import QEventLoop
+
+    from aischoco_gui.gui.event_loop import new_event_loop
 
     app = QApplication.instance() or QApplication([])
     timers = []
@@ -123,7 +124,7 @@ def run_qasync(client: str, d: OpenAIDouble, n: int, with_busy: bool) -> dict:
             t = QTimer()
             t.start(ms)
             timers.append(t)
-    loop = QEventLoop(app)
+    loop = new_event_loop(app)
     try:
         counter = Counting(loop, ("call_later",))
         return loop.run_until_complete(send_many(client, d.base_url + "/chat/completions", d, n, counter, with_busy))

@@ -9,6 +9,7 @@ from aischoco_gui.events import EventBus
 from aischoco_gui.llm.factory import make_reply_generator
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.paths import user_dirs
+from aischoco_gui.service_config import llm_config
 from aischoco_gui.settings import Settings
 from tests.doubles.services import bare_services
 
@@ -28,7 +29,7 @@ def make_services(home: Path, base_url: str, **overrides) -> Services:
 
 def make_generator(home: Path, base_url: str, **overrides):
     sv = make_services(home, base_url, **overrides)
-    gen = make_reply_generator(sv.settings, sv.bus, sv.dirs.config, sv.dirs.history)
+    gen = make_reply_generator(llm_config(sv.settings), sv.bus, sv.dirs.config, sv.dirs.history)
     return gen, bare_services(sv.settings, sv.dirs, sv.bus, generator=gen)
 
 

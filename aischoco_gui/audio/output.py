@@ -36,6 +36,7 @@ from aischoco_gui.audio.ring import RingBuffer
 from aischoco_gui.audio.wavwriter import StreamingWavWriter
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.threads import join_or_report
 from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,21 @@ class _ClockedSink:
         self.blocks = 0  # blocks rendered (the tick count)
         self.wakeups = 0
         self.sleeping = False
+        self._started = False
 
     def open(self) -> None:
+        self._started = True
         self._thread = threading.Thread(target=self._run, name=f"audio-{self.label[:3]}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        try:
+            self._tick_until_stopped()
+        finally:  # the thread owns the writer: it is flushed and closed here, never under a running write
+            if self.writer is not None:
+                self.writer.close()
+
+    def _tick_until_stopped(self) -> None:
         out = self.out
         n = out.block
         buf = np.zeros(n, dtype=np.float32)
@@ -126,12 +136,16 @@ class _ClockedSink:
         return self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
+        """Stop and join the thread (it closes the WAV writer on its way out); one that does not end in
+        time is reported and left to finish its last block (it holds no event loop)."""
         self._stop.set()
         self.out._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
-        if self.writer is not None:
-            self.writer.close()
+        t, self._thread = self._thread, None
+        if t is None:
+            if self.writer is not None and not self._started:  # never started: nobody else closes it
+                self.writer.close()
+            return
+        join_or_report(t, 2.0, f"audio output ({self.label})")
 
 
 class _DeviceSink:
@@ -308,6 +322,9 @@ class AudioOutput:
         """A future for marker ``key``: resolves to the monotonic time its sample is heard, or None
         when it was dropped (clear/close). Call before placing the marker."""
         fut = asyncio.get_running_loop().create_future()
+        if self._closing:  # closed (or closing): nothing will be heard; resolved now, never left pending
+            fut.set_result(None)
+            return fut
         self._waiters[key] = fut
         self._wake_poller()
         return fut

@@ -25,6 +25,12 @@ from aischoco_gui.vts.client import discover
 
 log = logging.getLogger(__name__)
 register({
+    # what applying settings says (the controller says it, whoever asked: the dialog, a link, a benchmark)
+    "settings.saved_restart": ("저장했어요. '재시작 필요' 항목은 앱을 다시 시작하면 적용돼요.",
+                               "Saved. Fields marked 'restart needed' apply after restarting the app."),
+    "settings.saved_live": ("저장하고 바로 적용했어요: {services}", "Saved and applied now: {services}"),
+    "settings.saved": ("저장했어요.", "Saved."),
+    "settings.apply_failed": ("설정을 적용하지 못했어요: {error}", "Could not apply the settings: {error}"),
     "mic.save_failed": ("마이크 설정을 저장하지 못했어요 (이번 실행에는 적용돼요). {error}",
                         "The microphone setting could not be saved (it applies for this run). {error}"),
     "overlay.port_saved": ("오버레이를 {port}번 포트로 열고 설정에 저장했어요. "
@@ -71,49 +77,51 @@ class AppController(QObject):
             window.lift_requested.connect(self.lift_lockdown)
         window.settings_requested.connect(self.open_settings)
         field_sig = getattr(window, "settings_field_requested", None)
-        if field_sig is not None:
+        if field_sig is not None:  # a settings link (banner, notice, welcome) opens the dialog on its field
             field_sig.connect(self.open_settings)
-        panels = getattr(window, "panels", {})
-        chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
-        if hasattr(chat, "login_requested"):
-            chat.login_requested.connect(self.chzzk_login)
-        if hasattr(vts, "reconnect_requested"):
-            vts.reconnect_requested.connect(self.vts_reconnect)
-            vts.selftest_requested.connect(self.vts_self_test)
-            vts.discover_requested.connect(self.vts_discover)
-        if hasattr(overlay, "port_fix_requested"):
-            overlay.port_fix_requested.connect(self.overlay_fix_port)
         # show tools (issue 17): moderation / notice from the chat row and the reply card, chat settings, log out
         self.show_actions = ShowActions(services)
-        replies, show = panels.get("replies"), panels.get("show")
-        if hasattr(chat, "moderation_requested"):
-            chat.moderation_requested.connect(self.moderate_from_chat)
-            chat.notice_requested.connect(self.notice_from_chat)
-        if hasattr(replies, "moderation_requested"):
-            replies.moderation_requested.connect(self.moderate_from_replies)
-            replies.notice_requested.connect(self.notice_from_replies)
-        if hasattr(show, "chat_settings_refresh_requested"):
-            show.chat_settings_refresh_requested.connect(self.chat_settings_refresh)
-            show.chat_settings_change_requested.connect(self.chat_settings_change)
-            show.logout_requested.connect(self.chzzk_logout)
-            if getattr(services, "can_moderate", False):  # reflect the real current state on load
-                QTimer.singleShot(0, show.request_refresh)
-        obs = panels.get("obs")
-        if hasattr(obs, "switch_requested"):
-            obs.switch_requested.connect(self.obs_switch)
-            obs.brb_requested.connect(self.obs_set_brb)
-            obs.reconnect_requested.connect(self.obs_reconnect)
-        mic = panels.get("mic")
-        if hasattr(mic, "settings_changed"):
-            mic.settings_changed.connect(self.apply_mic_settings)
         # viewer memory (issue 24): the viewers panel's list and edits, the proposed facts beside the drafts
         self.viewers_actions = ViewersActions(services)
-        viewers, facts = panels.get("viewers"), getattr(replies, "facts", None)
-        if hasattr(viewers, "query_requested"):
-            viewers.query_requested.connect(self.viewers_query)
-            viewers.edit_requested.connect(self.viewers_edit)
-        if hasattr(facts, "edit_requested"):
-            facts.edit_requested.connect(self.fact_decided)
+        for key, panel in getattr(window, "panels", {}).items():
+            self.wire_panel(key, panel)
+        replaced = getattr(window, "panel_replaced", None)
+        if replaced is not None:  # a placeholder that became the real panel (or back) is wired again
+            replaced.connect(self.wire_panel)
+
+    def wire_panel(self, key: str, panel: Any) -> None:
+        """Connect one panel's intent signals to the controller (a panel built later is wired the same way)."""
+        if key == "chat" and hasattr(panel, "login_requested"):
+            panel.login_requested.connect(self.chzzk_login)
+            panel.moderation_requested.connect(self.moderate_from_chat)
+            panel.notice_requested.connect(self.notice_from_chat)
+        elif key == "vts" and hasattr(panel, "reconnect_requested"):
+            panel.reconnect_requested.connect(self.vts_reconnect)
+            panel.selftest_requested.connect(self.vts_self_test)
+            panel.discover_requested.connect(self.vts_discover)
+        elif key == "overlay" and hasattr(panel, "port_fix_requested"):
+            panel.port_fix_requested.connect(self.overlay_fix_port)
+        elif key == "replies" and hasattr(panel, "moderation_requested"):
+            panel.moderation_requested.connect(self.moderate_from_replies)
+            panel.notice_requested.connect(self.notice_from_replies)
+            facts = getattr(panel, "facts", None)  # the viewer facts proposed beside the drafts
+            if hasattr(facts, "edit_requested"):
+                facts.edit_requested.connect(self.fact_decided)
+        elif key == "show" and hasattr(panel, "chat_settings_refresh_requested"):
+            panel.chat_settings_refresh_requested.connect(self.chat_settings_refresh)
+            panel.chat_settings_change_requested.connect(self.chat_settings_change)
+            panel.logout_requested.connect(self.chzzk_logout)
+            if getattr(self.services, "can_moderate", False):  # reflect the real current state on load
+                QTimer.singleShot(0, panel.request_refresh)
+        elif key == "obs" and hasattr(panel, "switch_requested"):
+            panel.switch_requested.connect(self.obs_switch)
+            panel.brb_requested.connect(self.obs_set_brb)
+            panel.reconnect_requested.connect(self.obs_reconnect)
+        elif key == "mic" and hasattr(panel, "settings_changed"):
+            panel.settings_changed.connect(self.apply_mic_settings)
+        elif key == "viewers" and hasattr(panel, "query_requested"):
+            panel.query_requested.connect(self.viewers_query)
+            panel.edit_requested.connect(self.viewers_edit)
 
     # -- window ---------------------------------------------------------------------------
     @asyncSlot()
@@ -187,24 +195,21 @@ class AppController(QObject):
 
     @asyncSlot(object, object)
     async def apply_settings(self, settings: Any, changed: dict[str, Any]) -> list[str]:
-        """Live settings: rebuild only the services the changed fields belong to (compose.apply_settings),
-        let the panels pick up their new service, and say what applied now and what needs a restart."""
+        """Live settings: rebuild only the services the changed fields belong to (compose.apply_settings;
+        the panels pick up their new service from the bridge), and say what applied now and what needs a
+        restart."""
         from aischoco_gui.compose import apply_settings
         from aischoco_gui.logging_setup import redactor
         from aischoco_gui.settings import setting_fields
 
         bus = self.services.bus
         redactor.add(*settings.secrets())  # a key typed in the dialog never reaches the logs
-        try:
+        try:  # each rebuilt service is announced on the bus: the panels re-bind through the bridge
             rebuilt = await apply_settings(self.services, settings, changed)
         except Exception as e:  # shown, never raised into Qt
             log.exception("applying settings failed")
             bus.notice(tr("settings.apply_failed", error=explain(e)), "error", detail=f"{type(e).__name__}: {e}")
             return []
-        for panel in getattr(self.window, "panels", {}).values():
-            hook = getattr(panel, "services_changed", None)
-            if hook is not None:
-                hook(set(rebuilt), set(changed))
         restart = {f.name for f in setting_fields() if f.metadata.get("restart", True)}
         if rebuilt:
             bus.notice(tr("settings.saved_live", services=", ".join(tr(f"service.{n}") for n in rebuilt)))

@@ -60,3 +60,17 @@ def install_session_end(app: Any, request_shutdown: Any) -> None:
 
     app.commitDataRequest.connect(commit)
     app.aboutToQuit.connect(request_shutdown)
+
+
+def quit_now() -> bool:
+    """Close the control room like File → Quit but without the on-air question (a stop signal, the
+    session ending): the window saves its layout and says ``closing``, and the app stops its services.
+    False when there is no main window (yet)."""
+    from PySide6.QtWidgets import QApplication
+
+    for w in QApplication.topLevelWidgets():
+        if hasattr(w, "closing") and w.objectName() == "main_window":
+            w._quit_confirmed = True
+            w.close()
+            return True
+    return False

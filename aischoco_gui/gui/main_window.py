@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
     panic_requested = Signal()
     lockdown_requested = Signal()  # the hotkey, or the button while not locked down
     lift_requested = Signal()  # the button while locked down (or a restore to retry)
+    panel_replaced = Signal(str, QWidget)  # dock key, its new panel (a placeholder became real, or back)
 
     def __init__(self, services, bridge: Bridge, parent: QWidget | None = None, *, dirs=None) -> None:
         """With ``services`` the whole window; with ``None`` (and ``dirs``) the shell only — toolbar,
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
         self.lockdown_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lockdown_action.triggered.connect(self.lockdown_requested.emit)
         self.addAction(self.lockdown_action)
-        bridge.lockdown_changed.connect(lambda _d: self.show_lockdown())
+        bridge.lockdown_changed.connect(self._on_lockdown_changed)
         self.toolbar_label = QLabel("", self)
         tb.addWidget(self.toolbar_label)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.reply_panel)
         for key, module, area in DOCKS:
             self._add_dock(key, module, area)
+        self.bridge.service_replaced.connect(self._service_replaced)
         self.tabifyDockWidget(self.docks["history"], self.docks["pose"])
         self.tabifyDockWidget(self.docks["pose"], self.docks["vts"])
         self.tabifyDockWidget(self.docks["vts"], self.docks["show"])
@@ -217,14 +219,41 @@ class MainWindow(QMainWindow):
         self.bridge.status.connect(self._refresh_quit_box)
         self.restore_layout()
 
-    def _add_dock(self, key: str, module: str, area) -> None:
+    def _make_panel(self, key: str, module: str) -> QWidget:
         try:
-            widget = importlib.import_module(module).create_panel(self.services, self.bridge)
+            return importlib.import_module(module).create_panel(self.services, self.bridge)
         except Exception as e:  # one broken panel must not take the window down
             log.exception("panel %s failed", key)
             widget = QLabel(tr("panel.failed", error=explain(e)))
             widget.setToolTip(f"{type(e).__name__}: {e}")
             widget.setWordWrap(True)
+            return widget
+
+    def _service_replaced(self, name: str) -> None:
+        """A rebuilt service may have appeared (a placeholder becomes the real panel) or gone (the real
+        panel becomes a placeholder). Panels that stay re-bind themselves (``bridge.replaced_of``)."""
+        from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
+
+        for key, module, _area in DOCKS:
+            mod = importlib.import_module(module)
+            if getattr(mod, "SERVICE", None) != name or not hasattr(mod, "available") or key not in self.docks:
+                continue
+            placeholder = isinstance(self.panels.get(key), PlaceholderPanel)
+            if placeholder == bool(mod.available(self.services)):
+                self._set_panel(key, self._make_panel(key, module))
+
+    def _set_panel(self, key: str, widget: QWidget) -> None:
+        """Put ``widget`` in dock ``key``; the old panel is deleted now, on this (the GUI) thread."""
+        dock = self.docks[key]
+        scroll = dock.widget()
+        scroll.setWidget(widget)  # deletes the previous panel (its signal connections go with it)
+        widget.setVisible(dock.isVisible())
+        dock.visibilityChanged.connect(widget.setVisible)
+        self.panels[key] = widget
+        self.panel_replaced.emit(key, widget)
+
+    def _add_dock(self, key: str, module: str, area) -> None:
+        widget = self._make_panel(key, module)
         dock = QDockWidget(tr(f"panel.{key}"), self)
         dock.setObjectName(f"dock_{key}")
         # A scroll area: a panel's own minimum size never forces the window past a laptop screen
@@ -250,6 +279,9 @@ class MainWindow(QMainWindow):
             self.lift_requested.emit()
         else:
             self.lockdown_requested.emit()
+
+    def _on_lockdown_changed(self, _record: object) -> None:
+        self.show_lockdown()
 
     def show_lockdown(self) -> None:
         """The button says what it will do now (lock down / lift / retry a restore); the toolbar says since when."""

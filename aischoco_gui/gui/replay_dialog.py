@@ -214,8 +214,7 @@ class ReplayDialog(QDialog):
         self.stop_btn.setEnabled(False)
         if wait:
             self.timer.stop()
-            if not self.job.join(15):
-                log.warning("the replay thread did not stop within 15 s")
+            self.job.join(15)  # a thread that does not stop in time is reported (threads.stragglers)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.shutdown()

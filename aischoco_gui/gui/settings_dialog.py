@@ -56,11 +56,6 @@ log = logging.getLogger(__name__)
 
 register({
     "settings.title": ("설정", "Settings"),
-    "settings.saved_restart": ("저장했어요. '재시작 필요' 항목은 앱을 다시 시작하면 적용돼요.",
-                               "Saved. Fields marked 'restart needed' apply after restarting the app."),
-    "settings.saved_live": ("저장하고 바로 적용했어요: {services}", "Saved and applied now: {services}"),
-    "settings.saved": ("저장했어요.", "Saved."),
-    "settings.apply_failed": ("설정을 적용하지 못했어요: {error}", "Could not apply the settings: {error}"),
     "settings.restart": ("재시작 필요", "restart needed"),
     "settings.restart.tip": ("이 항목은 앱을 다시 시작해야 적용돼요.",
                              "This setting applies after restarting the app."),

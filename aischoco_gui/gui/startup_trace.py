@@ -1,4 +1,5 @@
-"""``AISCHOCO_TRACE_STARTUP=1``: print ``window shown <s>`` once the main window has been shown.
+"""``AISCHOCO_TRACE_STARTUP=1``: print ``window shown <s>`` once the main window has been shown (and
+``services started <s>`` / ``services stopped <s>`` at those points: tests and benches wait on them).
 
 ``<s>`` is seconds since the process started (read from ``/proc`` on Linux, else since this
 module's import), printed to stdout from the first Qt event-loop turn after ``show()``, so it
@@ -40,3 +41,9 @@ def trace_window_shown(window: object) -> None:
               flush=True)
 
     QTimer.singleShot(0, shown)
+
+
+def trace_point(label: str) -> None:
+    """When tracing, print ``<label> <seconds since process start>`` now."""
+    if enabled():
+        print(f"{label} {process_age_s():.3f}", file=sys.stdout, flush=True)

@@ -141,16 +141,16 @@ class WelcomeDialog(QDialog):
         buttons.addWidget(close)
         lay.addLayout(buttons)
         self.refresh()
-        if bridge is not None:
+        if bridge is not None:  # any service's status or a rebuilt service changes what is running
             bridge.status.connect(self._on_status)
+            bridge.service_replaced.connect(self._on_status)
+        # a running "Test" must not call back into a deleted dialog: cancel them with it (no reference to self)
+        self.destroyed.connect(_canceller(self._tasks))
         self.resize(860, 380)
 
     # -- what is running now -------------------------------------------------------------
-    def _on_status(self, _st: object) -> None:
-        try:
-            self.refresh()
-        except RuntimeError:  # dialog already deleted
-            pass
+    def _on_status(self, _st: object = None) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Re-read the running services (called on every bus status change)."""
@@ -196,13 +196,10 @@ class WelcomeDialog(QDialog):
         exc = fut.exception()
         res = fut.result() if exc is None else CheckResult(False, explain(exc), f"{type(exc).__name__}: {exc}")
         self.results[name] = res
-        try:
-            self.test_buttons[name].setEnabled(True)
-            self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
-            self.labels[name].setText(res.message)
-            self.labels[name].setToolTip(res.detail)
-        except RuntimeError:  # dialog already deleted
-            return
+        self.test_buttons[name].setEnabled(True)
+        self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
+        self.labels[name].setText(res.message)
+        self.labels[name].setToolTip(res.detail)
         if all(t.done() for t in self._tasks.values()):
             self.finished_checks.emit()
 
@@ -237,16 +234,35 @@ class WelcomeDialog(QDialog):
         return SETTINGS_FIELD.get(name, "")
 
     def port_fix_done(self) -> None:
-        try:
+        if "overlay" in self.fix_buttons:
             self.fix_buttons["overlay"].setEnabled(True)
-            self.refresh()
-        except (RuntimeError, KeyError):
-            pass
+        self.refresh()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         for t in self._tasks.values():
             t.cancel()
         super().closeEvent(event)
+
+
+def _canceller(tasks: dict[str, asyncio.Future]) -> Any:
+    def cancel(*_: object) -> None:
+        for t in tasks.values():
+            t.cancel()
+
+    return cancel
+
+
+def _panel_intent(window: Any, key: str, signal: str) -> Any:
+    """Emit a panel's intent, looking the panel up when clicked (a rebuilt service may have replaced it)."""
+    def emit(*args: object) -> None:
+        panel = getattr(window, "panels", {}).get(key)
+        target = getattr(panel, signal, None)
+        if hasattr(target, "emit"):  # a signal
+            target.emit(*args)
+        elif callable(target):  # a method (the overlay panel's own path, with the promised port)
+            target(*args)
+
+    return emit
 
 
 def open_welcome(window: Any, services: Any) -> WelcomeDialog:
@@ -259,14 +275,10 @@ def open_welcome(window: Any, services: Any) -> WelcomeDialog:
             dlg.settings_requested.connect(settings_sig.emit)
         elif getattr(window, "settings_requested", None) is not None:
             dlg.settings_requested.connect(lambda _field: window.settings_requested.emit())
-        panels = getattr(window, "panels", {})
-        chat, vts, overlay = panels.get("chat"), panels.get("vts"), panels.get("overlay")
-        if hasattr(chat, "login_requested"):
-            dlg.login_requested.connect(chat.login_requested.emit)
-        if hasattr(vts, "reconnect_requested"):
-            dlg.reconnect_requested.connect(vts.reconnect_requested.emit)
-        if hasattr(overlay, "port_fix_requested"):
-            dlg.port_fix_requested.connect(overlay.request_port_fix)  # the panel's own path
+        dlg.login_requested.connect(_panel_intent(window, "chat", "login_requested"))
+        dlg.reconnect_requested.connect(_panel_intent(window, "vts", "reconnect_requested"))
+        # the promised port goes to the panel's own path (the same port its button offers)
+        dlg.port_fix_requested.connect(_panel_intent(window, "overlay", "request_port_fix"))
         window.welcome_dialog = dlg
         dlg.show()
     dlg.raise_()

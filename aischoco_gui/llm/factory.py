@@ -1,4 +1,7 @@
-"""Plain constructor helper for the reply generator (provider chain, memory, persona, output filter)."""
+"""Plain constructor helper for the reply generator (provider chain, memory, persona, output filter).
+
+It takes the adapter's own plain :class:`~aischoco_gui.llm.config.LlmConfig` (``service_config.llm_config``
+builds it from ``Settings`` in the composition root), not the app's settings."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from aischoco_gui.events import EventBus
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.llm import labels  # noqa: F401  (registers UI strings)
 from aischoco_gui.llm.client import LLMClient
+from aischoco_gui.llm.config import LlmConfig
 from aischoco_gui.llm.generator import LLMReplyGenerator
 from aischoco_gui.llm.memory import ConversationMemory
 from aischoco_gui.llm.output_filter import OutputFilter
@@ -17,7 +21,6 @@ from aischoco_gui.llm.prompt import load_persona
 from aischoco_gui.llm.providers import endpoints, primary_endpoint
 from aischoco_gui.llm.tokens import TokenCounter
 from aischoco_gui.models import DEFAULT_EMOTIONS
-from aischoco_gui.settings import Settings
 from aischoco_gui.wordfilter import WordFilter
 
 log = logging.getLogger(__name__)
@@ -46,18 +49,18 @@ def configured_emotions(raw: str, config_dir: Path) -> tuple[str, ...]:
     return DEFAULT_EMOTIONS
 
 
-def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_dir: Path,
+def make_reply_generator(cfg: LlmConfig, bus: EventBus, config_dir: Path, history_dir: Path,
                          word_filter: WordFilter | None = None) -> LLMReplyGenerator:
-    """``word_filter``: the app's shared banned-word filter (else one is made from the settings and files)."""
+    """``word_filter``: the app's shared banned-word filter (else one is made from the config and files)."""
     try:
-        chain = endpoints(s)
+        chain = endpoints(cfg)
     except ValueError as e:  # a bad LLM_FALLBACKS entry must not stop the app
         bus.notice(tr("llm.notice.bad_fallbacks"), level="warning", detail=str(e))
-        chain = [primary_endpoint(s)]
-    client = LLMClient(chain, timeout_s=s.llm_timeout_s, max_retries=s.llm_max_retries, max_tokens=s.llm_max_tokens,
-                       temperature=s.llm_temperature if s.llm_temperature >= 0 else None,
-                       backoff_s=s.llm_retry_backoff_s)
-    threshold, keep, hard = s.history_summary_threshold, s.history_keep_tokens, s.history_max_tokens
+        chain = [primary_endpoint(cfg)]
+    client = LLMClient(chain, timeout_s=cfg.timeout_s, max_retries=cfg.max_retries, max_tokens=cfg.max_tokens,
+                       temperature=cfg.temperature if cfg.temperature >= 0 else None,
+                       backoff_s=cfg.retry_backoff_s)
+    threshold, keep, hard = cfg.summary_threshold, cfg.keep_tokens, cfg.hard_limit
     if not (0 < keep < threshold <= hard):
         bus.notice(tr("llm.notice.memory_settings", keep=keep, threshold=threshold, hard=hard), level="warning")
         keep, threshold, hard = 5000, 7000, 8000
@@ -66,9 +69,9 @@ def make_reply_generator(s: Settings, bus: EventBus, config_dir: Path, history_d
     return LLMReplyGenerator(
         client, memory, bus,
         persona=load_persona(config_dir),
-        emotions=configured_emotions(s.llm_emotions, config_dir),
-        mode=s.llm_mode,
-        output_filter=OutputFilter.from_config(s.llm_banned_words, config_dir, word_filter=word_filter,
-                                               allow=s.word_filter_allow, leet=s.word_filter_leet),
+        emotions=configured_emotions(cfg.emotions, config_dir),
+        mode=cfg.mode,
+        output_filter=OutputFilter.from_config(cfg.banned_words, config_dir, word_filter=word_filter,
+                                               allow=cfg.word_filter_allow, leet=cfg.word_filter_leet),
         persona_loader=None,
     )

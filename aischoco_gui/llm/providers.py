@@ -1,4 +1,4 @@
-"""OpenAI-compatible providers: presets, what each accepts, and the fallback chain from settings.
+"""OpenAI-compatible providers: presets, what each accepts, and the fallback chain from the LLM config.
 
 What a provider rejects is decided here, once, so the request builder never sends it:
 Groq rejects ``logprobs``, ``logit_bias``, ``n>1``, ``messages[].name`` and ``reasoning*`` fields in
@@ -8,11 +8,9 @@ history; JSON modes do not stream on Groq; ``include_reasoning`` is Groq-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-if TYPE_CHECKING:
-    from aischoco_gui.settings import Settings
+from aischoco_gui.llm.config import LlmConfig
 
 
 @dataclass(frozen=True)
@@ -20,7 +18,7 @@ class Preset:
     name: str
     base_url: str
     default_model: str
-    key_field: str  # Settings field holding the API key ("" = no key needed)
+    key_field: str  # the setting holding the API key (LlmConfig.api_keys key; "" = no key needed)
     json_schema: str  # "always" | "gpt-oss" (only for gpt-oss models) | "never"
     streams_json: bool  # can stream while in a JSON response_format
     max_tokens_field: str  # "max_completion_tokens" | "max_tokens"
@@ -99,39 +97,35 @@ def preset_for_url(url: str) -> Preset:
     return PRESETS["custom"]
 
 
-def _key(settings: Settings, preset: Preset) -> str:
-    return str(getattr(settings, preset.key_field, "") or "") if preset.key_field else ""
+def _key(cfg: LlmConfig, preset: Preset) -> str:
+    return cfg.key(preset.key_field)
 
 
-def primary_endpoint(settings: Settings) -> Endpoint:
-    provider = getattr(settings, "llm_provider", "auto") or "auto"
-    base_set = "llm_base_url" in settings.sources
-    model_set = "groq_model" in settings.sources
+def primary_endpoint(cfg: LlmConfig) -> Endpoint:
+    provider = cfg.provider or "auto"
     if provider == "auto":
-        preset = preset_for_url(settings.llm_base_url)
-        return Endpoint(preset, settings.llm_base_url.rstrip("/"), settings.groq_model or preset.default_model,
-                        _key(settings, preset))
+        preset = preset_for_url(cfg.base_url)
+        return Endpoint(preset, cfg.base_url.rstrip("/"), cfg.model or preset.default_model, _key(cfg, preset))
     preset = PRESETS[provider]
-    url = settings.llm_base_url if (base_set or provider == "custom" or not preset.base_url) else preset.base_url
-    model = settings.groq_model if (model_set or provider in ("groq", "custom")) else preset.default_model
-    return Endpoint(preset, url.rstrip("/"), model or preset.default_model, _key(settings, preset))
+    url = cfg.base_url if (cfg.base_url_set or provider == "custom" or not preset.base_url) else preset.base_url
+    model = cfg.model if (cfg.model_set or provider in ("groq", "custom")) else preset.default_model
+    return Endpoint(preset, url.rstrip("/"), model or preset.default_model, _key(cfg, preset))
 
 
-def parse_fallbacks(settings: Settings) -> list[Endpoint]:
+def parse_fallbacks(cfg: LlmConfig) -> list[Endpoint]:
     """``LLM_FALLBACKS``: comma-separated ``preset``, ``preset=model`` or ``http://url/v1=model``."""
     out: list[Endpoint] = []
-    raw = getattr(settings, "llm_fallbacks", "") or ""
-    for item in (x.strip() for x in raw.split(",")):
+    for item in (x.strip() for x in (cfg.fallbacks or "").split(",")):
         if not item:
             continue
         target, _, model = item.partition("=") if not item.startswith("http") else _split_url_model(item)
         target, model = target.strip(), model.strip()
         if target.startswith(("http://", "https://")):
             preset = preset_for_url(target)
-            out.append(Endpoint(preset, target.rstrip("/"), model or settings.groq_model, _key(settings, preset)))
+            out.append(Endpoint(preset, target.rstrip("/"), model or cfg.model, _key(cfg, preset)))
         elif target.lower() in PRESETS and target.lower() != "custom":
             preset = PRESETS[target.lower()]
-            out.append(Endpoint(preset, preset.base_url, model or preset.default_model, _key(settings, preset)))
+            out.append(Endpoint(preset, preset.base_url, model or preset.default_model, _key(cfg, preset)))
         else:
             raise ValueError(f"LLM_FALLBACKS: unknown provider {target!r} "
                              f"(use one of {', '.join(p for p in PRESETS if p != 'custom')} or a URL)")
@@ -146,9 +140,9 @@ def _split_url_model(item: str) -> tuple[str, str, str]:
     return item, "", ""
 
 
-def endpoints(settings: Settings) -> list[Endpoint]:
+def endpoints(cfg: LlmConfig) -> list[Endpoint]:
     """The primary endpoint followed by the fallback chain (duplicates removed)."""
-    chain = [primary_endpoint(settings), *parse_fallbacks(settings)]
+    chain = [primary_endpoint(cfg), *parse_fallbacks(cfg)]
     seen: set[tuple[str, str]] = set()
     out = []
     for e in chain:

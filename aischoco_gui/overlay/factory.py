@@ -1,17 +1,23 @@
-"""Plain constructor helper for the overlay service."""
+"""Plain constructor helper for the overlay service (plain :class:`OverlayConfig`, not the app's settings)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aischoco_gui.events import EventBus
 from aischoco_gui.overlay.server import USER_CSS_FILE, OverlayFeature, OverlayServer, load_token
 from aischoco_gui.overlay.state import OverlayState
-from aischoco_gui.settings import Settings
 
 
-def make_overlay(s: Settings, bus: EventBus, config_dir: Path, *, get_ignore_streamer: Callable[[], bool],
+@dataclass(frozen=True)
+class OverlayConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765  # 0 = any free port
+
+
+def make_overlay(cfg: OverlayConfig, bus: EventBus, config_dir: Path, *, get_ignore_streamer: Callable[[], bool],
                  set_ignore_streamer: Callable[[bool], None], features: Sequence[OverlayFeature] = (),
                  screen: Callable[[str], str] | None = None) -> OverlayServer:
     """The overlay server; ``features`` add their routes and state entries (the tarot corner); ``screen``
@@ -19,5 +25,5 @@ def make_overlay(s: Settings, bus: EventBus, config_dir: Path, *, get_ignore_str
     state = OverlayState(ignore_streamer_getter=get_ignore_streamer, ignore_streamer_setter=set_ignore_streamer,
                          screen=screen)
     config_dir.mkdir(parents=True, exist_ok=True)
-    return OverlayServer(bus, state, host=s.overlay_host, port=s.overlay_port, token=load_token(config_dir),
+    return OverlayServer(bus, state, host=cfg.host, port=cfg.port, token=load_token(config_dir),
                          user_css=config_dir / USER_CSS_FILE, features=features)

@@ -342,7 +342,10 @@ class OverlayServer:
         """Send everything that changed in this loop iteration as one write per client."""
         self._flush_scheduled = False
         pending, self._pending = self._pending, []
-        if not pending or not self._clients:
+        if not pending:
+            return
+        self.bus.emit(EventKind.OVERLAY_CHANGED, rev=self.state.rev)  # the control room's preview (via the bridge)
+        if not self._clients:
             return
         parts = [json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in pending]
         item = _Push("".join(f"data: {p}\n\n" for p in parts).encode(), "[" + ",".join(parts) + "]")

@@ -522,7 +522,13 @@ class Pipeline:
             try:
                 await self.speaker.speak(d)
             except asyncio.CancelledError:
-                raise
+                task = asyncio.current_task()
+                if task is None or task.cancelling():  # the pipeline itself is stopping
+                    raise
+                # Not ours: the voice was shut down under this speech (a live TTS rebuild cancels its
+                # synthesis). The speech is cut; the loop goes on with the new voice.
+                log.info("speech of draft %s was cut: its voice was replaced", d.id)
+                self.bus.emit(EventKind.PLAYBACK_END, turn=d.turn, draft=d, cancelled=True)
             except Exception as e:
                 log.exception("speaking draft %s failed", d.id)
                 self.bus.notice(tr("pipeline.notice.tts_failed"), level="error", detail=f"{type(e).__name__}: {e}")

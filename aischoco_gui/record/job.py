@@ -2,8 +2,10 @@
 
 The window's loop never waits on the replay: the window polls :attr:`ReplayJob.progress` and
 :attr:`ReplayJob.finished` on a timer (no callback into Qt from this thread), :meth:`cancel` stops it
-(the replay still returns and saves what was done) and :meth:`join` waits for the thread on close.
-The thread holds no Qt object.
+(the replay still returns and saves what was done) and :meth:`join` waits for the thread on close; a thread
+that does not end in time is reported (``threads.join_or_report``, listed by ``threads.stragglers``). The
+thread holds no Qt object and no reference to the app's loop: it runs its own loop (``asyncio.run``) on
+its own services (``compose.build_services`` with a bus of its own).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aischoco_gui.record.format import RecordingError, load_recording
 from aischoco_gui.record.replay import ReplayError, ReplayOptions, ReplayProgress, replay
 from aischoco_gui.record.report import write_html, write_json
 from aischoco_gui.settings import Settings
+from aischoco_gui.threads import join_or_report
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +69,12 @@ class ReplayJob:
             except RuntimeError:  # the loop has just closed
                 pass
 
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
+    def join(self, timeout: float = 15.0) -> bool:
+        """Wait for the thread (blocking; the window calls it once the replay finished or was cancelled);
+        False, logged and listed by ``threads.stragglers`` when it is still running after ``timeout``."""
+        if not self._thread.is_alive():
+            return True
+        return join_or_report(self._thread, timeout, "replay")
 
     def _run(self) -> None:
         try:

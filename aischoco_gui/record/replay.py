@@ -132,13 +132,14 @@ def message_from(d: dict[str, Any]) -> ChatMessage:
 
 
 def replay_settings(s: Settings) -> Settings:
-    """The user's settings with everything that reaches outside the LLM switched off. The tarot corner too: a
-    reading waits for the viewer to pick cards in chat, which a recording cannot answer again (its commands
-    go through as ordinary chat)."""
+    """The user's settings with everything that reaches outside the LLM switched off (OBS included: a replay
+    never connects to the streamer's OBS). The tarot corner too: a reading waits for the viewer to pick cards
+    in chat, which a recording cannot answer again (its commands go through as ordinary chat)."""
     return dataclasses.replace(
         s, chat_source="rehearsal", mic_mode="off", stt_input_device="off", idle_talk_seconds=0.0,
         run_sheet_enabled=False, chzzk_chat_echo="off", approval_mode="manual", auto_approve_seconds=0.0,
-        thanks_auto_approve=False, show_record="off", overlay_port=0, tts_output_device="null", tarot_enabled=False)
+        thanks_auto_approve=False, show_record="off", overlay_port=0, tts_output_device="null", tarot_enabled=False,
+        obs_enabled="off")
 
 
 def _copy_config(src: Path, dst: Path) -> None:

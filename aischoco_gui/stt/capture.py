@@ -24,6 +24,7 @@ import numpy as np
 from aischoco_gui.audio.devices import AudioDeviceError, load_sounddevice, stream_healthy
 from aischoco_gui.audio.pcm import read_wav_file
 from aischoco_gui.audio.ring import RingBuffer
+from aischoco_gui.threads import join_or_report
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,7 @@ class MicCapture:
             with contextlib.suppress(Exception):
                 s.close()
         t, self._thread = self._thread, None
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout=1.0)
+        join_or_report(t, 1.0, "microphone (wav input)")
         self.level_dbfs = SILENCE_DBFS
         self._resampler = None
         self.data_ready.set()  # wake a reader so it notices

@@ -44,6 +44,7 @@ from aischoco_gui.stt.engines import SpeechToText, SttError, SttUnavailable
 from aischoco_gui.stt.strings import mode_text
 from aischoco_gui.stt.vad import Discarded, Onset, Segmenter, SileroVad, SpeechProbability, Utterance, VadConfig
 from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.threads import LoopPost, join_thread
 from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class MicListener:
         self._sd = sd_module
         self._vad_factory = vad_factory
         self.tasks = TaskGroup("stt", bus)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._post = LoopPost()  # the worker thread's only way back to the loop; cut on stop
         self._queue: asyncio.Queue[_Pending] | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -152,7 +153,7 @@ class MicListener:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._post = LoopPost(asyncio.get_running_loop())
         if self.cfg.mode == "off":
             self._status(ServiceState.OFF, i18n.tr("stt.status.off"))
             return
@@ -189,9 +190,9 @@ class MicListener:
     async def stop(self) -> None:
         """Close the microphone and drop everything not yet sent (in-flight requests are cancelled)."""
         self._stop.set()
+        self._post.cut()  # from here the worker reaches no loop, whether it ends in time or not
         t, self._thread = self._thread, None
-        if t is not None:
-            await asyncio.to_thread(t.join, 2.0)
+        await join_thread(t, 2.0, "microphone")
         if self._queue is not None:
             while not self._queue.empty():
                 self._queue.get_nowait()
@@ -207,8 +208,7 @@ class MicListener:
 
     def _status_ts(self, state: ServiceState, detail: str, error: str | None = None, attempt: int = 0) -> None:
         """From the worker thread."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(functools.partial(self._status, state, detail, error, attempt))
+        self._post(functools.partial(self._status, state, detail, error, attempt))
 
     # -- worker thread -------------------------------------------------------------------------
     def _worker(self, spec: Any, vad: SpeechProbability) -> None:
@@ -337,8 +337,8 @@ class MicListener:
             self.in_speech = seg.in_speech
 
     def _call_ts(self, fn: Callable[[], None] | None) -> None:
-        if fn is not None and self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(fn)
+        if fn is not None:
+            self._post(fn)
 
     def _on_event(self, ev: Any, utt: dict[str, bool], t_of: Callable[[int], float], now: float) -> None:
         if isinstance(ev, Discarded):
@@ -358,8 +358,7 @@ class MicListener:
                 "speech_s": ev.speech_s, "audio_s": len(ev.audio) / STT_RATE, "cut": ev.cut,
                 "detected_at": now, "wall_ended": time.time() - (now - t_of(ev.end))}
         p = _Pending(ev.audio, t_of(ev.start), t_of(ev.end), now, meta)
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._enqueue, p)
+        self._post(self._enqueue, p)
 
     # -- loop side -----------------------------------------------------------------------------
     def _enqueue(self, p: _Pending) -> None:

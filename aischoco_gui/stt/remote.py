@@ -10,6 +10,7 @@ with backoff, honouring ``retry-after``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import time
@@ -69,6 +70,10 @@ class RemoteWhisper:
         self._client: httpx.AsyncClient | None = None
         self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (httpx keepalive_expiry)
         self.last_used = 0.0  # time.monotonic() of the last request start or answer
+        # A warm-up in flight holds the pooled connection; an utterance arriving then waits for it (a local
+        # GET, milliseconds) instead of opening a second connection; no warm-up starts during a transcription.
+        self._warming: asyncio.Future | None = None
+        self._transcribing = 0
 
     def _http(self) -> httpx.AsyncClient:
         self.last_used = time.monotonic()
@@ -90,6 +95,7 @@ class RemoteWhisper:
         False when nobody answered or there is no key (nothing is sent without one)."""
         if not self.api_key:
             return False
+        done = self._warming = asyncio.get_running_loop().create_future()
         try:
             r = await self._http().get(f"{self.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"},
                                        timeout=timeout_s)
@@ -98,6 +104,10 @@ class RemoteWhisper:
         except Exception as e:  # only a warm-up: the real request reports real problems
             log.debug("stt: pre-connect to %s failed: %s", urlsplit(self.base_url).netloc, type(e).__name__)
             return False
+        finally:
+            done.set_result(None)
+            if self._warming is done:
+                self._warming = None
 
     async def keep_warm(self, every_s: float | None = None) -> None:
         """Run until cancelled (the microphone service runs it while the microphone is open): pre-connect
@@ -108,7 +118,7 @@ class RemoteWhisper:
         self.last_used = time.monotonic()
         while True:
             await asyncio.sleep(max(0.01, self.last_used + every - time.monotonic()))
-            if time.monotonic() - self.last_used >= every * 0.99:
+            if time.monotonic() - self.last_used >= every * 0.99 and not self._transcribing:
                 await self.preconnect()
                 self.last_used = time.monotonic()  # also when nobody answered: try again a period later
 
@@ -123,6 +133,17 @@ class RemoteWhisper:
         if language:
             data["language"] = language
         headers = {"Authorization": f"Bearer {self.api_key}"}
+        self._transcribing += 1
+        try:
+            warming = self._warming
+            if warming is not None:  # the warm-up holds the connection for a moment: reuse it after
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(warming), 1.0)
+            return await self._post(wav, data, headers)
+        finally:
+            self._transcribing -= 1
+
+    async def _post(self, wav: bytes, data: dict[str, str], headers: dict[str, str]) -> Transcript:
         url = self.url
         redirected = False
         attempt = 0

@@ -19,6 +19,7 @@ import numpy as np
 
 from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.i18n import register, tr
+from aischoco_gui.threads import LoopPost, join_thread
 from aischoco_gui.tts.engine import EngineError, TtsEngine
 from aischoco_gui.user_text import explain, voice_label
 
@@ -63,6 +64,7 @@ class InProcessBackend:
         self.name = engine.name
         self.label = engine.label
         self._loaded = False
+        self._threads: set[threading.Thread] = set()  # one per utterance being synthesised; joined by aclose
 
     async def start(self) -> None:
         if not self._loaded:
@@ -71,24 +73,24 @@ class InProcessBackend:
             self._loaded = True
 
     async def stream(self, text: str, emotion: str) -> AsyncIterator[Chunk]:
-        loop = asyncio.get_running_loop()
         q: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
-
-        def put(item) -> None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(q.put_nowait, item)
+        post = LoopPost(asyncio.get_running_loop())  # cut when this stream ends: the thread keeps no loop
 
         def run() -> None:
             try:
                 for c in self.engine.synthesize(text, emotion, cancel):
-                    put(("chunk", c))
+                    if not post(q.put_nowait, ("chunk", c)):
+                        return
             except Exception as e:
-                put(("error", e))
+                post(q.put_nowait, ("error", e))
             finally:
-                put(("end", None))
+                post(q.put_nowait, ("end", None))
+                self._threads.discard(threading.current_thread())
 
-        threading.Thread(target=run, name="tts-inproc", daemon=True).start()
+        t = threading.Thread(target=run, name="tts-inproc", daemon=True)
+        self._threads.add(t)
+        t.start()
         try:
             while True:
                 kind, v = await q.get()
@@ -98,12 +100,15 @@ class InProcessBackend:
                     raise v if isinstance(v, EngineError) else EngineError(str(v))
                 yield Chunk(v, self.engine.sample_rate)
         finally:
-            cancel.set()
+            cancel.set()  # the engine stops at its next chunk; aclose() joins what is still running
+            post.cut()
 
     async def healthy(self) -> bool:
         return self._loaded
 
     async def aclose(self) -> None:
+        for t in list(self._threads):
+            await join_thread(t, 2.0, f"TTS ({self.name}, in process)")
         self.engine.close()
 
 

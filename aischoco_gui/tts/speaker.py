@@ -261,6 +261,10 @@ class TtsSpeaker:
 
     async def _speak(self, draft: Draft) -> None:
         t_call = time.monotonic()
+        if self._closed:  # shut down (a live TTS rebuild): the new voice speaks the next reply
+            self._drop(draft.id)
+            self.bus.emit(EventKind.PLAYBACK_END, turn=draft.turn, draft=draft, cancelled=True)
+            return
         if not self.output.ready:  # no device (unplugged, PortAudio missing): don't hang the queue
             self.bus.notice(tr("tts.notice.no_output", error=explain(self.output.error or "no output device")),
                             detail=self.output.error or "not open",

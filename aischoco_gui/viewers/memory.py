@@ -12,7 +12,8 @@ Reads for a turn (:meth:`attach_cards`) are primary-key lookups on a read-only c
 loop's thread (≤ 1 ms p99 at 100,000 viewers, ``bench/viewer_memory.py``), with the not-yet-written
 deltas added on top. The viewers panel's search may scan every nickname, so it runs in a worker thread
 (:meth:`search`). Results and proposals reach the GUI as bus events (``VIEWERS_CHANGED``,
-``FACT_PROPOSALS``) posted onto the loop — the writer thread never calls into the bus itself.
+``FACT_PROPOSALS``) posted onto the loop through a ``threads.LoopPost`` — the writer thread never calls
+into the bus itself; :meth:`ViewerMemory.stop` joins it (``threads.join_thread``) and then cuts that post.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 from aischoco_gui.events import EventBus, EventKind
 from aischoco_gui.i18n import tr
 from aischoco_gui.models import KIND_SUBSCRIPTION, ChatMessage
+from aischoco_gui.threads import LoopPost, join_thread
 from aischoco_gui.viewers.card import prompt_card
 from aischoco_gui.viewers.keys import viewer_key
 from aischoco_gui.viewers.store import (
@@ -114,7 +116,7 @@ class ViewerMemory:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._to_loop = LoopPost()  # the writer thread's only way back to the loop; cut on stop
         self._reader: ViewerStore | None = None
         self._ready = threading.Event()
         self._greeted: set[str] = set()
@@ -128,23 +130,26 @@ class ViewerMemory:
         so a large file never delays the window or the first chat."""
         if self._thread is not None:
             return
-        self._loop = asyncio.get_running_loop()
+        self._to_loop = LoopPost(asyncio.get_running_loop())
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="viewer-memory-writer", daemon=True)
         self._thread.start()
 
-    async def stop(self) -> None:
-        """Write what is queued, join the writer, close the read connection."""
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Write what is queued, join the writer, close the read connection.
+
+        The writer's last results (what it wrote, a write error) still reach the loop while it is joined;
+        then its way back is cut. A writer that does not end in time (a disk that hangs) is reported
+        (``threads.stragglers``) and can no longer reach the loop; its queue may be lost."""
         thread = self._thread
         if thread is not None:
             with self._lock:
                 self._stopping = True
             self._wake.set()
-            await asyncio.to_thread(thread.join, 15.0)
-            if thread.is_alive():
+            if not await join_thread(thread, timeout, "viewer memory"):
                 log.error("viewer memory writer did not stop; its queue may be lost")
             self._thread = None
-        self._loop = None
+        self._to_loop.cut()
         was_open = self._reader is not None
         if self._reader is not None:
             self._reader.close()
@@ -364,18 +369,13 @@ class ViewerMemory:
         self.bus.emit(EventKind.FACT_PROPOSALS, proposals=list(self.proposals))
 
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn`` on the loop (the writer thread never touches the bus or the read connection)."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # the loop closed meanwhile
-            pass
+        """Run ``fn`` on the loop (the writer thread never touches the bus or the read connection); dropped
+        once the memory stopped (the post is cut) or the loop closed."""
+        self._to_loop(fn, *args)
 
     # on the loop
     def _opened(self, aside: Path | None, reason: str) -> None:
-        if self._stopping or self._loop is None:
+        if self._stopping or not self._to_loop.open:
             return
         try:
             self._reader = ViewerStore(connect(self.path, read_only=True))

@@ -1,7 +1,10 @@
-"""The VTube Studio avatar driver: owns the client and runs the 30 Hz pose mixer loop.
+"""The VTube Studio avatar driver: the public facade (state, lifecycle, the AvatarDriver methods).
 
-Mixing, idle motion, lip sync and VTS I/O live here; editing the pose mapping (preview, save,
-revert, ranges for the sliders) is :mod:`aischoco_gui.vts.pose_editor`.
+Three parts: this facade owns the state, the client and the mixer, starts and stops the driver and
+takes the pipeline's calls; :mod:`aischoco_gui.vts.session` sets up a VTS session once connected
+(version, custom parameters, model ranges, expressions); :mod:`aischoco_gui.vts.frame_loop` is the
+30 Hz loop that sends the frames. Editing the pose mapping (preview, save, revert, ranges for the
+sliders) is :mod:`aischoco_gui.vts.pose_editor`.
 
 Implements :class:`aischoco_gui.protocols.AvatarDriver`. All methods the pipeline calls are
 synchronous and instant (they only change mixer targets); the one mixer task sends a single
@@ -22,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,25 +32,23 @@ from pathlib import Path
 from typing import Any
 
 from aischoco_gui.events import EventBus, ServiceState
-from aischoco_gui.i18n import emotion_label, tr
+from aischoco_gui.i18n import tr
 from aischoco_gui.tasks import TaskGroup
 from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
 from aischoco_gui.vts.client import (
-    ERR_HOTKEY_COOLDOWN,
-    ERR_HOTKEY_NOT_FOUND,
-    ERR_PARAM_NOT_FOUND,
-    ERR_PARAM_OWNED,
     APIError,
     NotConnected,
     VTSClient,
 )
+from aischoco_gui.vts.frame_loop import FrameLoop
 from aischoco_gui.vts.framestats import FrameStats
 from aischoco_gui.vts.idle import IdleMotion
 from aischoco_gui.vts.lipsync import LIPSYNC_MODES, synthetic_envelope
 from aischoco_gui.vts.loop_thread import BusPoster, LoopThread
 from aischoco_gui.vts.mixer import ParamRange, PoseMixer, Transition
 from aischoco_gui.vts.poses import PoseMapping
+from aischoco_gui.vts.session import SessionSetup
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class AvatarConfig:
     thread: bool = True
 
 
-class VTSAvatar:
+class VTSAvatar(SessionSetup, FrameLoop):
     name = "vts"
 
     def __init__(self, bus: EventBus, config: AvatarConfig, mapping: PoseMapping | None = None) -> None:
@@ -211,7 +211,8 @@ class VTSAvatar:
             return
         await self._run(self._stop())
         if self._vts is not None:
-            await self._vts.stop()
+            await self._vts.stop()  # joined, or reported (threads.stragglers) and cut off below
+        self.out.close()  # from here nothing the VTS thread still does reaches the main loop
         self.bus.set_status("vts", ServiceState.OFF, tr("vts.status.stopped"))
 
     async def _stop(self) -> None:
@@ -319,252 +320,6 @@ class VTSAvatar:
     def known_parameters(self) -> list[str]:
         """Input parameter ids VTS reported for the loaded model (empty before connecting)."""
         return sorted(list(self.mixer.ranges))
-
-    # -- VTS session set-up ----------------------------------------------------------------
-    async def _on_ready(self) -> None:
-        try:
-            st = await self.client.request("APIStateRequest")
-            self.vts_version = str(st.get("vTubeStudioVersion", ""))
-        except (APIError, TimeoutError) as e:
-            self._error(str(e), notice=False)
-        await self._create_custom_parameters()
-        await self._refresh_model()
-        try:
-            await self.client.request("EventSubscriptionRequest", {
-                "eventName": "ModelLoadedEvent", "subscribe": True, "config": {}})
-        except (APIError, TimeoutError) as e:
-            self._error(f"could not subscribe to model changes: {e}", notice=False)
-        self._excluded_at.clear()
-        self.mixer.excluded = set(self.missing)
-        self.mixer.take_control(self._now())
-        self._publish_ready()
-
-    def _ready_detail(self) -> str:
-        detail = f"VTS {self.vts_version} · {self.model_name or tr('vts.model.none')}"
-        if self.missing:
-            detail += " · " + tr("vts.missing_params", ids=", ".join(sorted(self.missing)))
-        return detail
-
-    def _publish_ready(self) -> None:
-        detail = self._ready_detail()
-        self.state, self.state_detail = ServiceState.READY, detail
-        self.out.set_status("vts", ServiceState.READY, detail, version=self.vts_version, model=self.model_name,
-                            missing=sorted(self.missing))
-
-    def _set_missing(self, missing: set[str]) -> None:
-        """Skip mapped parameters VTS does not have; name each once (notice + status detail)."""
-        new, changed = missing - self.missing, missing != self.missing
-        self.mixer.excluded -= self.missing - missing
-        self.missing = set(missing)
-        self.mixer.excluded |= self.missing
-        for pid in sorted(new):
-            self._excluded_at.pop(pid, None)
-            m = self._vts_mapping
-            logical = ", ".join(lg for lg in m.logical_names() if m.parameter_id(lg) == pid)
-            self._error(f"parameter {pid} not in VTube Studio", shown=tr("vts.param_missing", id=pid,
-                                                                          logical=logical or pid))
-        if self.state is ServiceState.READY and changed:
-            self._publish_ready()
-
-    async def _create_custom_parameters(self) -> None:
-        m = self._vts_mapping
-        for pid in m.custom_ids():
-            spec = m.custom_spec(pid)
-            try:
-                await self.client.request("ParameterCreationRequest", {
-                    "parameterName": pid, "explanation": spec.explanation or f"aischoco pose parameter {pid}",
-                    "min": spec.min, "max": spec.max, "defaultValue": spec.default})
-                if pid not in self.custom_created:
-                    self.custom_created.append(pid)
-            except APIError as e:
-                self._error(f"could not create custom parameter {pid}: {e}",
-                            shown=tr("vts.notice.custom_param_failed", id=pid))
-            except (TimeoutError, NotConnected) as e:
-                self._error(f"could not create custom parameter {pid}: {e}", notice=False)
-                return
-
-    async def _refresh_model(self) -> None:
-        try:
-            cur = await self.client.request("CurrentModelRequest")
-            self.model_loaded = bool(cur.get("modelLoaded"))
-            self.model_name = str(cur.get("modelName", "")) if self.model_loaded else ""
-            params = await self.client.request("InputParameterListRequest")
-            ranges: dict[str, ParamRange] = {}
-            for p in list(params.get("defaultParameters") or []) + list(params.get("customParameters") or []):
-                try:
-                    ranges[str(p["name"])] = ParamRange(float(p["min"]), float(p["max"]),
-                                                        float(p.get("defaultValue", 0.0)))
-                except (KeyError, TypeError, ValueError):
-                    continue
-            self.mixer.set_ranges(ranges)
-            if ranges:  # an empty list means VTS told us nothing; don't skip everything on that
-                self._set_missing({pid for pid in self.mixer.channels if pid not in ranges})
-            if self.model_loaded:
-                hk = await self.client.request("HotkeysInCurrentModelRequest")
-                self.hotkeys = list(hk.get("availableHotkeys") or [])
-            else:
-                self.hotkeys = []
-        except APIError as e:
-            self._error(str(e), notice=False)
-        except (TimeoutError, NotConnected) as e:
-            self._error(f"model info: {e}", notice=False)
-        self._apply_mapping()
-
-    async def _on_model_loaded(self, data: dict[str, Any]) -> None:
-        self.model_loaded = bool(data.get("modelLoaded"))
-        self.model_name = str(data.get("modelName", "")) if self.model_loaded else ""
-        await self._refresh_model()
-        if self.state is ServiceState.READY:
-            self._publish_ready()
-
-    # -- expressions -----------------------------------------------------------------------
-    async def _trigger_expression(self, emotion: str, spec: dict[str, Any]) -> None:
-        hotkey = spec.get("hotkey")
-        try:
-            if hotkey:
-                hk = next((h for h in self.hotkeys if hotkey in (h.get("hotkeyID"), h.get("name"))), None)
-                await self.client.request("HotkeyTriggerRequest",
-                                          {"hotkeyID": hk.get("hotkeyID") if hk else str(hotkey)})
-            elif spec.get("expression_file"):
-                fade = float(spec.get("fade", 0.3))
-                if self._active_expression and self._active_expression != spec["expression_file"]:
-                    await self._set_expression(self._active_expression, False, fade)
-                await self._set_expression(str(spec["expression_file"]), True, fade)
-        except APIError as e:
-            if e.error_id == ERR_HOTKEY_NOT_FOUND:
-                self._error(f"hotkey {hotkey!r} for {emotion} is not in the current model (check the hotkey "
-                            "name in VTS)", shown=tr("vts.notice.hotkey_missing", hotkey=hotkey,
-                                                     emotion=emotion_label(emotion)))
-            elif e.error_id == ERR_HOTKEY_COOLDOWN:
-                self._error(f"hotkey {hotkey!r} is on cooldown; the pose still changed",
-                            shown=tr("vts.notice.hotkey_cooldown", hotkey=hotkey))
-            else:
-                self._error(f"expression for {emotion}: {e}",
-                            shown=tr("vts.notice.expression_failed", emotion=emotion_label(emotion)))
-        except (TimeoutError, NotConnected) as e:
-            self._error(f"expression for {emotion}: {e}", notice=False)
-
-    async def _set_expression(self, file: str, active: bool, fade: float) -> None:
-        await self.client.request("ExpressionActivationRequest",
-                                  {"expressionFile": file, "active": active, "fadeTime": max(0.0, min(2.0, fade))})
-        self._active_expression = file if active else None
-
-    # -- the 30 Hz loop --------------------------------------------------------------------
-    def _mouth_level(self, now: float) -> float:
-        if self._mouth_override is not None:
-            return self._mouth_override(now)
-        if self._mouth_source is not None:
-            try:
-                return float(self._mouth_source())
-            except Exception:
-                log.debug("mouth source failed", exc_info=True)
-                return 0.0
-        return synthetic_envelope(now - self._speak_t0) if self.speaking else 0.0
-
-    def frame_period(self, now: float) -> float:
-        """Seconds to the next frame: the full rate while speaking or moving, the idle rate otherwise."""
-        if self.speaking or self._mouth_override is not None or self.mixer.busy(now):
-            return self.period
-        return self.idle_period
-
-    def _poke(self) -> None:
-        """Something changed (emotion, speech, a slider): end an idle-rate wait now."""
-        fut = self._sleeper
-        if fut is not None and not fut.done():
-            fut.set_result(True)
-
-    async def _sleep(self, delay: float, pokeable: bool) -> bool:
-        """Wait ``delay`` seconds, or (``pokeable``: an idle-rate wait) until poked; True when poked."""
-        if not pokeable:
-            await asyncio.sleep(delay)
-            return False
-        loop = asyncio.get_running_loop()
-        fut = self._sleeper = loop.create_future()
-        handle = loop.call_later(delay, lambda: fut.done() or fut.set_result(False))
-        try:
-            return await fut
-        finally:
-            handle.cancel()
-            self._sleeper = None
-
-    async def _mixer_loop(self) -> None:
-        """Absolute-deadline scheduling: late ticks don't accumulate drift; never awaits VTS."""
-        next_t = self._now()
-        while True:
-            now = self._now()
-            self.stats.tick(now)
-            try:
-                self._tick(now)
-            except Exception as e:  # never die silently: show it, keep ticking
-                text = f"{type(e).__name__}: {e}"
-                if text != self._loop_error:
-                    log.exception("VTS mixer tick failed")
-                    self._loop_error = text
-                    self.state, self.state_detail = ServiceState.ERROR, tr("vts.status.mixer_error")
-                    self.out.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
-            period = self.frame_period(now)
-            next_t += period
-            delay = next_t - self._now()
-            if delay < -period:  # far behind (suspended machine, blocked loop): resync
-                next_t = self._now() + period
-                delay = period
-            if await self._sleep(max(0.0, delay), pokeable=period > self.period):
-                next_t = self._now()  # poked: the change goes out now, the full rate from here
-
-    def _tick(self, now: float) -> None:
-        for pid, t in list(self._excluded_at.items()):
-            if now - t > self.config.retry_excluded_s:
-                del self._excluded_at[pid]
-                if pid not in self.missing:
-                    self.mixer.excluded.discard(pid)
-        frame = self.mixer.frame(now, self._mouth_level(now))
-        if not frame or not self.client.ready:
-            return
-        if self._inflight is not None and not self._inflight.done():
-            self.stats.frames_dropped += 1  # socket back-pressure: latest frame wins next tick
-            return
-        if self._emotion_t is not None and self.first_frame_after_emotion is None:
-            self.first_frame_after_emotion = now - self._emotion_t
-        self._inflight = asyncio.get_running_loop().create_task(self._send_frame(frame), name="vts:inject")
-
-    async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
-        try:
-            fut = await self.client.send("InjectParameterDataRequest",
-                                         {"faceFound": self.config.face_found, "mode": "set",
-                                          "parameterValues": frame})
-        except NotConnected:
-            return
-        self.stats.frames_sent += 1
-        fut.add_done_callback(lambda f: self._inject_done(f, [p["id"] for p in frame]))
-
-    def _inject_done(self, fut: asyncio.Future, ids: list[str]) -> None:
-        if fut.cancelled():
-            return
-        e = fut.exception()
-        if e is None:
-            return
-        self.injections_failed += 1
-        if isinstance(e, APIError) and e.error_id in (ERR_PARAM_OWNED, ERR_PARAM_NOT_FOUND):
-            bad = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]
-            if e.error_id == ERR_PARAM_NOT_FOUND:
-                # Missing until the model or the mapping changes: skip it, don't retry on a timer.
-                if bad:
-                    self._set_missing(self.missing | set(bad))
-                elif not any(t.get_name() == "vts:refresh-model" for t in self.tasks.tasks):
-                    self._error(str(e), notice=False)  # VTS did not say which: ask for its parameter list
-                    self.tasks.spawn(self._refresh_model(), "refresh-model")
-                return
-            now = self._now()
-            for pid in bad:
-                if pid not in self.mixer.excluded:
-                    key = "vts.notice.param_owned" if e.error_id == ERR_PARAM_OWNED else "vts.notice.param_failed"
-                    self._error(f"{pid}: {e}", shown=tr(key, id=pid))
-                self.mixer.excluded.add(pid)
-                self._excluded_at[pid] = now
-            if not bad:
-                self._error(str(e), shown=tr("vts.notice.frame_refused"))
-        elif isinstance(e, APIError):
-            self._error(str(e), notice=False)
 
     # -- self-test -------------------------------------------------------------------------
     async def self_test(self, speaker: Any = None, phrase: str = "아, 아. 마이크 테스트 중입니다.",

@@ -15,11 +15,11 @@ import asyncio
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from aischoco_gui.events import EventBus, ServiceState
+from aischoco_gui.threads import LoopPost, join_thread
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +88,19 @@ class LoopThread:
             return await coro
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
 
-    async def stop(self, timeout: float = 5.0) -> None:
-        """Stop the loop (its remaining tasks are cancelled) and wait for the thread without blocking."""
+    async def stop(self, timeout: float = 5.0) -> bool:
+        """Stop the loop (its remaining tasks are cancelled) and join the thread without blocking the
+        caller's loop; a thread that does not end in time is reported (``threads.stragglers``). False then."""
         loop, thread = self.loop, self._thread
         if loop is None or thread is None:
-            return
+            return True
         if thread.is_alive():
             try:
                 loop.call_soon_threadsafe(loop.stop)
             except RuntimeError:
                 pass
-            deadline = time.monotonic() + timeout
-            while thread.is_alive() and time.monotonic() < deadline:  # no executor: also fine at app exit
-                await asyncio.sleep(0.005)
         self.loop, self._thread = None, None
+        return await join_thread(thread, timeout, f"VTS loop ({self.name})")
 
 
 def _log_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -118,21 +117,25 @@ class BusPoster:
 
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._post = LoopPost()
         self._thread_id: int | None = None
+        self._closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop, self._thread_id = loop, threading.get_ident()
+        self._post, self._thread_id, self._closed = LoopPost(loop), threading.get_ident(), False
+
+    def close(self) -> None:
+        """The owner stopped: posts from other threads are dropped from now on (a VTS thread that did not
+        end in time keeps no way to the main loop)."""
+        self._closed = True
+        self._post.cut()
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> None:
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._thread_id:
-            fn(*args, **kw)
+        if threading.get_ident() == self._thread_id or (self._thread_id is None and not self._closed):
+            fn(*args, **kw)  # the main thread (or never bound: plain tests)
             return
-        try:
-            loop.call_soon_threadsafe(functools.partial(fn, *args, **kw))
-        except RuntimeError:  # the main loop is closed: the app is exiting
-            log.debug("bus post after the main loop closed: %s", args[:2])
+        if not self._post(functools.partial(fn, *args, **kw)):  # closed, or the main loop is gone
+            log.debug("bus post dropped (owner stopped or loop closed): %s", args[:2])
 
     def set_status(self, name: str, state: ServiceState, detail: str = "", *, error: str | None = None,
                    attempt: int = 0, **extra: Any) -> None:

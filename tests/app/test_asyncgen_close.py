@@ -19,6 +19,7 @@ import pytest
 from aischoco_gui.app import install_asyncgen_hooks
 from aischoco_gui.llm.client import LLMClient
 from aischoco_gui.llm.providers import endpoints
+from aischoco_gui.service_config import llm_config
 from aischoco_gui.settings import Settings
 from tests.doubles.openai_server import OpenAIDouble, Script, stream_content
 
@@ -39,7 +40,7 @@ def double():
 
 def _client(d: OpenAIDouble) -> LLMClient:
     s = Settings(llm_base_url=d.base_url, groq_api_key="k" * 24, llm_provider="custom", groq_model="m")
-    return LLMClient(endpoints(s), max_retries=0, timeout_s=5.0)
+    return LLMClient(endpoints(llm_config(s)), max_retries=0, timeout_s=5.0)
 
 
 @pytest.mark.parametrize("cancel", [False, True], ids=["complete", "cancelled-by-quit"])

@@ -19,14 +19,14 @@ BOTTOM = {"events", "models", "text", "i18n", "paths", "tasks", "settings", "pro
           "frozen", "audio", "wordfilter", "homoglyphs_table", "net", "settings_text", ""}  # "": the package itself
 BOTTOM.add("hotkeys")  # key names of the held mic keys (settings validation and the Windows poller)
 BOTTOM.add("lockdown_spec")  # LOCKDOWN_CHAT's forms and CHZZK's allowed values (settings validation, lockdown)
-FEATURES = ("pipeline", "tarot", "lockdown")  # above the adapters: they use them only through protocols
 # record/: the recorder, its format, the turn comparison and the report sit above the adapters (they import
 # none, nor anything above them); the replay runner, its thread job and the CLI are top level like compose
 # (they build the pipeline with compose.build_services).
 RECORD_TOP = {"aischoco_gui.record.replay", "aischoco_gui.record.job", "aischoco_gui.record.cli"}
 BOTTOM.add("user_text")  # what a failure means for the streamer, in the UI language (i18n only)
+BOTTOM.add("threads")  # LoopPost / join_thread: worker threads that end with their owner (issue 21)
 QT = ("PySide6", "qasync", "shiboken6")
-FEATURES = ("pipeline", "tarot", "viewers")  # above the adapters: they use them only through the protocols
+FEATURES = ("pipeline", "tarot", "lockdown", "viewers")  # above the adapters: they use them only through protocols
 
 
 def module_name(path: Path) -> str:
@@ -102,6 +102,8 @@ def violations() -> list[str]:
     for name, path in sorted(mods.items()):
         layer = top_part(name)
         for imp in sorted(imports_of(path)):
+            if layer in ADAPTERS and imp == "aischoco_gui.settings.Settings":  # their own config (service_config)
+                bad.append(f"adapter {name} imports {imp} (take a config dataclass, not Settings)")
             if imp not in mods and imp.rpartition(".")[0] in mods:
                 continue  # a name imported from a module (``from x import Name``); the module is listed too
             if imp.split(".")[0] in QT and layer not in ("gui", "app"):
@@ -141,6 +143,7 @@ def test_no_import_cycles():
     "from aischoco_gui.llm.client import LLMClient",
     "from aischoco_gui import compose",
     "from PySide6.QtCore import QObject",
+    "from aischoco_gui.settings import Settings",
 ])
 def test_the_checker_catches_a_wrong_import(tmp_path, monkeypatch, line):
     """An adapter file with one forbidden import is reported (the rules above can fail)."""

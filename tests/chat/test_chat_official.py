@@ -196,10 +196,10 @@ async def test_unsubscribed_chat_resubscribes_with_a_new_session(double):
 
 def test_sigint_untouched_under_qasync(qapp):
     """socketio 4.x must not replace SIGINT nor add a loop signal handler that stops the qasync loop."""
-    import qasync
+    from aischoco_gui.gui.event_loop import new_event_loop
 
     before = signal.getsignal(signal.SIGINT)
-    loop = qasync.QEventLoop(qapp)
+    loop = new_event_loop(qapp)
     try:
         async def go():
             d = await ChzzkDouble().start()

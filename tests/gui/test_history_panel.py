@@ -54,7 +54,7 @@ def test_backup_restore_and_clear_buttons(qtbot, home):
     gen, services = make_generator(home, "http://127.0.0.1:9/v1")
     gen.memory.set_summary("원래 요약")
     gen.commit([msg("a", "채팅")], "대답")
-    panel = HistoryPanel(gen)
+    panel = HistoryPanel(services)
     qtbot.addWidget(panel)
     qtbot.mouseClick(panel.backup_btn, Qt.MouseButton.LeftButton)
     assert panel.backups.count() == 1 and panel.restore_btn.isEnabled()
@@ -69,10 +69,10 @@ def test_backup_restore_and_clear_buttons(qtbot, home):
 
 
 def test_unreadable_backup_is_reported_not_fatal(qtbot, home):
-    gen, _ = make_generator(home, "http://127.0.0.1:9/v1")
+    gen, services = make_generator(home, "http://127.0.0.1:9/v1")
     (gen.memory.dir / "backups").mkdir(parents=True)
     (gen.memory.dir / "backups" / "broken.json").write_text("{nope", encoding="utf-8")
-    panel = HistoryPanel(gen)
+    panel = HistoryPanel(services)
     qtbot.addWidget(panel)
     qtbot.mouseClick(panel.restore_btn, Qt.MouseButton.LeftButton)
     assert "JSONDecodeError" in panel.message.text() or "실패" in panel.message.text()

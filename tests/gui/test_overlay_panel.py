@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 from aischoco_gui.chat.filters import ChatFilter
@@ -9,9 +10,10 @@ from aischoco_gui.events import EventBus, ServiceState
 from aischoco_gui.models import ChatMessage
 from aischoco_gui.overlay.server import OverlayServer
 from aischoco_gui.overlay.state import OverlayState
+from tests.qt_async import qloop  # noqa: F401
 
 
-def make(qtbot):
+def make(qtbot, port: int = 8765):
     from aischoco_gui.gui.bridge import Bridge
     from aischoco_gui.gui.panels.overlay_panel import create_panel
 
@@ -19,7 +21,7 @@ def make(qtbot):
     flt = ChatFilter(ignore_streamer=False)
     state = OverlayState(ignore_streamer_getter=lambda: flt.ignore_streamer,
                          ignore_streamer_setter=lambda v: setattr(flt, "ignore_streamer", v))
-    overlay = OverlayServer(bus, state, port=8765, token="x" * 24)
+    overlay = OverlayServer(bus, state, port=port, token="x" * 24)
     bridge = Bridge(bus)
     panel = create_panel(SimpleNamespace(overlay=overlay, bus=bus), bridge)
     qtbot.addWidget(panel)
@@ -63,17 +65,30 @@ def test_no_overlay_service_says_so(qtbot):
     assert "오버레이" in w.text()
 
 
-def test_preview_repaints_only_after_a_change_while_visible(qtbot):
-    panel, overlay, state, flt, bus = make(qtbot)
-    assert not panel.timer.isActive()  # idle: no 2 Hz repaint
-    state.add_chat(ChatMessage(nickname="a", text="hidden panel"))
-    assert not panel.timer.isActive()  # not visible: nothing scheduled
-    panel.show()
-    qtbot.waitExposed(panel)
-    assert not panel.timer.isActive()
-    state.add_chat(ChatMessage(nickname="a", text="hello"))
-    assert panel.timer.isActive()  # one repaint scheduled (coalesced, at most 2 Hz)
-    qtbot.waitUntil(lambda: not panel.timer.isActive(), timeout=2000)
-    panel.hide()
-    state.add_chat(ChatMessage(nickname="a", text="again"))
-    assert not panel.timer.isActive()
+def test_preview_repaints_only_after_a_change_while_visible(qtbot, qloop):  # noqa: F811
+    """The overlay publishes "changed" on the bus (coalesced per loop turn); the bridge hands it to the panel."""
+    panel, overlay, state, flt, bus = make(qtbot, port=0)
+
+    def chat(text: str) -> None:  # a chat on the loop, then the overlay's coalesced push (and its bus event)
+        async def go() -> None:
+            state.add_chat(ChatMessage(nickname="a", text=text))
+            await asyncio.sleep(0.02)
+
+        qloop.run_until_complete(go())
+
+    qloop.run_until_complete(overlay.start())
+    try:
+        assert not panel.timer.isActive()  # idle: no 2 Hz repaint
+        chat("hidden panel")
+        assert not panel.timer.isActive()  # not visible: nothing scheduled
+        panel.show()
+        qtbot.waitExposed(panel)
+        assert not panel.timer.isActive()
+        chat("hello")
+        assert panel.timer.isActive()  # one repaint scheduled (coalesced, at most 2 Hz)
+        qtbot.waitUntil(lambda: not panel.timer.isActive(), timeout=2000)
+        panel.hide()
+        chat("again")
+        assert not panel.timer.isActive()
+    finally:
+        qloop.run_until_complete(overlay.stop())

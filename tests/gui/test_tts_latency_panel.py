@@ -75,6 +75,7 @@ def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     assert panel.plot is None  # built later, off the start path
     bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=None)
     bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, rtf=0.5, underruns=0)
+    bus.emit(EventKind.PLAYBACK_END, turn=1, draft=None, cancelled=False)
     assert not panel._mouth_timer.isActive() and not panel._plot_timer.isActive()  # hidden: nothing ticks
     panel.show()
     qtbot.waitExposed(panel)
@@ -86,7 +87,10 @@ def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     assert panel._mouth_timer.isActive()
     qtbot.waitUntil(lambda: panel.mouth.value() == 40, timeout=1000)
     level[0] = 0.0
-    qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # a second of silence: asleep
+    qtbot.waitUntil(lambda: panel._quiet_ticks >= 12, timeout=3000)  # silent, but the speech goes on: awake
+    assert panel._mouth_timer.isActive()
+    bus.emit(EventKind.PLAYBACK_END, turn=2, draft=None, cancelled=False)
+    qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # ended, a second of silence: asleep
     assert panel.mouth.value() == 0
     bus.emit(EventKind.SPEECH_STARTED, turn=3, draft=None)
     panel.hide()
@@ -121,3 +125,28 @@ def test_pipeline_stages_are_a_list_a_feature_can_extend(qtbot):
     qtbot.addWidget(panel)
     panel.refresh()
     assert panel.bar_data("stt_s")[1] == [120.0] and "speech→text p50 120 ms" in panel.summary.text()
+
+
+def test_mouth_meter_waits_for_a_voice_slow_to_start(qtbot):
+    """A voice whose first sound comes more than a second after the speech started (a remote or cloned
+    voice under load, or a pause while the next sentence is synthesized): the meter still shows it."""
+    from aischoco_gui.gui.bridge import Bridge  # noqa: PLC0415
+    from aischoco_gui.gui.panels.latency_panel import create_panel  # noqa: PLC0415
+
+    bus = EventBus()
+    level = [0.0]
+    services = SimpleNamespace(bus=bus, latency_history=LatencyHistory(),
+                               speaker=SimpleNamespace(mouth_level=lambda: level[0]))
+    bridge = Bridge(bus)
+    panel = create_panel(services, bridge)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=None)
+    qtbot.waitUntil(lambda: panel._quiet_ticks >= 15, timeout=5000)  # 1.5 s of silence: still synthesizing
+    level[0] = 0.6  # the first sound
+    qtbot.waitUntil(lambda: panel.mouth.value() == 60, timeout=2000)
+    level[0] = 0.0
+    bus.emit(EventKind.PLAYBACK_END, turn=1, draft=None, cancelled=False)
+    qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)
+    bridge.close()

@@ -7,6 +7,7 @@ import time
 
 from aischoco_gui.events import EventBus
 from aischoco_gui.paths import user_dirs
+from aischoco_gui.service_config import vts_config
 from aischoco_gui.settings import Settings
 from aischoco_gui.vts.factory import make_avatar as build_avatar
 from aischoco_gui.vts.pose_editor import PoseEditor
@@ -123,7 +124,7 @@ async def test_factory_builds_avatar_that_starts_with_vts_absent(home, qtbot):
     s = Settings()
     s.vts_url = "ws://127.0.0.1:9"  # nothing listens there
     bus = EventBus()
-    av = build_avatar(s, bus, dirs.config)
+    av = build_avatar(vts_config(s), bus, dirs.config)
     services = bare_services(s, dirs, bus, avatar=av)
     assert av.config.token_path == dirs.config / "vts_token.txt"
     assert av.config.mapping_path.exists()  # shipped default copied to the user config dir

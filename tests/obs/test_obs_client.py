@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.i18n import tr
 from aischoco_gui.obs.client import ObsClient, auth_string
-from aischoco_gui.obs.factory import make_obs
+from aischoco_gui.obs.factory import ObsConfig, make_obs
 from aischoco_gui.obs.service import ObsService, SceneNotFound
 from tests.doubles.obs_server import ObsDouble
 from tests.wait import wait_until
@@ -153,7 +153,7 @@ async def test_service_scenes_switching_events_and_unknown_scene(obs):
     bus = EventBus()
     seen: list[dict] = []
     bus.subscribe(lambda ev: seen.append(ev.data) if ev.kind is EventKind.OBS_SCENES else None)
-    svc = make_obs(bus, configured=True, url=obs.url, password=PASSWORD, brb_scene="BRB")
+    svc = make_obs(ObsConfig(configured=True, url=obs.url, password=PASSWORD, brb_scene="BRB"), bus)
     await svc.start()
     try:
         await wait_until(lambda: svc.connected and svc.scenes, 5, "scene list")
@@ -203,7 +203,7 @@ async def test_reconnects_with_backoff_when_obs_restarts():
 
 async def test_not_configured_connects_nothing_and_the_light_is_off(obs):
     bus = EventBus()
-    svc = make_obs(bus, configured=False, url=obs.url, password=PASSWORD, brb_scene="")
+    svc = make_obs(ObsConfig(configured=False, url=obs.url, password=PASSWORD), bus)
     await svc.start()
     await asyncio.sleep(0.2)
     assert obs.session_log == [] and not svc.connected

@@ -137,6 +137,22 @@ async def test_spacing_is_kept_compressed_and_speed_zero_goes_turn_by_turn(home,
     assert not any(t["batch_changed"] for t in res0["turns"])  # turn by turn: the recorded batches exactly
 
 
+async def test_a_replay_never_connects_to_the_streamers_obs(home, tmp_path):
+    """The user's OBS is configured (and running): the replay builds its pipeline from those settings, yet
+    opens no connection to OBS (a replay reaches nothing outside the LLM)."""
+    from tests.doubles.obs_server import ObsDouble
+
+    show = await _record(home)
+    rec = load_recording(show)
+    async with ObsDouble(password="pw") as obs, OpenAIDouble() as llm:
+        llm.responder = ByKeyword(NEW)
+        settings = llm_settings(llm.base_url, llm_banned_words=OUTPUT_BANNED)
+        settings.obs_ws_url, settings.obs_ws_password, settings.obs_enabled = obs.url, "pw", "on"
+        res = await Replayer(rec, settings, home / "config", ReplayOptions(speed=0)).run()
+        assert [t["new_reply"] for t in res["turns"]][0] == "오늘은 노래해요!"
+        assert obs.session_log == [] and obs.identifies == 0
+
+
 async def test_ctrl_c_writes_what_was_done(home, tmp_path):
     show = await _record(home)
     out_json = tmp_path / "partial.json"

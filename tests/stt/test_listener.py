@@ -171,15 +171,22 @@ async def test_device_input_resampled_unplugged_and_back(tmp_path):
         rig = Rig(d, tmp_path, mode="cohost", input_device="USB", sd=pa)
         lis = rig.listener
         await lis.start()
-        await until(lambda: lis.in_speech, timeout=15)
-        assert lis.level_dbfs > -40 and lis.device_label == "Microphone (USB Audio)"  # the meter moves
-        await until(lambda: len(rig.calls) >= 1, timeout=15)
+        # conditions, not samples: the meter is read while it shows speech (a sample taken right after
+        # "in speech" could fall between two words on a loaded machine)
+        await until(lambda: lis.in_speech and lis.level_dbfs > -40, timeout=30, what="the meter moves with speech")
+        assert lis.device_label == "Microphone (USB Audio)"
+        await until(lambda: len(rig.calls) >= 1, timeout=30, what="the utterance transcribed")
         pa.unplug()
-        await until(lambda: rig.statuses[-1].state == ServiceState.RECONNECTING, timeout=5)
-        st = [s for s in rig.statuses if s.state == ServiceState.RECONNECTING][0]
+
+        def reconnecting() -> list:
+            return [s for s in rig.statuses if s.state == ServiceState.RECONNECTING]
+
+        await until(reconnecting, timeout=30, what="reconnecting after the unplug")
+        st = reconnecting()[0]
         assert "unplugged" in st.last_error and "Microphone (USB Audio)" in st.detail
         pa.replug()
-        await until(lambda: rig.statuses[-1].state == ServiceState.READY, timeout=10)
+        await until(lambda: any(s.state == ServiceState.READY for s in rig.statuses[rig.statuses.index(st):]),
+                    timeout=30, what="open again after the replug")
         await lis.stop()
     lost = rig.statuses.index(st)
     assert ServiceState.ERROR not in [s.state for s in rig.statuses[lost:]]  # reconnecting until back

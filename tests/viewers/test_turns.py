@@ -17,6 +17,7 @@ from aischoco_gui.llm.generator import reply_schema
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.pipeline.approval import ApprovalQueue
 from aischoco_gui.pipeline.pipeline import Pipeline
+from aischoco_gui.service_config import llm_config
 from aischoco_gui.settings import Settings
 from aischoco_gui.viewers.memory import MemoryConfig, ViewerMemory
 from aischoco_gui.viewers.store import VIEWERS_FILE, ViewerStore, connect
@@ -45,7 +46,7 @@ class Rig:
         self.dirs.ensure()
         self.bus = EventBus()
         self.llm = llm
-        self.gen = make_reply_generator(s, self.bus, self.dirs.config, self.dirs.history)
+        self.gen = make_reply_generator(llm_config(s), self.bus, self.dirs.config, self.dirs.history)
         self.memory = ViewerMemory(self.dirs.history / VIEWERS_FILE, self.bus, MemoryConfig())
         rules = FilterRules(min_length_enabled=False, spam_enabled=False, banned_words=["욕설"])
         self.pipeline = Pipeline(self.bus, ApprovalQueue("manual"), ChatFilter(rules=rules), self.gen,

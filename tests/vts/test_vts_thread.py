@@ -13,6 +13,7 @@ import pytest
 
 from aischoco_gui.events import EventBus, EventKind
 from aischoco_gui.paths import user_dirs
+from aischoco_gui.service_config import vts_config
 from aischoco_gui.settings import Settings, load_settings
 from aischoco_gui.vts.factory import make_avatar as build_avatar
 from aischoco_gui.vts.loop_thread import LoopThread
@@ -81,7 +82,7 @@ def test_vts_thread_setting_from_the_environment_reaches_the_driver(tmp_path, va
     env = {"AISCHOCO_HOME": str(tmp_path)} | ({"VTS_THREAD": value} if value is not None else {})
     s = load_settings(user_dirs(env), env=env, cwd=tmp_path, use_keyring=False)
     assert s.vts_thread is expected
-    av = build_avatar(s, EventBus(), tmp_path / "config")
+    av = build_avatar(vts_config(s), EventBus(), tmp_path / "config")
     assert av.config.thread is expected and (av._vts is not None) is expected
     assert Settings().vts_thread is True
 

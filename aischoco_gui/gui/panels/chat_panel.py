@@ -220,9 +220,7 @@ class ChatPanel(QWidget):
         self.warning = QLabel(self)
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b26a00")
-        unofficial = getattr(services.chat, "name", "") == "chzzk-unofficial"
-        self.warning.setText(tr("chat.unofficial_warning") if unofficial else "")
-        self.warning.setVisible(unofficial)
+        self._show_source_warning()
         self.action_result = ResultLine(self)  # moderation / notice answers, next to where they were asked
 
         row1 = QHBoxLayout()
@@ -252,6 +250,17 @@ class ChatPanel(QWidget):
         self._update_rehearsal_controls()
         bridge.chat_received.connect(self.model.append)
         bridge.speech_started.connect(self._on_speech_started)
+        bridge.replaced_of("chat").connect(self._chat_replaced)  # services.chat is read per use
+        bridge.settings_applied.connect(self._settings_applied)
+
+    def _show_source_warning(self) -> None:
+        unofficial = getattr(self.services.chat, "name", "") == "chzzk-unofficial"
+        self.warning.setText(tr("chat.unofficial_warning") if unofficial else "")
+        self.warning.setVisible(unofficial)
+
+    def _chat_replaced(self) -> None:
+        self._show_source_warning()
+        self._update_rehearsal_controls()
 
     # -- rehearsal ------------------------------------------------------------------------
     def _rehearsal(self):
@@ -380,7 +389,7 @@ class ChatPanel(QWidget):
     def login_finished(self) -> None:
         self.login_btn.setEnabled(True)
 
-    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
+    def _settings_applied(self, changed: set[str], _rebuilt: list[str]) -> None:
         """Live settings: the chat list's cap applies in place."""
         if "chat_panel_max" in changed:
             self.model.cap = max(100, int(self.services.settings.chat_panel_max))

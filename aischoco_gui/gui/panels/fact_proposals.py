@@ -71,7 +71,12 @@ class FactProposals(QWidget):
         self.accept_btn.clicked.connect(lambda _=False: self._decide("accept"))
         self.reject_btn.clicked.connect(lambda _=False: self._decide("reject"))
         bridge.fact_proposals.connect(self.show_proposals)
-        vm = getattr(services, "viewers", None)
+        bridge.replaced_of("viewers").connect(self.reread)  # proposals live in the memory of the moment
+        self.reread()
+
+    def reread(self) -> None:
+        """The proposals of the current viewer memory (looked up in the container, never kept)."""
+        vm = getattr(self.services, "viewers", None)
         self.show_proposals(list(vm.proposals) if vm is not None else [])
 
     def show_proposals(self, proposals: list) -> None:

@@ -2,7 +2,9 @@
 summarize now, back up, restore a backup, clear.
 
 The memory lives on the event loop thread (the Qt thread under qasync); the panel polls its
-``version`` on a timer, so background summaries show up without cross-thread signals.
+``version`` on a timer, so background summaries show up without cross-thread signals. The generator
+and its memory are looked up in the services container each time (an LLM setting rebuilds them):
+the editor always edits the memory the LLM uses now.
 """
 
 from __future__ import annotations
@@ -64,13 +66,20 @@ register({
 })
 
 
-class HistoryPanel(QWidget):
-    """Widgets only; it calls plain (sync) methods of the memory and the generator."""
+SERVICE = "llm"  # the service this panel shows: main_window swaps it with a placeholder as it comes and goes
 
-    def __init__(self, generator, parent: QWidget | None = None) -> None:
+
+def available(services) -> bool:
+    return hasattr(getattr(services, "generator", None), "memory")
+
+
+class HistoryPanel(QWidget):
+    """Widgets only; it calls plain (sync) methods of the current memory and generator."""
+
+    def __init__(self, services, bridge=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.generator = generator
-        self.memory = generator.memory
+        self.services = services
+        self._seen_memory: object = None
         self._seen_version = -1
         self._clear_armed = False
 
@@ -127,7 +136,22 @@ class HistoryPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(300)
         self.timer.timeout.connect(self.refresh)  # runs only while the panel is visible (showEvent / hideEvent)
+        if bridge is not None:
+            bridge.replaced_of(SERVICE).connect(self._llm_replaced)
         self.refresh(force=True)
+
+    @property
+    def generator(self):
+        """The LLM reply generator in use now (never kept: a live LLM setting replaces it)."""
+        return self.services.generator
+
+    @property
+    def memory(self):
+        return self.services.generator.memory
+
+    def _llm_replaced(self) -> None:
+        if available(self.services):  # otherwise the window puts the placeholder here
+            self.refresh(force=True)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
@@ -150,13 +174,16 @@ class HistoryPanel(QWidget):
             self.message.setText(tr("history.unsaved"))
 
     def refresh(self, force: bool = False) -> None:
-        busy = self.generator._summary_task is not None and not self.generator._summary_task.done()
+        if not available(self.services):
+            return
+        gen, m = self.generator, self.memory
+        task = getattr(gen, "_summary_task", None)
+        busy = task is not None and not task.done()
         self.summarize_btn.setText(tr("history.summarizing") if busy else tr("history.summarize_now"))
         self.summarize_btn.setEnabled(not busy)
-        if not force and self.memory.version == self._seen_version:
+        if not force and m is self._seen_memory and m.version == self._seen_version:
             return
-        self._seen_version = self.memory.version
-        m = self.memory
+        self._seen_memory, self._seen_version = m, m.version
         if not self.editor.hasFocus() or not self.dirty or force:
             if self.editor.toPlainText() != m.summary:
                 self.editor.blockSignals(True)
@@ -265,7 +292,6 @@ def readable_turn(role: str, content: str) -> str:
 
 
 def create_panel(services, bridge) -> QWidget:
-    gen = getattr(services, "generator", None)
-    if gen is None or not hasattr(gen, "memory"):
-        return PlaceholderPanel(bridge, "llm", tr("history.no_memory"))
-    return HistoryPanel(gen)
+    if not available(services):
+        return PlaceholderPanel(bridge, SERVICE, tr("history.no_memory"))
+    return HistoryPanel(services, bridge)

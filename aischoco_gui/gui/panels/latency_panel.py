@@ -104,11 +104,13 @@ class LatencyPanel(QWidget):
         self._plot_timer.setInterval(1000)  # a pyqtgraph repaint costs ~5–15 ms of the loop the VTS frames share
         self._plot_timer.timeout.connect(self.refresh)
         # The mouth meter ticks at 10 Hz only while the panel is visible and speech is playing: it
-        # wakes on speech events and goes back to sleep after a second of silence.
+        # wakes on speech events and goes back to sleep after a second of silence once the speech ended
+        # (a voice may take longer than that for its first sound, or between two sentences).
         self._mouth_timer = QTimer(self)
         self._mouth_timer.setInterval(100)  # each meter change repaints part of the window: 10 Hz is lively enough
         self._mouth_timer.timeout.connect(self._update_mouth)
         self._quiet_ticks = 0
+        self._speaking = False  # between speech_started and speech_ended
 
     def _ensure_plot(self) -> None:
         if self.plot is not None:
@@ -187,8 +189,13 @@ class LatencyPanel(QWidget):
         self._schedule_refresh()
 
     def wake_mouth(self, *_args: object) -> None:
-        """Speech started: run the mouth meter until a second of silence."""
+        """Speech started: run the mouth meter until it ended and a second of silence followed."""
+        self._speaking = True
         self._wake_mouth()
+
+    def speech_over(self, *_args: object) -> None:
+        """Speech ended (or was cut): the meter may sleep after a second of silence."""
+        self._speaking = False
 
     def bar_data(self, key: str) -> tuple[list[float], list[float]]:
         """(x positions, heights) of one stage's bars; x is the reply number (ms for pipeline stages)."""
@@ -262,7 +269,7 @@ class LatencyPanel(QWidget):
             self.mouth.setValue(value)
             self.mouth.setUpdatesEnabled(True)
         self._quiet_ticks = self._quiet_ticks + 1 if value == 0 else 0
-        if self._quiet_ticks >= 10:  # a second of silence: sleep until the next speech event
+        if self._quiet_ticks >= 10 and not self._speaking:  # a second of silence: sleep until the next speech
             self._mouth_timer.stop()
 
 
@@ -276,14 +283,18 @@ def _s(v: float | None) -> str:
 
 def create_panel(services: Any, bridge: Any) -> QWidget:
     history = services.latency_history
-    speaker = getattr(services, "speaker", None)
-    panel = LatencyPanel(history, getattr(speaker, "mouth_level", None))
+
+    def mouth_level() -> float:  # the voice of the moment (a TTS setting replaces the speaker)
+        return float(services.speaker.mouth_level())
+
+    panel = LatencyPanel(history, mouth_level if hasattr(services, "speaker") else None)
     if not history.items:  # utterances measured before the panel existed
         for ev in list(services.bus.recent):
             if ev.kind is EventKind.TTS_METRICS:
                 panel.add_metrics(ev.data.get("metrics") or ev.data)
     bridge.tts_metrics.connect(panel.add_metrics)
     bridge.speech_started.connect(panel.wake_mouth)
+    bridge.speech_ended.connect(panel.speech_over)
     from aischoco_gui.gui.panels import mic_latency  # the microphone's own row (issue 16)
 
     mic_latency.attach(panel, services, bridge)

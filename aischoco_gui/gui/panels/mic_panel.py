@@ -228,7 +228,8 @@ class MicPanel(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.keys)
-        bridge.status.connect(self._on_status)
+        bridge.status_of("stt").connect(self._on_status)
+        bridge.replaced_of("mic").connect(self._mic_replaced)  # services.mic is read per use
         bridge.mic_transcript.connect(self._on_transcript)
         st = services.bus.status.get("stt")
         self._on_status(st or ServiceStatus("stt", ServiceState.OFF))
@@ -295,9 +296,19 @@ class MicPanel(QWidget):
             self.settings_changed.emit({"mic_mode": value})
 
     # -- state ---------------------------------------------------------------------------------
+    def _mic_replaced(self) -> None:
+        """A new microphone (this panel, the settings dialog or a benchmark rebuilt it): show its settings;
+        a key still held now applies to the new one."""
+        self._sync_choices()
+        mic = self.services.mic
+        if mic is not None:
+            if self.keys.is_held("ptt"):
+                mic.set_ptt(True)
+            if self.keys.is_held("director"):
+                mic.set_director(True)
+        self._show_level()
+
     def _on_status(self, st: ServiceStatus) -> None:
-        if st.name != "stt":
-            return
         self._open = st.state in OPEN_STATES
         self._sync_choices()
         text = tr(f"state.{st.state.value}", attempt=st.attempt)
@@ -374,7 +385,7 @@ class MicPanel(QWidget):
 
 def create_panel(services: Any, bridge: Any) -> QWidget:
     if not hasattr(services, "mic_turns"):
-        w = QLabel(tr("mic.unavailable"))
-        w.setWordWrap(True)
-        return w
+        from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
+
+        return PlaceholderPanel(bridge, "mic", tr("mic.unavailable"), status_name="stt", show_status=False)
     return MicPanel(services, bridge)

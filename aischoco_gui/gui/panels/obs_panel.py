@@ -2,8 +2,9 @@
 and the lockdown log (time and what each step did).
 
 Keeps the ``Services`` container, never the OBS service (a settings change rebuilds it): every read goes
-through ``services.obs``. Buttons emit intents; the app controller does the async work and answers with
-:meth:`ObsPanel.show_result`.
+through ``services.obs``, and a rebuilt service (``bridge.replaced_of("obs")``) is read afresh. Its status is
+``bridge.status_of("obs")``. Buttons emit intents; the app controller (``AppController.wire_panel``) does the
+async work and answers with :meth:`ObsPanel.show_result`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ register({
 })
 
 SCENE_ROLE = 256  # Qt.UserRole
+SERVICE = "obs"
 
 
 class ObsPanel(QWidget):
@@ -118,7 +120,8 @@ class ObsPanel(QWidget):
         self.brb_btn.clicked.connect(self._brb_clicked)
         self.reconnect_btn.clicked.connect(self.reconnect_requested.emit)
         bridge.obs_scenes.connect(self._on_scenes)
-        bridge.status.connect(self._on_status)
+        bridge.status_of(SERVICE).connect(self._on_status)
+        bridge.replaced_of(SERVICE).connect(self.refresh)  # a new address, password or switch: read it afresh
         bridge.lockdown_changed.connect(self._on_lockdown)
         self.refresh()
 
@@ -132,7 +135,7 @@ class ObsPanel(QWidget):
         snap = obs.snapshot() if obs is not None else {"configured": False, "connected": False, "scenes": [],
                                                         "current": "", "brb": ""}
         self._fill(snap.get("current", ""), list(snap.get("scenes") or []), bool(snap.get("connected")))
-        st = self.services.bus.status.get("obs")
+        st = self.services.bus.status.get(SERVICE)
         self.state.setText(st.detail if st is not None and st.detail else tr("obs.off"))
         self.reconnect_btn.setEnabled(bool(snap.get("configured")))
         self._show_lockdown()
@@ -159,22 +162,16 @@ class ObsPanel(QWidget):
         for w in (self.picker, self.switch_btn, self.brb, self.brb_btn):
             w.setEnabled(connected and bool(scenes))
 
-    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
-        """Live settings: a rebuilt OBS service (new address, password, switch) is read afresh."""
-        if "obs" in rebuilt:
-            self.refresh()
-
     def _on_scenes(self, current: str, scenes: list, connected: bool) -> None:
         self._fill(current, [str(s) for s in scenes], connected)
 
     def _on_status(self, st: Any) -> None:
-        if getattr(st, "name", "") == "obs":
-            self.state.setText(st.detail or tr(f"state.{st.state.value}", attempt=st.attempt))
-            obs = self.obs
-            self.reconnect_btn.setEnabled(bool(obs is not None and obs.configured))
-            if obs is not None and not obs.connected:
-                for w in (self.picker, self.switch_btn, self.brb, self.brb_btn):
-                    w.setEnabled(False)
+        self.state.setText(st.detail or tr(f"state.{st.state.value}", attempt=st.attempt))
+        obs = self.obs
+        self.reconnect_btn.setEnabled(bool(obs is not None and obs.configured))
+        if obs is not None and not obs.connected:
+            for w in (self.picker, self.switch_btn, self.brb, self.brb_btn):
+                w.setEnabled(False)
 
     # -- intents ------------------------------------------------------------------------------
     def _switch_clicked(self) -> None:

@@ -3,6 +3,10 @@
 PySide6-Essentials has no web engine, so the preview is a plain-text drawing of the overlay's
 state (refreshed twice a second): it shows *what* is on screen, not the exact CSS look; "open in
 browser" shows the real page.
+
+The overlay service is looked up in the container each time (a live setting or the free-port fix may
+replace it): the widgets drive ``services.overlay.state`` of the moment, and the preview repaints on the
+bridge's ``overlay_changed`` (the overlay never calls into this panel).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.events import ServiceState
+from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.overlay.server import THEMES
 
@@ -55,19 +60,29 @@ register({
 })
 
 
+SERVICE = "overlay"
+
+
+def available(services) -> bool:
+    return getattr(getattr(services, "overlay", None), "state", None) is not None
+
+
 class OverlayPreview(QWidget):
     """Draws the overlay's two columns from its state as plain text (never rich text)."""
 
-    def __init__(self, state, parent: QWidget | None = None) -> None:
+    def __init__(self, services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.services = services
         self.setMinimumHeight(160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def paintEvent(self, _ev) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(40, 36, 52))
-        snap = self.state.snapshot()
+        if not available(self.services):
+            p.end()
+            return
+        snap = self.services.overlay.state.snapshot()
         view = snap.get("view", {})
         cols = []
         if view.get("show_assistant", True):
@@ -76,6 +91,7 @@ class OverlayPreview(QWidget):
             cols.append(([m["message"] for m in snap["viewer_messages"]], QColor(20, 16, 32),
                          [(m["user"], m["processed"]) for m in snap["viewer_messages"]]))
         if not cols:
+            p.end()
             return
         w = self.width() / len(cols)
         fm = p.fontMetrics()
@@ -103,8 +119,6 @@ class OverlayPanel(QWidget):
     def __init__(self, services, bridge) -> None:
         super().__init__()
         self.services = services
-        self.overlay = services.overlay
-        self.state = self.overlay.state
         lay = QVBoxLayout(self)
 
         row = QHBoxLayout()
@@ -147,35 +161,65 @@ class OverlayPanel(QWidget):
         lay.addLayout(crow)
 
         lay.addWidget(QLabel(tr("overlay.preview")))
-        self.preview = OverlayPreview(self.state)
+        self.preview = OverlayPreview(services)
         lay.addWidget(self.preview, 1)
 
         self.sync()
-        self.copy_btn.clicked.connect(lambda: self._copy(self.overlay.obs_url))
-        self.tarot_btn.clicked.connect(lambda: self._copy(self.overlay.tarot_url))
-        self.open_btn.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(self.overlay.url)))
-        self.clear_btn.clicked.connect(self.state.clear)
+        self.copy_btn.clicked.connect(self._copy_obs_url)
+        self.tarot_btn.clicked.connect(self._copy_tarot_url)
+        self.open_btn.clicked.connect(self._open_in_browser)
+        self.clear_btn.clicked.connect(self._clear)
         self.hide_streamer.toggled.connect(self._on_hide_streamer)
-        self.pause.toggled.connect(self.state.set_paused)
-        self.show_assistant.toggled.connect(lambda v: self.state.set_view(show_assistant=v))
-        self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
-        self.theme.currentIndexChanged.connect(lambda _i: self.state.set_view(theme=self.theme.currentData()))
-        bridge.status.connect(self._on_status)
+        self.pause.toggled.connect(self._on_pause)
+        self.show_assistant.toggled.connect(self._on_show_assistant)
+        self.show_viewer.toggled.connect(self._on_show_viewer)
+        self.theme.currentIndexChanged.connect(self._on_theme)
+        bridge.status_of(SERVICE).connect(self._on_status)
+        bridge.replaced_of(SERVICE).connect(self.sync)
         # Repaint the preview at most twice a second, only after the overlay state changed and only
         # while the panel is visible: an idle (or hidden) panel costs nothing.
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(500)
         self.timer.timeout.connect(self.preview.update)
-        unlisten = self.state.listen(lambda _delta: self._state_changed())
-        self.destroyed.connect(lambda *_: unlisten())
+        bridge.overlay_changed.connect(self._state_changed)
 
-    def _state_changed(self) -> None:
-        try:
-            if self.isVisible() and not self.timer.isActive():
-                self.timer.start()
-        except RuntimeError:  # the panel is already deleted
-            pass
+    # -- the overlay of the moment (a rebuild replaces it) ---------------------------------
+    @property
+    def overlay(self):
+        return self.services.overlay
+
+    @property
+    def state(self):
+        return self.services.overlay.state
+
+    def _state_changed(self, _rev: int = 0) -> None:
+        if self.isVisible() and not self.timer.isActive():
+            self.timer.start()
+
+    def _copy_obs_url(self) -> None:
+        self._copy(self.overlay.obs_url)
+
+    def _copy_tarot_url(self) -> None:
+        self._copy(self.overlay.tarot_url)
+
+    def _open_in_browser(self) -> None:
+        QDesktopServices.openUrl(QUrl(self.overlay.url))
+
+    def _clear(self) -> None:
+        self.state.clear()
+
+    def _on_pause(self, value: bool) -> None:
+        self.state.set_paused(value)
+
+    def _on_show_assistant(self, value: bool) -> None:
+        self.state.set_view(show_assistant=value)
+
+    def _on_show_viewer(self, value: bool) -> None:
+        self.state.set_view(show_viewer=value)
+
+    def _on_theme(self, _index: int) -> None:
+        self.state.set_view(theme=self.theme.currentData())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
@@ -195,6 +239,8 @@ class OverlayPanel(QWidget):
 
     def sync(self) -> None:
         """Reflect the service's current state in the widgets (without re-triggering them)."""
+        if not available(self.services):  # gone: the window puts the placeholder here
+            return
         widgets = (self.hide_streamer, self.pause, self.show_assistant, self.show_viewer, self.theme)
         for w in widgets:
             w.blockSignals(True)
@@ -245,43 +291,20 @@ class OverlayPanel(QWidget):
         self.port_btn.setEnabled(False)
         self.port_fix_requested.emit(int(port))
 
-    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
-        """Live settings: after an overlay rebuild (new port) show the new server and its state."""
-        if "overlay" in rebuilt and getattr(self.services.overlay, "state", None) is not None:
-            self._rebind()
-
-    def _rebind(self) -> None:
-        new = self.services.overlay
-        if new is not None and new is not self.overlay and hasattr(new, "state"):
-            self.overlay, self.state = new, new.state
-            self.preview.state = new.state
-            self.clear_btn.clicked.disconnect()
-            self.clear_btn.clicked.connect(self.state.clear)
-            for w in (self.pause, self.show_assistant, self.show_viewer):
-                w.toggled.disconnect()
-            self.pause.toggled.connect(self.state.set_paused)
-            self.show_assistant.toggled.connect(lambda v: self.state.set_view(show_assistant=v))
-            self.show_viewer.toggled.connect(lambda v: self.state.set_view(show_viewer=v))
-        self.sync()
-
     def port_fix_done(self) -> None:
         self.port_btn.setEnabled(True)
         self.sync()
 
     def _on_status(self, st) -> None:
-        if st.name == "overlay":
-            if st.state == ServiceState.READY:
-                self.sync()
-            self._show_url()
-            self._show_status()
+        if not available(self.services):
+            return
+        if st.state == ServiceState.READY:
+            self.sync()
+        self._show_url()
+        self._show_status()
 
 
 def create_panel(services, bridge) -> QWidget:
-    overlay = getattr(services, "overlay", None)
-    if overlay is None or not hasattr(overlay, "state"):
-        w = QLabel(tr("overlay.unavailable"))
-        w.setWordWrap(True)
-        return w
-    panel = OverlayPanel(services, bridge)
-
-    return panel
+    if not available(services):
+        return PlaceholderPanel(bridge, SERVICE, tr("overlay.unavailable"), show_status=False)
+    return OverlayPanel(services, bridge)

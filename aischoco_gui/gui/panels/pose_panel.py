@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
 from aischoco_gui.i18n import emotion_label, tr
 from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
@@ -35,9 +36,12 @@ class PosePanel(QWidget):
 
     COL_NAME, COL_ID, COL_SLIDER, COL_VALUE, COL_TIME = range(5)
 
-    def __init__(self, editor: PoseEditor, parent: QWidget | None = None) -> None:
+    def __init__(self, editor: PoseEditor, parent: QWidget | None = None, *, services=None, bridge=None) -> None:
+        """``editor`` edits the avatar's mapping; with ``services`` and ``bridge`` a rebuilt avatar driver
+        gets a new editor (``bridge.replaced_of("vts")``)."""
         super().__init__(parent)
         self.editor = editor
+        self.services = services
         self._building = False
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -87,6 +91,8 @@ class PosePanel(QWidget):
         self.fix_btn.clicked.connect(self.fix_ids)
         self.revert_btn.clicked.connect(self.revert)
         self.save_btn.clicked.connect(self.save)
+        if bridge is not None:
+            bridge.replaced_of(SERVICE).connect(self._avatar_replaced)
         self.reload()
 
     # -- building --------------------------------------------------------------------------
@@ -302,20 +308,25 @@ class PosePanel(QWidget):
     def _dirty(self) -> None:
         self.status.setText(tr("pose.unsaved"))
 
-    def services_changed(self, rebuilt: set[str], changed: set[str]) -> None:
-        """Live settings: after a VTS rebuild the table edits the new avatar driver."""
-        services = getattr(self, "services", None)
-        if "vts" in rebuilt and services is not None and hasattr(services.avatar, "mapping"):
-            self.editor = PoseEditor(services.avatar, services.avatar.config.mapping_path)
+    def _avatar_replaced(self) -> None:
+        """After a VTS rebuild the table edits the new avatar driver (the old editor is dropped)."""
+        if self.services is not None and available(self.services):
+            self.editor = editor_for(self.services)
             self.reload()
 
 
+SERVICE = "vts"
+
+
+def available(services) -> bool:
+    return hasattr(getattr(services, "avatar", None), "mapping")
+
+
+def editor_for(services) -> PoseEditor:
+    return PoseEditor(services.avatar, services.avatar.config.mapping_path)
+
+
 def create_panel(services, bridge) -> QWidget:
-    avatar = getattr(services, "avatar", None)
-    if avatar is None or not hasattr(avatar, "mapping"):
-        w = QLabel(tr("vts.unavailable"))
-        w.setWordWrap(True)
-        return w
-    panel = PosePanel(PoseEditor(avatar, avatar.config.mapping_path))
-    panel.services = services
-    return panel
+    if not available(services):
+        return PlaceholderPanel(bridge, SERVICE, tr("vts.unavailable"), show_status=False)
+    return PosePanel(editor_for(services), services=services, bridge=bridge)

@@ -212,7 +212,7 @@ class ReplyPanel(QWidget):
         bridge.speech_started.connect(self._on_speech_started)
         bridge.speech_ended.connect(self._on_speech_ended)
         bridge.panic.connect(self._on_panic)
-        bridge.status.connect(self._on_status)
+        bridge.status_of("llm").connect(self._on_status)
         st = services.bus.status.get("llm")
         if st:
             self._on_status(st)
@@ -437,12 +437,11 @@ class ReplyPanel(QWidget):
         self._speech_idle()
 
     def _on_status(self, st: ServiceStatus) -> None:
-        if st.name == "llm":
-            self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
-            if st.state is ServiceState.NOT_CONFIGURED and (st.last_error or st.detail):
-                self.banner.setToolTip(st.last_error or st.detail)  # the detail on hover, not in the text
-            if st.state is ServiceState.READY:  # green again (a key entered, the server back): the old
-                self._clear_llm_failed()  # failure line would contradict the light
+        self._show_banner(st.state is ServiceState.NOT_CONFIGURED)
+        if st.state is ServiceState.NOT_CONFIGURED and (st.last_error or st.detail):
+            self.banner.setToolTip(st.last_error or st.detail)  # the detail on hover, not in the text
+        if st.state is ServiceState.READY:  # green again (a key entered, the server back): the old
+            self._clear_llm_failed()  # failure line would contradict the light
 
 
 def create_panel(services, bridge) -> QWidget:

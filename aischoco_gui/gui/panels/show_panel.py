@@ -76,7 +76,6 @@ class ShowPanel(QWidget):
     def __init__(self, services: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        can = bool(getattr(services, "can_moderate", False))
         self.slow = QComboBox(self)
         self.slow.setObjectName("slow_mode")
         for n in SLOW_MODE_SECONDS:  # CHZZK's allowed values only
@@ -130,20 +129,37 @@ class ShowPanel(QWidget):
         lay.addStretch(1)
         for w in (self.slow, self.group, self.follower_min, self.refresh_btn):
             w.setEnabled(False)  # until the real state was read
-            if not can:
-                w.setToolTip(tr("mod.unavailable"))
-        self.logout_btn.setEnabled(can)
+        self._apply_can_moderate()
         self.slow.currentIndexChanged.connect(lambda _i: self._changed("chat_slow_mode_sec", self.slow))
         self.group.currentIndexChanged.connect(lambda _i: self._changed("chat_available_group", self.group))
         self.follower_min.currentIndexChanged.connect(
             lambda _i: self._changed("min_follower_minute", self.follower_min))
-        self.refresh_btn.setEnabled(can)
         self.update_scopes()
         self.update_state()
-        if can:  # a login or log out changes what is granted
-            services.auth().listeners.append(self._tokens_changed)
+        # the CHZZK login (tokens, log out, a new client) and the chat/show services are read from the
+        # container whenever the bridge says they changed: this panel keeps none of them
+        bridge.chzzk_login_changed.connect(self.update_scopes)
+        bridge.replaced_of("chat").connect(self._chat_replaced)
+        bridge.replaced_of("show").connect(self.update_state)
+        bridge.settings_applied.connect(self._settings_applied)
         self._echo_errors_seen = 0
         bridge.notice.connect(self._on_notice)
+
+    def _apply_can_moderate(self) -> None:
+        can = bool(getattr(self.services, "can_moderate", False))
+        for w in (self.slow, self.group, self.follower_min, self.refresh_btn):
+            w.setToolTip("" if can else tr("mod.unavailable"))
+            if not can:
+                w.setEnabled(False)
+        self.logout_btn.setEnabled(can)
+        self.refresh_btn.setEnabled(can)
+
+    def _chat_replaced(self) -> None:
+        self._apply_can_moderate()
+        self.update_scopes()
+
+    def _settings_applied(self, _changed: object, _rebuilt: object) -> None:
+        self.update_state()
 
     def _on_notice(self, _text: str, _level: str) -> None:
         """A chat echo that CHZZK refused is shown here too (next to the echo state), not only in the log."""
@@ -152,12 +168,6 @@ class ShowPanel(QWidget):
         if len(errors) > self._echo_errors_seen:
             self._echo_errors_seen = len(errors)
             self.result.show_result(False, errors[-1])
-
-    def _tokens_changed(self, _tokens: Any) -> None:
-        try:
-            self.update_scopes()
-        except RuntimeError:  # the panel is gone (window closed) while the login lives on
-            pass
 
     # -- view -----------------------------------------------------------------------------
     def update_scopes(self) -> None:

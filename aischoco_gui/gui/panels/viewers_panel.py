@@ -199,6 +199,7 @@ class ViewersPanel(QWidget):
         self.fact_delete_btn.clicked.connect(lambda _=False: self.delete_fact())
         self.forget_btn.clicked.connect(lambda _=False: self.ask_forget())
         bridge.viewers_changed.connect(self._on_changed)
+        bridge.replaced_of("viewers").connect(self._on_replaced)  # VIEWER_MEMORY switched off or on
         self._show_card(None)
         self._update_state()
 
@@ -329,6 +330,10 @@ class ViewersPanel(QWidget):
             self.refresh_soon()
         else:
             self._update_state()
+
+    def _on_replaced(self) -> None:
+        """A new memory (or none): nothing of the old one stays on screen; the list is asked of the new one."""
+        self.request_list()
 
     def _refresh(self) -> None:
         if self.key is not None and not self.note.document().isModified():

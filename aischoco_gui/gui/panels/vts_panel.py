@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.gui.elided import ElidedLabel
+from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
 from aischoco_gui.i18n import tr
 from aischoco_gui.user_text import explain
 from aischoco_gui.vts import strings  # noqa: F401  (registers UI text)
@@ -93,6 +94,8 @@ class VTSPanel(QWidget):
         super().hideEvent(event)
 
     def refresh(self) -> None:
+        if not available(self.services):  # replaced by a stand-in: the window swaps in the placeholder
+            return
         s = self.avatar.snapshot()
         self.conn.setText(f"{tr('state.' + s['state'], attempt=s['attempt'])} — {s['detail']} ({s['url']})")
         self.auth.setText(tr("vts.auth.waiting") if s["waiting_for_allow"]
@@ -162,12 +165,14 @@ class VTSPanel(QWidget):
             self.bars[pid] = (bar, label)
 
 
-def create_panel(services, bridge) -> QWidget:
-    avatar = getattr(services, "avatar", None)
-    if avatar is None or not hasattr(avatar, "snapshot"):
-        w = QLabel(tr("vts.unavailable"))
-        w.setWordWrap(True)
-        return w
-    panel = VTSPanel(services, bridge)
+SERVICE = "vts"  # a placeholder stands in while the avatar driver has no VTS connection to show
 
-    return panel
+
+def available(services) -> bool:
+    return hasattr(getattr(services, "avatar", None), "snapshot")
+
+
+def create_panel(services, bridge) -> QWidget:
+    if not available(services):
+        return PlaceholderPanel(bridge, SERVICE, tr("vts.unavailable"), show_status=False)
+    return VTSPanel(services, bridge)
