@@ -59,6 +59,25 @@ def pytest_configure(config):
         qt_ownership.install()  # every Bridge a test makes is deleted on this thread when the test ends
     if config.getoption("--gc-stress"):
         config._gc_stress = start_gc_stress(config.getoption("--gc-stress-ms") / 1000.0)
+    from tests import hang_watchdog
+
+    global _WATCHDOG
+    _WATCHDOG = hang_watchdog.start(float(os.environ.get("AISCHOCO_TEST_HANG_S", "300")),
+                                    config.pluginmanager.getplugin("capturemanager"))
+
+
+_WATCHDOG = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _WATCHDOG is not None:
+        _WATCHDOG.begin(item.nodeid)
+    try:
+        yield
+    finally:
+        if _WATCHDOG is not None:
+            _WATCHDOG.end()
 
 
 def pytest_unconfigure(config):
