@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.gui.coalesce import Coalescer
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.gui.panels.fact_proposals import FactProposals
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
@@ -115,7 +116,9 @@ class ReplyPanel(QWidget):
         self.speaking = QLabel(tr("reply.idle"), self)
         self.speaking.setObjectName("reply_speaking")
         self.speaking.setWordWrap(True)
-        self.thinking = QLabel("", self)
+        # one line, elided, the whole text on hover: a long error never widens the centre column
+        self.thinking = ElidedLabel("", self, min_chars=12, max_hint_chars=40)
+        self.thinking.setObjectName("reply_thinking")
 
         self.list = QListWidget(self)
         self.list.setObjectName("reply_list")
@@ -401,8 +404,9 @@ class ReplyPanel(QWidget):
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
         # what happened and what to do; the server's own words on hover (and in the log)
-        self.thinking.setText(tr("reply.llm_failed", error=explain(error)))
-        self.thinking.setToolTip(error[:500])
+        line = tr("reply.llm_failed", error=explain(error))
+        self.thinking.setText(line)
+        self.thinking.setToolTip(f"{line}\n\n{error[:500]}")
         self._llm_failed = True
 
     def _clear_llm_failed(self) -> None:
