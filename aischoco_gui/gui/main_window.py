@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QStyle,
     QToolBar,
     QWidget,
 )
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
 from aischoco_gui.gui.status_bar import ControlStatusBar
+from aischoco_gui.gui.theme import PANIC, STATE_WARN
 from aischoco_gui.i18n import all_keys, register, tr
 from aischoco_gui.user_text import explain
 
@@ -39,11 +41,11 @@ register({
     "menu.view": ("보기", "View"),
     "menu.help": ("도움말", "Help"),
     "menu.about": ("정보", "About"),
-    "panic.button": ("⛔ 긴급 정지 (F12)", "⛔ PANIC (F12)"),
+    "panic.button": ("긴급 정지 (F12)", "PANIC (F12)"),
     "panic.tooltip": ("말하기 중지, 대기열 비우기, 아바타 중립", "Stop speech, clear the queue, avatar to neutral"),
-    "lockdown.button": ("🔒 잠금 ({shortcut})", "🔒 LOCKDOWN ({shortcut})"),
-    "lockdown.button.lift": ("🔓 잠금 해제", "🔓 Lift lockdown"),
-    "lockdown.button.retry": ("🔁 되돌리기 다시 시도", "🔁 Retry restore"),
+    "lockdown.button": ("잠금 ({shortcut})", "LOCKDOWN ({shortcut})"),
+    "lockdown.button.lift": ("잠금 해제", "Lift lockdown"),
+    "lockdown.button.retry": ("되돌리기 다시 시도", "Retry restore"),
     "lockdown.tooltip": ("긴급 정지 + 새 답변 멈춤 + OBS를 BRB 장면으로 + CHZZK 채팅 제한 + 오버레이 숨김. "
                          "해제하면 잠글 때의 장면과 채팅 설정으로 되돌려요",
                          "Panic + no new replies + OBS to the BRB scene + CHZZK chat restricted + overlay hidden. "
@@ -100,6 +102,7 @@ DOCKS = [
 
 
 CHAT_W, TOOLS_W = 330, 500  # first-start widths of the chat dock and the tool docks at the right (px)
+GRAPHS_H = 220  # first-start height of the bottom docks (latency graphs, overlay)
 
 # A window manager's usual title bar and borders, until the real frame is known (X11 decorates late).
 TYPICAL_FRAME = QMargins(8, 32, 8, 8)
@@ -157,7 +160,10 @@ class MainWindow(QMainWindow):
         self.panic_button = QPushButton(tr("panic.button"), self)
         self.panic_button.setObjectName("panic_button")
         self.panic_button.setToolTip(tr("panic.tooltip"))
-        self.panic_button.setStyleSheet("QPushButton{background:#d0342c;color:white;font-weight:bold;padding:6px 14px}")
+        # the one control that is always red (an emergency stop), in every theme; icons from Qt's standard set
+        self.panic_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.panic_button.setStyleSheet(f"QPushButton{{background:{PANIC};color:white;font-weight:bold;"
+                                        "padding:6px 14px}")
         self.panic_button.clicked.connect(self.panic_requested.emit)
         tb = QToolBar("main", self)
         tb.setObjectName("main_toolbar")
@@ -316,15 +322,21 @@ class MainWindow(QMainWindow):
         key = self.lockdown_action.shortcut().toString() or "-"
         if ld is not None and ld.active:
             self.lockdown_button.setText(tr("lockdown.button.lift"))
-            self.lockdown_button.setStyleSheet("QPushButton{background:#e08a1e;color:black;font-weight:bold;"
-                                               "padding:6px 14px}")
+            self.lockdown_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+            self.lockdown_button.setStyleSheet(f"QPushButton{{background:{STATE_WARN};color:black;font-weight:bold;"
+                                               "padding:6px 14px}")  # a state: locked down
             since = time.strftime("%H:%M:%S", time.localtime(ld.since or time.time()))
             self.toolbar_label.setText(tr("lockdown.toolbar", time=since))
         else:
             retry = ld is not None and ld.pending
             self.lockdown_button.setText(tr("lockdown.button.retry") if retry else tr("lockdown.button", shortcut=key))
-            self.lockdown_button.setStyleSheet("QPushButton{background:#3b2f5c;color:white;font-weight:bold;"
-                                               "padding:6px 14px}")
+            self.lockdown_button.setIcon(self.style().standardIcon(
+                QStyle.StandardPixmap.SP_BrowserReload if retry else QStyle.StandardPixmap.SP_MessageBoxWarning))
+            # no state to show: a plain button drawn by the theme (colour is kept for state), bold like panic
+            self.lockdown_button.setStyleSheet("")
+            f = self.lockdown_button.font()
+            f.setBold(True)
+            self.lockdown_button.setFont(f)
             if self.toolbar_label.text().startswith("🔒"):
                 self.toolbar_label.setText("")
 
@@ -400,6 +412,8 @@ class MainWindow(QMainWindow):
         w = self.width()
         chat, tools = min(CHAT_W, w * 24 // 100), min(TOOLS_W, w * 37 // 100)
         self.resizeDocks([self.docks["chat"], self.docks["history"]], [chat, tools], Qt.Orientation.Horizontal)
+        # the graphs a quiet strip at the bottom: the replies (what goes on air next) get the height
+        self.resizeDocks([self.docks["latency"]], [min(GRAPHS_H, self.height() * 26 // 100)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)

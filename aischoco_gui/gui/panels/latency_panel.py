@@ -107,7 +107,7 @@ class LatencyPanel(QWidget):
         self.wait_bars: Any = None
         self.bars: dict[str, Any] = {}
         self._plot_slot = QWidget()
-        self._plot_slot.setMinimumHeight(80)
+        self._plot_slot.setMinimumHeight(60)
         lay.addWidget(self._plot_slot, 1)
         # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
         # preferred height and scroll inside a 1366×768 window)
@@ -140,7 +140,7 @@ class LatencyPanel(QWidget):
             return
         pg = _import_pyqtgraph()
         self.plot = pg.PlotWidget()
-        self.plot.setMinimumHeight(80)
+        self.plot.setMinimumHeight(60)
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         self.plot.setLabel("left", "ms")
         self.plot.setMouseEnabled(x=False, y=False)
@@ -155,7 +155,7 @@ class LatencyPanel(QWidget):
         self.wait_title = QLabel(tr("latency.wait_title"))
         wait_box.addWidget(self.wait_title)
         self.wait_plot = pg.PlotWidget()
-        self.wait_plot.setMinimumHeight(70)
+        self.wait_plot.setMinimumHeight(50)
         self.wait_plot.showGrid(x=False, y=True, alpha=0.3)
         self.wait_plot.setLabel("left", "s")
         self.wait_plot.setMouseEnabled(x=False, y=False)
