@@ -409,6 +409,12 @@ class MainWindow(QMainWindow):
         if not getattr(self, "_size_docks_pending", False) or not self.docks:
             return
         self._size_docks_pending = False
+        self._apply_dock_sizes()
+        # once more when the panels have their real minimum sizes (the first pass may be capped by a
+        # layout that is not settled yet: the graphs came out 160 instead of 220 px)
+        QTimer.singleShot(200, self._apply_dock_sizes)
+
+    def _apply_dock_sizes(self) -> None:
         w = self.width()
         chat, tools = min(CHAT_W, w * 24 // 100), min(TOOLS_W, w * 37 // 100)
         self.resizeDocks([self.docks["chat"], self.docks["history"]], [chat, tools], Qt.Orientation.Horizontal)

@@ -98,6 +98,11 @@ def apply_theme(app: QApplication, theme: str) -> str:
         app.setStyle("Fusion")  # the same widgets on Windows and Linux; draws the palette faithfully
         app.setPalette(dark_palette() if theme == "dark" else light_palette())
     app.setStyleSheet(sheet)
+    for w in app.allWidgets():  # a widget with its own style sheet keeps the old style's look until re-polished
+        own = w.styleSheet()
+        if own:
+            w.setStyleSheet("")
+            w.setStyleSheet(own)
     app.setProperty("aischoco_theme", theme)
     hints = QGuiApplication.styleHints()
     if hasattr(hints, "setColorScheme"):  # Qt 6.8+: native dialogs and title bars follow where they can

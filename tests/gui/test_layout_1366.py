@@ -148,6 +148,10 @@ def test_pose_table_shows_all_columns(qtbot, window, lang):
     assert not table.horizontalScrollBar().isVisible()
     used = sum(table.columnWidth(c) for c in range(table.columnCount()))
     assert used <= table.viewport().width() + 1, (used, table.viewport().width())
+    header = table.horizontalHeader()
+    for c in range(table.columnCount()):  # the headers are whole ("VTS input parameter" was cut)
+        text = table.horizontalHeaderItem(c).text()
+        assert header.fontMetrics().horizontalAdvance(text) + 8 <= table.columnWidth(c), (text, table.columnWidth(c))
     for b in panel.findChildren(QPushButton):  # "Preview transition" was cut at the dock's edge
         if b.isVisible():
             assert b.width() >= b.minimumSizeHint().width(), b.text()
@@ -171,6 +175,8 @@ def test_latency_legend_does_not_cover_the_bars(qtbot, window):
     panel = win.panels["latency"]
     win.docks["latency"].raise_()
     qtbot.waitUntil(lambda: panel.plot is not None, timeout=10000)
+    # first start: the graphs get their height, nothing hidden below a scrollbar (the mouth meter was)
+    qtbot.waitUntil(lambda: not win.docks["latency"].widget().verticalScrollBar().isVisible(), timeout=3000)
     for i in range(5):
         panel.add_metrics({"llm_s": 0.4 + i * 0.01, "engine_first_chunk_s": 0.3,
                            "approval_to_first_sample_s": 0.9, "approval_wait_s": 1.0})

@@ -79,3 +79,23 @@ def test_theme_applies_live_from_the_settings_dialog(qtbot, qloop, home, restore
     qloop.run_until_complete(scenario())
     assert (services.chat, services.speaker, services.avatar, services.generator, services.pipeline) == before
     bridge.close()
+
+
+def test_a_styled_widget_looks_the_same_after_dark_and_back(qtbot, qapp, restore_look):
+    """A button with its own style sheet (e.g. the red "forget this viewer") was left drawn in the old
+    style's colours after switching the theme there and back."""
+    from PySide6.QtWidgets import QPushButton
+
+    b = QPushButton("잊기 / Forget")
+    b.setStyleSheet("QPushButton{color:#b3261e}")
+    qtbot.addWidget(b)
+    b.resize(160, 30)
+    b.show()
+    qtbot.waitExposed(b)
+    before = b.grab().toImage()
+    apply_theme(qapp, "dark")
+    dark = b.grab().toImage()
+    apply_theme(qapp, "system")
+    after = b.grab().toImage()
+    assert dark != before  # the theme did reach it
+    assert after == before

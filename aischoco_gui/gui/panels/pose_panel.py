@@ -60,7 +60,7 @@ class PosePanel(QWidget):
         top2.addStretch(1)
         lay.addLayout(top2)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param"), "", tr("pose.value"),
+        self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param.short"), "", tr("pose.value"),
                                               tr("pose.transition.short")])
         for col, key in ((self.COL_ID, "pose.param"), (self.COL_TIME, "pose.transition")):
             self.table.horizontalHeaderItem(col).setToolTip(tr(key))
