@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QDockWidget, QPushButton, QTabBar
 
-from aischoco_gui.events import EventBus, EventKind
+from aischoco_gui.events import EventBus, EventKind, ServiceState
 from aischoco_gui.i18n import set_language
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
@@ -41,11 +41,11 @@ def window(qtbot, home):
 
     made = []
 
-    def make(lang: str):
+    def make(lang: str, **settings):
         set_language(lang)
         bus = EventBus()
         services = build_services(Settings(overlay_port=0, vts_url="ws://127.0.0.1:9", tts_output_device="null",
-                                           ui_language=lang),
+                                           ui_language=lang, **settings),
                                   user_dirs({"AISCHOCO_HOME": str(home)}), bus,
                                   overrides={"speaker": RecordingSpeaker(bus)})
         bridge = Bridge(bus)
@@ -211,3 +211,22 @@ def test_dock_tabs_show_whole_titles(qtbot, window, lang):
     # the view menu still names each dock in full
     names = [d.toggleViewAction().text() for d in win.findChildren(QDockWidget)]
     assert all(len(n) >= 2 for n in names)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_setup_check_lines_are_whole(qtbot, window, lang):
+    """The setup check's wrapped lines were cut at its fixed 860×380 (the LLM line's second half, the OBS line)."""
+    from aischoco_gui.gui.welcome import open_welcome
+
+    # a long model name and address, as an OpenAI-compatible server has them: the LLM line wraps to 3 lines
+    services, win = window(lang, groq_api_key="k", llm_provider="custom",
+                           llm_base_url="http://127.0.0.1:9/openai/compatible/server/with/a/long/path/v1",
+                           groq_model="organization-name/a-rather-long-model-name-70b-instruct-q4_k_m")
+    dlg = open_welcome(win, services)
+    qtbot.addWidget(dlg)
+    qtbot.waitExposed(dlg)
+    _settle(qtbot, dlg)
+    assert dlg.height() <= 768 - 40
+    for name, label in dlg.labels.items():
+        if label.isVisible() and label.wordWrap():
+            assert label.height() >= label.heightForWidth(label.width()) - 1, (name, label.text())
