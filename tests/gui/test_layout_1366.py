@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QDockWidget, QPushButton, QTabBar
 
-from aischoco_gui.events import EventBus, EventKind, ServiceState
+from aischoco_gui.events import EventBus, EventKind
 from aischoco_gui.i18n import set_language
 from aischoco_gui.paths import user_dirs
 from aischoco_gui.settings import Settings
