@@ -418,7 +418,8 @@ class MainWindow(QMainWindow):
         w = self.width()
         chat, tools = min(CHAT_W, w * 24 // 100), min(TOOLS_W, w * 37 // 100)
         self.resizeDocks([self.docks["chat"], self.docks["history"]], [chat, tools], Qt.Orientation.Horizontal)
-        # the graphs a quiet strip at the bottom: the replies (what goes on air next) get the height
+        # the graphs a quiet strip at the bottom: the replies (what goes on air next) get the height (Qt may
+        # give less when the columns above need it: the latency panel fits 160 px)
         self.resizeDocks([self.docks["latency"]], [min(GRAPHS_H, self.height() * 26 // 100)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)

@@ -93,6 +93,8 @@ class LatencyPanel(QWidget):
         self._dirty = True
         self._prewarm_started = False
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)  # a low strip: every pixel of height goes to the graphs
+        lay.setSpacing(3)
         self._lay = lay
         self.title = QLabel(tr("latency.title"))
         # the legend is a row of its own above the graph, not drawn inside it: it never covers the bars
@@ -112,8 +114,8 @@ class LatencyPanel(QWidget):
         # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
         # preferred height and scroll inside a 1366×768 window)
         self.summary = ElidedLabel(tr("latency.empty"))
-        lay.addWidget(self.summary)
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # the numbers and the mouth meter share one line
+        row.addWidget(self.summary, 3)
         row.addWidget(QLabel(tr("latency.mouth")))
         self.mouth = QProgressBar()
         self.mouth.setRange(0, 100)
@@ -155,7 +157,7 @@ class LatencyPanel(QWidget):
         self.wait_title = QLabel(tr("latency.wait_title"))
         wait_box.addWidget(self.wait_title)
         self.wait_plot = pg.PlotWidget()
-        self.wait_plot.setMinimumHeight(50)
+        self.wait_plot.setMinimumHeight(40)
         self.wait_plot.showGrid(x=False, y=True, alpha=0.3)
         self.wait_plot.setLabel("left", "s")
         self.wait_plot.setMouseEnabled(x=False, y=False)
