@@ -71,6 +71,13 @@ def light_palette() -> QPalette:
     return p
 
 
+def quiet(label) -> None:
+    """A hint under a field: smaller, in the palette's placeholder colour (readable in light and dark; a fixed
+    #666 was grey on dark grey)."""
+    label.setStyleSheet("font-size: 11px")
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+
 def current_theme(app: QApplication | None = None) -> str:
     app = app or QApplication.instance()
     return str(app.property("aischoco_theme") or "system") if app is not None else "system"
