@@ -143,7 +143,7 @@ async def shoot(app, lang: str) -> None:
         win.docks["viewers"].raise_()  # viewer memory: a regular's card open, the proposed fact in the replies
         from PySide6.QtCore import Qt
 
-        win.resizeDocks([win.docks["latency"]], [150], Qt.Orientation.Vertical)  # room for the whole card
+        win.resizeDocks([win.docks["latency"]], [170], Qt.Orientation.Vertical)  # room for the whole card
         viewers = win.panels["viewers"]
         viewers.refresh_btn.click()
         await until(lambda: any(r.nickname == "새벽감성" for r in viewers.rows))  # this show's chat counted
