@@ -230,3 +230,21 @@ def test_setup_check_lines_are_whole(qtbot, window, lang):
     for name, label in dlg.labels.items():
         if label.isVisible() and label.wordWrap():
             assert label.height() >= label.heightForWidth(label.width()) - 1, (name, label.text())
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_long_drafts_and_chat_lines_do_not_scroll_sideways(qtbot, window, lang):
+    """A 300-character draft wraps in the reply list; a long chat line is elided (whole on hover) in the chat."""
+    from aischoco_gui.models import ChatMessage, Reply
+
+    services, win = window(lang)
+    long = "오늘 방송에서 있었던 일을 하나하나 이야기해 볼게요 정말 재밌었어요 " * 6
+    services.pipeline.add_reply(Reply(text=long[:300], emotion="happy"), [])
+    win.panels["chat"].model.append(ChatMessage(nickname="긴채팅", text=long, user_id="u1"))
+    qtbot.waitUntil(lambda: win.reply_panel.list.count() == 1)
+    _settle(qtbot, win)
+    assert not win.reply_panel.list.horizontalScrollBar().isVisible()
+    rect = win.reply_panel.list.visualItemRect(win.reply_panel.list.item(0))
+    assert rect.width() <= win.reply_panel.list.viewport().width()
+    assert rect.height() > win.reply_panel.list.fontMetrics().height() * 3  # wrapped, not cut
+    assert not win.panels["chat"].view.horizontalScrollBar().isVisible()

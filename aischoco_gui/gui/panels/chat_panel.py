@@ -179,6 +179,9 @@ class ChatPanel(QWidget):
         self.view.setObjectName("chat_view")
         self.view.setModel(self.model)
         self.view.setUniformItemSizes(True)
+        # one line per chat, elided at the dock's edge (the whole line on hover): never a sideways scrollbar
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.autoscroll = QCheckBox(tr("chat.autoscroll"), self)
