@@ -97,6 +97,10 @@ def test_long_llm_error_does_not_widen_the_centre(qtbot, window, lang):
     assert abs(win.centralWidget().width() - centre) <= 2, (centre, win.centralWidget().width())
     assert abs(win.docks["chat"].width() - chat) <= 2 and abs(win.docks["history"].width() - right) <= 2
     assert LONG_ERROR[:100] in thinking.toolTip()  # the whole detail on hover
+    from PySide6.QtGui import QPalette
+
+    from aischoco_gui.gui.theme import STATE_ERROR
+    assert thinking.palette().color(QPalette.ColorRole.WindowText).name() == STATE_ERROR  # colour = state
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

@@ -28,6 +28,7 @@ from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.gui.panels.fact_proposals import FactProposals
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
 from aischoco_gui.gui.panels.on_air import OnAirStrip
+from aischoco_gui.gui.theme import STATE_ERROR
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError
@@ -403,17 +404,20 @@ class ReplyPanel(QWidget):
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
         self._llm_failed = False
+        self.thinking.setStyleSheet("")
         self.thinking.setText(tr("reply.thinking"))
         self.thinking.setToolTip("")
 
     def _on_llm_reply(self, _turn: int, _reply: object) -> None:
         self._llm_failed = False
+        self.thinking.setStyleSheet("")
         self.thinking.setText("")
         self.thinking.setToolTip("")
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
         # what happened and what to do; the server's own words on hover (and in the log)
         line = tr("reply.llm_failed", error=explain(error))
+        self.thinking.setStyleSheet(f"color:{STATE_ERROR}")  # a failure is a state: it gets the state colour
         self.thinking.setText(line)
         self.thinking.setToolTip(f"{line}\n\n{error[:500]}")
         self._llm_failed = True
@@ -421,6 +425,7 @@ class ReplyPanel(QWidget):
     def _clear_llm_failed(self) -> None:
         if getattr(self, "_llm_failed", False):
             self._llm_failed = False
+            self.thinking.setStyleSheet("")
             self.thinking.setText("")
             self.thinking.setToolTip("")
 
