@@ -309,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     from aischoco_gui.gui.qt_i18n import install_qt_translations
     install_qt_translations(app, startup.settings.ui_language)  # Korean standard buttons and dialogs
+    from aischoco_gui.gui.theme import apply_theme
+    apply_theme(app, startup.settings.ui_theme)  # UI_THEME: system / light / dark (changes apply live)
     from aischoco_gui.gui.gc_guard import install_gc_guard
 
     install_gc_guard(app)  # Qt objects are only ever collected on this (the GUI) thread

@@ -669,7 +669,8 @@ FIELD_SERVICE: dict[str, str] = {
 # Settings the running pipeline (or a panel) reads in place: no service is rebuilt.
 IN_PLACE_FIELDS = frozenset({"approval_mode", "auto_approve_seconds", "max_pending_drafts", "batch_max_messages",
                              "reply_max_chars", "chat_panel_max", "lockdown_chat", "word_filter_allow",
-                             "word_filter_leet", "viewer_card_tokens", "viewer_facts_auto_accept"})
+                             "word_filter_leet", "viewer_card_tokens", "viewer_facts_auto_accept",
+                             "ui_theme"})  # the window restyles itself (settings_applied)
 # Settings of the shared word filter (applied in place; LLM_BANNED_WORDS also rebuilds the LLM, as before).
 WORD_FILTER_FIELDS = frozenset({"llm_banned_words", "word_filter_allow", "word_filter_leet"})
 # Rebuild order: the voice before the avatar (its lip sync reads the voice's mouth level).

@@ -58,6 +58,7 @@ CHAT_SOURCES = ("rehearsal", "chzzk", "chzzk-unofficial")
 APPROVAL_MODES = ("manual", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 UI_LANGUAGES = ("ko", "en")
+UI_THEMES = ("system", "light", "dark")
 OBS_DEFAULT_URL = "ws://127.0.0.1:4455"
 
 
@@ -141,6 +142,7 @@ class Settings:
     tarot_enabled: bool = opt(False, "TAROT_ENABLED", dialog=True)
     # ui / logging
     ui_language: str = opt("ko", "UI_LANGUAGE", choices=UI_LANGUAGES, dialog=True)
+    ui_theme: str = opt("system", "UI_THEME", choices=UI_THEMES, dialog=True, restart=False)  # applied live
     log_console_level: str = opt("WARNING", "LOG_CONSOLE_LEVEL", choices=LOG_LEVELS, dialog=True)
     log_max_mb: float = opt(10.0, "LOG_MAX_MB", dialog=True)
     log_backup_count: int = opt(5, "LOG_BACKUP_COUNT", dialog=True)

@@ -1,10 +1,13 @@
 """Render the control room at 1366×768 in Korean and English into docs/screenshots/ (offscreen,
 ``QWidget.grab()``), with loopback stand-ins for Groq and VTube Studio:
 
-- ``main_<lang>.png``: the main window after a few chats (drafts waiting, a donation highlighted)
-- ``dock_mic_<lang>.png``, ``dock_show_<lang>.png``: the same window with the 마이크 / 방송 도구 dock in front
+- ``main_<lang>.png``: the main window after a few chats (drafts waiting, a donation highlighted);
+  ``main_dark_<lang>.png``: the same in the dark theme (``UI_THEME=dark``)
+- ``dock_<key>_<lang>.png``: the same window with each other dock in front (history, vts, mic, show, obs,
+  overlay)
+- ``error_<lang>.png``: the LLM server refused (a 429 from the loopback server): the failure line, the light
 - ``dock_viewers_<lang>.png``: the 시청자 dock in front, a regular's card open, a proposed fact beside the drafts
-- ``settings_<lang>_<tab>.png``: the settings dialog, one picture per tab
+- ``settings_<lang>_<n>_<tab>.png``: the settings dialog, one picture per tab (the word filter's included)
 - ``settings_banner_<lang>.png``: the banner shown when a setting in ``.env`` is invalid
 - ``setup_check_<lang>.png``: the setup check (what actually runs, after the services started)
 
@@ -64,11 +67,11 @@ async def shoot(app, lang: str) -> None:
     from aischoco_gui.gui.qt_i18n import install_qt_translations
     from aischoco_gui.gui.settings_banner import SettingsBanner
     from aischoco_gui.gui.settings_dialog import SettingsDialog
+    from aischoco_gui.gui.theme import apply_theme
     from aischoco_gui.gui.welcome import open_welcome
-    from aischoco_gui.i18n import set_language
+    from aischoco_gui.i18n import set_language, tr
     from aischoco_gui.paths import user_dirs
     from aischoco_gui.settings import Settings, load_settings_report
-    from aischoco_gui.settings_text import GROUPS
     from tests.doubles.openai_server import OpenAIDouble, Script
     from tests.doubles.vts_server import VTSDouble
 
@@ -86,7 +89,8 @@ async def shoot(app, lang: str) -> None:
         llm.script(*(Script(content=json.dumps({"emotion": e, "response": r, "memory": m}, ensure_ascii=False))
                      for e, r, m in replies))
         s = dataclasses.replace(Settings(), llm_base_url=llm.base_url, groq_api_key="demo", vts_url=vts.url,
-                                tts_engine="fake", tts_output_device="null", overlay_port=0, ui_language=lang)
+                                tts_engine="fake", tts_output_device="null", overlay_port=0, ui_language=lang,
+                                llm_max_retries=0, llm_fallbacks="")
         bus = EventBus()
         services = build_services(s, dirs, bus)
         bridge = Bridge(bus)
@@ -110,14 +114,36 @@ async def shoot(app, lang: str) -> None:
         win.docks["pose"].raise_()
         await asyncio.sleep(0.3)  # let the UI timers repaint once
         save(win, f"main_{lang}.png")
-        for key in ("mic", "show"):  # the right-hand dock tabs that share the pose panel's place
+        # the same window in the dark theme (UI_THEME=dark), then back to the desktop's look
+        apply_theme(app, "dark")
+        await asyncio.sleep(0.3)
+        save(win, f"main_dark_{lang}.png")
+        apply_theme(app, "system")
+        # every dock tab that shares the pose panel's place, and the overlay under the graphs
+        for key in ("history", "vts", "mic", "show", "obs"):
             win.docks[key].raise_()
             await asyncio.sleep(0.2)
             save(win, f"dock_{key}_{lang}.png")
+        win.docks["overlay"].raise_()
+        await asyncio.sleep(0.2)
+        save(win, f"dock_overlay_{lang}.png")
+        win.docks["latency"].raise_()
+        # an error state: the LLM server refuses (a real 429 from the loopback server), a warning notice
+        llm.script(Script(status=429, error={"error": {"message": "Rate limit reached for model on tokens per "
+                                                                 "minute (TPM): Limit 6000, Used 5974, Requested 1456. "
+                                                                 "Please try again in 14.3s.",
+                                                      "type": "tokens", "code": "rate_limit_exceeded"}}))
+        services.pipeline.skip(services.pipeline.queue.pending[-1].id)  # room for one more draft
+        chat.send("별빛토끼", "초코님 오늘 노래 불러주세요!")
+        await until(lambda: bool(win.reply_panel.thinking.text()) and win.reply_panel.thinking.text()
+                    != tr("reply.thinking"), timeout=30)
+        await asyncio.sleep(0.3)
+        save(win, f"error_{lang}.png")
+
         win.docks["viewers"].raise_()  # viewer memory: a regular's card open, the proposed fact in the replies
         from PySide6.QtCore import Qt
 
-        win.resizeDocks([win.docks["latency"]], [150], Qt.Orientation.Vertical)  # room for the whole card
+        win.resizeDocks([win.docks["latency"]], [170], Qt.Orientation.Vertical)  # room for the whole card
         viewers = win.panels["viewers"]
         viewers.refresh_btn.click()
         await until(lambda: any(r.nickname == "새벽감성" for r in viewers.rows))  # this show's chat counted
@@ -131,10 +157,12 @@ async def shoot(app, lang: str) -> None:
         dlg = SettingsDialog(services.settings, dirs, win, use_keyring=False)
         dlg.resize(min(dlg.sizeHint().width() + 80, SCREEN[0]), min(720, SCREEN[1] - TASKBAR))
         dlg.show()
-        for i, g in enumerate(g for g in GROUPS if g in dlg.tab_pages and dlg.tabs.indexOf(dlg.tab_pages[g]) >= 0):
-            dlg.tabs.setCurrentWidget(dlg.tab_pages[g])
+        names = {dlg.tabs.indexOf(page): g for g, page in dlg.tab_pages.items()}
+        names[dlg.tabs.indexOf(dlg.word_filter)] = "word_filter"
+        for i in range(dlg.tabs.count()):  # every tab, the word filter's included
+            dlg.tabs.setCurrentIndex(i)
             await asyncio.sleep(0.05)
-            save(dlg, f"settings_{lang}_{i + 1}_{g}.png")
+            save(dlg, f"settings_{lang}_{i + 1}_{names.get(i, i)}.png")
         dlg.close()
 
         env_dir = Path(tempfile.mkdtemp())
@@ -156,6 +184,22 @@ async def shoot(app, lang: str) -> None:
         win.close()
         await stop_services(services)
         bridge.close()
+
+
+def compress() -> None:
+    """8-bit palette PNGs (ImageMagick), when that is smaller: the pictures are flat UI, 256 colours suffice."""
+    import shutil
+    import subprocess
+
+    if shutil.which("convert") is None:
+        return
+    for png in sorted(OUT.glob("*.png")):
+        small = png.with_suffix(".8.png")
+        subprocess.run(["convert", str(png), "-colors", "256", f"PNG8:{small}"], check=True)
+        if small.stat().st_size < png.stat().st_size:
+            small.replace(png)
+        else:
+            small.unlink()
 
 
 def seed_viewers(history: Path) -> None:
@@ -191,6 +235,9 @@ if __name__ == "__main__":
         OUT.mkdir(parents=True, exist_ok=True)
         for lang in ("ko", "en"):
             subprocess.run([sys.executable, __file__, lang], check=True)
+        for extra in ("make_lockdown_screenshots.py", "make_replay_screenshots.py"):  # lockdown, replay dialog
+            subprocess.run([sys.executable, str(ROOT / "docs" / extra)], check=True)
+        compress()
         sys.exit(0)
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop

@@ -14,10 +14,14 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 class ElidedLabel(QLabel):
     """Plain text, one line, elided at the right; ``text()`` is the full text, the tooltip too."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None, min_chars: int = 6) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, min_chars: int = 6,
+                 max_hint_chars: int | None = None) -> None:
+        """``max_hint_chars``: the preferred width stops there (a long error line never asks the layout
+        for its whole length, so it cannot widen the column it sits in)."""
         super().__init__(parent)
         self._full = ""
         self._min_chars = min_chars
+        self._max_hint_chars = max_hint_chars
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # shrinks to the min hint
         self.setText(text)
@@ -48,8 +52,10 @@ class ElidedLabel(QLabel):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         fm = self.fontMetrics()
         m = self.contentsMargins()
-        return QSize(fm.horizontalAdvance(self._full.replace("\n", " ")) + m.left() + m.right() + 2,
-                     fm.height() + m.top() + m.bottom())
+        w = fm.horizontalAdvance(self._full.replace("\n", " "))
+        if self._max_hint_chars is not None:
+            w = min(w, fm.averageCharWidth() * self._max_hint_chars)
+        return QSize(w + m.left() + m.right() + 2, fm.height() + m.top() + m.bottom())
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)

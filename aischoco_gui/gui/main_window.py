@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import QByteArray, QMargins, QPoint, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFrame,
     QLabel,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QStyle,
     QToolBar,
     QWidget,
 )
@@ -23,7 +25,8 @@ from PySide6.QtWidgets import (
 from aischoco_gui import __version__
 from aischoco_gui.gui.bridge import Bridge
 from aischoco_gui.gui.status_bar import ControlStatusBar
-from aischoco_gui.i18n import register, tr
+from aischoco_gui.gui.theme import PANIC, STATE_WARN
+from aischoco_gui.i18n import all_keys, register, tr
 from aischoco_gui.user_text import explain
 
 log = logging.getLogger(__name__)
@@ -38,11 +41,11 @@ register({
     "menu.view": ("보기", "View"),
     "menu.help": ("도움말", "Help"),
     "menu.about": ("정보", "About"),
-    "panic.button": ("⛔ 긴급 정지 (F12)", "⛔ PANIC (F12)"),
+    "panic.button": ("긴급 정지 (F12)", "PANIC (F12)"),
     "panic.tooltip": ("말하기 중지, 대기열 비우기, 아바타 중립", "Stop speech, clear the queue, avatar to neutral"),
-    "lockdown.button": ("🔒 잠금 ({shortcut})", "🔒 LOCKDOWN ({shortcut})"),
-    "lockdown.button.lift": ("🔓 잠금 해제", "🔓 Lift lockdown"),
-    "lockdown.button.retry": ("🔁 되돌리기 다시 시도", "🔁 Retry restore"),
+    "lockdown.button": ("잠금 ({shortcut})", "LOCKDOWN ({shortcut})"),
+    "lockdown.button.lift": ("잠금 해제", "Lift lockdown"),
+    "lockdown.button.retry": ("되돌리기 다시 시도", "Retry restore"),
     "lockdown.tooltip": ("긴급 정지 + 새 답변 멈춤 + OBS를 BRB 장면으로 + CHZZK 채팅 제한 + 오버레이 숨김. "
                          "해제하면 잠글 때의 장면과 채팅 설정으로 되돌려요",
                          "Panic + no new replies + OBS to the BRB scene + CHZZK chat restricted + overlay hidden. "
@@ -58,6 +61,15 @@ register({
     "panel.show": ("방송 도구", "Show tools"),
     "panel.obs": ("OBS · 잠금", "OBS · lockdown"),
     "panel.viewers": ("시청자", "Viewers"),
+    # the tab of a dock that shares its place: short, so seven tabs fit a 1366-wide screen whole (the View
+    # menu and the tab's tooltip keep the full name)
+    "tab.history": ("요약", "History"),
+    "tab.pose": ("포즈", "Pose"),
+    "tab.vts": ("VTS", "VTS"),
+    "tab.show": ("방송", "Show"),
+    "tab.mic": ("마이크", "Mic"),
+    "tab.obs": ("OBS", "OBS"),
+    "tab.viewers": ("시청자", "Viewers"),
     "first_run.copied": ("기본 설정 파일을 여기에 만들었어요: {path}", "Default config files were created in: {path}"),
     "about.text": ("aischoco 컨트롤 룸 {version}\nCHZZK AI 버튜버 방송 도구",
                    "aischoco control room {version}\nCHZZK AI VTuber control room"),
@@ -88,6 +100,9 @@ DOCKS = [
     ("overlay", "aischoco_gui.gui.panels.overlay_panel", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
 
+
+CHAT_W, TOOLS_W = 330, 500  # first-start widths of the chat dock and the tool docks at the right (px)
+GRAPHS_H = 220  # first-start height of the bottom docks (latency graphs, overlay)
 
 # A window manager's usual title bar and borders, until the real frame is known (X11 decorates late).
 TYPICAL_FRAME = QMargins(8, 32, 8, 8)
@@ -145,7 +160,10 @@ class MainWindow(QMainWindow):
         self.panic_button = QPushButton(tr("panic.button"), self)
         self.panic_button.setObjectName("panic_button")
         self.panic_button.setToolTip(tr("panic.tooltip"))
-        self.panic_button.setStyleSheet("QPushButton{background:#d0342c;color:white;font-weight:bold;padding:6px 14px}")
+        # the one control that is always red (an emergency stop), in every theme; icons from Qt's standard set
+        self.panic_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.panic_button.setStyleSheet(f"QPushButton{{background:{PANIC};color:white;font-weight:bold;"
+                                        "padding:6px 14px}")
         self.panic_button.clicked.connect(self.panic_requested.emit)
         tb = QToolBar("main", self)
         tb.setObjectName("main_toolbar")
@@ -214,10 +232,14 @@ class MainWindow(QMainWindow):
         self.docks["latency"].raise_()
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
+        self._size_docks_pending = True  # first start: sized once the window has its size (a saved layout wins)
         self.bridge.speech_started.connect(self._on_speech_started)
         self.bridge.speech_ended.connect(self._on_speech_ended)
         self.bridge.status.connect(self._refresh_quit_box)
+        self.bridge.settings_applied.connect(self._settings_applied)
         self.restore_layout()
+        if self._size_docks_pending and self.isVisible():  # the shell was shown while the services started
+            QTimer.singleShot(0, self._size_docks)
 
     def _make_panel(self, key: str, module: str) -> QWidget:
         try:
@@ -254,8 +276,12 @@ class MainWindow(QMainWindow):
 
     def _add_dock(self, key: str, module: str, area) -> None:
         widget = self._make_panel(key, module)
-        dock = QDockWidget(tr(f"panel.{key}"), self)
+        full = tr(f"panel.{key}")
+        short = tr(f"tab.{key}") if f"tab.{key}" in all_keys() else full
+        dock = QDockWidget(short, self)
         dock.setObjectName(f"dock_{key}")
+        dock.toggleViewAction().setText(full)  # the View menu names it in full
+        dock.setToolTip(full)
         # A scroll area: a panel's own minimum size never forces the window past a laptop screen
         # (1366×768); when a dock is made smaller than its panel, the panel scrolls instead of overlapping.
         side = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -271,6 +297,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
+
+    def _settings_applied(self, changed, _rebuilt) -> None:
+        if "ui_theme" in changed and self.services is not None:  # UI_THEME applies live: restyle, rebuild nothing
+            from aischoco_gui.gui.theme import apply_theme  # noqa: PLC0415
+
+            apply_theme(QApplication.instance(), self.services.settings.ui_theme)
+            self.show_lockdown()  # the toolbar buttons' own colours follow the theme
 
     # -- lockdown ----------------------------------------------------------------------------
     def _lockdown_clicked(self) -> None:
@@ -289,15 +322,21 @@ class MainWindow(QMainWindow):
         key = self.lockdown_action.shortcut().toString() or "-"
         if ld is not None and ld.active:
             self.lockdown_button.setText(tr("lockdown.button.lift"))
-            self.lockdown_button.setStyleSheet("QPushButton{background:#e08a1e;color:black;font-weight:bold;"
-                                               "padding:6px 14px}")
+            self.lockdown_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+            self.lockdown_button.setStyleSheet(f"QPushButton{{background:{STATE_WARN};color:black;font-weight:bold;"
+                                               "padding:6px 14px}")  # a state: locked down
             since = time.strftime("%H:%M:%S", time.localtime(ld.since or time.time()))
             self.toolbar_label.setText(tr("lockdown.toolbar", time=since))
         else:
             retry = ld is not None and ld.pending
             self.lockdown_button.setText(tr("lockdown.button.retry") if retry else tr("lockdown.button", shortcut=key))
-            self.lockdown_button.setStyleSheet("QPushButton{background:#3b2f5c;color:white;font-weight:bold;"
-                                               "padding:6px 14px}")
+            self.lockdown_button.setIcon(self.style().standardIcon(
+                QStyle.StandardPixmap.SP_BrowserReload if retry else QStyle.StandardPixmap.SP_MessageBoxWarning))
+            # no state to show: a plain button drawn by the theme (colour is kept for state), bold like panic
+            self.lockdown_button.setStyleSheet("")
+            f = self.lockdown_button.font()
+            f.setBold(True)
+            self.lockdown_button.setFont(f)
             if self.toolbar_label.text().startswith("🔒"):
                 self.toolbar_label.setText("")
 
@@ -338,8 +377,8 @@ class MainWindow(QMainWindow):
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
             self._first_fit = None  # the streamer's own size and place
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if isinstance(state, QByteArray) and self.restoreState(state):
+            self._size_docks_pending = False  # the streamer's own arrangement
 
     def _frame_margins(self) -> QMargins:
         """The title bar and borders around the window: the real ones once known (Windows: at once; X11:
@@ -364,8 +403,29 @@ class MainWindow(QMainWindow):
         self.resize(size)
         self.move(pos)
 
+    def _size_docks(self) -> None:
+        """First start: the chat a readable column, the tools one at the right, the replies — what goes on
+        air — the middle (Qt alone gave the chat ~90 px next to a wide reply list)."""
+        if not getattr(self, "_size_docks_pending", False) or not self.docks:
+            return
+        self._size_docks_pending = False
+        self._apply_dock_sizes()
+        # once more when the panels have their real minimum sizes (the first pass may be capped by a
+        # layout that is not settled yet: the graphs came out 160 instead of 220 px)
+        QTimer.singleShot(200, self._apply_dock_sizes)
+
+    def _apply_dock_sizes(self) -> None:
+        w = self.width()
+        chat, tools = min(CHAT_W, w * 24 // 100), min(TOOLS_W, w * 37 // 100)
+        self.resizeDocks([self.docks["chat"], self.docks["history"]], [chat, tools], Qt.Orientation.Horizontal)
+        # the graphs a quiet strip at the bottom: the replies (what goes on air next) get the height (Qt may
+        # give less when the columns above need it: the latency panel fits 160 px)
+        self.resizeDocks([self.docks["latency"]], [min(GRAPHS_H, self.height() * 26 // 100)], Qt.Orientation.Vertical)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
+        if getattr(self, "_size_docks_pending", False):
+            QTimer.singleShot(0, self._size_docks)
         if getattr(self, "_first_fit", None) is not None:  # the real frame is known shortly after mapping
             QTimer.singleShot(0, self._refit)  # bound methods: never called once the window is gone
             QTimer.singleShot(300, self._refit_last)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.theme import STATE_WARN, quiet
 from aischoco_gui.gui.word_filter_tab import FIELDS as WORD_FILTER_FIELDS
 from aischoco_gui.gui.word_filter_tab import WordFilterTab
 from aischoco_gui.i18n import register, tr
@@ -198,7 +199,7 @@ class SettingsDialog(QDialog):
         row.addWidget(w, 1)
         if f.metadata.get("restart", True):
             tag = QLabel(tr("settings.restart"), self)
-            tag.setStyleSheet("color:#8a6d00; font-size: 11px")
+            tag.setStyleSheet(f"color:{STATE_WARN}; font-size: 11px")
             tag.setToolTip(tr(restart_reason_key(f.name)))
             self.restart_tags[f.name] = tag
             row.addWidget(tag)
@@ -206,7 +207,7 @@ class SettingsDialog(QDialog):
         if f.metadata.get("secret"):
             hint = QLabel(self._secret_hint(f.name, keyring_ok), self)
             hint.setWordWrap(True)
-            hint.setStyleSheet("color:#666; font-size: 11px")
+            quiet(hint)
             self.secret_hints[f.name] = hint
             v.addWidget(hint)
         v.addWidget(err)

@@ -147,6 +147,16 @@ class WelcomeDialog(QDialog):
         # a running "Test" must not call back into a deleted dialog: cancel them with it (no reference to self)
         self.destroyed.connect(_canceller(self._tasks))
         self.resize(860, 380)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every (wrapped) line whole: a longer status line must not be cut (issue 23)."""
+        lay = self.layout()
+        need = lay.totalHeightForWidth(self.width()) if lay.hasHeightForWidth() else lay.totalSizeHint().height()
+        screen = self.screen()
+        cap = screen.availableGeometry().height() - 60 if screen is not None else need
+        if need > self.height():
+            self.resize(self.width(), min(need, cap))
 
     # -- what is running now -------------------------------------------------------------
     def _on_status(self, _st: object = None) -> None:
@@ -161,6 +171,8 @@ class WelcomeDialog(QDialog):
                 continue  # a test is running: its "checking" line stays
             self.rows[name] = row
             self._show(name, row)
+        if hasattr(self, "_tasks"):  # built: the lines may have grown
+            self._fit_height()
 
     def _show(self, name: str, row: LiveRow) -> None:
         color = GREY if row.ok is None else GREEN if row.ok else RED
@@ -200,6 +212,7 @@ class WelcomeDialog(QDialog):
         self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
         self.labels[name].setText(res.message)
         self.labels[name].setToolTip(res.detail)
+        self._fit_height()
         if all(t.done() for t in self._tasks.values()):
             self.finished_checks.emit()
 

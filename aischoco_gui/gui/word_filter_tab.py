@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from aischoco_gui.chat.filters import FILTERS_FILE, read_banned_words
+from aischoco_gui.gui.theme import quiet
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.settings import Settings, field_label
 from aischoco_gui.wordfilter import (
@@ -120,7 +121,7 @@ class WordFilterTab(QScrollArea):
         for key in ("wf.banned.hint",):
             hint = QLabel(tr(key))
             hint.setWordWrap(True)
-            hint.setStyleSheet("color:#666; font-size: 11px")
+            quiet(hint)
             left.addWidget(hint)
         left.addWidget(self.others)
         right = QVBoxLayout()
@@ -128,7 +129,7 @@ class WordFilterTab(QScrollArea):
         right.addWidget(self.allow, 1)
         allow_hint = QLabel(tr("wf.allow.hint"))
         allow_hint.setWordWrap(True)
-        allow_hint.setStyleSheet("color:#666; font-size: 11px")
+        quiet(allow_hint)
         right.addWidget(allow_hint)
         right.addWidget(self.reset_allow)
         lists.addLayout(left, 1)

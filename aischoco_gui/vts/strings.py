@@ -86,6 +86,9 @@ register({
     "pose.param": ("VTS 입력 파라미터", "VTS input parameter"),
     "pose.value": ("값", "Value"),
     "pose.transition": ("전환 (초)", "Transition (s)"),
+    # the column headers (the whole name on hover)
+    "pose.transition.short": ("초", "s"),
+    "pose.param.short": ("VTS 파라미터", "VTS param"),
     "pose.curve.ease": ("부드러운 가감속", "Ease in/out"),
     "pose.saved": ("저장했습니다: {path}", "saved: {path}"),
     "pose.save_failed": ("저장 실패: {error}", "save failed: {error}"),

@@ -179,6 +179,9 @@ class ChatPanel(QWidget):
         self.view.setObjectName("chat_view")
         self.view.setModel(self.model)
         self.view.setUniformItemSizes(True)
+        # one line per chat, elided at the dock's edge (the whole line on hover): never a sideways scrollbar
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.autoscroll = QCheckBox(tr("chat.autoscroll"), self)
@@ -223,28 +226,32 @@ class ChatPanel(QWidget):
         self._show_source_warning()
         self.action_result = ResultLine(self)  # moderation / notice answers, next to where they were asked
 
+        # the message gets the whole width of its row (it was the narrowest field next to a wide nickname);
+        # who sends it and the donation are on the next row
         row1 = QHBoxLayout()
-        row1.addWidget(self.nick)
         row1.addWidget(self.input, 1)
-        row1.addWidget(self.donation)
         row1.addWidget(self.send_btn)
+        row_who = QHBoxLayout()
+        row_who.addWidget(self.nick)
+        row_who.addWidget(self.donation)
+        row_who.addStretch(1)
+        row_who.addWidget(self.filters_btn)
         row2 = QHBoxLayout()
         row2.addWidget(self.replay_btn)
         row2.addWidget(self.speed)
         row2.addStretch(1)
-        row2.addWidget(self.filters_btn)
-        # login and auto-scroll on a third row: the dock fits its share of a 1366-wide screen unclipped
+        row2.addWidget(self.autoscroll)
+        # login on a row of its own: the dock fits its share of a 1366-wide screen unclipped
         row3 = QHBoxLayout()
         row3.addWidget(self.login_btn)
         row3.addWidget(self.hint, 1)
-        row3.addStretch(1)
-        row3.addWidget(self.autoscroll)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.warning)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.action_result)
         lay.addLayout(row1)
+        lay.addLayout(row_who)
         lay.addLayout(row2)
         lay.addLayout(row3)
         self._update_rehearsal_controls()

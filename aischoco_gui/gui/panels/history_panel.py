@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.gui.panels.placeholder import PlaceholderPanel
 from aischoco_gui.i18n import emotion_label, register, tr
 from aischoco_gui.user_text import explain
@@ -83,13 +84,16 @@ class HistoryPanel(QWidget):
         self._seen_version = -1
         self._clear_armed = False
 
-        self.summary_label = QLabel(tr("history.summary"), self)
-        self.summary_info = QLabel("", self)
+        # one-line labels (elided, whole on hover), not wrapped ones: a wrapped label makes the dock's scroll
+        # area size the panel to its preferred height, which pushed the buttons below the fold
+        self.summary_label = ElidedLabel(tr("history.summary"), self, max_hint_chars=30)
+        self.summary_info = ElidedLabel("", self, max_hint_chars=30)  # one line; the whole line on hover
         self.editor = QPlainTextEdit(self)
         self.editor.setPlaceholderText("…")
+        self.editor.setMinimumHeight(48)  # with the table below, the dock's buttons stay in view at 768 px high
         self.save_btn = QPushButton(tr("history.save"), self)
         self.revert_btn = QPushButton(tr("history.revert"), self)
-        self.window_label = QLabel("", self)
+        self.window_label = ElidedLabel("", self, max_hint_chars=30)
         self.gauge = QProgressBar(self)
         self.gauge.setFormat(tr("history.gauge"))
         self.table = QTableWidget(0, 3, self)
@@ -97,14 +101,17 @@ class HistoryPanel(QWidget):
                                               tr("history.col_text")])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self.table.setMinimumHeight(56)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.summarize_btn = QPushButton(tr("history.summarize_now"), self)
         self.backup_btn = QPushButton(tr("history.backup"), self)
         self.backups = QComboBox(self)
+        # a backup's file name is long (summary_backup_20261206_145735.json): the box never asks for it all
+        self.backups.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.backups.setMinimumContentsLength(8)
         self.restore_btn = QPushButton(tr("history.restore"), self)
         self.clear_btn = QPushButton(tr("history.clear"), self)
-        self.message = QLabel("", self)
-        self.message.setWordWrap(True)
+        self.message = ElidedLabel("", self, max_hint_chars=30)
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary_label)
@@ -117,13 +124,17 @@ class HistoryPanel(QWidget):
         lay.addWidget(self.window_label)
         lay.addWidget(self.gauge)
         lay.addWidget(self.table, 3)
+        # two short rows, not one long one: the dock keeps its buttons in view at a third of a laptop screen
         row2 = QHBoxLayout()
         row2.addWidget(self.summarize_btn)
         row2.addWidget(self.backup_btn)
-        row2.addWidget(self.backups, 1)
-        row2.addWidget(self.restore_btn)
+        row2.addStretch(1)
         row2.addWidget(self.clear_btn)
         lay.addLayout(row2)
+        row3 = QHBoxLayout()
+        row3.addWidget(self.backups, 1)
+        row3.addWidget(self.restore_btn)
+        lay.addLayout(row3)
         lay.addWidget(self.message)
 
         self.save_btn.clicked.connect(self.save_summary)
@@ -190,8 +201,11 @@ class HistoryPanel(QWidget):
                 self.editor.setPlainText(m.summary)
                 self.editor.blockSignals(False)
         self._on_edit()
-        self.summary_info.setText(tr("history.summary_info", tokens=m.summary_tokens, count=m.state.message_count,
-                                     ts=m.state.timestamp or "-"))
+        info = tr("history.summary_info", tokens=m.summary_tokens, count=m.state.message_count,
+                  ts=short_time(m.state.timestamp))
+        self.summary_info.setText(info)
+        if m.state.timestamp:
+            self.summary_info.setToolTip(f"{info}\n{m.state.timestamp}")  # the exact time on hover
         total = m.total_tokens
         self.window_label.setText(tr("history.window", turns=len(m.turns), tokens=total, threshold=m.threshold,
                                      hard=m.hard_limit))
@@ -229,7 +243,7 @@ class HistoryPanel(QWidget):
         except Exception as e:  # disk full, unreadable backup, …: say so, keep going
             log.warning("history action failed: %s", e)
             self.message.setText(tr("history.error", error=explain(e)))
-            self.message.setToolTip(f"{type(e).__name__}: {e}")
+            self.message.setToolTip(f"{self.message.text()}\n{type(e).__name__}: {e}")
         self.refresh(force=True)
 
     def save_summary(self) -> None:
@@ -264,6 +278,20 @@ class HistoryPanel(QWidget):
     def _disarm_clear(self) -> None:
         self._clear_armed = False
         self.clear_btn.setText(tr("history.clear"))
+
+
+def short_time(iso: str, now: datetime | None = None) -> str:
+    """A summary's ISO timestamp as people read it: "14:57" today, "12-06 14:57" another day, "-" none."""
+    if not iso:
+        return "-"
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso[:16]
+    if t.tzinfo is not None:
+        t = t.astimezone().replace(tzinfo=None)  # local time
+    now = now or datetime.now()
+    return t.strftime("%H:%M") if t.date() == now.date() else t.strftime("%m-%d %H:%M")
 
 
 def readable_turn(role: str, content: str) -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from aischoco_gui.events import EventKind
@@ -50,6 +51,22 @@ WAIT_COLOR = "#b0b0b0"
 LAST_N = 20  # replies shown as bars
 
 
+def legend_row(stages: list[tuple[str, str]]) -> QWidget:
+    """Each stage's colour square and name, in one row (the graph's legend, outside the graph)."""
+    row = QWidget()
+    row.setObjectName("latency_legend")
+    lay = QHBoxLayout(row)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    for i, (key, fallback) in enumerate(stages):
+        square = QLabel("■")
+        square.setStyleSheet(f"color:{PALETTE[i % len(PALETTE)]}")
+        lay.addWidget(square)
+        lay.addWidget(QLabel(stage_label(key, fallback)))
+        lay.addSpacing(8)
+    return row
+
+
 def stage_label(key: str, fallback: str = "") -> str:
     label = tr(f"latency.stage.{key}")
     return fallback if label == f"latency.stage.{key}" and fallback else label
@@ -76,21 +93,29 @@ class LatencyPanel(QWidget):
         self._dirty = True
         self._prewarm_started = False
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)  # a low strip: every pixel of height goes to the graphs
+        lay.setSpacing(3)
         self._lay = lay
         self.title = QLabel(tr("latency.title"))
-        lay.addWidget(self.title)
+        # the legend is a row of its own above the graph, not drawn inside it: it never covers the bars
+        self.legend = legend_row(self.stages)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.legend)
+        lay.addLayout(head)
         self.plot: Any = None  # pyqtgraph PlotWidgets, built by _ensure_plot()
         self.wait_plot: Any = None
         self.wait_bars: Any = None
         self.bars: dict[str, Any] = {}
         self._plot_slot = QWidget()
-        self._plot_slot.setMinimumHeight(80)
+        self._plot_slot.setMinimumHeight(60)
         lay.addWidget(self._plot_slot, 1)
         # one line, elided, the whole text on hover (a wrapped label would make the dock ask for its
         # preferred height and scroll inside a 1366×768 window)
         self.summary = ElidedLabel(tr("latency.empty"))
-        lay.addWidget(self.summary)
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # the numbers and the mouth meter share one line
+        row.addWidget(self.summary, 3)
         row.addWidget(QLabel(tr("latency.mouth")))
         self.mouth = QProgressBar()
         self.mouth.setRange(0, 100)
@@ -116,25 +141,23 @@ class LatencyPanel(QWidget):
         if self.plot is not None:
             return
         pg = _import_pyqtgraph()
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setMinimumHeight(80)
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(60)
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         self.plot.setLabel("left", "ms")
         self.plot.setMouseEnabled(x=False, y=False)
-        self.legend = self.plot.addLegend(offset=(5, 5), colCount=len(self.stages))
-        for i, (key, fallback) in enumerate(self.stages):
+        for i, (key, _fallback) in enumerate(self.stages):
             color = PALETTE[i % len(PALETTE)]
             item = pg.BarGraphItem(x=[], height=[], width=0.2, brush=color, pen=pg.mkPen(color))
             self.plot.addItem(item)
-            self.legend.addItem(item, stage_label(key, fallback))
             self.bars[key] = item
         plots = QHBoxLayout()  # side by side: the bottom strip is wide, not tall
         plots.addWidget(self.plot, 3)
         wait_box = QVBoxLayout()
         self.wait_title = QLabel(tr("latency.wait_title"))
         wait_box.addWidget(self.wait_title)
-        self.wait_plot = pg.PlotWidget(background="w")
-        self.wait_plot.setMinimumHeight(70)
+        self.wait_plot = pg.PlotWidget()
+        self.wait_plot.setMinimumHeight(40)
         self.wait_plot.showGrid(x=False, y=True, alpha=0.3)
         self.wait_plot.setLabel("left", "s")
         self.wait_plot.setMouseEnabled(x=False, y=False)
@@ -144,11 +167,30 @@ class LatencyPanel(QWidget):
         plots.addLayout(wait_box, 1)
         self.plot.setYRange(0, 50.0, padding=0)  # fixed until there are replies (no autoscaled empty axes)
         self.wait_plot.setYRange(0, 1.0, padding=0)
+        self._style_plots()
         container = QWidget()
         container.setLayout(plots)
         self._lay.replaceWidget(self._plot_slot, container)
         self._plot_slot.deleteLater()
         self._dirty = True
+
+    def _style_plots(self) -> None:
+        """The graphs draw with the window's palette (light or dark theme): background, axes, grid."""
+        if self.plot is None:
+            return
+        pal = self.palette()
+        base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+        for plot in (self.plot, self.wait_plot):
+            plot.setBackground(base)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(text)
+                axis.setTextPen(text)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed (UI_THEME, applied live)
+            self._style_plots()
 
     def _prewarm(self) -> None:
         """Build the plots (importing pyqtgraph) on the GUI thread, once the window has painted."""

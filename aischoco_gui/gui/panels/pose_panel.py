@@ -28,7 +28,8 @@ from aischoco_gui.vts.pose_editor import PoseEditor
 from aischoco_gui.vts.poses import DEFAULT_INPUT_PARAMETERS, clamp_transition
 
 STEPS = 1000
-SLIDER_MIN_PX = 160  # room to set a value precisely (a 40 px slider moved in 2.5 % jumps)
+SLIDER_MIN_PX = 120  # room to set a value (a 40 px slider moved in 2.5 % jumps); the number box is exact
+TEXT_COL_MAX_PX = 100  # the name and VTS id columns: longer ones elide in the middle (whole on hover)
 
 
 class PosePanel(QWidget):
@@ -44,41 +45,56 @@ class PosePanel(QWidget):
         self.services = services
         self._building = False
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("pose.emotion")))
         self.emotion = QComboBox()
         top.addWidget(self.emotion, 1)
-        self.preview_btn = QPushButton(tr("pose.preview"))
-        top.addWidget(self.preview_btn)
-        self.ease = QCheckBox(tr("pose.curve.ease"))
-        top.addWidget(self.ease)
         lay.addLayout(top)
+        # the preview and its curve on a row of their own: the dock is a third of a 1366-wide screen
+        top2 = QHBoxLayout()
+        self.preview_btn = QPushButton(tr("pose.preview"))
+        top2.addWidget(self.preview_btn)
+        self.ease = QCheckBox(tr("pose.curve.ease"))
+        top2.addWidget(self.ease)
+        top2.addStretch(1)
+        lay.addLayout(top2)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param"), "", tr("pose.value"),
-                                              tr("pose.transition")])
+        self.table.setHorizontalHeaderLabels([tr("pose.logical"), tr("pose.param.short"), "", tr("pose.value"),
+                                              tr("pose.transition.short")])
+        for col, key in ((self.COL_ID, "pose.param"), (self.COL_TIME, "pose.transition")):
+            self.table.horizontalHeaderItem(col).setToolTip(tr(key))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(self.COL_SLIDER, QHeaderView.ResizeMode.Stretch)
-        for col in (self.COL_NAME, self.COL_VALUE, self.COL_TIME):
+        for col in (self.COL_VALUE, self.COL_TIME):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(self.COL_ID, QHeaderView.ResizeMode.Interactive)
+        for col in (self.COL_NAME, self.COL_ID):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(self.COL_ID, 110)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)  # row numbers say nothing here; their width goes to the slider
         lay.addWidget(self.table, 1)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c0392b")
         lay.addWidget(self.problems)
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # editing the table on one row, keeping / dropping the changes on the next
         self.add_btn = QPushButton(tr("pose.add"))
         self.remove_btn = QPushButton(tr("pose.remove"))
         self.fix_btn = QPushButton(tr("pose.fix"))
         self.revert_btn = QPushButton(tr("pose.revert"))
         self.save_btn = QPushButton(tr("pose.save"))
-        for b in (self.add_btn, self.remove_btn, self.fix_btn, self.revert_btn, self.save_btn):
+        for b in (self.add_btn, self.remove_btn, self.fix_btn):
             row.addWidget(b)
+        row.addStretch(1)
         lay.addLayout(row)
+        row2 = QHBoxLayout()
+        row2.addStretch(1)
+        row2.addWidget(self.revert_btn)
+        row2.addWidget(self.save_btn)
+        lay.addLayout(row2)
         self.status = QLabel()
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
@@ -122,7 +138,9 @@ class PosePanel(QWidget):
         for r, logical in enumerate(names):
             pid = m.parameter_id(logical)
             rng = self.editor.parameter_range(pid)
-            self.table.setItem(r, self.COL_NAME, QTableWidgetItem(logical))
+            name_item = QTableWidgetItem(logical)
+            name_item.setToolTip(logical)
+            self.table.setItem(r, self.COL_NAME, name_item)
             id_item = QTableWidgetItem(pid)
             id_item.setToolTip(pid)
             self.table.setItem(r, self.COL_ID, id_item)
@@ -152,7 +170,8 @@ class PosePanel(QWidget):
     def _fit_columns(self) -> None:
         """The table is never narrower than its columns with a slider of SLIDER_MIN_PX (the dock scrolls)."""
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(self.COL_ID, min(max(self.table.columnWidth(self.COL_ID), 80), 140))
+        for col in (self.COL_NAME, self.COL_ID):
+            self.table.setColumnWidth(col, min(max(self.table.columnWidth(col), 60), TEXT_COL_MAX_PX))
         others = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()) if c != self.COL_SLIDER)
         frame = (2 * self.table.frameWidth() + self.table.verticalHeader().sizeHint().width()
                  + self.table.verticalScrollBar().sizeHint().width() + 8)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -23,8 +24,11 @@ from PySide6.QtWidgets import (
 
 from aischoco_gui.events import ServiceState, ServiceStatus
 from aischoco_gui.gui.coalesce import Coalescer
+from aischoco_gui.gui.elided import ElidedLabel
 from aischoco_gui.gui.panels.fact_proposals import FactProposals
 from aischoco_gui.gui.panels.moderation import ResultLine, add_moderation_menu, add_notice_action
+from aischoco_gui.gui.panels.on_air import OnAirStrip
+from aischoco_gui.gui.theme import STATE_ERROR
 from aischoco_gui.i18n import all_keys, emotion_label, register, tr
 from aischoco_gui.models import DEFAULT_EMOTIONS, Draft, DraftState
 from aischoco_gui.pipeline.approval import ApprovalError
@@ -47,7 +51,7 @@ register({
     "reply.auto_after": ("자동 승인 타이머", "Auto-approve after"),
     "reply.auto_off": ("끔", "off"),
     "reply.speaking": ("말하는 중: {text}", "Speaking: {text}"),
-    "reply.idle": ("대기 중", "Idle"),
+    "reply.idle": ("지금 말하는 답변이 없어요", "Nothing is being said"),
     "reply.empty": ("승인을 기다리는 답변이 없어요", "No replies waiting"),
     "reply.no_key": ("LLM API 키가 없어요. 설정에서 입력하세요.", "No LLM API key. Set it in Settings."),
     "reply.open_settings": ("설정 열기", "Open settings"),
@@ -112,13 +116,19 @@ class ReplyPanel(QWidget):
         self._banner_widgets = (self.banner, self.banner_btn)
         self._show_banner(False)
 
-        self.speaking = QLabel(tr("reply.idle"), self)
-        self.speaking.setObjectName("reply_speaking")
-        self.speaking.setWordWrap(True)
-        self.thinking = QLabel("", self)
+        self.on_air = OnAirStrip(self)  # what is on air: the spoken line (large), the emotion, the next draft
+        self.speaking = self.on_air.speaking
+        # one line, elided, the whole text on hover: a long error never widens the centre column
+        self.thinking = ElidedLabel("", self, min_chars=12, max_hint_chars=40)
+        self.thinking.setObjectName("reply_thinking")
 
         self.list = QListWidget(self)
         self.list.setObjectName("reply_list")
+        # a long draft wraps to the column's width (it gave the list a sideways scrollbar)
+        self.list.setWordWrap(True)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
@@ -179,7 +189,7 @@ class ReplyPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(banner_row)
-        lay.addWidget(self.speaking)
+        lay.addWidget(self.on_air)
         lay.addWidget(self.thinking)
         lay.addWidget(self.list, 1)
         lay.addWidget(self.action_result)
@@ -212,6 +222,7 @@ class ReplyPanel(QWidget):
         bridge.speech_started.connect(self._on_speech_started)
         bridge.speech_ended.connect(self._on_speech_ended)
         bridge.panic.connect(self._on_panic)
+        bridge.emotion.connect(self.on_air.set_emotion)
         bridge.status_of("llm").connect(self._on_status)
         st = services.bus.status.get("llm")
         if st:
@@ -246,6 +257,8 @@ class ReplyPanel(QWidget):
                 it.setForeground(Qt.GlobalColor.darkRed)
             self.list.addItem(it)
         self.list.blockSignals(False)
+        nxt = self.queue.pending[0] if self.queue.pending else None
+        self.on_air.set_next(f"[{emotion_label(nxt.emotion)}] {nxt.text}" if nxt is not None else None)
         self._countdown_timer()
         if self.list.count():
             row = next((i for i in range(self.list.count())
@@ -391,29 +404,37 @@ class ReplyPanel(QWidget):
 
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
         self._llm_failed = False
+        self.thinking.setStyleSheet("")
         self.thinking.setText(tr("reply.thinking"))
         self.thinking.setToolTip("")
 
     def _on_llm_reply(self, _turn: int, _reply: object) -> None:
         self._llm_failed = False
+        self.thinking.setStyleSheet("")
         self.thinking.setText("")
         self.thinking.setToolTip("")
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
         # what happened and what to do; the server's own words on hover (and in the log)
-        self.thinking.setText(tr("reply.llm_failed", error=explain(error)))
-        self.thinking.setToolTip(error[:500])
+        line = tr("reply.llm_failed", error=explain(error))
+        self.thinking.setStyleSheet(f"color:{STATE_ERROR}")  # a failure is a state: it gets the state colour
+        self.thinking.setText(line)
+        self.thinking.setToolTip(f"{line}\n\n{error[:500]}")
         self._llm_failed = True
 
     def _clear_llm_failed(self) -> None:
         if getattr(self, "_llm_failed", False):
             self._llm_failed = False
+            self.thinking.setStyleSheet("")
             self.thinking.setText("")
             self.thinking.setToolTip("")
 
     def _on_speech_started(self, draft: Draft) -> None:
         self._speaking_id = draft.id
         self.speaking.setText(tr("reply.speaking", text=draft.text))
+        self.speaking.setToolTip(draft.text)
+        self.on_air.set_live(True)
+        self.on_air.set_emotion(draft.emotion)
         self._countdown_timer()
 
     def _on_speech_ended(self, draft: Draft, _cancelled: bool) -> None:
@@ -425,6 +446,8 @@ class ReplyPanel(QWidget):
     def _speech_idle(self) -> None:
         self._speaking_id = None
         self.speaking.setText(tr("reply.idle"))
+        self.speaking.setToolTip("")
+        self.on_air.set_live(False)
 
     def _check_speaking(self) -> None:
         """Safety net (on the countdown timer): a speech that ended without an event still clears."""
