@@ -7,13 +7,15 @@ runs against the loopback doubles: the CHZZK session server, an OpenAI-compatibl
 Per reply, every timestamp is taken where the bytes are, on one clock (CLOCK_MONOTONIC: the doubles'
 ``time.perf_counter`` and the app's ``time.monotonic`` are the same clock on Linux):
 
-1. chat sent by the CHZZK double (after ``send_str``) → LLM request body read by the LLM double;
+1. chat sent by the CHZZK double (the call that writes the frame) → LLM request body read by the LLM double;
 2. LLM answer's last byte written by the LLM double → TTS request body read by the TTS double;
 3. first audio bytes written by the TTS double → first sample written to the output (the app's
    ``wav:`` sink renders the block holding the utterance's first-sample marker; the app records that
    moment as ``t_first_sample`` of its ``first_audio`` event, read back from its show recording).
 
-The LLM's 300 ms and the TTS server's 150 ms are not in any stage: what is left is the app's own work.
+The home holds the shipped defaults (a show day, not the first start: ``--first-run`` keeps the setup
+check window open as on a first start). The LLM's 300 ms and the TTS server's 150 ms are not in any
+stage: what is left is the app's own work.
 Each start waits for the app to settle, then sends ``--chats`` messages one at a time (the next after the
 previous reply has been heard). ``--compare DIR`` alternates starts between this checkout and another
 tree (e.g. ``git worktree add /tmp/base main``) so before and after see the same machine load.
@@ -41,6 +43,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aischoco_gui.paths import install_defaults, user_dirs  # noqa: E402
 from bench.apprun import App, Doubles, rm, temp_home  # noqa: E402
 from bench.stats import pct, report  # noqa: E402
 from tests.doubles.tts_servers import free_port  # noqa: E402
@@ -104,15 +107,21 @@ def _xvfb() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("no free X display for Xvfb")
 
 
-def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x11: bool) -> list[dict[str, Any]]:
+def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x11: bool,
+              trace: Path | None = None, first_run: bool = False) -> list[dict[str, Any]]:
     d = Doubles(llm_delay_s=llm_delay_s)
     d.tts.first_audio_delay_s = tts_first_s
     home = temp_home()
+    if not first_run:  # a show day, not the first start: the shipped defaults are there, no setup check opens
+        install_defaults(user_dirs({"AISCHOCO_HOME": str(home)}))
     wav = home / "out.wav"
     port = free_port()
     stop = asyncio.Event()
     xv = None
     extra: dict[str, str] = {"PYTHONPATH": str(root)}
+    if trace is not None:  # profiling: every loop callback and bus event of the app, timed (bench/trace/)
+        extra.update(PYTHONPATH=f"{ROOT / 'bench' / 'trace'}{os.pathsep}{root}", AISCHOCO_TRACE_OUT=str(trace),
+                     AISCHOCO_TRACE_QT=os.environ.get("AISCHOCO_TRACE_QT", ""))
     if x11:
         xv, disp = _xvfb()
         extra.update(QT_QPA_PLATFORM="xcb", DISPLAY=disp)
@@ -126,8 +135,8 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
     rec = Recording(home)
 
     async def push(text: str) -> float:
+        t = time.perf_counter()  # the frame is written within this call, before its first await yields
         n = await d.chzzk.push_chat(text, nickname=f"시청자{len(rows) % 3 + 1}", sender=f"user-{len(rows) % 3 + 1}")
-        t = time.perf_counter()  # send_str returned: the frame is in the kernel's hands
         if n != 1:
             raise RuntimeError(f"chat reached {n} sessions")
         return t
@@ -149,11 +158,21 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
                 if time.monotonic() > deadline or app.proc.poll() is not None:
                     raise RuntimeError(f"reply {i + 1} never played; output: {[x for _, x in app.lines[-20:]]}")
                 time.sleep(0.05)
-            firsts = rec.of("first_audio")
+            n_seen = len(rec.events)
             req = next((r for r in d.llm.requests[n_llm:] if r.t > t_chat), None)
             t_tts = d.tts.request_times[n_tts] if len(d.tts.request_times) > n_tts else None
             t_bytes = d.tts.first_audio_times[n_first] if len(d.tts.first_audio_times) > n_first else None
-            t_sample = firsts[-1]["d"].get("t_first_sample") if firsts else None
+            t_sample = None
+            if t_bytes is not None:  # this reply's first_audio event (it may land just after playback_end)
+                until = time.monotonic() + 2.0
+                while t_sample is None and time.monotonic() < until:
+                    t_sample = next((e["d"]["t_first_sample"] for e in rec.poll().of("first_audio")
+                                     if (e["d"].get("t_first_sample") or 0) > t_bytes), None)
+                    if t_sample is None:
+                        time.sleep(0.02)
+                if t_sample is None:
+                    print(f"  reply {i + 1}: no first_audio after the TTS bytes; events: "
+                          f"{[e.get('k') for e in rec.events[n_seen - 40:]]}", flush=True)
             row = {"reply": i + 1,
                    "chat_to_llm_ms": (req.t - t_chat) * 1000 if req else None,
                    "llm_to_tts_ms": (t_tts - req.t_answered) * 1000 if req and req.t_answered and t_tts else None,
@@ -161,6 +180,9 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
             row["own_ms"] = sum(row[k] for k, _, _ in STAGES) if all(row[k] is not None for k, _, _ in STAGES) \
                 else None
             rows.append({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()})
+            if trace is not None:
+                rows[-1]["abs"] = {"chat": t_chat, "llm_req": req and req.t, "llm_sent": req and req.t_answered,
+                                   "tts_req": t_tts, "tts_bytes": t_bytes, "sample": t_sample}
             print("  reply {reply}: chat→LLM {chat_to_llm_ms} ms · LLM→TTS {llm_to_tts_ms} ms · "
                   "TTS bytes→sample {tts_to_sample_ms} ms · own {own_ms} ms".format(**rows[-1]), flush=True)
             time.sleep(0.3)  # the speech's tail events (memory, metrics) land before the next chat
@@ -174,6 +196,24 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
             xv.wait(5)
         rm(home)
     return rows
+
+
+def spans(rows: list[dict[str, Any]], trace: Path) -> None:
+    """Print, per reply, what the app's loop ran between the stage boundaries (``--trace``)."""
+    log = json.loads(trace.read_text()) if trace.exists() else []
+    out = []
+    for r in rows:
+        a = r.get("abs") or {}
+        for name, lo, hi in (("chat→LLM", "chat", "llm_req"), ("LLM→TTS", "llm_sent", "tts_req"),
+                             ("TTS→sample", "tts_bytes", "sample")):
+            if not a.get(lo) or not a.get(hi):
+                continue
+            inside = sorted((x for x in log if a[lo] - 0.0005 <= x[0] <= a[hi]), key=lambda x: x[0])
+            print(f"--- reply {r['reply']} {name}: {(a[hi] - a[lo]) * 1000:.2f} ms, {len(inside)} records")
+            for t0, dt, what in inside:
+                print(f"   +{(t0 - a[lo]) * 1000:7.2f} ms  {dt * 1000:6.2f} ms  {what[:150]}")
+            out.append({"reply": r["reply"], "span": name, "records": inside, "abs": a})
+    trace.with_suffix(".spans.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -200,6 +240,8 @@ def main() -> None:
     ap.add_argument("--label", default="")
     ap.add_argument("--compare", default="", help="another tree (the 'before'): starts alternate between the two")
     ap.add_argument("--x11", action="store_true", help="an Xvfb display instead of offscreen")
+    ap.add_argument("--first-run", action="store_true", help="a fresh home: the setup check (welcome) stays open")
+    ap.add_argument("--trace", default="", help="folder: trace the app's loop (bench/trace/) and write per-reply spans")
     a = ap.parse_args()
     starts = a.starts or (1 if a.quick else 3)
     chats = a.chats or (4 if a.quick else 6)
@@ -210,10 +252,16 @@ def main() -> None:
     for k in range(starts):
         for name, root in trees:
             print(f"start {k + 1}/{starts} ({name}: {root})", flush=True)
-            runs[name].append(one_start(root, chats, a.llm_delay, a.tts_first, a.x11))
+            tr = Path(a.trace) / f"{name}-{k + 1}.json" if a.trace else None
+            if tr is not None:
+                tr.parent.mkdir(parents=True, exist_ok=True)
+            runs[name].append(one_start(root, chats, a.llm_delay, a.tts_first, a.x11, tr, a.first_run))
+            if tr is not None:
+                spans(runs[name][-1], tr)
     res: dict[str, Any] = {"bench": "app_stages", "label": a.label, "llm_delay_ms": a.llm_delay * 1000,
                            "tts_first_audio_ms": a.tts_first * 1000, "starts": starts, "chats_per_start": chats,
-                           "display": "xvfb" if a.x11 else "offscreen", "python": platform.python_version(),
+                           "display": "xvfb" if a.x11 else "offscreen", "first_run": a.first_run,
+                           "python": platform.python_version(),
                            "cores": len(os.sched_getaffinity(0)), "load_avg": os.getloadavg(),
                            "note": "machine shared with other jobs: see load_avg and the spread",
                            "targets_ms": {k: t for k, _, t in STAGES} | {"own_ms": 10.0}, "trees": {}}

@@ -84,6 +84,7 @@ class LLMReplyGenerator:
         self.output_filter = output_filter or OutputFilter()
         self.tasks = TaskGroup("llm", bus)
         self._pending_emotion: dict[tuple[int, ...], str] = {}
+        self._replying = 0  # reply calls in flight: their own status report at the end carries the rate limits
         self._said: dict[tuple[int, ...], tuple[Turn, str]] = {}  # the latest assistant turns (for a cut)
         self._summary_task = None
         self._summary_retry_at = 0.0
@@ -115,6 +116,8 @@ class LLMReplyGenerator:
         self.bus.set_status("llm", state, detail, error=error, attempt=attempt, **self._status_extra())
 
     def _on_rate_limits(self, ep: Endpoint, rl: dict[str, str]) -> None:
+        if self._replying:  # generate() reports (with these limits) as soon as the reply is parsed: one status
+            return  # event per reply, not two, on the way from the answer to the TTS request (issue 27)
         st = self.bus.status.get("llm")
         if st is not None and st.state == ServiceState.READY:
             self._report(ServiceState.READY, st.detail)
@@ -192,6 +195,7 @@ class LLMReplyGenerator:
         ask_fact = mode != "stream" and bool(prompt.turn_cards(batch))
         t0 = time.perf_counter()
         turn_token = _TURN.set(turn)
+        self._replying += 1
         try:
             if mode == "stream":
                 c = await self.client.complete(messages, stream=True, on_delta=assembler.feed, on_sent=on_sent,
@@ -212,6 +216,7 @@ class LLMReplyGenerator:
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise LLMError(str(e)) from e
         finally:
+            self._replying -= 1
             _TURN.reset(turn_token)
         if reply is not None:
             reply.latency_s = time.perf_counter() - t0
