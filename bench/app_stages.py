@@ -31,9 +31,11 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -121,7 +123,8 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
     extra: dict[str, str] = {"PYTHONPATH": str(root)}
     if trace is not None:  # profiling: every loop callback and bus event of the app, timed (bench/trace/)
         extra.update(PYTHONPATH=f"{ROOT / 'bench' / 'trace'}{os.pathsep}{root}", AISCHOCO_TRACE_OUT=str(trace),
-                     AISCHOCO_TRACE_QT=os.environ.get("AISCHOCO_TRACE_QT", ""))
+                     AISCHOCO_TRACE_QT=os.environ.get("AISCHOCO_TRACE_QT", ""),
+                     AISCHOCO_TRACE_PROFILE=os.environ.get("AISCHOCO_TRACE_PROFILE", ""))
     if x11:
         xv, disp = _xvfb()
         extra.update(QT_QPA_PLATFORM="xcb", DISPLAY=disp)
@@ -171,8 +174,10 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
                     if t_sample is None:
                         time.sleep(0.02)
                 if t_sample is None:
-                    print(f"  reply {i + 1}: no first_audio after the TTS bytes; events: "
-                          f"{[e.get('k') for e in rec.events[n_seen - 40:]]}", flush=True)
+                    keep = Path(tempfile.mkdtemp(prefix="aischoco-stages-anomaly-"))
+                    shutil.copytree(home, keep / "home", ignore=shutil.ignore_patterns("*.wav"), dirs_exist_ok=True)
+                    print(f"  reply {i + 1}: no first_audio after the TTS bytes (t_bytes {t_bytes}); home kept in "
+                          f"{keep}; events: {[e.get('k') for e in rec.events[n_seen - 20:]]}", flush=True)
             row = {"reply": i + 1,
                    "chat_to_llm_ms": (req.t - t_chat) * 1000 if req else None,
                    "llm_to_tts_ms": (t_tts - req.t_answered) * 1000 if req and req.t_answered and t_tts else None,

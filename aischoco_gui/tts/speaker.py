@@ -96,11 +96,14 @@ class SynthJob:
                             if rs is None or rs.src_rate != c.rate:
                                 rs = StreamResampler(c.rate, self.out_rate)
                             y = rs.process(c.samples)
-                            if part.t_first_chunk is None:
+                            first = part.t_first_chunk is None
+                            if first:
                                 part.t_first_chunk = time.monotonic()
                             part.chunks.append(y)
                             part.samples += len(y)
                             self._wake.set()
+                            if first:  # a speaker waiting for this sentence writes its first audio out now, not
+                                await asyncio.sleep(0)  # after the rest of a burst is converted (issue 27)
                     if rs is not None and len(tail := rs.flush()):  # the resampler's last few ms
                         part.chunks.append(tail)
                         part.samples += len(tail)

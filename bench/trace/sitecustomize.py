@@ -40,12 +40,25 @@ def _what(h: asyncio.events.Handle) -> str:
 if _OUT:
     _orig_run = asyncio.events.Handle._run
 
+    _prof_match = [m for m in os.environ.get("AISCHOCO_TRACE_PROFILE", "").split("|") if m]  # cProfile the steps
+    # whose label has one of these
+    _prof = None
+    if _prof_match:
+        import cProfile
+
+        _prof = cProfile.Profile()
+
     def _run(self: asyncio.events.Handle) -> None:
         w = _what(self)
+        prof = _prof if _prof is not None and any(m in w for m in _prof_match) else None
         t0 = _now()
+        if prof is not None:
+            prof.enable()
         try:
             _orig_run(self)
         finally:
+            if prof is not None:
+                prof.disable()
             _log.append((t0, _now() - t0, w))
 
     asyncio.events.Handle._run = _run  # type: ignore[method-assign]
@@ -95,6 +108,8 @@ if _OUT:
     def _dump() -> None:
         with open(_OUT, "w", encoding="utf-8") as f:
             json.dump(_log, f)
+        if _prof is not None:
+            _prof.dump_stats(_OUT + ".prof")
 
     if os.environ.get("AISCHOCO_TRACE_QT"):
         # every Qt event that took more than 20 µs (paint, timers, queued signals), by type and receiver
