@@ -124,7 +124,8 @@ def one_start(root: Path, chats: int, llm_delay_s: float, tts_first_s: float, x1
     if trace is not None:  # profiling: every loop callback and bus event of the app, timed (bench/trace/)
         extra.update(PYTHONPATH=f"{ROOT / 'bench' / 'trace'}{os.pathsep}{root}", AISCHOCO_TRACE_OUT=str(trace),
                      AISCHOCO_TRACE_QT=os.environ.get("AISCHOCO_TRACE_QT", ""),
-                     AISCHOCO_TRACE_PROFILE=os.environ.get("AISCHOCO_TRACE_PROFILE", ""))
+                     AISCHOCO_TRACE_PROFILE=os.environ.get("AISCHOCO_TRACE_PROFILE", ""),
+                     AISCHOCO_TRACE_FUNCS=os.environ.get("AISCHOCO_TRACE_FUNCS", ""))
     if x11:
         xv, disp = _xvfb()
         extra.update(QT_QPA_PLATFORM="xcb", DISPLAY=disp)

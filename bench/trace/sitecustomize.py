@@ -48,7 +48,12 @@ if _OUT:
 
         _prof = cProfile.Profile()
 
+    _funcs_wrapped = [False]
+
     def _run(self: asyncio.events.Handle) -> None:
+        if not _funcs_wrapped[0]:  # first loop callback: the app's modules are imported by now
+            _funcs_wrapped[0] = True
+            _wrap_funcs()
         w = _what(self)
         prof = _prof if _prof is not None and any(m in w for m in _prof_match) else None
         t0 = _now()
@@ -86,6 +91,33 @@ if _OUT:
             return ev
 
         events.EventBus.emit = emit
+
+    def _wrap_funcs() -> None:
+        """``AISCHOCO_TRACE_FUNCS=module:Class.method,…``: each call of these (plain functions) timed too."""
+        import importlib
+
+        for spec in filter(None, os.environ.get("AISCHOCO_TRACE_FUNCS", "").split(",")):
+            mod_name, _, path = spec.partition(":")
+            try:
+                owner = importlib.import_module(mod_name)
+                *outer, name = path.split(".")
+                for part in outer:
+                    owner = getattr(owner, part)
+                fn = getattr(owner, name)
+            except Exception as e:  # a typo must not stop the app
+                print(f"trace: cannot wrap {spec}: {e}", flush=True)
+                continue
+
+            def make(fn=fn, label=f"fn {path}"):  # type: ignore[no-untyped-def]
+                def timed(*a, **k):  # type: ignore[no-untyped-def]
+                    t0 = _now()
+                    try:
+                        return fn(*a, **k)
+                    finally:
+                        _log.append((t0, _now() - t0, label))
+                return timed
+
+            setattr(owner, name, make())
 
     import builtins
 
