@@ -20,7 +20,9 @@ schedule in turn, in one Qt timer event — like one iteration of asyncio's own 
 ``DRAIN_BUDGET_S``; then Qt gets its turn (paint, input, sockets) and the rest follows in the next
 one. Order among ready callbacks is kept; timers with a delay are Qt timers as before, and the
 callbacks their handle schedules join the same batch. A ready socket's callback runs in the Qt
-socket event itself (qasync gives it a zero timer first), followed by the FIFO.
+socket event itself (qasync gives it a zero timer first), followed by the FIFO. ``call_when_idle``
+queues work that may wait until the FIFO is empty (the overlay's push after a chat), so a reply's
+chain of wake-ups reaches the wire first.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class AppEventLoop(QEventLoop):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._ready: deque[asyncio.Handle] = deque()
+        self._idle: deque[asyncio.Handle] = deque()  # call_when_idle: after the ready callbacks
         self._drain_pending = False  # a Qt timer will run the FIFO
         self.batches = 0  # Qt timer events that ran ready callbacks (benchmarks count hops with it)
         super().__init__(*args, **kwargs)
@@ -90,6 +93,7 @@ class AppEventLoop(QEventLoop):
         already = self.is_closed()
         super().close()
         self._ready.clear()  # like asyncio: callbacks still waiting when the loop closes never run
+        self._idle.clear()
         if already:
             return
         killed = release_qt_objects(self)
@@ -127,6 +131,18 @@ class AppEventLoop(QEventLoop):
         self._run_ready(asyncio.Handle(self._QEventLoop__notifier_cb_wrapper, (notifiers, notifier, fd, callback, args),
                                        self))
 
+    def call_when_idle(self, callback: Any, *args: Any) -> asyncio.Handle:
+        """``callback(*args)`` once the ready callbacks are done (a chain of wake-ups such as a chat's way to the
+        LLM request), at the latest at the start of the next batch: for work that must not delay a reply but
+        must not wait long either (the overlay's push). ``tasks.call_when_idle`` is the loop-neutral way in."""
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        h = asyncio.Handle(callback, args, self)
+        self._idle.append(h)
+        if not self._drain_pending:
+            self._schedule_drain()
+        return h
+
     def _schedule_drain(self) -> None:
         self._drain_pending = True
         super()._add_callback(asyncio.Handle(self._drain, (), self), 0)
@@ -145,18 +161,26 @@ class AppEventLoop(QEventLoop):
         Re-entrant: a callback that runs a nested Qt loop (a modal dialog) has the loop's timers drain inside it."""
         self.batches += 1
         deadline = time.monotonic() + self.DRAIN_BUDGET_S
-        ready = self._ready
+        ready, idle = self._ready, self._idle
+        if idle:  # left over from a batch that ran out of budget: they have waited a whole Qt turn
+            ready.extendleft(reversed(idle))
+            idle.clear()
         try:
             if first is not None:
                 first._run()
-            while ready and self.is_running():
+            while self.is_running():
+                if not ready:
+                    if not idle:
+                        break
+                    ready.extend(idle)  # the ready callbacks are done: now the idle ones (and what they add)
+                    idle.clear()
                 h = ready.popleft()
                 if not h.cancelled():
                     h._run()
                 if time.monotonic() >= deadline:
                     break
         finally:
-            if ready and not self._drain_pending and not self.is_closed():
+            if (ready or idle) and not self._drain_pending and not self.is_closed():
                 self._schedule_drain()
 
     def call_soon_threadsafe(self, callback: Any, *args: Any, context: Any = None) -> Any:

@@ -114,3 +114,42 @@ def test_a_modal_dialogs_nested_qt_loop_keeps_asyncio_running(qloop):
 
     qloop.run_until_complete(main())
     assert result == {"inside": True, "value": "asyncio ran inside the nested loop"}
+
+
+def test_idle_callbacks_wait_for_the_ready_chain_but_not_longer_than_a_turn(qloop):
+    """``call_when_idle`` (the overlay's push): after a chain of wake-ups, and never starved by one that spins."""
+    from aischoco_gui.tasks import call_when_idle
+
+    order: list[str] = []
+
+    async def chain() -> None:
+        call_when_idle(order.append, "idle")
+        for i in range(10):
+            order.append(f"hop{i}")
+            await asyncio.sleep(0)
+        order.append("done")
+
+    qloop.run_until_complete(chain())
+    qloop.run_until_complete(asyncio.sleep(0.01))
+    assert order.index("done") < order.index("idle"), order
+
+    seen = {"idle": False}
+
+    async def spin() -> int:  # the FIFO is never empty while this runs: the idle callback still gets its turn
+        call_when_idle(seen.__setitem__, "idle", True)
+        n = 0
+        while not seen["idle"]:
+            n += 1
+            await asyncio.sleep(0)
+        return n
+
+    assert qloop.run_until_complete(asyncio.wait_for(spin(), 5)) > 1
+
+
+async def test_call_when_idle_on_a_plain_asyncio_loop_is_call_soon():
+    from aischoco_gui.tasks import call_when_idle
+
+    got: list[int] = []
+    call_when_idle(got.append, 1)
+    await asyncio.sleep(0)
+    assert got == [1]
