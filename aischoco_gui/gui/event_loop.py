@@ -81,7 +81,7 @@ class AppEventLoop(QEventLoop):
     DRAIN_BUDGET_S = 0.005  # at most this long of ready callbacks before Qt gets a turn (a frame is 16 ms)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._ready: deque[asyncio.Handle] = deque()
+        self._soon: deque[asyncio.Handle] = deque()  # not asyncio's own _ready (qasync never runs it)
         self._idle: deque[asyncio.Handle] = deque()  # call_when_idle: after the ready callbacks
         self._drain_pending = False  # a Qt timer will run the FIFO
         self.batches = 0  # Qt timer events that ran ready callbacks (benchmarks count hops with it)
@@ -92,7 +92,7 @@ class AppEventLoop(QEventLoop):
                      *(getattr(self, "_write_notifiers", None) or {}).values()]
         already = self.is_closed()
         super().close()
-        self._ready.clear()  # like asyncio: callbacks still waiting when the loop closes never run
+        self._soon.clear()  # like asyncio: callbacks still waiting when the loop closes never run
         self._idle.clear()
         if already:
             return
@@ -111,7 +111,7 @@ class AppEventLoop(QEventLoop):
         if self.is_closed():
             raise RuntimeError("Event loop is closed")
         if delay <= 0:
-            self._ready.append(handle)
+            self._soon.append(handle)
             if not self._drain_pending:  # also while a batch runs: a modal dialog's nested Qt loop must drain too
                 self._schedule_drain()
             return handle
@@ -161,7 +161,7 @@ class AppEventLoop(QEventLoop):
         Re-entrant: a callback that runs a nested Qt loop (a modal dialog) has the loop's timers drain inside it."""
         self.batches += 1
         deadline = time.monotonic() + self.DRAIN_BUDGET_S
-        ready, idle = self._ready, self._idle
+        ready, idle = self._soon, self._idle
         if idle:  # left over from a batch that ran out of budget: they have waited a whole Qt turn
             ready.extendleft(reversed(idle))
             idle.clear()
