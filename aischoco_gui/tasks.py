@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aischoco_gui.events import EventBus
@@ -15,6 +15,19 @@ register({
     "tasks.failed": ("백그라운드 작업 하나가 오류로 멈췄어요 (나머지는 계속돼요). 자세한 내용은 로그에 있어요",
                      "A background task stopped with an error (the rest goes on). Details are in the log"),
 })
+
+
+def call_when_idle(callback: Callable[..., object], *args: Any) -> None:
+    """``callback(*args)`` on the running loop after the callbacks that are ready now (issue 27): the app's
+    loop (``gui.event_loop.AppEventLoop``) runs it once its ready chain is done — a chat's way to the LLM
+    request is not held up by, say, an overlay push; any other loop runs it like ``call_soon``.
+    Raises RuntimeError without a running loop."""
+    loop = asyncio.get_running_loop()
+    later = getattr(loop, "call_when_idle", None)
+    if later is not None:
+        later(callback, *args)
+    else:
+        loop.call_soon(callback, *args)
 
 
 class TaskGroup:

@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCHES = ("llm_overhead", "chat_flood", "tts_latency", "vts_mixer", "overlay_push", "soak", "stt_listen",
-           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send", "show_record", "viewer_memory")
+           "startup", "idle_cpu", "first_reply", "vts_jitter", "qasync_send", "show_record", "viewer_memory",
+           "app_stages")
 START, END = "<!-- perf-table:start -->", "<!-- perf-table:end -->"
 
 
@@ -146,6 +147,9 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{x['chat']['rate_hz']} Hz p99 {x['chat']['gap_ms_p99']} ms (max {x['chat']['gap_ms_max']})")
         out.append((f"VTS frame gaps of the real app, idle vs {vj['chat_rate_per_s']:.0f} chats/s (replies spoken)",
                     gaps(vjb), gaps(vj), "30 Hz, p99 ≤ 40 ms"))
+    ap = r("app_stages")
+    if ap:
+        out.extend(stage_rows(ap, before("app_stages")))
     qs = r("qasync_send")
     if qs:
         cells = {f"{x['loop']}/{x['client']}": x for x in qs["rows"]}
@@ -154,6 +158,32 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(("HTTP send on the loop: call → request on the wire p50/p99 (loop callbacks per request)", "",
                     txt, "qasync ≈ asyncio"))
     return out
+
+
+STAGE_ROWS = (("chat_to_llm_ms", "chat sent by the CHZZK server → LLM request on the wire", "≤ 4 ms"),
+              ("llm_to_tts_ms", "LLM answer sent → TTS request on the wire", "≤ 4 ms"),
+              ("tts_to_sample_ms", "first TTS bytes sent → first sample written to the output", "≤ 3 ms"),
+              ("own_ms", "**the app's own share of a reply**", "≤ 10 ms"))
+
+
+def stage_rows(ap: dict[str, Any], old: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """Issue 27: the three stages of a reply in the whole app (``bench/app_stages.py``), median (p25–p75).
+    *Before* is the same rounds' other tree when the bench ran with ``--compare``, else the saved before file."""
+    trees = ap.get("trees") or {}
+    after = next((v for k, v in trees.items() if k != "before"), None)
+    prev = trees.get("before") or next(iter(((old or {}).get("trees") or {}).values()), None)
+    if after is None:
+        return []
+
+    def cell(t: dict[str, Any] | None, key: str) -> str:
+        x = (t or {}).get("all", {}).get(key) or {}
+        return f"{x['p50']} ms ({x['p25']}–{x['p75']})" if x.get("p50") is not None else ""
+
+    n = after.get("all", {}).get("n")
+    head = (f"whole app, {ap.get('display', 'offscreen')}, LLM double {ap.get('llm_delay_ms', 300):.0f} ms, TTS first "
+            f"audio {ap.get('tts_first_audio_ms', 150):.0f} ms, {n} replies: ")
+    return [(head + what if key == "chat_to_llm_ms" else what, cell(prev, key), cell(after, key), target)
+            for key, what, target in STAGE_ROWS]
 
 
 def rows(res: dict[str, Any], startup: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -29,7 +29,7 @@ from aischoco_gui.llm.parsing import parse_json_reply, strip_reasoning, validate
 from aischoco_gui.llm.providers import Endpoint
 from aischoco_gui.llm.streaming import StreamAssembler
 from aischoco_gui.models import DEFAULT_EMOTIONS, Reply
-from aischoco_gui.tasks import TaskGroup
+from aischoco_gui.tasks import TaskGroup, call_when_idle
 from aischoco_gui.text import split_sentences
 from aischoco_gui.user_text import explain
 
@@ -84,6 +84,7 @@ class LLMReplyGenerator:
         self.output_filter = output_filter or OutputFilter()
         self.tasks = TaskGroup("llm", bus)
         self._pending_emotion: dict[tuple[int, ...], str] = {}
+        self._replying = 0  # reply calls in flight: their own status report at the end carries the rate limits
         self._said: dict[tuple[int, ...], tuple[Turn, str]] = {}  # the latest assistant turns (for a cut)
         self._summary_task = None
         self._summary_retry_at = 0.0
@@ -114,7 +115,28 @@ class LLMReplyGenerator:
     def _report(self, state: ServiceState, detail: str = "", error: str | None = None, attempt: int = 0) -> None:
         self.bus.set_status("llm", state, detail, error=error, attempt=attempt, **self._status_extra())
 
+    def _report_reply(self, state: ServiceState, detail: str) -> None:
+        """The status after a reply. A change of light (recovered, fell back) is reported now; the same light
+        with new rate limits and memory size waits until the loop's ready callbacks are done, so the reply's
+        way to the TTS request does not carry the status bar's update (issue 27) — unless something else
+        reported in between (a failure is never overwritten by this older news)."""
+        st = self.bus.status.get("llm")
+        if st is None or st.state != state or st.detail != detail:
+            self._report(state, detail)
+            return
+
+        def later() -> None:
+            if self.bus.status.get("llm") is st:
+                self._report(state, detail)
+
+        try:
+            call_when_idle(later)
+        except RuntimeError:  # no running loop
+            self._report(state, detail)
+
     def _on_rate_limits(self, ep: Endpoint, rl: dict[str, str]) -> None:
+        if self._replying:  # generate() reports (with these limits) as soon as the reply is parsed: one status
+            return  # event per reply, not two, on the way from the answer to the TTS request (issue 27)
         st = self.bus.status.get("llm")
         if st is not None and st.state == ServiceState.READY:
             self._report(ServiceState.READY, st.detail)
@@ -192,6 +214,7 @@ class LLMReplyGenerator:
         ask_fact = mode != "stream" and bool(prompt.turn_cards(batch))
         t0 = time.perf_counter()
         turn_token = _TURN.set(turn)
+        self._replying += 1
         try:
             if mode == "stream":
                 c = await self.client.complete(messages, stream=True, on_delta=assembler.feed, on_sent=on_sent,
@@ -212,6 +235,7 @@ class LLMReplyGenerator:
             self.bus.emit(EventKind.LLM_FAILED, turn=turn, error=str(e))
             raise LLMError(str(e)) from e
         finally:
+            self._replying -= 1
             _TURN.reset(turn_token)
         if reply is not None:
             reply.latency_s = time.perf_counter() - t0
@@ -221,7 +245,7 @@ class LLMReplyGenerator:
         state = ServiceState.READY if c.endpoint is ep0 else ServiceState.DEGRADED
         detail = c.endpoint.describe() if state == ServiceState.READY else tr("llm.status.fallback",
                                                                               endpoint=c.endpoint.describe())
-        self._report(state, detail)
+        self._report_reply(state, detail)
         self.bus.emit(EventKind.LLM_REPLY_RECEIVED, turn=turn, reply=reply, provider=c.endpoint.name,
                       model=c.endpoint.model, attempts=c.attempts)
         return reply

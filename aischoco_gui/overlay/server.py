@@ -36,6 +36,7 @@ from aischoco_gui.events import Event, EventBus, EventKind, ServiceState
 from aischoco_gui.i18n import register, tr
 from aischoco_gui.overlay.state import EMOJI_HOSTS, OverlayState
 from aischoco_gui.paths import atomic_write_text, resource_path
+from aischoco_gui.tasks import call_when_idle
 
 log = logging.getLogger(__name__)
 
@@ -332,8 +333,8 @@ class OverlayServer:
         self._pending.append(delta)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            try:
-                asyncio.get_running_loop().call_soon(self._flush)
+            try:  # after the loop's ready callbacks: a chat's way to the LLM request goes first (issue 27)
+                call_when_idle(self._flush)
             except RuntimeError:  # no loop (state changed from a plain test): drop the push
                 self._flush_scheduled = False
                 self._pending.clear()

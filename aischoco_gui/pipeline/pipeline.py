@@ -506,6 +506,9 @@ class Pipeline:
             if d is None:
                 self._speak_wake.clear()
                 await self._speak_wake.wait()
+                # one loop turn: the approved draft's TTS request (started by prepare, queued on the loop just
+                # before this wake-up) goes out before this speech's bookkeeping and GUI events (issue 27)
+                await asyncio.sleep(0)
                 continue
             self._speaking = d
             self.bus.emit(EventKind.SPEECH_STARTED, turn=d.turn, draft=d)

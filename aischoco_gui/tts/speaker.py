@@ -90,17 +90,23 @@ class SynthJob:
                 await self._gate(self)
                 part.t_request = time.monotonic()
                 rs: StreamResampler | None = None
+                handed = False  # the sentence's first 20 ms went to a waiting speaker before the rest of a burst
                 try:
                     async with contextlib.aclosing(self.backend.stream(part.text, self.emotion)) as chunks:
                         async for c in chunks:
                             if rs is None or rs.src_rate != c.rate:
                                 rs = StreamResampler(c.rate, self.out_rate)
                             y = rs.process(c.samples)
+                            if not len(y):  # a tiny first chunk can stay inside the resampler's filter: no audio
+                                continue  # yet (an empty chunk would carry the speaker's first-sample marker away)
                             if part.t_first_chunk is None:
                                 part.t_first_chunk = time.monotonic()
                             part.chunks.append(y)
                             part.samples += len(y)
                             self._wake.set()
+                            if not handed and part.samples >= self.out_rate // 50:
+                                handed = True  # a speaker waiting for this sentence writes it out now, not after
+                                await asyncio.sleep(0)  # the rest of a burst is converted (issue 27)
                     if rs is not None and len(tail := rs.flush()):  # the resampler's last few ms
                         part.chunks.append(tail)
                         part.samples += len(tail)
@@ -303,6 +309,8 @@ class TtsSpeaker:
                 async for y in chunks:
                     if self._cancel:
                         break
+                    if not len(y):  # nothing to hear: the first-sample marker waits for real audio
+                        continue
                     ok = await out.write_all(y, mark=None if wrote else first_key, cancelled=cancelled)
                     if not wrote:
                         wrote = True

@@ -66,6 +66,7 @@ class RecordedRequest:
     body: Any  # parsed JSON (or the raw text when it was not JSON)
     t: float  # time.perf_counter() when the body had been read
     peer: Any = None  # the client's (host, port): one per TCP connection
+    t_answered: float | None = None  # time.perf_counter() when the last byte of a 200 answer had been written
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -164,8 +165,8 @@ class OpenAIDouble(ServedDouble):
             body: Any = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        self.requests.append(RecordedRequest(request.path, dict(request.headers), body, time.perf_counter(),
-                                             self._peer(request)))
+        rec = RecordedRequest(request.path, dict(request.headers), body, time.perf_counter(), self._peer(request))
+        self.requests.append(rec)
         problem = request_problem(body) if self.strict else None
         if problem is not None:  # refused like Groq: 400 invalid_request_error, no scripted answer used
             self.refused.append(problem)
@@ -187,7 +188,9 @@ class OpenAIDouble(ServedDouble):
         cid = f"chatcmpl-double-{self._ids}"
         want_stream = bool(body.get("stream")) if isinstance(body, dict) else False
         if s.stream if s.stream is not None else want_stream:
-            return await self._stream(request, s, headers, cid, model)
+            resp = await self._stream(request, s, headers, cid, model)
+            rec.t_answered = time.perf_counter()
+            return resp
         message: dict[str, Any] = {"role": "assistant", "content": s.message_content()}
         if s.reasoning is not None:
             message["reasoning"] = s.reasoning
@@ -197,8 +200,12 @@ class OpenAIDouble(ServedDouble):
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
             "system_fingerprint": "fp_double",
         }
-        return web.json_response(payload, status=s.status, headers=headers,
+        resp = web.json_response(payload, status=s.status, headers=headers,
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        await resp.prepare(request)  # sent here (not after returning) so the send time is known
+        await resp.write_eof()
+        rec.t_answered = time.perf_counter()
+        return resp
 
     async def _stream(self, request: web.Request, s: Script, headers: dict[str, str], cid: str,
                       model: str) -> web.StreamResponse:

@@ -133,10 +133,13 @@ class OpenAiSpeechServer(_Base):
     # OpenAI's documented body + the one extension vLLM-Omni / faster-qwen3-tts servers read.
     KEYS = {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format", "stream"}
 
-    def __init__(self, chunk_delay_s: float = 0.0, *, health: bool = False, api_key: str | None = None) -> None:
+    def __init__(self, chunk_delay_s: float = 0.0, *, health: bool = False, api_key: str | None = None,
+                 first_audio_delay_s: float = 0.0) -> None:
         super().__init__()
         self.engine = FakeEngine(sample_rate=24000)
         self.chunk_delay_s = chunk_delay_s
+        self.first_audio_delay_s = first_audio_delay_s  # after the headers, before the first audio bytes
+        self.first_audio_times: list[float] = []  # time.perf_counter() when each answer's first audio was written
         self.health = health
         self.api_key = api_key
         self.auth_seen: list[str | None] = []  # Authorization header of every request received
@@ -165,11 +168,15 @@ class OpenAiSpeechServer(_Base):
             x = self.engine.render(body["input"])
             resp = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
             await resp.prepare(request)
+            if self.first_audio_delay_s:
+                await asyncio.sleep(self.first_audio_delay_s)
             step = 2400
             for i in range(0, len(x), step):
                 # odd-sized writes on purpose: clients must keep sample alignment across chunks
                 data = float_to_pcm16(x[i:i + step])
                 await resp.write(data[:1001])
+                if i == 0:
+                    self.first_audio_times.append(time.perf_counter())
                 await resp.write(data[1001:])
                 if self.chunk_delay_s:
                     await asyncio.sleep(self.chunk_delay_s)

@@ -194,3 +194,26 @@ async def test_chat_json_for_other_features(home, openai_double):
     rf = openai_double.requests[-1].body["response_format"]
     assert rf["json_schema"]["name"] == "tarot" and rf["json_schema"]["schema"] == schema
     await gen.aclose()
+
+
+async def test_status_after_a_reply_has_the_new_rate_limits_and_never_overwrites_newer_news(home, openai_double):
+    """Issue 27: the same light after a reply is reported once the loop's ready callbacks are done (off the way to
+    the TTS request), with the answer's rate limits and the memory's new size; a change of light goes at once."""
+    gen, services = make_generator(home, openai_double.base_url)
+    await gen.start()
+    bus = services.bus
+    assert bus.status["llm"].state is ServiceState.READY and not bus.status["llm"].extra["rate_limits"]
+    statuses = []
+    bus.subscribe(lambda e: statuses.append(e.data["status"]) if e.kind == EventKind.STATUS else None)
+    r = await gen.generate([msg("a", "hi")], 1)
+    assert r is not None
+    await asyncio.sleep(0.05)
+    assert len(statuses) == 1  # one status per reply (the rate-limit report rides on it)
+    assert statuses[0].state is ServiceState.READY
+    assert statuses[0].extra["rate_limits"]["x-ratelimit-remaining-requests"] == "999"
+    # something newer reported before the deferred report ran: it stays
+    r = await gen.generate([msg("a", "again")], 2)
+    bus.set_status("llm", ServiceState.ERROR, "newer news", error="boom")
+    await asyncio.sleep(0.05)
+    assert bus.status["llm"].state is ServiceState.ERROR and bus.status["llm"].detail == "newer news"
+    await gen.stop()

@@ -193,3 +193,27 @@ async def test_no_audio_device_does_not_hang_the_queue():
         assert ends and ends[0].data["cancelled"] is True
     finally:
         await sp.shutdown()
+
+
+async def test_first_audio_is_reported_when_the_first_chunks_stay_in_the_resampler(tmp_path):
+    """A 24 kHz voice on a 48 kHz output: tiny first chunks come out of the resampler's filter as nothing yet.
+    The first-sample marker must ride on the first real audio (it was lost with an empty chunk: no FIRST_AUDIO,
+    no first-sample time in the metrics and a false underrun — issue 27's bench found it)."""
+    bus = EventBus()
+    events: list = []
+    bus.subscribe(events.append)
+    out = AudioOutput(f"wav:{tmp_path / 'speech.wav'}", bus, rate=48000)
+    speaker = TtsSpeaker(bus, InProcessBackend(FakeEngine(sample_rate=24000, chunk_s=0.002)), out)
+    await speaker.start()
+    try:
+        for n in range(3):
+            d = draft(f"안녕하세요 {n}.")
+            speaker.prepare(d)
+            await _wait_done(speaker.prepared(d))
+            await speaker.speak(d)
+        firsts = [e for e in events if e.kind is EventKind.FIRST_AUDIO]
+        metrics = [e.data for e in events if e.kind is EventKind.TTS_METRICS]
+        assert len(firsts) == 3 and all(e.data["t_first_sample"] > 0 for e in firsts)
+        assert all(m["approval_to_first_sample_s"] is not None and m["underruns"] == 0 for m in metrics)
+    finally:
+        await speaker.shutdown()
