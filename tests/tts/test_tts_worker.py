@@ -87,3 +87,18 @@ async def test_system_worker_speaks_korean():
         assert len(x) > 24000 and float(np.sqrt(np.mean(x ** 2))) > 0.02
     finally:
         await w.aclose()
+
+
+async def test_close_during_start_always_ends():
+    """Closing the worker at any moment of its start ends, and leaves no process. On Python 3.11 a
+    cancellation that lands as ``wait_for``'s inner wait finishes is swallowed: the supervisor then kept
+    following a live worker and ``aclose`` never returned (the app hung after SIGTERM in ~1 of 5 loaded
+    starts). The moments below cover spawn, the port line, loading and the health polls."""
+    import asyncio
+
+    for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 1.0, 1.3):
+        w = WorkerBackend("fake", EventBus(), extra_args=["--fake-load-s", "0.4"])
+        await w.start()
+        await asyncio.sleep(delay)
+        await asyncio.wait_for(w.aclose(), 15)  # a hang here is the bug
+        assert w.proc is None or w.proc.returncode is not None, f"worker left running (closed after {delay} s)"
