@@ -115,6 +115,10 @@ class NotConnected(VTSError):
     pass
 
 
+# Compact JSON (no spaces after separators): the same message, ~10 % fewer bytes per 15–30 Hz frame.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def envelope(message_type: str, data: dict[str, Any] | None = None, request_id: str | None = None) -> dict[str, Any]:
     msg: dict[str, Any] = {"apiName": API_NAME, "apiVersion": API_VERSION,
                            "requestID": request_id or uuid.uuid4().hex[:16], "messageType": message_type}
@@ -159,6 +163,8 @@ class VTSClient:
         self._pending: dict[str, tuple[asyncio.Future, str]] = {}
         self._handlers: dict[str, list[Callable[[dict[str, Any]], Any]]] = {}
         self._ids = itertools.count(1)
+        # Request ids are "ac<n>-<salt>": unique per client without a uuid4 (an os.urandom call) per frame.
+        self._id_salt = uuid.uuid4().hex[:8]
         self._reauth = asyncio.Event()
         self.connected = False
         self.authenticated = False
@@ -190,7 +196,7 @@ class VTSClient:
 
     # -- requests --------------------------------------------------------------------------
     def _new_id(self) -> str:
-        return f"ac{next(self._ids)}-{uuid.uuid4().hex[:8]}"
+        return f"ac{next(self._ids)}-{self._id_salt}"
 
     async def send(self, message_type: str, data: dict[str, Any] | None = None,
                    timeout: float | None = None) -> asyncio.Future:
@@ -206,7 +212,7 @@ class VTSClient:
         handle = loop.call_later(t, self._expire, rid, message_type, t)
         fut.add_done_callback(lambda _f: handle.cancel())
         try:
-            await ws.send(json.dumps(envelope(message_type, data, rid)))
+            await ws.send(_encode(envelope(message_type, data, rid)))
         except Exception as e:
             self._pending.pop(rid, None)
             if not fut.done():
