@@ -125,6 +125,38 @@ class App:
                 self.proc.wait(5)
 
 
+class Xvfb:
+    """A real X server (``Xvfb``, 1366×768×24) for benches that need a display like a streamer's.
+
+    ``-displayfd`` lets the server pick a free display number; ``env()`` points Qt at it (xcb)."""
+
+    def __init__(self, screen: str = "1366x768x24") -> None:
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", screen, "-nolisten", "tcp",
+                                      "-noreset"], pass_fds=(w,), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(w)
+        buf = b""
+        with os.fdopen(r, "rb") as f:
+            while not buf.endswith(b"\n"):
+                c = f.read(1)
+                if not c:
+                    raise RuntimeError("Xvfb did not start")
+                buf += c
+        self.display = f":{int(buf)}"
+
+    def env(self) -> dict[str, str]:
+        return {"DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb"}
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
 def temp_home() -> Path:
     return Path(tempfile.mkdtemp(prefix="aischoco-bench-"))
 
@@ -200,3 +232,63 @@ def cpu_between(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         per_thread[key] = per_thread.get(key, 0.0) + 100 * d / CLK / dt
     return {"seconds": round(dt, 1), "cpu_pct": round(100 * total / CLK / dt, 2), "per_process": per_proc,
             "per_thread": {k: round(v, 2) for k, v in sorted(per_thread.items(), key=lambda kv: -kv[1]) if v > 0}}
+
+
+# -- /proc memory accounting ---------------------------------------------------------------------
+def _smaps_rollup(pid: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            k, _, rest = line.partition(":")
+            parts = rest.split()
+            if len(parts) == 2 and parts[1] == "kB":
+                out[k] = int(parts[0])
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def memory_snapshot(pid: int) -> dict[str, Any]:
+    """RSS and PSS (MB) of ``pid`` and every process below it, in total and per process."""
+    per: dict[str, dict[str, float]] = {}
+    rss = pss = 0
+    for p in descendants(pid):
+        m = _smaps_rollup(p)
+        if not m:
+            continue
+        try:
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            cmd = "?"
+        rss += m.get("Rss", 0)
+        pss += m.get("Pss", 0)
+        per[f"{p} {cmd[:80]}"] = {"rss_mb": round(m.get("Rss", 0) / 1024, 1),
+                                 "pss_mb": round(m.get("Pss", 0) / 1024, 1),
+                                 "anon_mb": round(m.get("Anonymous", 0) / 1024, 1)}
+    return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(per),
+            "per_process": per}
+
+
+def memory_by_mapping(pid: int, top: int = 15) -> dict[str, float]:
+    """Where ``pid``'s resident memory lies (MB): anonymous memory (Python objects, malloc heaps, native
+    tables) vs each shared library / package (by its site-packages folder), the largest first."""
+    agg: dict[str, int] = {}
+    cur = "?"
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        if not parts[0].endswith(":") and "-" in parts[0]:
+            path = parts[5] if len(parts) > 5 else "[anon]"
+            if "/site-packages/" in path:
+                path = path.split("/site-packages/", 1)[1].split("/", 1)[0]
+            elif "/" in path:
+                path = path.rsplit("/", 1)[1]
+            cur = path
+        elif parts[0] == "Rss:":
+            agg[cur] = agg.get(cur, 0) + int(parts[1])
+    return {k: round(v / 1024, 1) for k, v in sorted(agg.items(), key=lambda kv: -kv[1])[:top]}

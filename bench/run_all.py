@@ -119,8 +119,31 @@ def new_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         def idle(x: dict[str, Any] | None) -> str:
             return "" if not x else (f"{x['cpu_pct_median']} % ({x['cpu_pct_min']}–{x['cpu_pct_max']}, "
                                      f"n={len(x['runs'])})")
-        out.append((f"idle CPU, app + children, VTS connected, overlay up, {ic.get('output', 'wav')} sink, "
-                    f"{ic['seconds_per_run']:.0f} s windows (% of one core)", idle(icb), idle(ic), "≤ 2 %"))
+        disp = "a real X display (Xvfb), window shown" if ic.get("display", "xvfb") == "xvfb" else "offscreen"
+        out.append((f"idle CPU, app + children, {disp}, VTS + LLM connected, overlay up, "
+                    f"{ic.get('output', 'wav')} sink, {ic['seconds_per_run']:.0f} s windows (% of one core)",
+                    idle(icb), idle(ic), "≤ 1 %"))
+
+        def threads(x: dict[str, Any] | None) -> str:
+            pt = (x or {}).get("per_thread_pct") or {}
+            if not pt:
+                return ""
+            vts = (x or {}).get("vts_thread_ms_per_frame") or {}
+            return (" · ".join(f"{k} {v['median']} %" for k, v in list(pt.items())[:4])
+                    + (f" · {vts['median']} ms CPU per VTS frame" if vts.get("median") else ""))
+        if ic.get("per_thread_pct"):
+            out.append(("idle CPU per thread (median % of one core), VTS loop CPU per frame", threads(icb),
+                        threads(ic), "a frame ≪ 1 ms"))
+
+        def mem(x: dict[str, Any] | None) -> str:
+            if not x or not x.get("rss_mb"):
+                return ""
+            return (f"RSS {x['rss_mb']['median']} MB · PSS {x['pss_mb']['median']} MB "
+                    f"({x['runs'][0]['memory']['processes']} process(es), TTS fallback "
+                    f"{x.get('tts_fallback') or 'none'})")
+        if ic.get("rss_mb"):
+            out.append(("idle memory, app + children (resident, at the end of the window)", mem(icb), mem(ic),
+                        "≤ 200 MB"))
     fr, frb = r("first_reply"), before("first_reply")
     if fr:
         def first(x: dict[str, Any] | None, key: str) -> str:

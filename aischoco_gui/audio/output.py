@@ -52,7 +52,7 @@ register({
     "audio.status.lost": ("오디오 장치가 사라졌어요: {label}. 다시 연결되기를 기다리는 중",
                           "audio device lost: {label}; waiting for it"),
 })
-IDLE_NAP_S = 0.5  # the poller's longest wait in silence (write()/expect() wake it at once)
+IDLE_NAP_S = 1.0  # the poller's longest wait in silence (write()/expect() wake it at once; the watchdog checks at 1 s)
 
 
 def _end_nap(nap: asyncio.Future) -> None:

@@ -20,7 +20,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-CHECK_MS = 500  # cheap: one gc.get_count() call when nothing is due
+CHECK_MS = 1000  # cheap: one gc.get_count() call when nothing is due; each check wakes the GUI thread
 
 
 class GcGuard(QObject):

@@ -115,15 +115,21 @@ class InProcessBackend:
 class FallbackChain:
     """Try backends in order; on failure fall to the next with a visible notice and DEGRADED status.
 
-    The preferred backend is health-checked in the background and restored when it answers."""
+    The preferred backend is health-checked in the background and restored when it answers.
+    Only the preferred backend starts with the chain; a fallback starts the first time it is needed
+    (issue 27: the offline voice's worker process behind a remote voice held ~50 MB and woke the app
+    several times a second for a voice that may never speak). Its first sentence waits for it to
+    start (the system voice: about a second), bounded by ``fallback_start_s``."""
 
     name = "chain"
 
     def __init__(self, backends: list[SynthBackend], bus: EventBus | None = None, *, status_name: str = "tts",
-                 recheck_s: float = 5.0) -> None:
+                 recheck_s: float = 5.0, fallback_start_s: float = 20.0) -> None:
         if not backends:
             raise ValueError("a fallback chain needs at least one backend")
         self.backends = backends
+        self.fallback_start_s = fallback_start_s
+        self._starting: dict[int, asyncio.Task] = {}  # backend index → its start (started or starting)
         self.bus = bus
         self.status_name = status_name
         self.recheck_s = recheck_s
@@ -140,12 +146,32 @@ class FallbackChain:
         return self.backends[self.active]
 
     async def start(self) -> None:
-        for b in self.backends:
-            try:
-                await b.start()
-            except Exception as e:
-                log.warning("TTS backend %s failed to start: %s", b.name, e)
+        await self._ensure_started(0, wait=False)
         self._task = asyncio.get_running_loop().create_task(self._watch(), name="tts:fallback-watch")
+
+    async def _ensure_started(self, i: int, wait: bool = True) -> None:
+        """Start backend ``i`` if it is not yet; a fallback's first use waits (bounded) until it is ready.
+        Callers at the same time share the one start (``shield``: one caller cancelled stops nobody)."""
+        task = self._starting.get(i)
+        if task is None:
+            task = self._starting[i] = asyncio.get_running_loop().create_task(self._start_one(i, wait),
+                                                                               name=f"tts:start-{i}")
+        if not task.done():
+            await asyncio.shield(task)
+
+    async def _start_one(self, i: int, wait: bool) -> None:
+        b = self.backends[i]
+        try:
+            await b.start()
+        except Exception as e:
+            log.warning("TTS backend %s failed to start: %s", b.name, e)
+            return
+        wait_ready = getattr(b, "wait_ready", None)
+        if wait and wait_ready is not None:
+            t0 = time.monotonic()
+            ok = await wait_ready(self.fallback_start_s)
+            log.info("TTS fallback %s started on first use: %s in %.0f ms", b.name, "ready" if ok else "not ready",
+                     (time.monotonic() - t0) * 1e3)
 
     def _fall(self, frm: int, why: str) -> bool:
         if frm != self.active:
@@ -167,6 +193,7 @@ class FallbackChain:
         for _ in range(len(self.backends)):
             i = self.active
             got_audio = False
+            await self._ensure_started(i)
             try:
                 async with contextlib.aclosing(self.backends[i].stream(text, emotion)) as chunks:
                     async for c in chunks:
@@ -213,6 +240,13 @@ class FallbackChain:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for b in self.backends:
+        for i, b in enumerate(self.backends):
+            starting = self._starting.get(i)
+            if starting is None:  # a fallback never needed was never started
+                continue
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
             with contextlib.suppress(Exception):
                 await b.aclose()

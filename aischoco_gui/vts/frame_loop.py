@@ -132,7 +132,19 @@ class FrameLoop:
             return
         if self._emotion_t is not None and self.first_frame_after_emotion is None:
             self.first_frame_after_emotion = now - self._emotion_t
-        self._inflight = asyncio.get_running_loop().create_task(self._send_frame(frame), name="vts:inject")
+        if not self.client.can_send_now:
+            self._inflight = asyncio.get_running_loop().create_task(self._send_frame(frame), name="vts:inject")
+            return
+        try:  # written now, no task (issue 27); a backed-up socket drops the frame: the latest wins next tick
+            fut = self.client.send_now("InjectParameterDataRequest",
+                                       {"faceFound": self.config.face_found, "mode": "set", "parameterValues": frame})
+        except NotConnected:
+            return
+        if fut is None:
+            self.stats.frames_dropped += 1
+            return
+        self.stats.frames_sent += 1
+        fut.add_done_callback(lambda f: self._inject_done(f, [p["id"] for p in frame]))
 
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
         try:

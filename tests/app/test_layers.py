@@ -25,6 +25,7 @@ BOTTOM.add("lockdown_spec")  # LOCKDOWN_CHAT's forms and CHZZK's allowed values 
 RECORD_TOP = {"aischoco_gui.record.replay", "aischoco_gui.record.job", "aischoco_gui.record.cli"}
 BOTTOM.add("user_text")  # what a failure means for the streamer, in the UI language (i18n only)
 BOTTOM.add("threads")  # LoopPost / join_thread: worker threads that end with their owner (issue 21)
+BOTTOM.add("heap")  # malloc_trim after a large one-off build (issue 27: the token table)
 QT = ("PySide6", "qasync", "shiboken6")
 FEATURES = ("pipeline", "tarot", "lockdown", "viewers")  # above the adapters: they use them only through protocols
 

@@ -186,3 +186,38 @@ async def test_redirect_to_another_origin_is_refused_and_the_key_never_reaches_i
         await c.aclose()
         await hop.stop()
         await other.stop()
+
+
+async def test_fallback_worker_starts_only_when_first_needed(english_ui):
+    """Issue 27: behind a working remote voice the offline voice's worker process is not started (~50 MB);
+    the first sentence the remote cannot speak starts it, waits for it and is spoken by it."""
+    from aischoco_gui.tts.worker import WorkerBackend  # noqa: PLC0415
+
+    srv = await OpenAiSpeechServer().start()
+    bus = EventBus()
+    local = WorkerBackend("fake", None)
+    chain = FallbackChain([HttpTtsClient(srv.url, bus=bus), local], bus, recheck_s=5)
+    await chain.start()
+    try:
+        assert (await _collect(chain))[0].rate == 24000
+        assert local.proc is None and local.pid is None  # no child process for a voice nobody used
+        await srv.stop()
+        chunks = await _collect(chain)  # the remote is gone: the worker starts now and speaks this sentence
+        assert chunks and local.pid is not None and chain.active == 1
+        assert bus.status["tts"].state == ServiceState.DEGRADED
+    finally:
+        await chain.aclose()
+    assert local.proc.returncode is not None  # joined on close, no orphan
+
+
+async def test_unused_fallback_is_not_started_and_close_is_clean():
+    srv = await OpenAiSpeechServer().start()
+    local = InProcessBackend(FakeEngine(sample_rate=16000))
+    chain = FallbackChain([HttpTtsClient(srv.url), local], None, recheck_s=5)
+    await chain.start()
+    try:
+        assert (await _collect(chain))[0].rate == 24000
+        assert not local._loaded
+    finally:
+        await chain.aclose()
+        await srv.stop()
