@@ -155,7 +155,7 @@ class LLMClient:
         if self._http is None or self._http.closed or self._http_loop is not loop:
             # connect and between-chunk reads: timeout_s each; a whole answer's deadline is the caller's
             self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(keepalive_timeout=self.keepalive_s, limit_per_host=8),
+                connector=aiohttp.TCPConnector(keepalive_timeout=self.keepalive_s),  # 100 at once, as httpx
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout_s, sock_read=self.timeout_s),
                 trust_env=False)  # no proxy variables
             self._http_loop = loop
