@@ -493,6 +493,11 @@ async def start_services(s: Services) -> None:
         await _start(s.bus, s.show)
     if s.lockdown is not None:
         s.lockdown.resume_notice()
+    if s.word_filter is not None:  # compiled now, not inside the first chat's way to the LLM request
+        try:
+            s.word_filter.warm()
+        except Exception:
+            log.exception("word filter failed to compile")
 
 
 async def _start(bus: EventBus, svc: Service) -> None:

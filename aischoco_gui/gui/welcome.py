@@ -14,7 +14,7 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -84,6 +84,14 @@ class WelcomeDialog(QDialog):
         self.services = services
         self.rows: dict[str, LiveRow] = firstrun.live_rows(services)
         self.results: dict[str, CheckResult] = {}
+        self._shown: dict[str, tuple] = {}  # what each row's widgets show now (a refresh skips an unchanged row)
+        # status events come in bursts, several per reply: one refresh after them, not one per event, and
+        # not in the middle of a reply's way to the LLM or TTS request (a Qt zero timer runs after the
+        # loop's ready chain, issue 27)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
         self._tasks: dict[str, asyncio.Future] = {}
         lay = QVBoxLayout(self)
         intro = QLabel(tr("welcome.intro"))
@@ -160,28 +168,38 @@ class WelcomeDialog(QDialog):
 
     # -- what is running now -------------------------------------------------------------
     def _on_status(self, _st: object = None) -> None:
-        self.refresh()
+        """A bus status change: one refresh once the loop's ready callbacks are done (coalesced)."""
+        self._refresh_timer.start()
 
     def refresh(self) -> None:
-        """Re-read the running services (called on every bus status change)."""
+        """Re-read the running services (after bus status changes); only the rows that changed are redrawn."""
+        changed = False
         for name, row in firstrun.live_rows(self.services).items():
             if name not in self.labels:
                 continue
             if name in self.results and self._tasks.get(name) is not None and not self._tasks[name].done():
                 continue  # a test is running: its "checking" line stays
             self.rows[name] = row
-            self._show(name, row)
-        if hasattr(self, "_tasks"):  # built: the lines may have grown
+            changed |= self._show(name, row)
+        if changed and hasattr(self, "_tasks"):  # built: the lines may have grown
             self._fit_height()
 
-    def _show(self, name: str, row: LiveRow) -> None:
+    def _show(self, name: str, row: LiveRow) -> bool:
+        """Show ``row``; False when the row's widgets already show exactly that (restyling a label re-polishes
+        and repaints it: 1–1.7 ms per refresh of every row, issue 27)."""
+        fix_text = self._fix_text(name, row.fix)
+        key = (row.ok, row.message, row.detail, row.fix, fix_text)
+        if self._shown.get(name) == key:
+            return False
+        self._shown[name] = key
         color = GREY if row.ok is None else GREEN if row.ok else RED
         self.dots[name].setStyleSheet(f"color:{color};font-size:18px")
         self.labels[name].setText(row.message)
         self.labels[name].setToolTip(row.detail)  # the technical reason on hover, never in the line
         fix = self.fix_buttons[name]
-        fix.setText(self._fix_text(name, row.fix))
+        fix.setText(fix_text)
         fix.setVisible(bool(row.fix) and (row.ok is not True or row.fix == "copy_url"))
+        return True
 
     def _fix_text(self, name: str, kind: str) -> str:
         if kind == "port":
@@ -195,6 +213,7 @@ class WelcomeDialog(QDialog):
         old = self._tasks.get(name)
         if old is not None and not old.done():
             return
+        self._shown.pop(name, None)  # the row's widgets show the test now
         self.dots[name].setStyleSheet(f"color:{GREY};font-size:18px")
         self.labels[name].setText(tr("welcome.checking"))
         self.test_buttons[name].setEnabled(False)
@@ -208,6 +227,7 @@ class WelcomeDialog(QDialog):
         exc = fut.exception()
         res = fut.result() if exc is None else CheckResult(False, explain(exc), f"{type(exc).__name__}: {exc}")
         self.results[name] = res
+        self._shown.pop(name, None)
         self.test_buttons[name].setEnabled(True)
         self.dots[name].setStyleSheet(f"color:{GREEN if res.ok else RED};font-size:18px")
         self.labels[name].setText(res.message)
@@ -225,6 +245,7 @@ class WelcomeDialog(QDialog):
             o = self.services.overlay
             url = str(getattr(o, "obs_url", "") or getattr(o, "url", "") or "")
             QGuiApplication.clipboard().setText(url)
+            self._shown.pop(name, None)
             self.labels[name].setText(tr("welcome.copied", url=url))
         elif kind == "login":
             self.login_requested.emit()

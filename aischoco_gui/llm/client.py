@@ -1,4 +1,4 @@
-"""Async OpenAI-compatible chat-completions client on httpx (one pooled connection per host).
+"""Async OpenAI-compatible chat-completions client on aiohttp (one pooled connection per host).
 
 Per attempt: a ``timeout_s`` deadline for a whole non-streamed answer (for a stream: for the first
 byte, then between chunks). Retries (``max_retries``) with exponential backoff on timeouts,
@@ -6,6 +6,12 @@ connection errors, 5xx and 429 (honouring ``retry-after``); then the next endpoi
 fallback chain. ``x-ratelimit-*`` headers of every answer go to ``on_rate_limits``; every attempt
 (the body sent, the raw answer or the error, timing) goes to ``on_exchange`` — never the headers, so
 never the key (show recording, DESIGN.md §4.10).
+
+aiohttp, not httpx (issue 27): on the app's qasync loop an httpx request cost ~1.9 ms of Python between the
+call and the request on the wire and ~1.2 ms to read the answer (httpcore/anyio checkpoints, hooks); aiohttp
+takes about a third of that. Like the httpx client before it: no redirect is followed (the Bearer key goes
+only to the configured origin: :class:`~aischoco_gui.net.RedirectRefused`), no proxy variables are read,
+an idle pooled connection is kept ``keepalive_s``.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from aischoco_gui.llm.providers import Endpoint
-from aischoco_gui.net import RedirectRefused, httpx_client_kwargs
+from aischoco_gui.net import RedirectRefused, check_response
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +100,8 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
+def rate_limit_headers(headers: Any) -> dict[str, str]:
+    """The ``x-ratelimit-*`` and ``retry-after`` headers (any case-insensitive header mapping)."""
     return {k.lower(): v for k, v in headers.items() if k.lower().startswith("x-ratelimit-")
             or k.lower() == "retry-after"}
 
@@ -135,26 +142,29 @@ class LLMClient:
         self.limit: asyncio.Semaphore | None = None  # at most this many requests in flight (replay --concurrency)
         self.in_flight = 0  # complete() calls running now
         self.rate_limits: dict[str, str] = {}
-        self._http: httpx.AsyncClient | None = None
-        self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (httpx keepalive_expiry)
+        self._http: aiohttp.ClientSession | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None  # the loop the session (and its sockets) is on
+        self.keepalive_s = keepalive_s  # how long an idle pooled connection is kept (aiohttp keepalive_timeout)
         self.last_used = 0.0  # time.monotonic() of the last request start or response
 
     @property
-    def http(self) -> httpx.AsyncClient:
+    def http(self) -> aiohttp.ClientSession:
+        """The pooled session on the running loop (built on first use; a new one on another loop)."""
         self.last_used = time.monotonic()
-        if self._http is None or self._http.is_closed:
-            kw = httpx_client_kwargs()
-            kw["event_hooks"]["response"].append(self._touch)
-            self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout_s),
-                limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=self.keepalive_s),
-                # no redirects (the Bearer key goes only to the configured origin), no proxy variables
-                **kw,
-            )
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.closed or self._http_loop is not loop:
+            # connect and between-chunk reads: timeout_s each; a whole answer's deadline is the caller's
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(keepalive_timeout=self.keepalive_s),  # 100 at once, as httpx
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout_s, sock_read=self.timeout_s),
+                trust_env=False)  # no proxy variables
+            self._http_loop = loop
         return self._http
 
-    async def _touch(self, _resp: httpx.Response) -> None:
+    def _answered(self, url: str, resp: aiohttp.ClientResponse) -> None:
+        """Every answer: the connection was used now; a redirect is refused, never followed."""
         self.last_used = time.monotonic()
+        check_response(resp.status, url, resp.headers.get("Location"))
 
     async def keep_warm(self, every_s: float | None = None) -> None:
         """Run forever: when the connection has sat idle for ``every_s`` (default two thirds of the
@@ -169,9 +179,12 @@ class LLMClient:
                 self.last_used = time.monotonic()  # also when nobody answered: try again a period later
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        http, self._http = self._http, None
+        if http is not None and not http.closed:
+            if self._http_loop is asyncio.get_running_loop():
+                await http.close()
+            else:  # built on a loop that is gone: nothing of it can be awaited here
+                await asyncio.sleep(0)
 
     async def preconnect(self, timeout_s: float = 3.0) -> bool:
         """Build the HTTP client and open its pooled connection to the first endpoint now (DNS, TCP,
@@ -182,8 +195,11 @@ class LLMClient:
             return False
         ep = eps[0]
         try:
-            r = await self.http.get(f"{ep.base_url.rstrip('/')}/models", headers=self._headers(ep), timeout=timeout_s)
-            await r.aread()
+            url = f"{ep.base_url.rstrip('/')}/models"
+            async with self.http.get(url, headers=self._headers(ep), allow_redirects=False,
+                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
+                self._answered(url, r)
+                await r.read()
             return True
         except Exception as e:  # only a warm-up: the real request reports real problems
             log.debug("LLM pre-connect to %s failed: %s", ep.describe(), type(e).__name__)
@@ -300,7 +316,7 @@ class LLMClient:
                 log.info("LLM %s attempt %d failed (%s); retrying in %.2f s", ep.describe(), attempt, e, delay)
                 await asyncio.sleep(delay)
 
-    def _note_rate_limits(self, ep: Endpoint, headers: httpx.Headers) -> None:
+    def _note_rate_limits(self, ep: Endpoint, headers: Any) -> None:
         rl = rate_limit_headers(headers)
         if rl:
             self.rate_limits = rl
@@ -355,20 +371,21 @@ class LLMClient:
             if body.get("stream"):
                 return await self._stream(ep, url, data, t0, on_delta, on_first_byte)
             async with asyncio.timeout(self.timeout_s):
-                resp = await self.http.post(url, content=data, headers=self._headers(ep))
-                t_first = time.perf_counter()
-                if on_first_byte is not None:
-                    on_first_byte(ep)
-                raw = resp.content
+                async with self.http.post(url, data=data, headers=self._headers(ep), allow_redirects=False) as resp:
+                    self._answered(url, resp)
+                    t_first = time.perf_counter()
+                    if on_first_byte is not None:
+                        on_first_byte(ep)
+                    raw = await resp.read()
         except RedirectRefused as e:
             raise LLMError(str(e), status=e.status, retryable=False, endpoint=ep) from e
-        except (TimeoutError, httpx.TimeoutException) as e:
+        except TimeoutError as e:
             raise LLMError(f"timed out after {self.timeout_s:g} s", retryable=True, endpoint=ep) from e
-        except httpx.TransportError as e:
+        except (aiohttp.ClientError, OSError) as e:
             raise LLMError(f"connection failed: {type(e).__name__}: {e}", retryable=True, endpoint=ep) from e
         self._note_rate_limits(ep, resp.headers)
-        if resp.status_code >= 400:
-            return self._error_or_failed_generation(ep, resp.status_code, resp.headers, raw, t0, t_first)
+        if resp.status >= 400:
+            return self._error_or_failed_generation(ep, resp.status, resp.headers, raw, t0, t_first)
         try:
             payload = json.loads(raw)
             choice = payload["choices"][0]
@@ -382,7 +399,7 @@ class LLMClient:
                           latency_s=time.perf_counter() - t0, first_byte_s=t_first - t0,
                           rate_limits=rate_limit_headers(resp.headers), usage=_usage(payload))
 
-    def _error_or_failed_generation(self, ep: Endpoint, status: int, headers: httpx.Headers, raw: bytes,
+    def _error_or_failed_generation(self, ep: Endpoint, status: int, headers: Any, raw: bytes,
                                     t0: float, t_first: float) -> Completion:
         msg, err = _error_message(status, raw)
         if status == 400 and err.get("code") == "json_validate_failed" and err.get("failed_generation"):
@@ -404,57 +421,77 @@ class LLMClient:
         finish = ""
         t_first = 0.0
         done = False
-        req = self.http.build_request("POST", url, content=data, headers={**self._headers(ep),
-                                                                          "Accept": "text/event-stream"})
+        headers = {**self._headers(ep), "Accept": "text/event-stream"}
+
+        def line_done(line: str) -> bool:
+            """One SSE line; True at ``[DONE]``."""
+            nonlocal finish, usage
+            if not line.startswith("data:"):
+                return False
+            payload = line[5:].strip()
+            if payload == "[DONE]":
+                return True
+            try:
+                obj = json.loads(payload)
+            except ValueError:
+                log.debug("skipping unreadable SSE line from %s", ep.describe())
+                return False
+            if "usage" in obj or "x_groq" in obj:
+                usage = _usage(obj) or usage
+            if obj.get("error"):
+                raise LLMError(f"stream error: {obj['error']}", retryable=not parts, endpoint=ep,
+                               delivered=bool(parts))
+            for ch in obj.get("choices") or []:
+                delta = ch.get("delta") or {}
+                if delta.get("reasoning") or delta.get("reasoning_content"):
+                    reasoning.append(str(delta.get("reasoning") or delta.get("reasoning_content")))
+                text = delta.get("content")
+                if text:
+                    parts.append(text)
+                    if on_delta is not None:
+                        on_delta(text)
+                if ch.get("finish_reason"):
+                    finish = ch["finish_reason"]
+            return False
+
+        resp: aiohttp.ClientResponse | None = None
         try:
             async with asyncio.timeout(self.timeout_s) as first_deadline:
-                resp = await self.http.send(req, stream=True)
-                first_deadline.reschedule(None)  # later chunks: httpx's read timeout applies
+                resp = await self.http.post(url, data=data, headers=headers, allow_redirects=False)
+                first_deadline.reschedule(None)  # later chunks: the session's read timeout applies
             try:
+                self._answered(url, resp)
                 self._note_rate_limits(ep, resp.headers)
-                if resp.status_code >= 400:
-                    raw = await resp.aread()
+                if resp.status >= 400:
+                    raw = await resp.read()
                     t_first = time.perf_counter()
-                    return self._error_or_failed_generation(ep, resp.status_code, resp.headers, raw, t0, t_first)
-                async for line in resp.aiter_lines():
+                    return self._error_or_failed_generation(ep, resp.status, resp.headers, raw, t0, t_first)
+                buf = b""
+                while not done:  # lines by hand (no async generator left behind when the reply is cancelled)
+                    chunk = await resp.content.readany()
+                    if not chunk:
+                        if buf:
+                            done = line_done(buf.rstrip(b"\r").decode("utf-8", "replace"))
+                        break
                     if not t_first:
                         t_first = time.perf_counter()
                         if on_first_byte is not None:
                             on_first_byte(ep)
-                    if not line.startswith("data:"):
-                        continue
-                    payload = line[5:].strip()
-                    if payload == "[DONE]":
-                        done = True
-                        break
-                    try:
-                        obj = json.loads(payload)
-                    except ValueError:
-                        log.debug("skipping unreadable SSE line from %s", ep.describe())
-                        continue
-                    if "usage" in obj or "x_groq" in obj:
-                        usage = _usage(obj) or usage
-                    if obj.get("error"):
-                        raise LLMError(f"stream error: {obj['error']}", retryable=not parts, endpoint=ep,
-                                       delivered=bool(parts))
-                    for ch in obj.get("choices") or []:
-                        delta = ch.get("delta") or {}
-                        if delta.get("reasoning") or delta.get("reasoning_content"):
-                            reasoning.append(str(delta.get("reasoning") or delta.get("reasoning_content")))
-                        text = delta.get("content")
-                        if text:
-                            parts.append(text)
-                            if on_delta is not None:
-                                on_delta(text)
-                        if ch.get("finish_reason"):
-                            finish = ch["finish_reason"]
+                    *lines, buf = (buf + chunk).split(b"\n")
+                    for raw_line in lines:
+                        if line_done(raw_line.rstrip(b"\r").decode("utf-8", "replace")):
+                            done = True
+                            break
             finally:
-                await resp.aclose()
+                if done or resp.content.at_eof():
+                    resp.release()  # the connection goes back to the pool
+                else:
+                    resp.close()  # cut off mid-stream (an error, a cancel): the connection is not reused
         except RedirectRefused as e:
             raise LLMError(str(e), status=e.status, retryable=False, endpoint=ep) from e
-        except (TimeoutError, httpx.TimeoutException, httpx.TransportError) as e:
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
             if not parts:
-                kind = "timed out" if isinstance(e, (TimeoutError, httpx.TimeoutException)) else "connection failed"
+                kind = "timed out" if isinstance(e, TimeoutError) else "connection failed"
                 raise LLMError(f"{kind}: {type(e).__name__}", retryable=True, endpoint=ep) from e
             log.warning("stream from %s broke after %d chunks: %s", ep.describe(), len(parts), type(e).__name__)
             finish = finish or "truncated"

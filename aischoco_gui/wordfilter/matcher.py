@@ -224,6 +224,11 @@ class WordFilter:
     def __bool__(self) -> bool:
         return bool(self._get().entries)
 
+    def warm(self) -> None:
+        """Compile the words now (the app calls it at start): the first chat would otherwise pay the compile,
+        ~10 ms, between its arrival and the LLM request (issue 27)."""
+        self._get()
+
     def _get(self) -> _Compiled:
         c = self._compiled
         if c is None:

@@ -66,7 +66,7 @@ class RecordedRequest:
     body: Any  # parsed JSON (or the raw text when it was not JSON)
     t: float  # time.perf_counter() when the body had been read
     peer: Any = None  # the client's (host, port): one per TCP connection
-    t_answered: float | None = None  # time.perf_counter() when the last byte of a 200 answer had been written
+    t_answered: float | None = None  # perf_counter() as a 200 answer's body goes to the socket (stream: after)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -203,8 +203,10 @@ class OpenAIDouble(ServedDouble):
         resp = web.json_response(payload, status=s.status, headers=headers,
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
         await resp.prepare(request)  # sent here (not after returning) so the send time is known
-        await resp.write_eof()
+        # stamped as the body is handed to the socket: a stamp after the write could be taken after the client
+        # (another process, the same 2 cores) had already read the answer and acted on it
         rec.t_answered = time.perf_counter()
+        await resp.write_eof()
         return resp
 
     async def _stream(self, request: web.Request, s: Script, headers: dict[str, str], cid: str,

@@ -139,7 +139,7 @@ class OpenAiSpeechServer(_Base):
         self.engine = FakeEngine(sample_rate=24000)
         self.chunk_delay_s = chunk_delay_s
         self.first_audio_delay_s = first_audio_delay_s  # after the headers, before the first audio bytes
-        self.first_audio_times: list[float] = []  # time.perf_counter() when each answer's first audio was written
+        self.first_audio_times: list[float] = []  # perf_counter() as each answer's first audio goes to the socket
         self.health = health
         self.api_key = api_key
         self.auth_seen: list[str | None] = []  # Authorization header of every request received
@@ -174,9 +174,9 @@ class OpenAiSpeechServer(_Base):
             for i in range(0, len(x), step):
                 # odd-sized writes on purpose: clients must keep sample alignment across chunks
                 data = float_to_pcm16(x[i:i + step])
+                if i == 0:  # stamped as the bytes are handed to the socket (after the write, the client
+                    self.first_audio_times.append(time.perf_counter())  # may have played them already)
                 await resp.write(data[:1001])
-                if i == 0:
-                    self.first_audio_times.append(time.perf_counter())
                 await resp.write(data[1001:])
                 if self.chunk_delay_s:
                     await asyncio.sleep(self.chunk_delay_s)

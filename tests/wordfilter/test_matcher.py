@@ -101,3 +101,18 @@ def test_fold_keeps_hangul_and_folds_lookalikes():
     assert fold("나쁜말") == "나쁜말"
     assert fold("ʙᴀᴅ") == "bad" and fold("🅱🅰🅳") == "bad"
     assert fold("б") == "б"  # 6 or b: kept, matched as either where a word has one
+
+
+def test_warm_compiles_once_and_a_change_compiles_again():
+    """Issue 27: the app compiles the words at start (``warm``), so the first chat does not pay it; a change of
+    words still takes effect at the next check."""
+    from aischoco_gui.wordfilter import WordFilter
+
+    wf = WordFilter(["바보"])
+    assert wf._compiled is None
+    wf.warm()
+    compiled = wf._compiled
+    assert compiled is not None and wf.find("너 바보야") is not None
+    assert wf._compiled is compiled  # the check used the start's compile
+    wf.set_words("settings", ["멍청이"])
+    assert wf.find("너 바보야") is None and wf.find("멍청이네") is not None

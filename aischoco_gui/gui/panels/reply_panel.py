@@ -121,6 +121,11 @@ class ReplyPanel(QWidget):
         # one line, elided, the whole text on hover: a long error never widens the centre column
         self.thinking = ElidedLabel("", self, min_chars=12, max_hint_chars=40)
         self.thinking.setObjectName("reply_thinking")
+        self._thinking_next: dict[str, str] = {}  # _set_thinking: what the next zero timer sets
+        self._thinking_timer = QTimer(self)
+        self._thinking_timer.setSingleShot(True)
+        self._thinking_timer.setInterval(0)
+        self._thinking_timer.timeout.connect(self._apply_thinking)
 
         self.list = QListWidget(self)
         self.list.setObjectName("reply_list")
@@ -394,7 +399,7 @@ class ReplyPanel(QWidget):
     # -- events ---------------------------------------------------------------------------
     def _on_draft_created(self, _draft: Draft) -> None:
         self.rebuild_soon()
-        self.thinking.setText("")
+        self._set_thinking("")
 
     def _on_draft_updated(self, draft: Draft) -> None:
         self.rebuild_soon()
@@ -402,32 +407,45 @@ class ReplyPanel(QWidget):
                 DraftState.DONE, DraftState.SKIPPED):
             self._speech_idle()
 
+    def _set_thinking(self, text: str | None = None, style: str | None = None, tip: str | None = None) -> None:
+        """The "generating" line (None: that part stays). Applied by a zero timer, after the loop's ready chain:
+        a batch's and an answer's line change is not drawn between the chat and the LLM request or between the
+        answer and the TTS request (issue 27); later changes win, part by part, in the order they came."""
+        for key, value in (("style", style), ("text", text), ("tip", tip)):
+            if value is not None:
+                self._thinking_next[key] = value
+        self._thinking_timer.start()
+
+    def _apply_thinking(self) -> None:
+        """Only what changed is set (a style sheet set, even an empty one, re-polishes the label)."""
+        nxt, self._thinking_next = self._thinking_next, {}
+        t = self.thinking
+        if "style" in nxt and t.styleSheet() != nxt["style"]:
+            t.setStyleSheet(nxt["style"])
+        if "text" in nxt and t.text() != nxt["text"]:
+            t.setText(nxt["text"])
+        if "tip" in nxt and t.toolTip() != nxt["tip"]:
+            t.setToolTip(nxt["tip"])
+
     def _on_batch_ready(self, _turn: int, _messages: list) -> None:
         self._llm_failed = False
-        self.thinking.setStyleSheet("")
-        self.thinking.setText(tr("reply.thinking"))
-        self.thinking.setToolTip("")
+        self._set_thinking(tr("reply.thinking"), "", "")
 
     def _on_llm_reply(self, _turn: int, _reply: object) -> None:
         self._llm_failed = False
-        self.thinking.setStyleSheet("")
-        self.thinking.setText("")
-        self.thinking.setToolTip("")
+        self._set_thinking("", "", "")
 
     def _on_llm_failed(self, _turn: int, error: str) -> None:
         # what happened and what to do; the server's own words on hover (and in the log)
         line = tr("reply.llm_failed", error=explain(error))
-        self.thinking.setStyleSheet(f"color:{STATE_ERROR}")  # a failure is a state: it gets the state colour
-        self.thinking.setText(line)
-        self.thinking.setToolTip(f"{line}\n\n{error[:500]}")
+        # a failure is a state: it gets the state colour
+        self._set_thinking(line, f"color:{STATE_ERROR}", f"{line}\n\n{error[:500]}")
         self._llm_failed = True
 
     def _clear_llm_failed(self) -> None:
         if getattr(self, "_llm_failed", False):
             self._llm_failed = False
-            self.thinking.setStyleSheet("")
-            self.thinking.setText("")
-            self.thinking.setToolTip("")
+            self._set_thinking("", "", "")
 
     def _on_speech_started(self, draft: Draft) -> None:
         self._speaking_id = draft.id
@@ -456,7 +474,7 @@ class ReplyPanel(QWidget):
 
     def _on_panic(self) -> None:
         self.rebuild()
-        self.thinking.setText("")
+        self._set_thinking("")
         self._speech_idle()
 
     def _on_status(self, st: ServiceStatus) -> None:
