@@ -57,7 +57,6 @@ THIRD_PARTY_HIDDEN = [
     "tiktoken",
     "tiktoken.core",
     "json_repair",
-    "pyqtgraph",
 ]
 # The offline SAPI5 voice (`<exe> --tts-worker` on Windows, extra `system-voice`): pyttsx3 loads its
 # driver by name and the driver uses comtypes.
@@ -71,7 +70,7 @@ KEYRING_BACKENDS = {
               "keyring.backends.chainer"],
 }
 
-# Qt modules the app never imports (only QtCore/QtGui/QtWidgets are used; pyqtgraph may add QtSvg/QtOpenGL).
+# Qt modules the app never imports (only QtCore/QtGui/QtWidgets are used).
 QT_EXCLUDES = [
     f"PySide6.{m}" for m in (
         "QtWebEngineCore", "QtWebEngineWidgets", "QtWebEngineQuick", "QtWebChannel", "QtWebSockets",
@@ -88,8 +87,8 @@ QT_EXCLUDES = [
 PY_EXCLUDES = [
     "tkinter", "_tkinter", "torch", "torchaudio", "torchvision", "transformers", "accelerate", "qwen_tts",
     "faster_qwen3_tts", "soundfile", "librosa", "scipy", "matplotlib", "IPython", "jupyter", "notebook",
-    "pytest", "_pytest", "pytestqt", "PyQt5", "PyQt6", "PySide2", "pyqtgraph.opengl", "pyqtgraph.examples",
-    "pyqtgraph.jupyter", "OpenGL", "cupy", "numba", "pandas", "h5py", "tests", "bench",
+    "pytest", "_pytest", "pytestqt", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "OpenGL", "cupy", "numba",
+    "pandas", "h5py", "tests", "bench",
 ]
 # The worker bundle needs torch & co. but none of the GUI.
 WORKER_GUI_EXCLUDES = ["PySide6", "shiboken6", "pyqtgraph", "qasync", "tkinter", "_tkinter", "pytest", "tests",

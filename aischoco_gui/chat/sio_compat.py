@@ -23,10 +23,13 @@ and logs each dropped frame (raw, truncated, rate limited) instead of raising.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -59,13 +62,30 @@ class FrameGuard:
 _safe_class: Any = None
 
 
+@contextlib.contextmanager
+def _without_requests() -> Iterator[None]:
+    """engineio 3.x's sync client imports ``requests`` (with urllib3 and charset_normalizer, ~6 MB resident)
+    if it is installed; the app only uses the asyncio client (aiohttp). While socketio loads, ``requests``
+    reads as not installed (engineio then leaves it None; its sync client would say so if ever used)."""
+    if "requests" in sys.modules:
+        yield
+        return
+    sys.modules["requests"] = None  # type: ignore[assignment]  (the import system's "not importable")
+    try:
+        yield
+    finally:
+        if sys.modules.get("requests", 0) is None:
+            del sys.modules["requests"]
+
+
 def _safe_client_class() -> Any:
     """``socketio.AsyncClient`` with a guarded message handler (built once, socketio imported lazily)."""
     global _safe_class
     if _safe_class is not None:
         return _safe_class
-    import socketio
-    from socketio import packet
+    with _without_requests():
+        import socketio
+        from socketio import packet
 
     class SafeAsyncClient(socketio.AsyncClient):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -113,7 +133,8 @@ def _safe_client_class() -> Any:
 
 def new_async_client(**kwargs: Any) -> Any:
     """A ``socketio.AsyncClient`` (4.x) that leaves SIGINT handling to the app and drops bad frames."""
-    import engineio.asyncio_client as eio_async
+    with _without_requests():
+        import engineio.asyncio_client as eio_async
 
     eio_async.async_signal_handler_set = True  # engineio then skips loop.add_signal_handler(SIGINT)
     main = threading.current_thread() is threading.main_thread()

@@ -135,6 +135,8 @@ class Pipeline:
         self._running = False
         self._skip_cause = ""  # why the drafts being dropped now are skipped (panic, moderation); "" = a person
         queue.listen(self._on_queue)
+        self._tick_wake = asyncio.Event()  # a draft entered the queue: the auto-approve tick runs again
+        queue.listen(lambda action, _d: self._tick_wake.set() if action == "added" else None)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -489,6 +491,9 @@ class Pipeline:
 
     async def _tick_loop(self) -> None:
         while True:
+            if not self.queue.waiting:  # nothing a timer could approve: sleep until a draft comes (issue 27)
+                self._tick_wake.clear()
+                await self._tick_wake.wait()
             await asyncio.sleep(0.2)
             try:
                 self.queue.tick()

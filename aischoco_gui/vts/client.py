@@ -120,6 +120,13 @@ class NotConnected(VTSError):
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
+def _call(on_error: Callable[[BaseException], None], e: BaseException) -> None:
+    try:
+        on_error(e)
+    except Exception:
+        log.exception("VTS frame error handler failed")
+
+
 def envelope(message_type: str, data: dict[str, Any] | None = None, request_id: str | None = None) -> dict[str, Any]:
     msg: dict[str, Any] = {"apiName": API_NAME, "apiVersion": API_VERSION,
                            "requestID": request_id or uuid.uuid4().hex[:16], "messageType": message_type}
@@ -162,6 +169,8 @@ class VTSClient:
         self.backoff = backoff
         self._ws: ClientConnection | None = None
         self._pending: dict[str, tuple[asyncio.Future, str]] = {}
+        # frames written by send_frame_now: request id -> (on_error, request type, deadline); in send order
+        self._frames: dict[str, tuple[Callable[[BaseException], None], str, float]] = {}
         self._handlers: dict[str, list[Callable[[dict[str, Any]], Any]]] = {}
         self._ids = itertools.count(1)
         # Request ids are "ac<n>-<salt>": unique per client without a uuid4 (an os.urandom call) per frame.
@@ -259,6 +268,37 @@ class VTSClient:
             raise NotConnected(f"send failed: {e}") from e
         return fut
 
+    def send_frame_now(self, message_type: str, data: dict[str, Any] | None,
+                       on_error: Callable[[BaseException], None]) -> bool:
+        """:meth:`send_now` for a request whose successful reply nobody reads (a 15 Hz frame): no future and
+        no timer per request (issue 27). ``on_error`` gets the APIError VTS answers, a TimeoutError when no
+        answer came within ``request_timeout_s`` (checked as later frames go out), or NotConnected when the
+        connection closes first. Returns False when the socket is backed up (nothing written)."""
+        ws = self._ws
+        if ws is None or not self.connected:
+            raise NotConnected("not connected to VTube Studio")
+        if ws.protocol.state is not State.OPEN:
+            raise NotConnected("the VTube Studio connection is closing")
+        if ws.paused:
+            return False
+        frames = self._frames
+        now = time.monotonic()
+        while frames:  # the oldest first (same timeout for all): expire what VTS never answered
+            rid = next(iter(frames))
+            cb, req_type, deadline = frames[rid]
+            if deadline > now:
+                break
+            del frames[rid]
+            _call(cb, TimeoutError(f"VTS did not answer {req_type} within {self.request_timeout_s:.0f} s"))
+        rid = self._new_id()
+        try:
+            ws.protocol.send_text(_encode(envelope(message_type, data, rid)).encode())
+            ws.send_data()
+        except Exception as e:
+            raise NotConnected(f"send failed: {e}") from e
+        frames[rid] = (on_error, message_type, now + self.request_timeout_s)
+        return True
+
     def _expire(self, rid: str, message_type: str, t: float) -> None:
         item = self._pending.pop(rid, None)
         if item and not item[0].done():
@@ -282,17 +322,18 @@ class VTSClient:
         data = msg.get("data") if isinstance(msg.get("data"), dict) else {}
         rid = msg.get("requestID")
         item = self._pending.pop(rid, None) if isinstance(rid, str) else None
+        if item is None and rid in self._frames:
+            on_error, req_type, _deadline = self._frames.pop(rid)
+            if mtype == "APIError":
+                err = self._api_error(data, req_type)
+                _call(on_error, err)
+            return
         if item is not None:
             fut, req_type = item
             if fut.done():
                 return
             if mtype == "APIError":
-                err = APIError(int(data.get("errorID", -1)), str(data.get("message", "")), req_type)
-                fut.set_exception(err)
-                if err.error_id in AUTH_ERRORS and req_type not in ("AuthenticationTokenRequest",
-                                                                    "AuthenticationRequest"):
-                    self.authenticated = False
-                    self._reauth.set()
+                fut.set_exception(self._api_error(data, req_type))
             else:
                 fut.set_result(data)
             return
@@ -305,6 +346,14 @@ class VTSClient:
                 log.exception("VTS event handler for %s failed", mtype)
         if mtype not in self._handlers and mtype != "APIError":
             log.debug("VTS message without a waiting request: %s", mtype)
+
+    def _api_error(self, data: dict[str, Any], req_type: str) -> APIError:
+        """VTS's error answer to a request; an auth error (token revoked) asks for authentication again."""
+        err = APIError(int(data.get("errorID", -1)), str(data.get("message", "")), req_type)
+        if err.error_id in AUTH_ERRORS and req_type not in ("AuthenticationTokenRequest", "AuthenticationRequest"):
+            self.authenticated = False
+            self._reauth.set()
+        return err
 
     async def _reader(self, ws: ClientConnection) -> None:
         try:
@@ -319,9 +368,12 @@ class VTSClient:
 
     def _fail_pending(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
+        frames, self._frames = self._frames, {}
         for fut, _ in pending.values():
             if not fut.done():
                 fut.set_exception(NotConnected(reason))
+        for on_error, _type, _deadline in frames.values():
+            _call(on_error, NotConnected(reason))
 
     # -- authentication --------------------------------------------------------------------
     def read_token(self) -> str:

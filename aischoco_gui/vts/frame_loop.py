@@ -135,16 +135,17 @@ class FrameLoop:
         if not self.client.can_send_now:
             self._inflight = asyncio.get_running_loop().create_task(self._send_frame(frame), name="vts:inject")
             return
-        try:  # written now, no task (issue 27); a backed-up socket drops the frame: the latest wins next tick
-            fut = self.client.send_now("InjectParameterDataRequest",
-                                       {"faceFound": self.config.face_found, "mode": "set", "parameterValues": frame})
+        try:  # written now, no task and no future (issue 27); a backed-up socket drops the frame: the latest wins
+            sent = self.client.send_frame_now(
+                "InjectParameterDataRequest",
+                {"faceFound": self.config.face_found, "mode": "set", "parameterValues": frame},
+                lambda e: self._inject_failed(e, [p["id"] for p in frame]))
         except NotConnected:
             return
-        if fut is None:
+        if not sent:
             self.stats.frames_dropped += 1
             return
         self.stats.frames_sent += 1
-        fut.add_done_callback(lambda f: self._inject_done(f, [p["id"] for p in frame]))
 
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
         try:
@@ -160,8 +161,11 @@ class FrameLoop:
         if fut.cancelled():
             return
         e = fut.exception()
-        if e is None:
-            return
+        if e is not None:
+            self._inject_failed(e, ids)
+
+    def _inject_failed(self, e: BaseException, ids: list[str]) -> None:
+        """VTS refused a frame (or never answered it): count it, exclude what it names, tell the streamer."""
         self.injections_failed += 1
         if isinstance(e, APIError) and e.error_id in (ERR_PARAM_OWNED, ERR_PARAM_NOT_FOUND):
             bad = [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", e.message)]

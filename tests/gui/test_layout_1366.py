@@ -178,7 +178,6 @@ def test_latency_legend_does_not_cover_the_bars(qtbot, window):
     services, win = window("en")
     panel = win.panels["latency"]
     win.docks["latency"].raise_()
-    qtbot.waitUntil(lambda: panel.plot is not None, timeout=10000)
     # first start: the graphs get their height, nothing hidden below a scrollbar (the mouth meter was)
     qtbot.waitUntil(lambda: not win.docks["latency"].widget().verticalScrollBar().isVisible(), timeout=3000)
     for i in range(5):
@@ -186,16 +185,12 @@ def test_latency_legend_does_not_cover_the_bars(qtbot, window):
                            "approval_to_first_sample_s": 0.9, "approval_wait_s": 1.0})
     panel.refresh()
     _settle(qtbot, win)
-    vb = panel.plot.getPlotItem().getViewBox()
-    bars = vb.mapRectToScene(vb.boundingRect()).toRect()
-    bars_in_win = QRect(panel.plot.mapTo(win, panel.plot.mapFromScene(bars.topLeft())), bars.size())
-    legend = panel.legend
-    if hasattr(legend, "sceneBoundingRect"):  # a legend drawn inside the graph
-        lr = legend.sceneBoundingRect().toRect()
-        legend_in_win = QRect(panel.plot.mapTo(win, panel.plot.mapFromScene(lr.topLeft())), lr.size())
-    else:  # a row of its own
-        legend_in_win = QRect(legend.mapTo(win, QPoint(0, 0)), legend.size())
-        assert legend.isVisible()
+    bars = panel.plot.plot_rect()  # where the bars are drawn, inside the axes
+    bars_in_win = QRect(panel.plot.mapTo(win, bars.topLeft()), bars.size())
+    assert bars.height() >= 20 and bars.width() >= 100, bars.getRect()
+    legend = panel.legend  # a row of its own, above the graph
+    legend_in_win = QRect(legend.mapTo(win, QPoint(0, 0)), legend.size())
+    assert legend.isVisible()
     assert not legend_in_win.intersects(bars_in_win), (legend_in_win.getRect(), bars_in_win.getRect())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 
 from aischoco_gui.events import EventBus, EventKind
@@ -61,7 +62,7 @@ def test_panel_plots_metrics_from_the_bus(qtbot):
 
 def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     """No 20 Hz mouth timer and no redraw timer unless something changed and the panel is visible;
-    pyqtgraph is not imported to build the panel (it loads behind the shown window)."""
+    the charts are the panel's own QPainter widgets (no pyqtgraph: issue 27, ~34 MB)."""
     from aischoco_gui.gui.bridge import Bridge  # noqa: PLC0415
     from aischoco_gui.gui.panels.latency_panel import create_panel  # noqa: PLC0415
 
@@ -72,14 +73,14 @@ def test_panel_costs_nothing_while_idle_or_hidden(qtbot):
     bridge = Bridge(bus)
     panel = create_panel(services, bridge)
     qtbot.addWidget(panel)
-    assert panel.plot is None  # built later, off the start path
+    assert "pyqtgraph" not in sys.modules
     bus.emit(EventKind.SPEECH_STARTED, turn=1, draft=None)
     bus.emit(EventKind.TTS_METRICS, turn=1, engine_first_chunk_s=0.2, rtf=0.5, underruns=0)
     bus.emit(EventKind.PLAYBACK_END, turn=1, draft=None, cancelled=False)
     assert not panel._mouth_timer.isActive() and not panel._plot_timer.isActive()  # hidden: nothing ticks
     panel.show()
     qtbot.waitExposed(panel)
-    qtbot.waitUntil(lambda: panel.plot is not None and not panel._plot_timer.isActive(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel._plot_timer.isActive(), timeout=5000)
     assert [round(y) for y in panel.bar_data("engine_first_chunk_s")[1]] == [200]
     qtbot.waitUntil(lambda: not panel._mouth_timer.isActive(), timeout=3000)  # shown but silent: asleep
     level[0] = 0.4
@@ -106,9 +107,9 @@ def test_approval_wait_has_its_own_axis(qtbot):
         bus.emit(EventKind.TTS_METRICS, turn=1, llm_s=0.45, engine_first_chunk_s=0.25,
                  approval_to_first_sample_s=0.3, approval_wait_s=wait, rtf=0.5, underruns=0)
     panel.refresh()
-    y_lo, y_hi = panel.plot.getViewBox().viewRange()[1]
+    y_lo, y_hi = panel.plot.view_range()[1]
     assert y_lo == 0 and 450 <= y_hi <= 600  # ms: the largest stage (LLM 450 ms) + headroom, not 60 000
-    w_lo, w_hi = panel.wait_plot.getViewBox().viewRange()[1]
+    w_lo, w_hi = panel.wait_plot.view_range()[1]
     assert w_lo == 0 and 60 <= w_hi <= 75
     assert panel.bar_data("approval_wait_s")[1] == [2.0, 60.0, 5.0]
     assert "승인 대기 p50 5.0 s · p90 49.0 s" in panel.summary.text()

@@ -207,3 +207,34 @@ async def test_auto_approved_draft_wakes_the_speaker_before_the_gui_is_told(rig)
     chat.send("초코우유", "안녕하세요!")
     await wait_until(lambda: spk.spoken)
     assert woke and woke[0] is True
+
+
+def _tick_awaits(p: Pipeline) -> str:
+    """What the auto-approve loop is suspended on right now (the awaited coroutine's name)."""
+    task = next(t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "Pipeline._tick_loop")
+    awaited = task.get_coro().cr_await
+    return getattr(awaited, "__qualname__", type(awaited).__name__)
+
+
+async def test_auto_approve_tick_sleeps_while_nothing_is_waiting():
+    """Issue 27 (idle CPU): with no draft a timer could approve, the tick loop does not wake every
+    200 ms; a draft wakes it, its timer approves it as before, and the loop goes back to sleep."""
+    bus = EventBus()
+    gen, spk = ScriptedGenerator(), RecordingSpeaker(bus)
+    chat = RehearsalChatSource(bus)
+    p = Pipeline(bus, ApprovalQueue(mode="manual", auto_after_s=0.3), batching_filter(), gen, spk,
+                 RecordingAvatar(), chat)
+    await p.start()
+    try:
+        await settle()
+        assert _tick_awaits(p) == "Event.wait"  # idle: asleep, not on a 200 ms timer
+        chat.send("v", "타이머로 답해줘")
+        await wait_until(lambda: p.queue.pending)
+        await settle()
+        assert _tick_awaits(p) == "sleep"  # a draft waits: the 200 ms tick runs
+        d = p.queue.pending[0]
+        await wait_until(lambda: d.state is DraftState.DONE, timeout=3.0)
+        assert d.auto and spk.spoken[0][1] == "답변 1: 타이머로 답해줘"
+        await wait_until(lambda: _tick_awaits(p) == "Event.wait", timeout=2.0)
+    finally:
+        await p.stop()

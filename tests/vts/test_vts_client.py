@@ -396,3 +396,34 @@ async def test_client_not_connected_request_fails_clearly(tmp_path):
     c = VTSClient("ws://127.0.0.1:9", tmp_path / "t.txt")
     with pytest.raises(Exception, match="not connected"):
         await c.request("APIStateRequest")
+
+
+async def test_frames_written_without_a_future_still_report_refusals_timeouts_and_a_close(vts, tmp_path):
+    """Issue 27: a frame's reply has no future or timer of its own; VTS's APIError still reaches the
+    caller, an unanswered frame times out (seen as later frames go out), and a close fails the rest."""
+    av = make_avatar(vts, tmp_path, thread=False)
+    await av.start()
+    errors: list[BaseException] = []
+    try:
+        await until(lambda: av.client.ready)
+        client = av.client
+        assert client.send_frame_now("InjectParameterDataRequest", {"faceFound": True, "mode": "set",
+                                     "parameterValues": [{"id": "Nope", "value": 1.0}]}, errors.append)
+        await until(lambda: errors, what="the 453 for the frame")
+        assert isinstance(errors[0], APIError) and errors[0].error_id == 453 and not client._frames
+        n = len(vts.injections)
+        assert client.send_frame_now("InjectParameterDataRequest", {"faceFound": True, "mode": "set",
+                                     "parameterValues": [{"id": "FaceAngleX", "value": 3.0}]}, errors.append)
+        await until(lambda: len(vts.injections) > n and not client._frames, what="the frame answered")
+        assert len(errors) == 1  # a successful answer calls nothing
+        client.request_timeout_s = 0.2
+        vts.reply_delay_s = 1.0  # VTS answers too late
+        assert client.send_frame_now("InjectParameterDataRequest", {"faceFound": True, "mode": "set",
+                                     "parameterValues": [{"id": "FaceAngleX", "value": 4.0}]}, errors.append)
+        await asyncio.sleep(0.3)  # time itself is under test: past the frame's deadline
+        client.send_frame_now("InjectParameterDataRequest", {"faceFound": True, "mode": "set",
+                              "parameterValues": [{"id": "FaceAngleX", "value": 5.0}]}, errors.append)
+        assert isinstance(errors[1], TimeoutError) and len(errors) == 2
+    finally:
+        await av.stop()
+    assert len(errors) >= 3 and type(errors[2]).__name__ == "NotConnected"  # the last frame, failed by the close
