@@ -159,7 +159,10 @@ async def test_ctrl_c_writes_what_was_done(home, tmp_path):
     llm = OpenAIDouble.start_in_thread()
     try:
         llm.responder = lambda body: Script(emotion="happy", response="천천히 답해요", delay_s=0.4)
-        proc = _cli(home, llm.base_url, str(show), "--json", str(out_json), "--speed", "0")
+        # Ctrl+C as in a terminal: a suite started in the background (``cmd &`` in a script) passes SIGINT on
+        # ignored, and Python then never turns it into KeyboardInterrupt, so the child gets the default back
+        proc = _cli(home, llm.base_url, str(show), "--json", str(out_json), "--speed", "0",
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         await wait_until(lambda: len(llm.requests) >= 1, 30, "the first replayed request")
         proc.send_signal(signal.SIGINT)
         out, err = await asyncio.get_running_loop().run_in_executor(None, proc.communicate, None)
