@@ -316,7 +316,9 @@ class OverlayState:
         self._emit({"type": name, name: self._provided()[name]})
 
     def _provided(self) -> dict[str, Any]:
-        raw = {"tarot": self.tarot_getter(), **{k: g() for k, g in self.providers.items()}}
+        # locked down, the tarot corner (the AI's reading, a viewer's question) leaves its page like the replies
+        tarot = {"enabled": False, "lockdown": True} if self.lockdown else self.tarot_getter()
+        raw = {"tarot": tarot, **{k: g() for k, g in self.providers.items()}}
         return raw if self.screen is None else screen_deep(raw, self._screen)
 
     # -- snapshots ------------------------------------------------------------------------

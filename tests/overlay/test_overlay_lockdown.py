@@ -72,3 +72,24 @@ async def test_lockdown_hides_both_columns_in_a_real_browser_even_with_cols_in_t
         await page.wait_js("!document.body.classList.contains('lockdown') && "
                            "document.querySelectorAll('#viewer li').length === 1")
         assert await page.eval("getComputedStyle(document.getElementById('overlay')).display") != "none"
+
+
+async def test_lockdown_takes_the_tarot_corner_off_its_page_and_lift_brings_it_back():
+    reading = {"enabled": True, "phase": "result", "user": "viewer", "question": "연애운",
+               "reading": {"cards": [], "summary": "AI reading"}}
+    async with served() as (srv, _bus, _flt), aiohttp.ClientSession() as s:
+        srv.state.tarot_getter = lambda: dict(reading)
+        async with s.get(srv.url + "api/events") as r:
+            sse = SSEReader(r)
+            await sse.next()  # hello
+            srv.set_lockdown(True)
+            ev = await sse.next()
+            assert ev["state"]["tarot"]["enabled"] is False  # tarot.js hides the corner (phase "disabled")
+            srv.state.tarot_changed()  # a reading that moves on during lockdown stays off the page
+            ev = await sse.next()
+            assert ev["type"] == "tarot" and ev["tarot"]["enabled"] is False
+            async with s.get(srv.url + "api/state") as resp:
+                assert (await resp.json())["tarot"]["enabled"] is False
+            srv.set_lockdown(False)
+            ev = await sse.next()
+            assert ev["state"]["tarot"]["phase"] == "result" and ev["state"]["tarot"]["question"] == "연애운"
