@@ -473,7 +473,7 @@ class MainWindow(QMainWindow):
         question shows at once (raised and activated) and follows the present while it is open: when
         the speech ends, it says nothing is on air any more and "Quit" becomes the default."""
         box = getattr(self, "quit_box", None)
-        if box is not None and box.isVisible():
+        if box is not None:
             self._refresh_quit_box()
             box.raise_()
             box.activateWindow()
@@ -491,7 +491,16 @@ class MainWindow(QMainWindow):
                 self._quit_confirmed = True
                 self.close()
 
+        def closed(_result: int) -> None:
+            # the window owns the question only while it is asked: its timer stops and it is deleted on the GUI
+            # thread, so no signal (status, speech) can reach a box that is gone
+            box._timer.stop()
+            if getattr(self, "quit_box", None) is box:
+                self.quit_box = None
+            box.deleteLater()
+
         box.buttonClicked.connect(answered)
+        box.finished.connect(closed)
         self.quit_box = box
         # what it says follows the show: speech starts/ends, chat connects/drops while it is open
         box._timer = QTimer(box)  # a safety net for changes that send no signal
@@ -511,13 +520,8 @@ class MainWindow(QMainWindow):
         self._refresh_quit_box()
 
     def _refresh_quit_box(self, *_args) -> None:
-        box = getattr(self, "quit_box", None)
-        if box is None or self.services is None:
-            return
-        try:
-            if not box.isVisible():
-                return
-        except RuntimeError:  # already deleted
+        box = getattr(self, "quit_box", None)  # set only while the question is open (see _confirm_quit)
+        if box is None or self.services is None or not box.isVisible():
             return
         why = self.on_air()
         box.setWindowTitle(tr("quit.title") if why else tr("quit.title_idle"))

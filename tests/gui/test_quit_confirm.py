@@ -47,12 +47,17 @@ def test_quit_on_air_asks_and_no_keeps_the_window(qtbot, home, on_air, settings)
     win.quit_action.trigger()  # Ctrl+Q
     qtbot.waitUntil(lambda: getattr(win, "quit_box", None) is not None and win.quit_box.isVisible())
     assert win.isVisible() and not closed
+    box = win.quit_box
+    destroyed = []
+    box.destroyed.connect(lambda: destroyed.append(True))
     win.quit_no.click()
-    qtbot.waitUntil(lambda: not win.quit_box.isVisible())
+    # the answered question is gone: the window drops it and Qt deletes it (no later signal can reach it)
+    qtbot.waitUntil(lambda: getattr(win, "quit_box", None) is None and bool(destroyed))
     assert win.isVisible() and not closed
-    # closing the window (title bar) asks too; "Quit" closes
+    services.bus.set_status("llm", ServiceState.READY, "after the question")  # reaches no deleted box
+    # closing the window (title bar) asks again, with a new question; "Quit" closes
     win.close()
-    qtbot.waitUntil(lambda: win.quit_box.isVisible())
+    qtbot.waitUntil(lambda: getattr(win, "quit_box", None) is not None and win.quit_box.isVisible())
     with qtbot.waitSignal(win.closing, timeout=3000):
         win.quit_yes.click()
     assert not win.isVisible()

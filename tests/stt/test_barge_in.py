@@ -67,7 +67,11 @@ async def test_duck_within_one_block_of_the_onset_and_restore_when_the_streamer_
     # the block being rendered at the call may be either; the next one is ducked (≤ one block)
     assert level[k_duck + 1] < 0.15 * full and level[k_duck + 2] < 0.15 * full
     assert all(v < 0.15 * full for v in level[k_duck + 1:k_up])  # ducked while the streamer spoke
-    assert level[k_up + 1] > 0.9 * full  # and back up within one block of the end of speech
+    # and back up within one block of the end of speech. As with the duck, the block being rendered when the
+    # gain was asked for may already have read the old gain: the 5 ms ramp then lies in block k_up + 1 (RMS of
+    # a 0.1 → 1 ramp over half a block, full for the rest = 0.83 × full), and the block after is full.
+    assert level[k_up + 1] > 0.75 * full
+    assert level[k_up + 2] > 0.9 * full
     # the duck came while the streamer's phrase was playing: about its length, not the whole file
     spoke_s = (sp.spans[0][1] - sp.spans[0][0])
     assert (k_up - k_duck) * 0.010 == pytest.approx(spoke_s + 0.5, abs=0.5)  # + the VAD's hang-over
