@@ -174,8 +174,8 @@ def card_tokens(cards: list[dict], budget: int) -> dict:
     from aischoco_gui.llm.tokens import load_o200k
 
     enc = load_o200k()
-    counts = [len(enc.encode(json.dumps(c, ensure_ascii=False, separators=(",", ":")))) for c in cards if c]
-    block = len(enc.encode(viewers_message([cards[0]]))) if cards else 0
+    counts = [enc.count(json.dumps(c, ensure_ascii=False, separators=(",", ":"))) for c in cards if c]
+    block = enc.count(viewers_message([cards[0]])) if cards else 0
     return {"budget": budget, "o200k_p50": pct(counts, 50), "o200k_max": max(counts, default=0),
             "over_budget": sum(1 for c in counts if c > budget), "facts_kept_p50": pct(
                 [len(c.get("facts", [])) for c in cards if c], 50), "one_card_block_tokens": block}
@@ -404,7 +404,7 @@ def fact_cost(card: dict) -> dict:
     enc = load_o200k()
 
     def tok(s: str) -> int:
-        return len(enc.encode(s))
+        return enc.count(s)
 
     batch = [ChatMessage(nickname=card["nick"], text="오늘 우리 고양이 나비 생일이라 케이크 샀어요!", user_id="x",
                          source="chzzk"),

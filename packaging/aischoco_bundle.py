@@ -54,8 +54,6 @@ THIRD_PARTY_HIDDEN = [
     "websockets.asyncio.client",
     "keyring.backends.null",
     "keyring.backends.fail",
-    "tiktoken",
-    "tiktoken.core",
     "json_repair",
 ]
 # The offline SAPI5 voice (`<exe> --tts-worker` on Windows, extra `system-voice`): pyttsx3 loads its

@@ -1,15 +1,14 @@
 """o200k_base token counting from the file shipped in ``resources/tiktoken`` — never the network.
 
-tiktoken's own ``get_encoding`` downloads the BPE file on first use; here the ranks are read from
-the shipped file (hash-checked) and handed to ``tiktoken.Encoding`` with o200k's pattern.
-Loading takes ~0.3 s, so :meth:`TokenCounter.load_async` does it in a thread; until then counts
-are estimated (conservatively, so the window never overflows while loading).
+The ranks are read from the shipped file (hash-checked) into :class:`aischoco_gui.llm.bpe.BpeCounter`, an
+exact counter with tiktoken's algorithm and o200k's pattern in ~6 MB (tiktoken's own core holds ~43 MB for
+the same table; issue 27). Loading takes ~0.3 s, so :meth:`TokenCounter.load_async` does it in a thread;
+until then counts are estimated (conservatively, so the window never overflows while loading).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import logging
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aischoco_gui import heap
+from aischoco_gui.llm.bpe import BpeCounter, RankTable
 from aischoco_gui.paths import resource_path
 
 log = logging.getLogger(__name__)
@@ -36,24 +36,18 @@ O200K_SPECIALS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 MESSAGE_OVERHEAD = 4  # per chat message (role + separators), as OpenAI's counting guide does
 
 
-def load_o200k(path: Path | None = None) -> Any:
-    """Build the o200k_base ``tiktoken.Encoding`` from the local file (raises if missing/corrupt)."""
-    import tiktoken  # noqa: PLC0415 (≈50 ms; only when counting starts)
-
+def load_o200k(path: Path | None = None) -> BpeCounter:
+    """The o200k_base counter from the local file (raises ValueError if it is not that file, OSError if
+    unreadable). ``counter.count(text)`` equals ``len(tiktoken o200k_base.encode_ordinary(text))``."""
     path = path or resource_path("tiktoken", O200K_FILE)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != O200K_SHA256:
         raise ValueError(f"{path} is not the o200k_base file (sha256 {digest[:12]}…)")
-    ranks = {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in data.splitlines() if line)}
-    enc = tiktoken.Encoding(name="o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=ranks,
-                            special_tokens=O200K_SPECIALS)
-    # The Rust core keeps its own copy of the table; tiktoken also keeps the Python dict (only for pickling),
-    # ~28 MB of 200,000 bytes objects for nothing (issue 27). Counting, encoding and decoding never read it.
-    enc._mergeable_ranks = {}
-    del ranks, data
+    table = RankTable.from_tiktoken_file(data)
+    del data
     heap.trim()
-    return enc
+    return BpeCounter(table, O200K_PATTERN)
 
 
 def estimate_tokens(text: str) -> int:
@@ -93,7 +87,7 @@ class TokenCounter:
         enc = TokenCounter._shared
         if enc is None:
             return estimate_tokens(text)
-        return len(enc.encode_ordinary(text))
+        return enc.count(text)
 
     def count_message(self, content: str) -> int:
         return self.count(content) + MESSAGE_OVERHEAD

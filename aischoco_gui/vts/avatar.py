@@ -66,9 +66,14 @@ class AvatarConfig:
     face_found: bool = True  # VTS_FACE_FOUND: with false and no webcam, VTS treats the face as lost
     hz: float = 30.0
     # Frames per second while only the idle motion moves (nothing spoken, no transition running): the idle
-    # sway is slow, so half the rate looks the same and halves the idle cost; every frame still carries
-    # every controlled parameter, far inside VTS's once-a-second rule (DESIGN §4.3).
+    # sway is slow, so half the rate looks the same and halves the idle cost. An idle tick sends a frame only
+    # when a parameter moved by a visible step (idle_step of its range) or is due for its keepalive_s re-send
+    # (VTS's once-a-second rule, DESIGN §4.3); the frame carries those and what is half-way there. Idle ticks
+    # come when the idle motion will have moved by a visible step (idle_hz at most, idle_max_wait_s at least).
     idle_hz: float = 15.0
+    idle_step: float = 0.001
+    idle_max_wait_s: float = 0.2  # an idle tick at least this often (keepalives stay well inside the second)
+    keepalive_s: float = 0.5
     weight_ramp_s: float = 0.5
     retry_excluded_s: float = 5.0
     token_timeout_s: float = 180.0
@@ -111,6 +116,7 @@ class VTSAvatar(SessionSetup, FrameLoop):
         self._mouth_source: Callable[[], float] | None = None
         self._mouth_override: Callable[[float], float] | None = None
         self._inflight: asyncio.Task | None = None
+        self._sent: dict[str, tuple[float, float, float]] = {}  # id -> (value, weight, time) last sent on this link
         self._excluded_at: dict[str, float] = {}
         self._active_expression: str | None = None
         self.vts_version = ""
@@ -184,6 +190,7 @@ class VTSAvatar(SessionSetup, FrameLoop):
         pose = m.pose_by_id(self.emotion)
         self.mixer.set_pose({k: v for k, v in pose.items() if k in by_id}, now,
                             0.0 if initial else {pid: m.transition_for_id(pid) for pid in pose}, m.curve)
+        self._poke()
 
     def mapping_problems_text(self) -> list[str]:
         return [p.message for p in self.mapping.problems()]
@@ -218,6 +225,7 @@ class VTSAvatar(SessionSetup, FrameLoop):
     async def _stop(self) -> None:
         if self.client.ready:
             self.mixer.release_control(self._now())
+            self._poke()  # the ramp goes out at the full rate, not after an idle wait
             deadline = self._now() + self.config.weight_ramp_s + 0.3
             while not self.mixer.released(self._now()) and self._now() < deadline:
                 await asyncio.sleep(self.period)
@@ -289,7 +297,11 @@ class VTSAvatar(SessionSetup, FrameLoop):
     def set_lipsync_mode(self, mode: str) -> None:
         if mode not in LIPSYNC_MODES:
             raise ValueError(f"lip sync mode must be one of {', '.join(LIPSYNC_MODES)}")
-        self._call(lambda: self.mixer.set_lipsync_mode(mode, self._now()))
+        def apply() -> None:
+            self.mixer.set_lipsync_mode(mode, self._now())
+            self._poke()
+
+        self._call(apply)
 
     # -- mapping and ranges (the pose editor, vts/pose_editor.py, drives these) -----------------
     def move_parameters(self, values: dict[str, float], seconds: float = 0.1) -> None:

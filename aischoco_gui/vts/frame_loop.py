@@ -50,6 +50,7 @@ class FrameLoop:
     _mouth_override: Callable[[float], float] | None
     _sleeper: asyncio.Future | None
     _inflight: asyncio.Task | None
+    _sent: dict[str, tuple[float, float, float]]
     _excluded_at: dict[str, float]
     _loop_error: str
     _now: Callable[[], float]
@@ -73,6 +74,20 @@ class FrameLoop:
         if self.speaking or self._mouth_override is not None or self.mixer.busy(now):
             return self.period
         return self.idle_period
+
+    def _idle_wait(self, now: float, period: float) -> float:
+        """At the idle rate, the next tick comes when the idle motion will have moved a parameter by a visible
+        step (``idle_step`` of its range; the sway is a function of time, so the mixer looks ahead), checked
+        at multiples of ``period`` up to ``idle_max_wait_s``: a slow drift costs a few wake-ups a second, a
+        look-away is followed at the idle rate (issue 27). An input (emotion, speech, slider) pokes the wait."""
+        longest = max(period, self.config.idle_max_wait_s)
+        k, wait = 1, period
+        while wait < longest - 1e-9:
+            if self.mixer.idle_change(now, now + wait) >= self.config.idle_step:
+                return wait
+            k += 1
+            wait = min(longest, k * period)
+        return longest
 
     def _poke(self) -> None:
         """Something changed (emotion, speech, a slider): end an idle-rate wait now."""
@@ -110,6 +125,8 @@ class FrameLoop:
                     self.state, self.state_detail = ServiceState.ERROR, tr("vts.status.mixer_error")
                     self.out.set_status("vts", ServiceState.ERROR, self.state_detail, error=text)
             period = self.frame_period(now)
+            if period > self.period:
+                period = self._idle_wait(now, period)
             next_t += period
             delay = next_t - self._now()
             if delay < -period:  # far behind (suspended machine, blocked loop): resync
@@ -126,9 +143,14 @@ class FrameLoop:
                     self.mixer.excluded.discard(pid)
         frame = self.mixer.frame(now, self._mouth_level(now))
         if not frame or not self.client.ready:
+            self._sent.clear()  # a new link (or control taken again) starts with every parameter
             return
         if self._inflight is not None and not self._inflight.done():
             self.stats.frames_dropped += 1  # socket back-pressure: latest frame wins next tick
+            return
+        frame = self._visible(frame, now, idle=self.frame_period(now) > self.period)
+        if not frame:
+            self.stats.frames_skipped += 1  # idle, nothing moved by a visible step, nothing due
             return
         if self._emotion_t is not None and self.first_frame_after_emotion is None:
             self.first_frame_after_emotion = now - self._emotion_t
@@ -146,6 +168,40 @@ class FrameLoop:
             self.stats.frames_dropped += 1
             return
         self.stats.frames_sent += 1
+
+    def _visible(self, frame: list[dict[str, Any]], now: float, idle: bool) -> list[dict[str, Any]]:
+        """The frame to send. At the full rate: all of it. At the idle rate (issue 27: the idle cost is per
+        frame): nothing unless a parameter moved by ``idle_step`` of its range, its weight changed or it was
+        last sent ``keepalive_s`` ago (VTS drops control of a parameter not re-sent within a second); then
+        what is half-way there rides along, so keepalives and the axes of one motion share frames.
+        Remembers what went out."""
+        sent = self._sent
+        if not idle:
+            for p in frame:
+                sent[p["id"]] = (p["value"], p["weight"], now)
+            return frame
+        step, keep = self.config.idle_step, self.config.keepalive_s
+        send = False
+        riders = []
+        for p in frame:
+            pid = p["id"]
+            last = sent.get(pid)
+            if last is None or last[1] != p["weight"]:
+                send = True
+                riders.append(p)
+                continue
+            age = now - last[2]
+            moved = abs(p["value"] - last[0]) / (step * 2.0 * self.mixer.range_of(pid).half)
+            if age >= keep or moved >= 1.0:
+                send = True
+                riders.append(p)
+            elif age >= keep / 2 or moved >= 0.5:
+                riders.append(p)
+        if not send:
+            return []
+        for p in riders:
+            sent[p["id"]] = (p["value"], p["weight"], now)
+        return riders
 
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
         try:

@@ -14,6 +14,7 @@ class FrameStats:
         self.last: float | None = None
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.frames_skipped = 0  # idle ticks with nothing visible to send
 
     def tick(self, t: float) -> None:
         if self.last is not None:

@@ -6,6 +6,7 @@ fake clock; :mod:`aischoco_gui.vts.avatar` runs it at 30 Hz and sends each frame
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -72,7 +73,8 @@ class ParamRange:
         return (self.max - self.min) / 2.0
 
 
-def default_range(pid: str) -> ParamRange:
+@functools.lru_cache(maxsize=512)
+def default_range(pid: str) -> ParamRange:  # frozen, so one shared instance per id (read every frame)
     lo, hi, d = DEFAULT_INPUT_PARAMETERS.get(pid, (-1.0, 1.0, 0.0))
     return ParamRange(lo, hi, d)
 
@@ -172,6 +174,18 @@ class PoseMixer:
             return True
         return any(not ch.pose.done(now) for ch in self.channels.values())
 
+    def idle_change(self, t0: float, t1: float) -> float:
+        """How far the idle motion moves the parameters between ``t0`` and ``t1``: the largest change, as a
+        fraction of a parameter's range (the idle sway is a function of time, so this looks ahead)."""
+        if not self.idle_enabled:
+            return 0.0
+        roles = {ch.role for pid, ch in self.channels.items() if ch.role and pid not in self.excluded}
+        if not roles:
+            return 0.0
+        a, b = self.idle.offsets(t0), self.idle.offsets(t1)
+        # a role's offset moves a parameter by offset × amplitude × half its range (see frame())
+        return max(abs(b.get(r, 0.0) - a.get(r, 0.0)) * ROLE_AMPLITUDE.get(r, 0.0) / 2.0 for r in roles)
+
     # -- output --------------------------------------------------------------------------------
     def frame(self, now: float, mouth_level: float = 0.0) -> list[dict[str, float | str]]:
         """Parameter values for ``now``: [{"id", "value", "weight"}]; empty once control is released."""
@@ -184,6 +198,7 @@ class PoseMixer:
         offsets = self.idle.offsets(now) if gate > 0 else {}
         out: list[dict[str, float | str]] = []
         values: dict[str, float] = {}
+        w = round(weight, 4)
         for pid, ch in self.channels.items():
             rng = self.range_of(pid)
             v = ch.pose.value(now)
@@ -197,7 +212,7 @@ class PoseMixer:
             values[pid] = v
             if pid in self.excluded:
                 continue
-            out.append({"id": pid, "value": round(v, 5), "weight": round(weight, 4)})
+            out.append({"id": pid, "value": round(v, 5), "weight": w})
         self.last_frame = values
         if self.released(now):
             return []

@@ -45,6 +45,7 @@ class SessionSetup:
     _now: Callable[[], float]
     _error: Callable[..., None]
     _apply_mapping: Callable[..., None]
+    _poke: Callable[[], None]
     # -- VTS session set-up ----------------------------------------------------------------
     async def _on_ready(self) -> None:
         try:
@@ -62,6 +63,7 @@ class SessionSetup:
         self._excluded_at.clear()
         self.mixer.excluded = set(self.missing)
         self.mixer.take_control(self._now())
+        self._poke()
         self._publish_ready()
 
     def _ready_detail(self) -> str:

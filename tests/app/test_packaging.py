@@ -91,7 +91,7 @@ def test_resources_resolve_in_a_frozen_like_layout(tmp_path, monkeypatch):
     assert resource_path("overlay", "index.html").is_file()
     assert resource_path("icons", "app.png").is_file()
     enc = load_o200k()
-    assert enc.encode("안녕하세요")
+    assert enc.count("안녕하세요") > 0
     dirs = user_dirs({"AISCHOCO_HOME": str(tmp_path / "home")})
     created = install_defaults(dirs)
     assert (dirs.config / ".env.example").is_file() and (dirs.config / "character.txt").is_file()

@@ -49,6 +49,7 @@ class Session:
     developer: str = ""
     extensions: str = ""  # Sec-WebSocket-Extensions the client offered (permessage-deflate or not)
     subscriptions: set[str] = field(default_factory=set)
+    controlled: dict[str, float] = field(default_factory=dict)  # param id -> last injection (weight > 0)
 
 
 class VTSDouble:
@@ -68,6 +69,10 @@ class VTSDouble:
         self.revoked: set[str] = set()
         self.sessions: dict[int, Session] = {}
         self.injections: list[Injection] = []
+        # DESIGN §4.3: a controlled parameter not re-sent within a second lapses (VTS takes it back: tracking
+        # value). Each lapse is recorded (time, param id) when the session's next injection shows it.
+        self.lapse_s = 1.0
+        self.lapses: list[tuple[float, str]] = []
         self.requests: list[tuple[float, str, dict[str, Any]]] = []
         self.token_requests: list[dict[str, Any]] = []
         self.params: dict[str, dict[str, Any]] = {
@@ -288,6 +293,18 @@ class VTSDouble:
                         {str(v["id"]): float(v.get("weight", 1.0)) for v in vals},
                         face_found=bool(data.get("faceFound", False)))
         self.injections.append(inj)
+        for pid, last in list(s.controlled.items()):
+            if inj.t - last > self.lapse_s:
+                self.lapses.append((inj.t, pid))
+                del s.controlled[pid]
+                p = self.params.get(pid) or self.custom.get(pid)
+                if p is not None:
+                    p["value"] = p["defaultValue"]
+        for pid, w in inj.weights.items():
+            if w > 0:
+                s.controlled[pid] = inj.t
+            else:
+                s.controlled.pop(pid, None)
         for pid, val in inj.values.items():
             p = self.params.get(pid) or self.custom[pid]
             w = inj.weights[pid]

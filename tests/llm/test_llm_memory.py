@@ -24,22 +24,12 @@ def test_o200k_loads_from_shipped_file_without_network(monkeypatch, tmp_path):
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty-cache"))
     enc = load_o200k()
-    assert enc.encode("hello world") == [24912, 2375]  # o200k ids
-    assert enc.decode(enc.encode("안녕하세요, 오늘 방송 재밌어요!")) == "안녕하세요, 오늘 방송 재밌어요!"
+    assert enc.count("hello world") == 2  # o200k: [24912, 2375]
+    assert enc.count("안녕하세요, 오늘 방송 재밌어요!") > 0
     assert not (tmp_path / "empty-cache").exists()
-
-
-def test_encoder_keeps_no_python_copy_of_the_table_and_counts_stay_right():
-    """Issue 27: tiktoken keeps the 200,000-entry rank dict in Python only for pickling (~28 MB); it is
-    dropped after the Rust core is built, and encoding, decoding and counting are unchanged."""
-    enc = load_o200k()
-    assert not enc._mergeable_ranks
-    assert enc.encode_ordinary("hello world") == [24912, 2375]
-    text = "안녕하세요, 오늘 방송 재밌어요! 초코야 노래 불러줘 ㅋㅋㅋ"
-    assert enc.decode(enc.encode_ordinary(text)) == text
     counter = TokenCounter()
     counter.load()
-    assert counter.count(text) == len(enc.encode_ordinary(text)) > 0
+    assert counter.ready and counter.count("hello world") == 2
 
 
 def test_corrupted_token_file_is_rejected(tmp_path):

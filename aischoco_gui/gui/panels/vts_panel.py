@@ -80,7 +80,7 @@ class VTSPanel(QWidget):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.timer = QTimer(self)
-        self.timer.setInterval(200)
+        self.timer.setInterval(500)  # the rate and frame counters: twice a second is readable (issue 27: idle)
         self.timer.timeout.connect(self.refresh)
         self.refresh()  # the timer runs only while the panel is visible (showEvent / hideEvent)
 
