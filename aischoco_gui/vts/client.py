@@ -236,6 +236,21 @@ class VTSClient:
         ws = self._ws
         return ws is not None and all(hasattr(ws, a) for a in ("protocol", "send_data", "paused"))
 
+    def _open_ws(self) -> ClientConnection:
+        """The connection :meth:`send_now` / :meth:`send_frame_now` write on; NotConnected unless it is open."""
+        ws = self._ws
+        if ws is None or not self.connected:
+            raise NotConnected("not connected to VTube Studio")
+        if ws.protocol.state is not State.OPEN:
+            raise NotConnected("the VTube Studio connection is closing")
+        return ws
+
+    @staticmethod
+    def _write_now(ws: ClientConnection, message_type: str, data: dict[str, Any] | None, rid: str) -> None:
+        """One text message, exactly what ``ws.send`` writes, written at once through websockets' protocol."""
+        ws.protocol.send_text(_encode(envelope(message_type, data, rid)).encode())
+        ws.send_data()
+
     def send_now(self, message_type: str, data: dict[str, Any] | None = None) -> asyncio.Future | None:
         """Write a request now, on the loop, without awaiting; returns the future for its reply, or None when
         the socket is backed up (websockets paused writing: nothing is written, the caller drops it).
@@ -243,11 +258,7 @@ class VTSClient:
         The frame loop's path (issue 27): :meth:`send` costs a task per frame plus websockets' async send
         context, together ~15 % of an idle frame's CPU; the frame is one text message written at once,
         exactly what ``ws.send`` writes (same envelope, same reply handling and timeout)."""
-        ws = self._ws
-        if ws is None or not self.connected:
-            raise NotConnected("not connected to VTube Studio")
-        if ws.protocol.state is not State.OPEN:
-            raise NotConnected("the VTube Studio connection is closing")
+        ws = self._open_ws()
         if ws.paused:
             return None
         rid = self._new_id()
@@ -258,8 +269,7 @@ class VTSClient:
         handle = loop.call_later(t, self._expire, rid, message_type, t)
         fut.add_done_callback(lambda _f: handle.cancel())
         try:
-            ws.protocol.send_text(_encode(envelope(message_type, data, rid)).encode())
-            ws.send_data()
+            self._write_now(ws, message_type, data, rid)
         except Exception as e:
             self._pending.pop(rid, None)
             if not fut.done():
@@ -274,11 +284,7 @@ class VTSClient:
         no timer per request (issue 27). ``on_error`` gets the APIError VTS answers, a TimeoutError when no
         answer came within ``request_timeout_s`` (checked as later frames go out), or NotConnected when the
         connection closes first. Returns False when the socket is backed up (nothing written)."""
-        ws = self._ws
-        if ws is None or not self.connected:
-            raise NotConnected("not connected to VTube Studio")
-        if ws.protocol.state is not State.OPEN:
-            raise NotConnected("the VTube Studio connection is closing")
+        ws = self._open_ws()
         if ws.paused:
             return False
         frames = self._frames
@@ -292,8 +298,7 @@ class VTSClient:
             _call(cb, TimeoutError(f"VTS did not answer {req_type} within {self.request_timeout_s:.0f} s"))
         rid = self._new_id()
         try:
-            ws.protocol.send_text(_encode(envelope(message_type, data, rid)).encode())
-            ws.send_data()
+            self._write_now(ws, message_type, data, rid)
         except Exception as e:
             raise NotConnected(f"send failed: {e}") from e
         frames[rid] = (on_error, message_type, now + self.request_timeout_s)
